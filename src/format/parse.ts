@@ -1,0 +1,259 @@
+/**
+ * Raw BTF bytes → model (libbpf btf_new / btf__new_split).
+ *
+ * Approach: validate the header, copy the type section once into a host-order Uint32Array
+ * (byte-swapping every word for opposite-endian input), walk it once to index record
+ * offsets, then run libbpf's sanity check over the object's own types. Checks, their order
+ * and their error codes follow libbpf v1.7.0 (spec §1.6, §1.7): what libbpf accepts is
+ * accepted, what it rejects is rejected with the same errno, and the error names the type id
+ * and byte offset. The 2026 format (header ≥ 32 bytes with layout_off/layout_len, 24-bit
+ * vlen, 7-bit kind, layout section sizing unknown kinds) is read too.
+ */
+
+import { BtfkitError, Errno } from '../errors.js';
+import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
+import { Kind, MAX_KNOWN_KIND, recordWords, kindName } from './kinds.js';
+
+export const BTF_MAGIC = 0xeb9f;
+const BTF_MAX_STR_OFFSET = 0x7fffffff;
+const BTF_MAX_NR_TYPES = 0x7fffffff;
+export const CLASSIC_HDR_LEN = 24;
+export const LAYOUT_HDR_LEN = 32;
+
+export interface ParseOptions {
+  /** Base BTF when parsing split BTF. */
+  base?: Btf | null;
+  /** Name of the section or file, for error messages. */
+  section?: string;
+}
+
+function fail(code: 'BTF_HEADER' | 'BTF_STRINGS' | 'BTF_TYPES' | 'BTF_TYPE_REF' | 'BTF_UNSUPPORTED', msg: string, errno: number, where: { typeId?: number; offset?: number; section?: string }): never {
+  throw new BtfkitError(code, msg, { errno, where });
+}
+
+/** Detects a BTF magic at the start of `bytes`: the byte order, or null. */
+export function btfMagicEndian(bytes: Uint8Array): Endian | null {
+  if (bytes.length < 2) return null;
+  if (bytes[0] === 0x9f && bytes[1] === 0xeb) return 'little';
+  if (bytes[0] === 0xeb && bytes[1] === 0x9f) return 'big';
+  return null;
+}
+
+/** Reads the header without validating the sections (for `info` and diagnostics). */
+export function readHeader(bytes: Uint8Array): { header: BtfHeader; endian: Endian } {
+  const section = undefined;
+  if (bytes.length < CLASSIC_HDR_LEN) fail('BTF_HEADER', 'BTF header not found (input shorter than 24 bytes)', Errno.EINVAL, { offset: 0, section });
+  const endian = btfMagicEndian(bytes);
+  if (!endian) {
+    const m = bytes[0]! | (bytes[1]! << 8);
+    fail('BTF_HEADER', `Invalid BTF magic: ${m.toString(16)}`, Errno.EINVAL, { offset: 0 });
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = endian === 'little';
+  const hdrLen = dv.getUint32(4, le);
+  const long = hdrLen >= LAYOUT_HDR_LEN && bytes.length >= LAYOUT_HDR_LEN;
+  const header: BtfHeader = {
+    magic: BTF_MAGIC,
+    version: bytes[2]!,
+    flags: bytes[3]!,
+    hdrLen,
+    typeOff: dv.getUint32(8, le),
+    typeLen: dv.getUint32(12, le),
+    strOff: dv.getUint32(16, le),
+    strLen: dv.getUint32(20, le),
+    layoutOff: long ? dv.getUint32(24, le) : 0,
+    layoutLen: long ? dv.getUint32(28, le) : 0,
+  };
+  return { header, endian };
+}
+
+/**
+ * Parses raw BTF. With `opts.base` the result is split BTF on that base.
+ * Throws BtfkitError with libbpf's errno on anything libbpf would reject.
+ */
+export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
+  const base = opts.base ?? null;
+  const section = opts.section;
+  const { header: hdr, endian } = readHeader(bytes);
+  const swapped = endian !== HOST_ENDIAN;
+  const wide = hdr.hdrLen >= LAYOUT_HDR_LEN;
+
+  if (swapped && hdr.hdrLen !== CLASSIC_HDR_LEN && hdr.hdrLen !== LAYOUT_HDR_LEN) {
+    fail('BTF_UNSUPPORTED', `Can't load BTF with non-native endianness due to unsupported header length ${hdr.hdrLen}`, Errno.ENOTSUP, { offset: 4, section });
+  }
+  const size = bytes.length;
+  if (size < hdr.hdrLen) fail('BTF_HEADER', `BTF header len ${hdr.hdrLen} larger than data size ${size}`, Errno.EINVAL, { offset: 4, section });
+  const metaLeft = size - hdr.hdrLen;
+  if (metaLeft < hdr.strOff + hdr.strLen) fail('BTF_HEADER', `Invalid BTF total size: ${size} (string section ends at ${hdr.hdrLen + hdr.strOff + hdr.strLen})`, Errno.EINVAL, { offset: 16, section });
+  if (hdr.typeOff + hdr.typeLen > hdr.strOff)
+    fail('BTF_HEADER', `Invalid BTF data sections layout: type data at ${hdr.typeOff} + ${hdr.typeLen}, strings data at ${hdr.strOff} + ${hdr.strLen}`, Errno.EINVAL, { offset: 8, section });
+  if (hdr.typeOff % 4) fail('BTF_HEADER', 'BTF type section is not aligned to 4 bytes', Errno.EINVAL, { offset: 8, section });
+  let layout: Uint8Array | null = null;
+  if (wide && hdr.layoutLen > 0) {
+    if (metaLeft < hdr.layoutOff + hdr.layoutLen)
+      fail('BTF_HEADER', `BTF layout section (${hdr.layoutOff} + ${hdr.layoutLen}) extends past the end of the data`, Errno.EINVAL, { offset: 24, section });
+    if (hdr.layoutLen % 4) fail('BTF_HEADER', `BTF layout section length ${hdr.layoutLen} is not a multiple of 4`, Errno.EINVAL, { offset: 28, section });
+    layout = bytes.slice(hdr.hdrLen + hdr.layoutOff, hdr.hdrLen + hdr.layoutOff + hdr.layoutLen);
+  }
+
+  const btf = new Btf(base, endian);
+  btf.header = hdr;
+  btf.layout = layout;
+  if (wide) {
+    btf.kindMask = 0x7f;
+    btf.vlenMask = 0xffffff;
+  }
+
+  // ---- strings (libbpf btf_parse_str_sec)
+  const strStart = hdr.hdrLen + hdr.strOff;
+  if (!(base && hdr.strLen === 0)) {
+    if (hdr.strLen === 0 || hdr.strLen - 1 > BTF_MAX_STR_OFFSET || bytes[strStart + hdr.strLen - 1] !== 0)
+      fail('BTF_STRINGS', 'Invalid BTF string section', Errno.EINVAL, { offset: strStart, section });
+    if (!base && bytes[strStart] !== 0)
+      fail('BTF_STRINGS', 'Malformed BTF string section, did you forget to provide base BTF?', Errno.EINVAL, { offset: strStart, section });
+  }
+  btf.strs = bytes.slice(strStart, strStart + hdr.strLen);
+  btf.strLen = hdr.strLen;
+
+  // ---- types (libbpf btf_parse_type_sec)
+  const typeStart = hdr.hdrLen + hdr.typeOff;
+  const nw = hdr.typeLen >>> 2;
+  const words = new Uint32Array(nw);
+  const wb = new Uint8Array(words.buffer);
+  wb.set(bytes.subarray(typeStart, typeStart + nw * 4));
+  if (swapped) {
+    for (let i = 0; i < nw; i++) {
+      const v = words[i]!;
+      words[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+    }
+  }
+  const kindMask = btf.kindMask;
+  const vlenMask = btf.vlenMask;
+  let offs = new Uint32Array(Math.max(16, Math.min(nw >>> 2, 1 << 22)));
+  let n = 0;
+  let w = 0;
+  const typeLenWords = hdr.typeLen / 4; // may be fractional: trailing bytes < 4
+  while (w * 4 + 12 <= hdr.typeLen) {
+    const info = words[w + 1]!;
+    const kind = (info >>> 24) & kindMask;
+    const vlen = info & vlenMask;
+    let rw = recordWords(kind, vlen);
+    if (rw < 0) {
+      rw = layoutRecordWords(layout, kind, vlen, endian);
+      if (rw < 0)
+        fail('BTF_TYPES', `Unsupported BTF_KIND:${kind}`, Errno.EINVAL, { typeId: btf.startId + n, offset: typeStart + w * 4, section });
+    }
+    if (w + rw > typeLenWords)
+      fail('BTF_TYPES', `BTF type [${btf.startId + n}] is malformed: ${kindName(kind)} record of ${rw * 4} bytes at offset ${typeStart + w * 4} runs past the end of the type section`, Errno.EINVAL, { typeId: btf.startId + n, offset: typeStart + w * 4, section });
+    if (n === offs.length) {
+      const o2 = new Uint32Array(offs.length * 2);
+      o2.set(offs);
+      offs = o2;
+    }
+    if (n >= BTF_MAX_NR_TYPES) fail('BTF_TYPES', 'too many BTF types', Errno.E2BIG, { section });
+    offs[n++] = w;
+    w += rw;
+  }
+  if (w * 4 !== hdr.typeLen)
+    fail('BTF_TYPES', `BTF types data is malformed: ${hdr.typeLen - w * 4} trailing bytes after the last type`, Errno.EINVAL, { typeId: btf.startId + n, offset: typeStart + w * 4, section });
+
+  btf.words = words;
+  btf.nWords = nw;
+  btf.offs = offs;
+  btf.nTypes = n;
+
+  sanityCheck(btf, typeStart, section);
+  btf.setRaw(bytes);
+  return btf;
+}
+
+/** Record size of a kind unknown to libbpf, from the 2026 layout section, or -1. */
+function layoutRecordWords(layout: Uint8Array | null, kind: number, vlen: number, endian: Endian): number {
+  if (!layout || kind === 0 || kind <= MAX_KNOWN_KIND) return -1;
+  const o = kind * 4;
+  if (o + 4 > layout.length) return -1;
+  const infoSz = layout[o]!;
+  const elemSz = layout[o + 1]!;
+  void endian;
+  if (infoSz % 4 || elemSz % 4) return -1;
+  return 3 + infoSz / 4 + (elemSz / 4) * vlen;
+}
+
+/**
+ * libbpf btf_sanity_check over the object's own types (spec §1.7 step 9): string offsets and
+ * referenced ids valid, FUNC refers to a FUNC_PROTO.
+ */
+function sanityCheck(btf: Btf, typeStart: number, section: string | undefined): void {
+  const words = btf.words;
+  const offs = btf.offs;
+  const cnt = btf.typeCount();
+  const startId = btf.startId;
+  const kindMask = btf.kindMask;
+  const vlenMask = btf.vlenMask;
+  const base = btf.base;
+  const startStr = btf.startStrOff;
+  const strLen = btf.strLen;
+  const validStr = (off: number): boolean => {
+    if (off >= startStr) return off - startStr < strLen;
+    return base ? base.isValidStrOff(off) : false;
+  };
+  const where = (id: number, o: number) => ({ typeId: id, offset: typeStart + o * 4, section });
+  const badStr = (id: number, o: number, what: string, off: number): never =>
+    fail('BTF_TYPE_REF', `btf: type [${id}]: invalid ${what} (string offset ${off})`, Errno.EINVAL, where(id, o));
+  const badId = (id: number, o: number, ref: number): never =>
+    fail('BTF_TYPE_REF', `btf: type [${id}]: invalid referenced type ID ${ref}`, Errno.EINVAL, where(id, o));
+
+  for (let i = 0; i < btf.nTypes; i++) {
+    const id = startId + i;
+    const o = offs[i]!;
+    const nameOff = words[o]!;
+    if (!validStr(nameOff)) badStr(id, o, 'type name', nameOff);
+    const info = words[o + 1]!;
+    const kind = (info >>> 24) & kindMask;
+    const vlen = info & vlenMask;
+    switch (kind) {
+      case Kind.INT: case Kind.FWD: case Kind.FLOAT:
+        break;
+      case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPEDEF:
+      case Kind.TYPE_TAG: case Kind.VAR: case Kind.DECL_TAG:
+        if (words[o + 2]! >= cnt) badId(id, o, words[o + 2]!);
+        break;
+      case Kind.ARRAY:
+        if (words[o + 3]! >= cnt) badId(id, o, words[o + 3]!);
+        if (words[o + 4]! >= cnt) badId(id, o, words[o + 4]!);
+        break;
+      case Kind.STRUCT: case Kind.UNION:
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) {
+          if (!validStr(words[p]!)) badStr(id, o, 'field name', words[p]!);
+          if (words[p + 1]! >= cnt) badId(id, o, words[p + 1]!);
+        }
+        break;
+      case Kind.ENUM:
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (!validStr(words[p]!)) badStr(id, o, 'enum name', words[p]!);
+        break;
+      case Kind.ENUM64:
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (!validStr(words[p]!)) badStr(id, o, 'enum name', words[p]!);
+        break;
+      case Kind.FUNC: {
+        const t = words[o + 2]!;
+        if (t >= cnt) badId(id, o, t);
+        if (btf.kind(t) !== Kind.FUNC_PROTO)
+          fail('BTF_TYPE_REF', `btf: type [${id}]: referenced type [${t}] is not FUNC_PROTO`, Errno.EINVAL, where(id, o));
+        break;
+      }
+      case Kind.FUNC_PROTO:
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) {
+          if (!validStr(words[p]!)) badStr(id, o, 'param name', words[p]!);
+          if (words[p + 1]! >= cnt) badId(id, o, words[p + 1]!);
+        }
+        break;
+      case Kind.DATASEC:
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) badId(id, o, words[p]!);
+        break;
+      default:
+        // Kinds beyond libbpf's, admitted by a 2026 layout section: nothing to check.
+        if (kind > MAX_KNOWN_KIND && btf.layout) break;
+        fail('BTF_TYPES', `btf: type [${id}]: unrecognized kind ${kind}`, Errno.EINVAL, where(id, o));
+    }
+  }
+}

@@ -1,0 +1,694 @@
+/**
+ * The BTF model: one object per BTF blob (base or split), backed by typed arrays.
+ *
+ * Approach: the type section is kept as one Uint32Array of host-order words plus a
+ * Uint32Array of record offsets (one entry per type), the string section as one
+ * Uint8Array. Records are decoded lazily through accessors; nothing allocates an object
+ * per type. A split object points at its base and resolves ids below `startId` and
+ * string offsets below `startStrOff` through it, exactly like libbpf's `struct btf`
+ * (spec §1.4). The same object is the builder: the add* methods follow libbpf's
+ * btf__add_* encodings and string-interning rules (spec §1.3, §1.9).
+ */
+
+import { BtfkitError, Errno } from '../errors.js';
+import { Kind, recordWords, hasTypeWord } from '../format/kinds.js';
+import { decodeStr, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
+
+export type Endian = 'little' | 'big';
+
+export const HOST_ENDIAN: Endian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'little' : 'big';
+
+/** Header fields as found in (or written to) the raw bytes. */
+export interface BtfHeader {
+  magic: number;
+  version: number;
+  flags: number;
+  hdrLen: number;
+  typeOff: number;
+  typeLen: number;
+  strOff: number;
+  strLen: number;
+  /** 2026 format: offset/length of the layout section (0 when absent). */
+  layoutOff: number;
+  layoutLen: number;
+}
+
+export interface BtfOptions {
+  endian?: Endian;
+}
+
+const INITIAL_WORDS = 256;
+
+function grow32(a: Uint32Array, need: number): Uint32Array {
+  if (need <= a.length) return a;
+  let cap = Math.max(16, a.length + (a.length >>> 1));
+  while (cap < need) cap += cap >>> 1;
+  const b = new Uint32Array(cap);
+  b.set(a);
+  return b;
+}
+
+function grow8(a: Uint8Array, need: number): Uint8Array {
+  if (need <= a.length) return a;
+  let cap = Math.max(64, a.length + (a.length >>> 1));
+  while (cap < need) cap += cap >>> 1;
+  const b = new Uint8Array(cap);
+  b.set(a);
+  return b;
+}
+
+export class Btf {
+  /** The base this object is split on, or null for a base BTF. */
+  base: Btf | null;
+  /** First own type id (1 for a base BTF, type_cnt(base) for split). */
+  startId: number;
+  /** First own logical string offset (0 for base BTF). */
+  startStrOff: number;
+  /** Byte order of the serialized form. */
+  endian: Endian;
+  /** Pointer size in bytes of the target (8 unless an ELF says otherwise). */
+  ptrSize = 8;
+
+  /** Own type records as host-order u32 words; only [0, nWords) is used. */
+  words: Uint32Array;
+  nWords = 0;
+  /** Word offset of each own type record; only [0, nTypes) is used. */
+  offs: Uint32Array;
+  nTypes = 0;
+  /** Own string section; only [0, strLen) is used. */
+  strs: Uint8Array;
+  strLen = 0;
+
+  /** Header as parsed (null for objects built in code). */
+  header: BtfHeader | null = null;
+  /** 2026 format: the layout section bytes, if the input had one. */
+  layout: Uint8Array | null = null;
+
+  /** The parsed input bytes while the object is unmodified (libbpf returns them as-is). */
+  private rawBytes: Uint8Array | null = null;
+  private strIndex: Map<string, number> | null = null;
+  private nameIdx: Map<string, number[]> | null = null;
+
+  constructor(base: Btf | null, endian: Endian) {
+    this.base = base;
+    this.endian = endian;
+    this.startId = base ? base.typeCount() : 1;
+    this.startStrOff = base ? base.startStrOff + base.strLen : 0;
+    this.words = new Uint32Array(INITIAL_WORDS);
+    this.offs = new Uint32Array(64);
+    this.strs = new Uint8Array(base ? 64 : 64);
+    if (!base) {
+      this.strs[0] = 0;
+      this.strLen = 1;
+    }
+    if (base) this.ptrSize = base.ptrSize;
+  }
+
+  /** A new empty base BTF (strings = "\0"), host order unless told otherwise. */
+  static create(opts: BtfOptions = {}): Btf {
+    return new Btf(null, opts.endian ?? HOST_ENDIAN);
+  }
+
+  /** A new empty split BTF on `base`; it inherits the base's byte order. */
+  static createSplit(base: Btf): Btf {
+    return new Btf(base, base.endian);
+  }
+
+  // ------------------------------------------------------------------ ids
+
+  /** type_cnt: 1 + number of types visible through this object (the first unused id). */
+  typeCount(): number {
+    return this.startId + this.nTypes;
+  }
+
+  /** Number of types this object itself holds. */
+  ownTypeCount(): number {
+    return this.nTypes;
+  }
+
+  hasType(id: number): boolean {
+    return id >= 0 && id < this.startId + this.nTypes && Number.isInteger(id);
+  }
+
+  /** The object that holds type `id` (void belongs to the bottom base). */
+  typeOwner(id: number): Btf {
+    let b: Btf = this;
+    while (id < b.startId && b.base) b = b.base;
+    return b;
+  }
+
+  /** Word offset of the record of `id` inside `typeOwner(id).words`, or -1 for void. */
+  typeOff(id: number): number {
+    const b = this.typeOwner(id);
+    const i = id - b.startId;
+    if (i < 0) return -1;
+    if (i >= b.nTypes) throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
+    return b.offs[i]!;
+  }
+
+  /** Mask of the kind bits after shifting info right by 24 (0x1f classic, 0x7f in the 2026 format). */
+  kindMask = 0x1f;
+  /** Mask of the vlen bits of info (0xffff classic, 0xffffff in the 2026 format). */
+  vlenMask = 0xffff;
+
+  kind(id: number): number {
+    if (id === 0) return 0;
+    const b = this.typeOwner(id);
+    const i = id - b.startId;
+    if (i < 0 || i >= b.nTypes) throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
+    return (b.words[b.offs[i]! + 1]! >>> 24) & b.kindMask;
+  }
+
+  vlen(id: number): number {
+    if (id === 0) return 0;
+    const b = this.typeOwner(id);
+    return b.words[b.offs[id - b.startId]! + 1]! & b.vlenMask;
+  }
+
+  kflag(id: number): boolean {
+    return this.word(id, 1) >>> 31 === 1;
+  }
+
+  info(id: number): number {
+    return this.word(id, 1);
+  }
+
+  /** Word `k` of the record of `id` (0 = name_off, 1 = info, 2 = size/type, 3.. = trailing). */
+  word(id: number, k: number): number {
+    if (id === 0) return 0;
+    const b = this.typeOwner(id);
+    return b.words[b.offs[id - b.startId]! + k]!;
+  }
+
+  nameOff(id: number): number {
+    return this.word(id, 0);
+  }
+
+  /** The size word (INT, STRUCT, UNION, ENUM, ENUM64, DATASEC, FLOAT). */
+  size(id: number): number {
+    return this.word(id, 2);
+  }
+
+  /** The type word (PTR, TYPEDEF, modifiers, FUNC, FUNC_PROTO return, VAR, tags). */
+  type(id: number): number {
+    return this.word(id, 2);
+  }
+
+  /** Name of type `id` ('' when anonymous). */
+  name(id: number): string {
+    return this.str(this.nameOff(id));
+  }
+
+  // ----------------------------------------------------- kind-specific decoding
+
+  intEncoding(id: number): number {
+    return (this.word(id, 3) >>> 24) & 0x0f;
+  }
+  intOffset(id: number): number {
+    return (this.word(id, 3) >>> 16) & 0xff;
+  }
+  intBits(id: number): number {
+    return this.word(id, 3) & 0xff;
+  }
+
+  arrayElemType(id: number): number {
+    return this.word(id, 3);
+  }
+  arrayIndexType(id: number): number {
+    return this.word(id, 4);
+  }
+  arrayNelems(id: number): number {
+    return this.word(id, 5);
+  }
+
+  /** STRUCT/UNION member i: name_off. */
+  memberNameOff(id: number, i: number): number {
+    return this.word(id, 3 + 3 * i);
+  }
+  memberType(id: number, i: number): number {
+    return this.word(id, 4 + 3 * i);
+  }
+  /** Raw offset word (bit offset, or with kflag: bitfield size << 24 | bit offset). */
+  memberOffsetWord(id: number, i: number): number {
+    return this.word(id, 5 + 3 * i);
+  }
+  memberBitOffset(id: number, i: number): number {
+    const w = this.memberOffsetWord(id, i);
+    return this.kflag(id) ? w & 0xffffff : w;
+  }
+  memberBitfieldSize(id: number, i: number): number {
+    return this.kflag(id) ? this.memberOffsetWord(id, i) >>> 24 : 0;
+  }
+
+  /** ENUM value i: name_off and (signed per kflag) value. */
+  enumNameOff(id: number, i: number): number {
+    return this.word(id, 3 + 2 * i);
+  }
+  enumValue(id: number, i: number): number {
+    const v = this.word(id, 4 + 2 * i);
+    return this.kflag(id) ? v | 0 : v >>> 0;
+  }
+  enum64NameOff(id: number, i: number): number {
+    return this.word(id, 3 + 3 * i);
+  }
+  enum64Value(id: number, i: number): bigint {
+    const lo = BigInt(this.word(id, 4 + 3 * i) >>> 0);
+    const hi = BigInt(this.word(id, 5 + 3 * i) >>> 0);
+    const u = (hi << 32n) | lo;
+    return this.kflag(id) ? BigInt.asIntN(64, u) : u;
+  }
+
+  paramNameOff(id: number, i: number): number {
+    return this.word(id, 3 + 2 * i);
+  }
+  paramType(id: number, i: number): number {
+    return this.word(id, 4 + 2 * i);
+  }
+
+  varLinkage(id: number): number {
+    return this.word(id, 3);
+  }
+
+  datasecVarType(id: number, i: number): number {
+    return this.word(id, 3 + 3 * i);
+  }
+  datasecVarOffset(id: number, i: number): number {
+    return this.word(id, 4 + 3 * i);
+  }
+  datasecVarSize(id: number, i: number): number {
+    return this.word(id, 5 + 3 * i);
+  }
+
+  declTagComponentIdx(id: number): number {
+    return this.word(id, 3) | 0;
+  }
+
+  // -------------------------------------------------------------------- strings
+
+  /** The object holding logical string offset `off`, or null when invalid. */
+  strOwner(off: number): Btf | null {
+    let b: Btf = this;
+    while (off < b.startStrOff) {
+      if (!b.base) return null;
+      b = b.base;
+    }
+    return off - b.startStrOff < b.strLen ? b : null;
+  }
+
+  /** Is `off` a valid logical string offset (libbpf btf__str_by_offset != NULL)? */
+  isValidStrOff(off: number): boolean {
+    return this.strOwner(off) !== null;
+  }
+
+  /** The string at logical offset `off` (UTF-8 decoded); throws on invalid offsets. */
+  str(off: number): string {
+    if (off === 0 && this.startStrOff === 0) return '';
+    const b = this.strOwner(off);
+    if (!b) throw new BtfkitError('BTF_TYPE_REF', `invalid string offset ${off}`);
+    const s = off - b.startStrOff;
+    return decodeStr(b.strs, s, strEnd(b.strs, s, b.strLen));
+  }
+
+  /** The exact bytes of the string at `off`, as a latin1 key. */
+  strKey(off: number): string {
+    const b = this.strOwner(off);
+    if (!b) throw new BtfkitError('BTF_TYPE_REF', `invalid string offset ${off}`);
+    const s = off - b.startStrOff;
+    return latin1Key(b.strs, s, strEnd(b.strs, s, b.strLen));
+  }
+
+  /** Own-string index: latin1 key -> own local offset (first occurrence wins, like libbpf's strset). */
+  private ownStrIndex(): Map<string, number> {
+    if (this.strIndex) return this.strIndex;
+    const m = new Map<string, number>();
+    const s = this.strs;
+    const n = this.strLen;
+    let off = 0;
+    while (off < n) {
+      const e = strEnd(s, off, n);
+      const k = latin1Key(s, off, e);
+      if (!m.has(k)) m.set(k, off);
+      off = e + 1;
+    }
+    this.strIndex = m;
+    return m;
+  }
+
+  /** libbpf btf__find_str: logical offset of an exact string (base chain first), or -1. */
+  findStrKey(key: string): number {
+    if (this.base) {
+      const o = this.base.findStrKey(key);
+      if (o >= 0) return o;
+    }
+    const local = this.ownStrIndex().get(key);
+    return local === undefined ? -1 : this.startStrOff + local;
+  }
+
+  findStr(s: string): number {
+    return this.findStrKey(keyOfString(s));
+  }
+
+  /** libbpf btf__add_str on a latin1 key: reuse from base chain, then own, else append. */
+  addStrKey(key: string): number {
+    if (this.base) {
+      const o = this.base.findStrKey(key);
+      if (o >= 0) return o;
+    }
+    const idx = this.ownStrIndex();
+    const have = idx.get(key);
+    if (have !== undefined) return this.startStrOff + have;
+    const off = this.strLen;
+    const need = off + key.length + 1;
+    this.strs = grow8(this.strs, need);
+    for (let i = 0; i < key.length; i++) this.strs[off + i] = key.charCodeAt(i);
+    this.strs[off + key.length] = 0;
+    this.strLen = need;
+    idx.set(key, off);
+    this.modified();
+    return this.startStrOff + off;
+  }
+
+  /** Intern a JS string (UTF-8 encoded). */
+  addStr(s: string): number {
+    return this.addStrKey(keyOfString(s));
+  }
+
+  // ---------------------------------------------------------------- name lookup
+
+  private nameIndex(): Map<string, number[]> {
+    if (this.nameIdx) return this.nameIdx;
+    const m = new Map<string, number[]>();
+    const n = this.typeCount();
+    for (let id = 1; id < n; id++) {
+      const no = this.nameOff(id);
+      if (no === 0) continue;
+      const k = this.strKey(no);
+      const l = m.get(k);
+      if (l) l.push(id);
+      else m.set(k, [id]);
+    }
+    this.nameIdx = m;
+    return m;
+  }
+
+  /** Ids of all types (base chain included) with this exact name, ascending. */
+  findAllByName(name: string): readonly number[] {
+    return this.nameIndex().get(keyOfString(name)) ?? [];
+  }
+
+  /** libbpf btf__find_by_name_kind: first id with this name and kind, or -1. */
+  findByNameKind(name: string, kind: number): number {
+    for (const id of this.findAllByName(name)) if (this.kind(id) === kind) return id;
+    return -1;
+  }
+
+  /** libbpf btf__find_by_name: first id with this name, or -1 ("void" finds 0). */
+  findByName(name: string): number {
+    if (name === 'void') return 0;
+    const l = this.findAllByName(name);
+    return l.length ? l[0]! : -1;
+  }
+
+  // -------------------------------------------------------------- raw & state
+
+  /** Called by every mutation: drops caches that depend on content. */
+  modified(): void {
+    this.rawBytes = null;
+    this.nameIdx = null;
+  }
+
+  /** Mark the object as parsed from `bytes` (used by the parser). */
+  setRaw(bytes: Uint8Array | null): void {
+    this.rawBytes = bytes;
+  }
+
+  /** The original bytes while unmodified, else null. */
+  rawIfUnmodified(): Uint8Array | null {
+    return this.rawBytes;
+  }
+
+  /** Drops the lazily built lookup indexes (after in-place rewriting of records). */
+  invalidateIndexes(): void {
+    this.nameIdx = null;
+    this.strIndex = null;
+    this.rawBytes = null;
+  }
+
+  // ------------------------------------------------------------------- builder
+
+  /** Append a record given as words (host order). Returns the new type id. */
+  addRecord(rec: ArrayLike<number>): number {
+    const n = rec.length;
+    this.words = grow32(this.words, this.nWords + n);
+    this.offs = grow32(this.offs, this.nTypes + 1);
+    this.offs[this.nTypes] = this.nWords;
+    for (let i = 0; i < n; i++) this.words[this.nWords + i] = rec[i]! >>> 0;
+    this.nWords += n;
+    this.nTypes++;
+    this.modified();
+    return this.startId + this.nTypes - 1;
+  }
+
+  /**
+   * Append a record by copying `nw` words from `src` starting at `srcOff` (a verbatim copy,
+   * unused info bits included). Returns the new id.
+   */
+  addRecordFrom(src: Uint32Array, srcOff: number, nw: number): number {
+    this.words = grow32(this.words, this.nWords + nw);
+    this.offs = grow32(this.offs, this.nTypes + 1);
+    this.offs[this.nTypes] = this.nWords;
+    this.words.set(src.subarray(srcOff, srcOff + nw), this.nWords);
+    this.nWords += nw;
+    this.nTypes++;
+    this.modified();
+    return this.startId + this.nTypes - 1;
+  }
+
+  /** Number of words of the record of own/base type id (for copying). */
+  recordLength(id: number): number {
+    const k = this.kind(id);
+    const w = recordWords(k, this.vlen(id));
+    if (w < 0) throw new BtfkitError('BTF_TYPES', `type [${id}] has unsupported kind ${k}`, { where: { typeId: id } });
+    return w;
+  }
+
+  private nameArg(name: string | null | undefined): number {
+    return name ? this.addStr(name) : 0;
+  }
+
+  private static info(kind: number, vlen: number, kflag: boolean): number {
+    return ((kflag ? 0x80000000 : 0) | (kind << 24) | (vlen & 0xffff)) >>> 0;
+  }
+
+  private checkId(id: number, what: string): void {
+    if (!(Number.isInteger(id) && id >= 0 && id < this.typeCount()))
+      throw new BtfkitError('BTF_INVALID', `${what}: invalid type id ${id}`, { errno: Errno.EINVAL });
+  }
+
+  private requireName(name: string | null | undefined, what: string): string {
+    if (!name) throw new BtfkitError('BTF_INVALID', `${what}: a name is required`, { errno: Errno.EINVAL });
+    return name;
+  }
+
+  /** btf__add_int: encoding is 0 or a combination allowed by libbpf (SIGNED, CHAR, BOOL). */
+  addInt(name: string, byteSize: number, encoding = 0): number {
+    this.requireName(name, 'add_int');
+    if (![1, 2, 4, 8, 16].includes(byteSize))
+      throw new BtfkitError('BTF_INVALID', `add_int: invalid byte size ${byteSize}`);
+    if (encoding & ~0x07) throw new BtfkitError('BTF_INVALID', `add_int: invalid encoding ${encoding}`);
+    const no = this.addStr(name);
+    return this.addRecord([no, Btf.info(Kind.INT, 0, false), byteSize, ((encoding << 24) | (byteSize * 8)) >>> 0]);
+  }
+
+  addFloat(name: string, byteSize: number): number {
+    this.requireName(name, 'add_float');
+    if (![2, 4, 8, 12, 16].includes(byteSize))
+      throw new BtfkitError('BTF_INVALID', `add_float: invalid byte size ${byteSize}`);
+    return this.addRecord([this.addStr(name), Btf.info(Kind.FLOAT, 0, false), byteSize]);
+  }
+
+  private addRef(kind: number, name: string | null, ref: number, kflag = false): number {
+    this.checkId(ref, kind === Kind.PTR ? 'add_ptr' : 'add_ref');
+    return this.addRecord([this.nameArg(name), Btf.info(kind, 0, kflag), ref]);
+  }
+
+  addPtr(ref: number): number {
+    return this.addRef(Kind.PTR, null, ref);
+  }
+  addConst(ref: number): number {
+    return this.addRef(Kind.CONST, null, ref);
+  }
+  addVolatile(ref: number): number {
+    return this.addRef(Kind.VOLATILE, null, ref);
+  }
+  addRestrict(ref: number): number {
+    return this.addRef(Kind.RESTRICT, null, ref);
+  }
+  addTypedef(name: string, ref: number): number {
+    return this.addRef(Kind.TYPEDEF, this.requireName(name, 'add_typedef'), ref);
+  }
+  /** btf__add_type_tag (kflag 0) or btf__add_type_attr (kflag 1). */
+  addTypeTag(value: string, ref: number, attr = false): number {
+    return this.addRef(Kind.TYPE_TAG, this.requireName(value, 'add_type_tag'), ref, attr);
+  }
+
+  /** btf__add_array(index_type, elem_type, nr_elems): the record stores elem first. */
+  addArray(indexType: number, elemType: number, nelems: number): number {
+    this.checkId(indexType, 'add_array');
+    this.checkId(elemType, 'add_array');
+    return this.addRecord([0, Btf.info(Kind.ARRAY, 0, false), 0, elemType, indexType, nelems >>> 0]);
+  }
+
+  addStruct(name: string | null, byteSize: number): number {
+    return this.addRecord([this.nameArg(name), Btf.info(Kind.STRUCT, 0, false), byteSize >>> 0]);
+  }
+  addUnion(name: string | null, byteSize: number): number {
+    return this.addRecord([this.nameArg(name), Btf.info(Kind.UNION, 0, false), byteSize >>> 0]);
+  }
+
+  /** The last own type, which the element adders (add_field, add_enum_value, ...) extend. */
+  private lastOwn(kinds: readonly number[], what: string): number {
+    if (this.nTypes === 0) throw new BtfkitError('BTF_INVALID', `${what}: no type to extend`);
+    const id = this.typeCount() - 1;
+    if (!kinds.includes(this.kind(id))) throw new BtfkitError('BTF_INVALID', `${what}: last type has the wrong kind`);
+    return id;
+  }
+
+  private appendElem(id: number, elem: readonly number[], kflag: boolean): void {
+    // The element goes at the end of the last record, which is at the end of words.
+    const o = this.offs[id - this.startId]!;
+    this.words = grow32(this.words, this.nWords + elem.length);
+    for (let i = 0; i < elem.length; i++) this.words[this.nWords + i] = elem[i]! >>> 0;
+    this.nWords += elem.length;
+    const info = this.words[o + 1]!;
+    const vlen = (info & 0xffff) + 1;
+    if (vlen > 0xffff) throw new BtfkitError('BTF_INVALID', 'too many members/values (vlen > 65535)', { errno: Errno.E2BIG });
+    const kf = kflag || info >>> 31 === 1;
+    this.words[o + 1] = ((info & 0x7fff0000) | (kf ? 0x80000000 : 0) | vlen) >>> 0;
+    this.modified();
+  }
+
+  /** btf__add_field: bitfield size and non-byte offsets set the parent's kflag. */
+  addField(name: string | null, type: number, bitOffset = 0, bitfieldSize = 0): void {
+    const id = this.lastOwn([Kind.STRUCT, Kind.UNION], 'add_field');
+    this.checkId(type, 'add_field');
+    const isBitfield = bitfieldSize !== 0 || bitOffset % 8 !== 0;
+    if (isBitfield && (bitfieldSize > 255 || bitOffset >= 1 << 24))
+      throw new BtfkitError('BTF_INVALID', 'add_field: bitfield too large');
+    if (this.kind(id) === Kind.UNION && bitOffset)
+      throw new BtfkitError('BTF_INVALID', 'add_field: union members must be at offset 0');
+    const no = this.nameArg(name);
+    this.appendElem(id, [no, type, (bitOffset | (bitfieldSize << 24)) >>> 0], isBitfield);
+  }
+
+  addEnum(name: string | null, byteSize: number): number {
+    if (![1, 2, 4, 8].includes(byteSize)) throw new BtfkitError('BTF_INVALID', `add_enum: invalid byte size ${byteSize}`);
+    return this.addRecord([this.nameArg(name), Btf.info(Kind.ENUM, 0, false), byteSize]);
+  }
+
+  /** btf__add_enum_value: a negative value makes the enum signed (kflag). */
+  addEnumValue(name: string, value: number): void {
+    const id = this.lastOwn([Kind.ENUM], 'add_enum_value');
+    this.requireName(name, 'add_enum_value');
+    if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff)
+      throw new BtfkitError('BTF_INVALID', 'add_enum_value: value out of range', { errno: Errno.E2BIG });
+    this.appendElem(id, [this.addStr(name), value >>> 0], value < 0);
+  }
+
+  addEnum64(name: string | null, byteSize: number, isSigned: boolean): number {
+    if (![1, 2, 4, 8].includes(byteSize)) throw new BtfkitError('BTF_INVALID', `add_enum64: invalid byte size ${byteSize}`);
+    return this.addRecord([this.nameArg(name), Btf.info(Kind.ENUM64, 0, isSigned), byteSize]);
+  }
+
+  addEnum64Value(name: string, value: bigint): void {
+    const id = this.lastOwn([Kind.ENUM64], 'add_enum64_value');
+    this.requireName(name, 'add_enum64_value');
+    const u = BigInt.asUintN(64, value);
+    this.appendElem(id, [this.addStr(name), Number(u & 0xffffffffn), Number(u >> 32n)], false);
+  }
+
+  /** btf__add_fwd: STRUCT → FWD kflag 0, UNION → FWD kflag 1, ENUM → 4-byte ENUM, vlen 0. */
+  addFwd(name: string, fwdKind: 'struct' | 'union' | 'enum'): number {
+    this.requireName(name, 'add_fwd');
+    if (fwdKind === 'enum') return this.addEnum(name, 4);
+    return this.addRecord([this.addStr(name), Btf.info(Kind.FWD, 0, fwdKind === 'union'), 0]);
+  }
+
+  addFunc(name: string, linkage: number, proto: number): number {
+    this.requireName(name, 'add_func');
+    if (linkage < 0 || linkage > 2) throw new BtfkitError('BTF_INVALID', `add_func: invalid linkage ${linkage}`);
+    this.checkId(proto, 'add_func');
+    return this.addRecord([this.addStr(name), Btf.info(Kind.FUNC, linkage, false), proto]);
+  }
+
+  addFuncProto(ret: number): number {
+    this.checkId(ret, 'add_func_proto');
+    return this.addRecord([0, Btf.info(Kind.FUNC_PROTO, 0, false), ret]);
+  }
+
+  addFuncParam(name: string | null, type: number): void {
+    const id = this.lastOwn([Kind.FUNC_PROTO], 'add_func_param');
+    this.checkId(type, 'add_func_param');
+    this.appendElem(id, [this.nameArg(name), type], false);
+  }
+
+  addVar(name: string, linkage: number, type: number): number {
+    this.requireName(name, 'add_var');
+    if (linkage < 0 || linkage > 2) throw new BtfkitError('BTF_INVALID', `add_var: invalid linkage ${linkage}`);
+    this.checkId(type, 'add_var');
+    return this.addRecord([this.addStr(name), Btf.info(Kind.VAR, 0, false), type, linkage]);
+  }
+
+  addDatasec(name: string, byteSize: number): number {
+    this.requireName(name, 'add_datasec');
+    return this.addRecord([this.addStr(name), Btf.info(Kind.DATASEC, 0, false), byteSize >>> 0]);
+  }
+
+  addDatasecVarInfo(varType: number, offset: number, byteSize: number): void {
+    const id = this.lastOwn([Kind.DATASEC], 'add_datasec_var_info');
+    this.checkId(varType, 'add_datasec_var_info');
+    this.appendElem(id, [varType, offset >>> 0, byteSize >>> 0], false);
+  }
+
+  /** btf__add_decl_tag (kflag 0) or btf__add_decl_attr (kflag 1). */
+  addDeclTag(value: string, ref: number, componentIdx: number, attr = false): number {
+    this.requireName(value, 'add_decl_tag');
+    this.checkId(ref, 'add_decl_tag');
+    if (componentIdx < -1) throw new BtfkitError('BTF_INVALID', 'add_decl_tag: invalid component index');
+    return this.addRecord([this.addStr(value), Btf.info(Kind.DECL_TAG, 0, attr), ref, componentIdx >>> 0]);
+  }
+
+  // ------------------------------------------------------------------- helpers
+
+  /** Follows typedefs and modifiers (and type tags) to the underlying type. */
+  skipModsAndTypedefs(id: number): number {
+    for (let guard = 0; guard < 1 << 20; guard++) {
+      const k = this.kind(id);
+      if (k === Kind.TYPEDEF || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) {
+        id = this.type(id);
+      } else return id;
+    }
+    return id;
+  }
+
+  /** Does the kind of `id` carry a type id in its third word? */
+  refersByTypeWord(id: number): boolean {
+    return hasTypeWord(this.kind(id));
+  }
+
+  /** Human name helper: name or '(anon)'. */
+  displayName(id: number): string {
+    const n = this.name(id);
+    return n === '' ? '(anon)' : n;
+  }
+
+  /** Key of a name (bytes exact), e.g. for sorting like strcmp. */
+  nameKey(id: number): string {
+    return this.strKey(this.nameOff(id));
+  }
+
+  /** Converts a latin1 key back to a readable string. */
+  static keyToString(key: string): string {
+    return keyToString(key);
+  }
+}
