@@ -289,6 +289,22 @@ export class ElfFile {
     return this.header.littleEndian;
   }
 
+  /**
+   * End of the ELF data proper: the largest end offset of the ELF header, the program and
+   * section header tables, every segment and every section with file contents. Bytes after it
+   * (`bytes.subarray(elfEnd)`) belong to no ELF structure, e.g. an appended module signature
+   * ("~Module signature appended~") or the relocation table after an x86 vmlinux.bin.
+   */
+  get elfEnd(): number {
+    const h = this.header;
+    let end = Math.min(Math.max(h.ehsize, EHDR_SIZE[h.class]), this.bytes.length);
+    if (this.programHeaders.length > 0) end = Math.max(end, h.phoff + this.programHeaders.length * PHDR_SIZE[h.class]);
+    if (this.sections.length > 0) end = Math.max(end, h.shoff + this.sections.length * SHDR_SIZE[h.class]);
+    for (const p of this.programHeaders) if (p.filesz > 0) end = Math.max(end, p.offset + p.filesz);
+    for (const s of this.sections) if (s.index > 0 && s.type !== SHT_NOBITS && s.size > 0) end = Math.max(end, s.offset + s.size);
+    return end;
+  }
+
   /** The section with this name; if the name repeats, the last one (as libbpf does). */
   section(name: string): ElfSection | undefined {
     return this.byName.get(name);

@@ -20,7 +20,8 @@
  * headers are appended after the existing ones. Sections covered by a segment (ET_EXEC/ET_DYN)
  * may only be replaced by data of the same size; added sections are never part of a segment.
  * Bytes after the last kept piece that belong to no section (e.g. an appended module
- * signature or an old section header table) are dropped, as objcopy does.
+ * signature or an old section header table) are dropped, as objcopy does, unless
+ * `keepTrailingData` asks to append the bytes after the input's ELF data (`elfEnd`) again.
  */
 
 import { BtfkitError, Errno } from '../errors.js';
@@ -44,6 +45,12 @@ export interface ElfChanges {
   readonly replace?: ReadonlyMap<string, Uint8Array>;
   /** Sections to append, in this order. */
   readonly add?: readonly NewSection[];
+  /**
+   * Keep the bytes after the ELF data (`file.bytes.subarray(file.elfEnd)`, e.g. a module
+   * signature or an x86 vmlinux.bin relocation table) by appending them after the new section
+   * header table. Default false: they are dropped, as objcopy does.
+   */
+  readonly keepTrailingData?: boolean;
 }
 
 /** Largest alignment honoured when a section is placed at the end of the file. */
@@ -217,7 +224,8 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
   }
   const shoff = alignUp(cursor, is64 ? 8 : 4);
   const shnum = secs.length + adds.length;
-  const total = shoff + shnum * shdrSize;
+  const trailer = changes.keepTrailingData ? bytes.subarray(file.elfEnd) : bytes.subarray(0, 0);
+  const total = shoff + shnum * shdrSize + trailer.length;
   if (!is64 && total > 0xffffffff) fail(`the output (${total} bytes) is too large for ELF32`);
   if (shnum > 0xffffffff) fail(`too many sections (${shnum})`);
 
@@ -274,6 +282,8 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
     setWord(h + F.size, a.data.length);
     setWord(h + F.align, a.align ?? 1);
   }
+
+  out.set(trailer, shoff + shnum * shdrSize);
 
   // ELF header: e_shoff and e_shnum (e_shstrndx is unchanged: indices never move).
   setWord(is64 ? 40 : 32, shoff);
