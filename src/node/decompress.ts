@@ -1,0 +1,454 @@
+/**
+ * Decompression of btfkit inputs on Node: compressed modules (.ko.xz/.zst/.gz/...), kernel
+ * images (vmlinuz → embedded vmlinux ELF), raw BTF and plain ELF files — all by content.
+ *
+ * Approach: src/image/detect.ts tells what the bytes are; each compression format has one
+ * decoder, all synchronous and all bounded by an output cap (default 1 GiB, errno E2BIG):
+ *   - gzip: node:zlib. The gzip member framing (RFC 1952 header, CRC32 + ISIZE trailer) is
+ *     parsed here and the deflate body handed to inflateRawSync, because gunzipSync rejects
+ *     trailing bytes and the kernel appends its 4-byte size to the payload; further members
+ *     are decoded like `gzip -d` does, anything else after the last member is ignored.
+ *   - zstd: node:zlib's zstdDecompressSync where Node has it (>= 22.15), else the pure-JS
+ *     `fzstd` package; the frames are walked first (src/image/zstd.ts) to cut trailing bytes
+ *     and to check declared sizes against the cap; frames without a declared size go through
+ *     fzstd's streaming decoder so the cap is enforced while decoding.
+ *   - bzip2: the pure-JS `seek-bzip` package, with our own output sink (cap) and input
+ *     source (EOF → error), one call per concatenated stream.
+ *   - xz (with the x86 BCJ filter of kernel payloads), LZMA-alone, LZ4 legacy and LZ4 frame:
+ *     the built-in pure decoders of src/image/.
+ * For a kernel image the payload candidates of findKernelPayload() are tried in order: a
+ * scanned candidate is first probed (only its first 64 decompressed bytes), and the first
+ * candidate that decompresses to an ELF wins — scripts/extract-vmlinux's strategy, except
+ * that the setup header, when present, is used first.
+ * Reference behaviour: the output equals what `xz -d`, `zstd -d`, `gzip -d`, `lz4 -d`,
+ * `bzip2 -d`, `lzma -d` (and extract-vmlinux for vmlinuz) produce. Every failure is a
+ * BtfkitError: 'IMAGE' for undecodable data, 'IO' for file system errors.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import * as zlib from 'node:zlib';
+
+import { BtfkitError, Errno } from '../errors.js';
+import {
+  type CompressionFormat,
+  type PayloadCandidate,
+  detectFormat,
+  findKernelPayload,
+  isBtfMagic,
+  isElfMagic,
+  compressionAt,
+} from '../image/detect.js';
+import { crc32 } from '../image/crc.js';
+import { decodeLz4Frame, decodeLz4Legacy } from '../image/lz4.js';
+import { decodeLzmaAlone } from '../image/lzma.js';
+import { type DecodeOptions, OutputBuffer, imageError, outputLimit, tooLarge } from '../image/output.js';
+import { decodeXz } from '../image/xz.js';
+import { walkZstdFrames } from '../image/zstd.js';
+
+export type { CompressionFormat, PayloadCandidate } from '../image/detect.js';
+export { DEFAULT_MAX_OUTPUT } from '../image/output.js';
+
+export type DecompressOptions = DecodeOptions;
+
+const require = createRequire(import.meta.url);
+
+// ---------------------------------------------------------------------------------------
+// npm packages, loaded on first use.
+
+type Fzstd = typeof import('fzstd');
+let fzstdModule: Fzstd | undefined;
+function fzstd(): Fzstd {
+  return (fzstdModule ??= require('fzstd') as Fzstd);
+}
+
+interface SeekBzipInput {
+  pos: number;
+  readByte(): number;
+  read(buf: Uint8Array, off: number, len: number): number;
+  seek(pos: number): void;
+}
+interface SeekBzipOutput {
+  writeByte(b: number): void;
+  write(buf: Uint8Array, off: number, len: number): number;
+  flush(): void;
+}
+interface SeekBzip {
+  decode(input: SeekBzipInput, output: SeekBzipOutput, multistream?: boolean): unknown;
+}
+let seekBzipModule: SeekBzip | undefined;
+function seekBzip(): SeekBzip {
+  return (seekBzipModule ??= require('seek-bzip') as SeekBzip);
+}
+
+type ZstdNative = (buf: Uint8Array, opts?: { maxOutputLength?: number }) => Buffer;
+function nativeZstd(): ZstdNative | undefined {
+  const f = (zlib as unknown as { zstdDecompressSync?: ZstdNative }).zstdDecompressSync;
+  return typeof f === 'function' ? f : undefined;
+}
+
+/** True when node:zlib decodes zstd itself (Node >= 22.15); otherwise fzstd is used. */
+export function hasNativeZstd(): boolean {
+  return nativeZstd() !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// gzip
+
+function le32(b: Uint8Array, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+}
+
+/** Offset of the deflate data of the gzip member at `p` (RFC 1952 §2.3). */
+function gzipHeaderEnd(b: Uint8Array, p: number): number {
+  const truncated = () => imageError('truncated gzip header', p, Errno.EIO);
+  if (p + 10 > b.length) throw truncated();
+  if (b[p] !== 0x1f || b[p + 1] !== 0x8b) throw imageError('not gzip data (bad magic)', p);
+  if (b[p + 2] !== 8) throw imageError(`unsupported gzip compression method ${b[p + 2]}`, p + 2, Errno.ENOTSUP);
+  const flg = b[p + 3]!;
+  if (flg & 0xe0) throw imageError('corrupt gzip header (reserved flags)', p + 3);
+  let q = p + 10;
+  if (flg & 0x04) {
+    if (q + 2 > b.length) throw truncated();
+    q += 2 + (b[q]! | (b[q + 1]! << 8));
+  }
+  for (const bit of [0x08, 0x10]) {
+    if (flg & bit) {
+      while (q < b.length && b[q] !== 0) q++;
+      q++;
+    }
+  }
+  if (flg & 0x02) q += 2;
+  if (q > b.length) throw truncated();
+  return q;
+}
+
+function zlibError(e: unknown, what: string, limit: number): BtfkitError {
+  if (e instanceof BtfkitError) return e;
+  const code = (e as { code?: string }).code;
+  if (code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(limit);
+  const msg = e instanceof Error ? e.message : String(e);
+  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(msg)) return imageError(`truncated ${what} data (${msg})`, undefined, Errno.EIO);
+  return imageError(`corrupt ${what} data (${msg})`);
+}
+
+function gunzip(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
+  const limit = outputLimit(opts);
+  const partial = opts.partial === true;
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  let p = 0;
+  do {
+    const body = gzipHeaderEnd(bytes, p);
+    if (partial) {
+      // Probe: inflate a prefix without requiring the end of the stream.
+      const prefix = bytes.subarray(body, Math.min(bytes.length, body + 65536));
+      let out: Buffer;
+      try {
+        out = zlib.inflateRawSync(prefix, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 128 << 20 });
+      } catch (e) {
+        throw zlibError(e, 'gzip', limit);
+      }
+      return new Uint8Array(out.buffer, out.byteOffset, Math.min(out.length, limit));
+    }
+    let res: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      res = zlib.inflateRawSync(bytes.subarray(body), { info: true, maxOutputLength: Math.max(1, limit - total) }) as unknown as typeof res;
+    } catch (e) {
+      throw zlibError(e, 'gzip', limit);
+    }
+    const out = res.buffer;
+    const end = body + res.engine.bytesWritten;
+    if (end + 8 > bytes.length) throw imageError('truncated gzip data (member trailer)', end, Errno.EIO);
+    if (crc32(out) !== le32(bytes, end)) throw imageError('corrupt gzip data (CRC32 mismatch)', end);
+    if ((out.length >>> 0) !== le32(bytes, end + 4)) throw imageError('corrupt gzip data (size mismatch)', end + 4);
+    parts.push(out);
+    total += out.length;
+    p = end + 8;
+  } while (compressionAt(bytes, p, true) === 'gzip');
+  if (parts.length === 1) return parts[0]!;
+  const all = new Uint8Array(total);
+  let o = 0;
+  for (const part of parts) {
+    all.set(part, o);
+    o += part.length;
+  }
+  return all;
+}
+
+// ---------------------------------------------------------------------------------------
+// zstd
+
+class ProbeFull extends Error {}
+
+function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
+  const limit = outputLimit(opts);
+  const partial = opts.partial === true;
+  if (partial) {
+    const chunks: Uint8Array[] = [];
+    let n = 0;
+    try {
+      const d = new (fzstd().Decompress)((chunk) => {
+        chunks.push(chunk);
+        n += chunk.length;
+        if (n >= limit) throw new ProbeFull();
+      });
+      d.push(bytes.subarray(0, Math.min(bytes.length, 1 << 20)), false);
+    } catch (e) {
+      if (!(e instanceof ProbeFull)) throw zstdError(e, limit);
+    }
+    return concat(chunks, Math.min(n, limit));
+  }
+  const frames = walkZstdFrames(bytes);
+  const data = bytes.subarray(0, frames.end);
+  if (frames.contentSize !== undefined && frames.contentSize > limit) throw tooLarge(limit);
+  const native = nativeZstd();
+  try {
+    if (native) {
+      const out = native(data, { maxOutputLength: Math.max(1, limit) });
+      return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    }
+    if (frames.contentSize !== undefined) {
+      const out = fzstd().decompress(data);
+      if (out.length !== frames.contentSize) throw imageError('corrupt zstd data (size differs from the frame headers)');
+      return out;
+    }
+    // Unknown sizes (e.g. a kernel payload compressed from a pipe): stream with the cap.
+    const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? data.length * 4));
+    const d = new (fzstd().Decompress)((chunk) => {
+      if (out.pos + chunk.length > limit) throw tooLarge(limit);
+      out.ensure(chunk.length);
+      out.buf.set(chunk, out.pos);
+      out.pos += chunk.length;
+    });
+    d.push(data, true);
+    return out.result();
+  } catch (e) {
+    throw zstdError(e, limit);
+  }
+}
+
+function zstdError(e: unknown, limit: number): BtfkitError {
+  if (e instanceof BtfkitError) return e;
+  const code = (e as { code?: unknown }).code;
+  if (code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(limit);
+  const msg = e instanceof Error ? e.message : String(e);
+  if (code === 5 || /unexpected EOF/i.test(msg)) return imageError(`truncated zstd data (${msg})`, undefined, Errno.EIO);
+  return imageError(`corrupt zstd data (${msg})`);
+}
+
+// ---------------------------------------------------------------------------------------
+// bzip2
+
+function bunzip2(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
+  const limit = outputLimit(opts);
+  const partial = opts.partial === true;
+  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? bytes.length * 4));
+  const input: SeekBzipInput = {
+    pos: 0,
+    readByte() {
+      if (this.pos >= bytes.length) throw imageError('truncated bzip2 data', bytes.length, Errno.EIO);
+      return bytes[this.pos++]!;
+    },
+    read(buf, off, len) {
+      for (let i = 0; i < len; i++) buf[off + i] = this.readByte();
+      return len;
+    },
+    seek(p) {
+      this.pos = p;
+    },
+  };
+  const sink: SeekBzipOutput = {
+    writeByte(b) {
+      if (out.pos >= out.buf.length) {
+        if (out.pos >= limit) throw partial ? new ProbeFull() : tooLarge(limit);
+        out.ensure(1);
+      }
+      out.buf[out.pos++] = b;
+    },
+    write(buf, off, len) {
+      for (let i = 0; i < len; i++) this.writeByte(buf[off + i]!);
+      return len;
+    },
+    flush() {},
+  };
+  const bz = seekBzip();
+  try {
+    do {
+      bz.decode(input, sink, false);
+    } while (compressionAt(bytes, input.pos, true) === 'bzip2');
+  } catch (e) {
+    if (e instanceof ProbeFull) return out.result();
+    if (e instanceof BtfkitError) {
+      if (partial && e.errno === Errno.EIO) return out.result();
+      throw e;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    throw imageError(`corrupt bzip2 data (${msg})`);
+  }
+  return out.result();
+}
+
+function concat(chunks: Uint8Array[], n: number): Uint8Array {
+  const r = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    if (o >= n) break;
+    const take = Math.min(c.length, n - o);
+    r.set(c.subarray(0, take), o);
+    o += take;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Decompresses `bytes` (which must start with data of `format`). Trailing bytes after the
+ * compressed data are ignored. Synchronous; throws BtfkitError('IMAGE') on bad data,
+ * with errno E2BIG when the output would exceed `opts.maxOutput` (default 1 GiB).
+ */
+export function decompress(format: CompressionFormat, bytes: Uint8Array, opts: DecompressOptions = {}): Uint8Array {
+  try {
+    switch (format) {
+      case 'gzip':
+        return gunzip(bytes, opts);
+      case 'zstd':
+        return unzstd(bytes, opts);
+      case 'bzip2':
+        return bunzip2(bytes, opts);
+      case 'xz':
+        return decodeXz(bytes, opts);
+      case 'lzma':
+        return decodeLzmaAlone(bytes, opts);
+      case 'lz4-legacy':
+        return decodeLz4Legacy(bytes, opts);
+      case 'lz4':
+        return decodeLz4Frame(bytes, opts);
+      default:
+        throw new BtfkitError('USAGE', `unknown compression format ${String(format)}`);
+    }
+  } catch (e) {
+    if (e instanceof BtfkitError) throw e;
+    // Never let a RangeError & co. escape on bad input.
+    const msg = e instanceof Error ? e.message : String(e);
+    throw imageError(`cannot decode ${format} data (${msg})`);
+  }
+}
+
+/** What an input file turned out to be. */
+export interface UnpackedInput {
+  /** The uncompressed content: raw BTF or an ELF file. */
+  bytes: Uint8Array;
+  kind: 'btf' | 'elf';
+  /** How it was stored: 'raw' (raw BTF), 'elf' (plain ELF) or the compression undone. */
+  container: 'raw' | 'elf' | CompressionFormat;
+  /** True when the ELF was extracted from a kernel image (vmlinuz / bzImage). */
+  kernelImage: boolean;
+  /** For kernel images: where the compressed vmlinux was found. */
+  payload?: PayloadCandidate;
+}
+
+export interface UnpackOptions {
+  /** Output cap for decompression (default 1 GiB). */
+  maxOutput?: number;
+}
+
+function kindOf(b: Uint8Array): 'btf' | 'elf' | undefined {
+  if (isBtfMagic(b)) return 'btf';
+  if (isElfMagic(b)) return 'elf';
+  return undefined;
+}
+
+/**
+ * Extracts the vmlinux ELF from a kernel image (bzImage, or any file holding a compressed
+ * ELF): tries the findKernelPayload() candidates in order and keeps the first that
+ * decompresses to an ELF.
+ */
+export function extractKernelElf(image: Uint8Array, opts: UnpackOptions = {}): { bytes: Uint8Array; payload: PayloadCandidate } {
+  const limit = outputLimit(opts);
+  const candidates = findKernelPayload(image);
+  let firstError: BtfkitError | undefined;
+  for (const c of candidates) {
+    const data = image.subarray(c.offset, c.offset + c.length);
+    try {
+      if (c.source === 'scan') {
+        const head = decompress(c.format, data, { maxOutput: 64, partial: true });
+        if (!isElfMagic(head)) continue;
+      }
+      const hint = c.expectedSize !== undefined && c.expectedSize <= limit ? c.expectedSize : undefined;
+      const bytes = decompress(c.format, data, hint !== undefined ? { maxOutput: limit, sizeHint: hint } : { maxOutput: limit });
+      if (isElfMagic(bytes)) return { bytes, payload: c };
+      firstError ??= imageError(`${c.format} payload at offset ${c.offset} does not decompress to an ELF file`, c.offset);
+    } catch (e) {
+      if (!(e instanceof BtfkitError)) throw e;
+      firstError ??= new BtfkitError(e.code, `${c.format} payload at offset ${c.offset}: ${e.message}`, {
+        errno: e.errno,
+        where: { offset: c.offset },
+      });
+    }
+  }
+  if (firstError) throw firstError;
+  throw imageError('no compressed kernel found in the image (no known compression magic)');
+}
+
+/** Unpacks raw file content to raw BTF or ELF bytes (synchronous). */
+export function unpackBytes(raw: Uint8Array, opts: UnpackOptions = {}): UnpackedInput {
+  const fmt = detectFormat(raw);
+  if (fmt === 'btf') return { bytes: raw, kind: 'btf', container: 'raw', kernelImage: false };
+  if (fmt === 'elf') return { bytes: raw, kind: 'elf', container: 'elf', kernelImage: false };
+  if (fmt !== 'bzimage' && fmt !== 'unknown') {
+    const bytes = decompress(fmt, raw, { maxOutput: outputLimit(opts) });
+    const kind = kindOf(bytes);
+    if (kind) return { bytes, kind, container: fmt, kernelImage: false };
+    // e.g. a compressed kernel image (vmlinuz.gz holding a bzImage)
+    if (detectFormat(bytes) === 'bzimage') {
+      const k = extractKernelElf(bytes, opts);
+      return { bytes: k.bytes, kind: 'elf', container: k.payload.format, kernelImage: true, payload: k.payload };
+    }
+    throw imageError(`${fmt}-compressed content is neither BTF nor an ELF file`);
+  }
+  if (fmt === 'unknown' && raw.length < 64) throw imageError('not BTF, ELF, compressed data or a kernel image');
+  try {
+    const k = extractKernelElf(raw, opts);
+    return { bytes: k.bytes, kind: 'elf', container: k.payload.format, kernelImage: true, payload: k.payload };
+  } catch (e) {
+    if (fmt === 'unknown' && e instanceof BtfkitError && e.message.startsWith('no compressed kernel')) {
+      throw imageError('not BTF, ELF, compressed data or a kernel image');
+    }
+    throw e;
+  }
+}
+
+/**
+ * Reads `path` and returns its uncompressed ELF or raw BTF: plain or compressed modules,
+ * vmlinuz kernel images, raw BTF files, /sys/kernel/btf/vmlinux.
+ * Errors: BtfkitError 'IO' (cannot read the file) or 'IMAGE' (cannot decode it), with the file name.
+ */
+export async function loadElfOrBtfBytes(path: string, opts: UnpackOptions = {}): Promise<UnpackedInput> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const errno = err.code === 'ENOENT' ? Errno.ENOENT : Errno.EIO;
+    throw new BtfkitError('IO', `cannot read file: ${err.message}`, { errno, where: { file: path } });
+  }
+  try {
+    return unpackBytes(new Uint8Array(raw.buffer, raw.byteOffset, raw.length), opts);
+  } catch (e) {
+    if (e instanceof BtfkitError) throw e.withLocation({ file: path });
+    throw e;
+  }
+}
+
+/**
+ * Unpacks content that is neither raw BTF nor plain ELF (compressed module or kernel image).
+ * `container` is the compression name ('xz', 'zstd', ...) or 'vmlinuz' for a kernel image;
+ * 'plain' for content that needed no unpacking.
+ */
+export async function openContainer(raw: Uint8Array, opts: UnpackOptions = {}): Promise<{ bytes: Uint8Array; container: string; unpacked: UnpackedInput }> {
+  const u = unpackBytes(raw, opts);
+  const container = u.kernelImage ? 'vmlinuz' : u.container === 'raw' || u.container === 'elf' ? 'plain' : u.container;
+  return { bytes: u.bytes, container, unpacked: u };
+}
