@@ -162,7 +162,7 @@ function gunzip(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
     if (end + 8 > bytes.length) throw imageError('truncated gzip data (member trailer)', end, Errno.EIO);
     if (crc32(out) !== le32(bytes, end)) throw imageError('corrupt gzip data (CRC32 mismatch)', end);
     if ((out.length >>> 0) !== le32(bytes, end + 4)) throw imageError('corrupt gzip data (size mismatch)', end + 4);
-    parts.push(out);
+    parts.push(new Uint8Array(out.buffer, out.byteOffset, out.length));
     total += out.length;
     p = end + 8;
   } while (compressionAt(bytes, p, true) === 'gzip');
