@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: medians of every operation that has a target in ../shared/perf, printed
+ * next to the C reference's median and the ratio (ours / reference; ≤ 1.0 meets the target).
+ *
+ * In-process operations are timed with performance.now() over many iterations after a
+ * warm-up; whole-process dumps spawn `node dist/src/cli/main.js` and time it to exit.
+ * Inputs come from the corpus (`npm run corpus`) and /sys/kernel/btf/vmlinux; operations whose
+ * input is missing are reported as skipped.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { parseBtf } from '../src/format/parse.js';
+import { serializeBtf } from '../src/format/write.js';
+import { dumpRaw } from '../src/dump/raw.js';
+import { dumpC } from '../src/dump/c.js';
+import { parseElf } from '../src/elf/index.js';
+import { distillBase } from '../src/split/distill.js';
+import { relocate } from '../src/split/relocate.js';
+import type { Btf } from '../src/model/btf.js';
+import { kernelBtfPath, modulesDir } from './corpus-paths.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'src', 'cli', 'main.js');
+const HOST = '/sys/kernel/btf/vmlinux';
+
+interface Row {
+  op: string;
+  unit: 'us' | 'ms';
+  median: number;
+  ref?: number;
+}
+const rows: Row[] = [];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+function timeUs(fn: () => unknown, iters: number): number {
+  for (let i = 0; i < Math.min(5, iters); i++) fn();
+  const xs: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t = performance.now();
+    fn();
+    xs.push((performance.now() - t) * 1000);
+  }
+  return median(xs);
+}
+
+function timeProcessMs(args: string[], runs: number): number {
+  const xs: number[] = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const dt = performance.now() - t;
+    if (r.status !== 0) throw new Error(`btfkit ${args.join(' ')} failed: ${r.stderr}`);
+    if (i > 0) xs.push(dt);
+  }
+  return median(xs);
+}
+
+function add(op: string, unit: 'us' | 'ms', median: number, ref?: number): void {
+  rows.push({ op, unit, median, ref });
+  const r = ref ? `  ref ${fmt(ref)}  ratio ${(median / ref).toFixed(2)}` : '';
+  console.log(`${op.padEnd(44)} ${fmt(median).padStart(10)} ${unit}${r}`);
+}
+
+function fmt(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+function readBtfSection(path: string): Uint8Array {
+  const elf = parseElf(new Uint8Array(readFileSync(path)));
+  const s = elf.requireSection('.BTF');
+  return elf.sectionData(s).slice();
+}
+
+// libbpf / bpftool medians from ../shared/perf/README.md
+const REF = {
+  parseVmlinux47: 6816,
+  module: {
+    crc16: { path: 'lib/crc16.ko', parse: 39, distill: 187, relocate: 1198, serialize: 0.7 },
+    xfs: { path: 'fs/xfs/xfs.ko', parse: 284, distill: 2624, relocate: 1917, serialize: 14.5 },
+    i915: { path: 'drivers/gpu/drm/i915/i915.ko', parse: 436, distill: 4839, relocate: 2323, serialize: 24.5 },
+    amdgpu: { path: 'drivers/gpu/drm/amd/amdgpu/amdgpu.ko', parse: 1331, distill: 18006, relocate: 5346, serialize: 357 },
+  },
+  dumpRawHost: 153,
+  dumpCHost: 173,
+  dumpRaw47: 129,
+  dumpC47: 125,
+};
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  const iters = quick ? 5 : 51;
+  const procRuns = quick ? 3 : 10;
+  const v47 = kernelBtfPath('6.1.0-47-amd64');
+  let base47: Btf | null = null;
+  if (existsSync(v47)) {
+    const bytes = new Uint8Array(readFileSync(v47));
+    add('parse vmlinux-47 BTF', 'us', timeUs(() => parseBtf(bytes), iters), REF.parseVmlinux47);
+    base47 = parseBtf(bytes);
+    add('raw dump vmlinux-47 (in-process)', 'ms', timeUs(() => dumpRaw(base47!), Math.min(iters, 11)) / 1000);
+    add('C dump vmlinux-47 (in-process)', 'ms', timeUs(() => dumpC(base47!), Math.min(iters, 11)) / 1000);
+    add('btfkit dump vmlinux-47 format raw (process)', 'ms', timeProcessMs(['dump', v47, '--format', 'raw'], procRuns), REF.dumpRaw47);
+    add('btfkit dump vmlinux-47 format c (process)', 'ms', timeProcessMs(['dump', v47, '--format', 'c'], procRuns), REF.dumpC47);
+  } else {
+    console.log('skipped: corpus vmlinux-47 missing (npm run corpus)');
+  }
+  if (existsSync(HOST)) {
+    const bytes = new Uint8Array(readFileSync(HOST));
+    add('parse host vmlinux BTF', 'us', timeUs(() => parseBtf(bytes), iters));
+    add('btfkit dump host vmlinux format raw (process)', 'ms', timeProcessMs(['dump', HOST, '--format', 'raw'], procRuns), REF.dumpRawHost);
+    add('btfkit dump host vmlinux format c (process)', 'ms', timeProcessMs(['dump', HOST, '--format', 'c'], procRuns), REF.dumpCHost);
+  }
+  if (base47) {
+    const dir = modulesDir('6.1.0-47-amd64');
+    for (const [name, m] of Object.entries(REF.module)) {
+      const p = join(dir, m.path);
+      if (!existsSync(p)) continue;
+      const raw = readBtfSection(p);
+      add(`parse ${name} split BTF`, 'us', timeUs(() => parseBtf(raw, { base: base47 }), iters), m.parse);
+      const split = parseBtf(raw, { base: base47 });
+      add(`distill ${name}`, 'us', timeUs(() => distillBase(split), iters), m.distill);
+      const d = distillBase(split);
+      add(`relocate ${name} onto vmlinux-47`, 'us', timeUs(() => relocate(d.split, base47!), iters), m.relocate);
+      const r = relocate(d.split, base47!).btf;
+      add(`serialize ${name} relocated split`, 'us', timeUs(() => { r.modified(); return serializeBtf(r); }, iters), m.serialize);
+    }
+  }
+  const worst = rows.filter((r) => r.ref).map((r) => r.median / r.ref!);
+  if (worst.length) console.log(`\n${worst.filter((x) => x <= 1).length}/${worst.length} operations at or below the C reference's median`);
+}
+
+main();

@@ -1,0 +1,40 @@
+/** `btfkit dump FILE [--base BASE] [--format raw|json|c] [-o OUT]` — bpftool-identical dumps. */
+
+import { type Command, str, writeStdout, UsageError } from './command.js';
+import { loadBtf, loadBaseBtf } from '../node/load.js';
+import { writeFileAtomic } from '../node/files.js';
+import { dumpRaw } from '../dump/raw.js';
+import { dumpJson } from '../dump/json.js';
+import { dumpC } from '../dump/c.js';
+
+export const dumpCommand: Command = {
+  name: 'dump',
+  summary: 'dump BTF as bpftool does: raw text, JSON, or C (vmlinux.h)',
+  usage: `Usage: btfkit dump FILE [--base BASE] [--format raw|json|c] [-o OUT]
+
+  FILE           raw BTF, ELF (vmlinux, .ko, compressed), kernel image, or 'kernel'
+  --base, -B     base BTF for split input (a module's .BTF); a module with .BTF.base
+                 is relocated onto it, as bpftool does
+  --format, -f   raw (default): = bpftool btf dump file FILE [-B BASE] format raw
+                 json: = bpftool -j btf dump file FILE [-B BASE]
+                 c: = bpftool btf dump file FILE [-B BASE] format c
+  -o, --output   write to a file (atomically) instead of stdout`,
+  options: {
+    base: { type: 'string', short: 'B' },
+    format: { type: 'string', short: 'f' },
+    output: { type: 'string', short: 'o' },
+  },
+  async run(args, values) {
+    if (args.length !== 1) throw new UsageError('dump takes exactly one FILE');
+    const format = str(values, 'format') ?? 'raw';
+    if (!['raw', 'json', 'c'].includes(format)) throw new UsageError(`unknown format '${format}' (raw, json or c)`);
+    const baseSpec = str(values, 'base');
+    const base = baseSpec ? await loadBaseBtf(baseSpec) : null;
+    const { btf } = await loadBtf(args[0]!, base);
+    const out = format === 'raw' ? dumpRaw(btf) : format === 'json' ? dumpJson(btf) : dumpC(btf);
+    const o = str(values, 'output');
+    if (o) writeFileAtomic(o, out);
+    else await writeStdout(out);
+    return 0;
+  },
+};

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * `btfkit` command-line entry point: dispatches to the commands in this folder, turns every
+ * failure into one line on stderr and an exit status (0 ok, 1 failure, 2 usage error).
+ */
+
+import { parseArgs } from 'node:util';
+import { BtfkitError } from '../errors.js';
+import { UsageError, type Command, writeStdout } from './command.js';
+import { commands } from './commands.js';
+
+const VERSION = '0.1.0';
+
+function mainHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `btfkit ${VERSION} — BTF toolkit: resilient split BTF, bpftool-identical dumps, module checks
+
+Usage: btfkit [COMMAND] [ARGS...]
+       btfkit                 with no command: check the running kernel's BTF (summary of /sys/kernel/btf/vmlinux)
+       btfkit help COMMAND    details of one command
+
+Commands:
+${lines.join('\n')}
+
+Inputs: raw BTF, ELF (vmlinux, .ko), compressed modules (.ko.xz/.zst/.gz) and kernel images
+(/boot/vmlinuz-*) are all accepted, detected by content. A base of 'kernel' means
+/sys/kernel/btf/vmlinux.
+Exit status: 0 success, 1 failure (bad input, failed check), 2 usage error.
+`;
+}
+
+function commandHelp(c: Command): string {
+  return `btfkit ${c.name} — ${c.summary}\n\n${c.usage.trimEnd()}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0) argv = ['default'];
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const sub = rest[0];
+    if (sub) {
+      const c = commands.find((x) => x.name === sub);
+      if (!c) throw new UsageError(`unknown command '${sub}'`);
+      await writeStdout(commandHelp(c));
+    } else {
+      await writeStdout(mainHelp());
+    }
+    return 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    await writeStdout(`btfkit ${VERSION}\n`);
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) throw new UsageError(`unknown command '${name}' (see 'btfkit --help')`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    await writeStdout(commandHelp(cmd));
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: cmd.preprocess ? cmd.preprocess(rest) : rest, options: cmd.options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'));
+  }
+  return cmd.run(parsed.positionals, parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>);
+}
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`btfkit: ${e.message}\n`);
+      process.exitCode = 2;
+    } else if (e instanceof BtfkitError) {
+      process.stderr.write(`btfkit: ${e.describe()}\n`);
+      process.exitCode = 1;
+    } else {
+      const err = e as Error;
+      process.stderr.write(`btfkit: internal error: ${err?.message ?? String(e)}\n`);
+      if (process.env.BTFKIT_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
