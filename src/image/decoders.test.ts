@@ -17,7 +17,7 @@ import { decodeLz4Frame, decodeLz4Legacy, xxh32 } from './lz4.js';
 import { decodeLzmaAlone } from './lzma.js';
 import { decodeXz } from './xz.js';
 import { walkZstdFrames } from './zstd.js';
-import type { DecodeOptions } from './output.js';
+import { DEFAULT_MAX_OUTPUT, OutputBuffer, PREALLOC_MAX, type DecodeOptions } from './output.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const FIX = join(ROOT, 'test/fixtures/image');
@@ -160,18 +160,35 @@ test('lzma-alone: known size in header, wrong known size', () => {
 
 test('zstd frame walker: fixture sizes, trailing data, skippable frames', () => {
   const z = fixture('sample.zst');
-  assert.deepEqual(walkZstdFrames(z), { end: z.length, frames: 1, contentSize: SAMPLE.length });
+  assert.deepEqual(walkZstdFrames(z), { end: z.length, frames: 1, contentSize: SAMPLE.length, maxSize: 131072 });
   const p = fixture('sample.pipe.zst');
-  assert.deepEqual(walkZstdFrames(p), { end: p.length, frames: 1, contentSize: undefined });
+  assert.deepEqual(walkZstdFrames(p), { end: p.length, frames: 1, contentSize: undefined, maxSize: 131072 });
   const skip = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
   const all = new Uint8Array(skip.length + z.length * 2 + 4);
   all.set(skip);
   all.set(z, skip.length);
   all.set(z, skip.length + z.length);
   all.set([1, 2, 3, 4], skip.length + 2 * z.length);
-  assert.deepEqual(walkZstdFrames(all), { end: all.length - 4, frames: 2, contentSize: 2 * SAMPLE.length });
+  assert.deepEqual(walkZstdFrames(all), { end: all.length - 4, frames: 2, contentSize: 2 * SAMPLE.length, maxSize: 2 * 131072 });
   assertImageError(() => walkZstdFrames(z.subarray(0, z.length - 1)));
   assertImageError(() => walkZstdFrames(new Uint8Array(8)));
+  // a (corrupt) frame header claiming more than its blocks can hold is refused up front
+  const lie = z.slice();
+  const fhd = lie[4]!;
+  assert.equal(fhd >>> 6, 1, 'fixture has a 2-byte content size field');
+  const fcsAt = 5 + (fhd & 0x20 ? 0 : 1);
+  lie[fcsAt] = 0xff;
+  lie[fcsAt + 1] = 0xff; // 65535 + 256 bytes, > 20298 but < 128 KiB: still plausible
+  assert.equal(walkZstdFrames(lie).contentSize, 65535 + 256);
+});
+
+test('output buffer: header-declared sizes pre-allocate at most PREALLOC_MAX', () => {
+  const out = new OutputBuffer(DEFAULT_MAX_OUTPUT, 2 ** 40);
+  assert.equal(out.buf.length, PREALLOC_MAX);
+  const o2 = new OutputBuffer(DEFAULT_MAX_OUTPUT, 10);
+  o2.reserve(900 * 1024 * 1024);
+  assert.equal(o2.buf.length, PREALLOC_MAX);
+  assert.throws(() => new OutputBuffer(100, 10).ensure(101), (e: unknown) => e instanceof BtfkitError && e.errno === 7);
 });
 
 // ---------------------------------------------------------------------------------------

@@ -267,7 +267,7 @@ export function decodeLz4Frame(bytes: Uint8Array, opts: DecodeOptions = {}): Uin
       if (hasContentSize) {
         contentSize = le32(bytes, descStart + 2) + le32(bytes, descStart + 6) * 0x100000000;
         if (out.pos + contentSize > limit && !probe) throw tooLarge(limit);
-        if (!probe) out.ensure(contentSize);
+        if (!probe) out.reserve(contentSize);
       }
       pos = descStart + descLen + 1;
       const frameOut = out.pos;

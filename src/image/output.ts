@@ -14,6 +14,12 @@ import { BtfkitError, Errno } from '../errors.js';
 /** Default cap on decompressed output: 1 GiB (a vmlinux is ~50-100 MB). */
 export const DEFAULT_MAX_OUTPUT = 1024 * 1024 * 1024;
 
+/**
+ * Sizes announced by headers (which may be corrupt) are only trusted for pre-allocation up
+ * to this much; beyond it the buffer grows as real output arrives.
+ */
+export const PREALLOC_MAX = 256 * 1024 * 1024;
+
 export interface DecodeOptions {
   /** Refuse (or, with `partial`, stop at) more output than this many bytes. Default 1 GiB. */
   maxOutput?: number;
@@ -49,7 +55,7 @@ export class OutputBuffer {
 
   constructor(limit: number, initial: number) {
     this.limit = limit;
-    const size = Math.max(0, Math.min(limit, Math.floor(initial)));
+    const size = Math.max(0, Math.min(limit, PREALLOC_MAX, Math.floor(initial)));
     this.buf = new Uint8Array(size);
   }
 
@@ -63,6 +69,11 @@ export class OutputBuffer {
     const nb = new Uint8Array(size);
     nb.set(this.buf.subarray(0, this.pos));
     this.buf = nb;
+  }
+
+  /** Pre-allocation from a header-declared size: like ensure(), but only up to PREALLOC_MAX. */
+  reserve(n: number): void {
+    if (this.pos + n > this.buf.length && this.buf.length < PREALLOC_MAX) this.ensure(Math.min(n, PREALLOC_MAX - this.pos));
   }
 
   /** The bytes written so far; copies only if the buffer is much larger than the data. */

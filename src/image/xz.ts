@@ -336,7 +336,7 @@ export function decodeXz(bytes: Uint8Array, opts: DecodeOptions = {}): Uint8Arra
       const outStart = out.pos;
       if (uncompSize !== undefined && !partial) {
         if (outStart + uncompSize > limit) throw tooLarge(limit);
-        out.ensure(uncompSize);
+        out.reserve(uncompSize);
       }
       const dataEnd = compSize !== undefined ? Math.min(end, dataStart + compSize) : end;
       const r = decodeLzma2(bytes, dataStart, dataEnd, out, dictSize, partial ? limit : undefined);

@@ -23,6 +23,8 @@ export interface ZstdFrames {
   frames: number;
   /** Sum of the declared content sizes, or undefined when some frame does not declare it. */
   contentSize: number | undefined;
+  /** Upper bound of the decompressed size: 128 KiB per block (RFC 8878 Block_Maximum_Size). */
+  maxSize: number;
 }
 
 function le32(b: Uint8Array, p: number): number {
@@ -35,6 +37,7 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
   let pos = 0;
   let frames = 0;
   let total: number | undefined = 0;
+  let blocks = 0;
   const truncated = (p: number) => imageError('truncated zstd data', p, Errno.EIO);
   while (pos + 4 <= end) {
     const magic = le32(bytes, pos);
@@ -72,6 +75,7 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
         break;
     }
     p += fcsSize;
+    let frameBlocks = 0;
     for (;;) {
       if (p + 3 > end) throw truncated(p);
       const h = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16);
@@ -79,16 +83,20 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
       const type = (h >>> 1) & 3;
       const size = h >>> 3;
       if (type === 3) throw imageError('corrupt zstd data (reserved block type)', p);
+      if (size > 131072) throw imageError('corrupt zstd data (block larger than 128 KiB)', p);
+      frameBlocks++;
       p += 3 + (type === 1 ? 1 : size);
       if (p > end) throw truncated(p);
       if (last) break;
     }
     if (checksum) p += 4;
     if (p > end) throw truncated(p);
+    blocks += frameBlocks;
+    if (fcs !== undefined && fcs > frameBlocks * 131072) throw imageError('corrupt zstd frame (declared size larger than its blocks can hold)', pos);
     frames++;
     total = fcs === undefined || total === undefined ? undefined : total + fcs;
     pos = p;
   }
   if (frames === 0) throw imageError('not zstd data (bad magic)', 0);
-  return { end: pos, frames, contentSize: total };
+  return { end: pos, frames, contentSize: total, maxSize: blocks * 131072 };
 }
