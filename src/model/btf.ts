@@ -114,6 +114,27 @@ export class Btf {
     return new Btf(base, base.endian);
   }
 
+  /**
+   * An object assembled from whole sections at once (used by distill and relocate, which
+   * build the type and string sections in bulk). The arrays are taken over, not copied:
+   * `words[0, nWords)` are the records, `offs[0, nTypes)` their word offsets, `strs[0, strLen)`
+   * the own string section. `startId`/`startStrOff` follow from `base` as for `createSplit`.
+   */
+  static fromParts(
+    base: Btf | null,
+    endian: Endian,
+    parts: { words: Uint32Array; nWords: number; offs: Uint32Array; nTypes: number; strs: Uint8Array; strLen: number },
+  ): Btf {
+    const b = new Btf(base, endian);
+    b.words = parts.words;
+    b.nWords = parts.nWords;
+    b.offs = parts.offs;
+    b.nTypes = parts.nTypes;
+    b.strs = parts.strs;
+    b.strLen = parts.strLen;
+    return b;
+  }
+
   // ------------------------------------------------------------------ ids
 
   /** type_cnt: 1 + number of types visible through this object (the first unused id). */
@@ -415,7 +436,14 @@ export class Btf {
   modified(): void {
     this.rawBytes = null;
     this.nameIdx = null;
+    this.generation++;
   }
+
+  /**
+   * Bumped by every mutation and by invalidateIndexes(), so that indexes derived outside the
+   * model (e.g. relocation's name index of a base) can tell that they are stale.
+   */
+  generation = 0;
 
   /** Mark the object as parsed from `bytes` (used by the parser). */
   setRaw(bytes: Uint8Array | null): void {
@@ -432,6 +460,7 @@ export class Btf {
     this.nameIdx = null;
     this.strIndex = null;
     this.rawBytes = null;
+    this.generation++;
   }
 
   // ------------------------------------------------------------------- builder
