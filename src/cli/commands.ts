@@ -8,9 +8,11 @@ import { distillCommand } from './distill.js';
 import { relocateCommand } from './relocate.js';
 import { resolveBtfIdsCommand } from './btfids.js';
 import { checkCommand } from './check.js';
+import { loadCheckCommand } from './loadcheck.js';
 
 export const commands: Command[] = [
   checkCommand,
+  loadCheckCommand,
   distillCommand,
   relocateCommand,
   resolveBtfIdsCommand,
