@@ -1,0 +1,150 @@
+/**
+ * C header output: `bpftool btf dump file FILE [-B BASE] format c` (bpftool v7.7.0,
+ * libbpf v1.7.0), byte for byte.
+ *
+ * Approach: `CEmitter` (./c/emitter.ts) is libbpf's btf_dump C emitter and can be used on its
+ * own to generate headers for chosen types. `dumpC` adds bpftool's wrapper (dump_btf_c): the
+ * `__VMLINUX_H__` guard, the preserve_access_index pragma, the `__ksym` / `__weak` /
+ * `__bpf_fastcall` macros, the types in bpftool's sorted order (or id order, or the given
+ * root ids), the kfunc prototypes collected from `bpf_kfunc` / `bpf_fastcall` decl tags,
+ * and the closing lines. For split BTF, base and split types are dumped together, as
+ * bpftool does.
+ */
+
+import { Kind } from '../format/kinds.js';
+import type { Btf } from '../model/btf.js';
+import { CEmitter, type CEmitterOptions } from './c/emitter.js';
+import { flatten, type FlatBtf } from './c/flat.js';
+import { bpftoolDumpOrder, bpftoolSortOrder } from './c/sort.js';
+
+export { CEmitter } from './c/emitter.js';
+export type { CEmitterOptions, EmitTypeDeclOptions } from './c/emitter.js';
+
+export interface DumpCOptions {
+  /**
+   * Dump only these types (and what they need), in this order, like bpftool's `root_id`.
+   * No kfunc section is written then. Default: every type.
+   */
+  rootIds?: readonly number[];
+  /**
+   * Dump every type in bpftool's sorted order (default true). `false` is bpftool's
+   * `unsorted` option: id order. Ignored with `rootIds`.
+   */
+  sort?: boolean;
+  /** Pointer size in bytes; default `btf.ptrSize`. */
+  ptrSize?: number;
+  /** Receives libbpf's warnings. */
+  warn?: (msg: string) => void;
+}
+
+const PREAMBLE =
+  '#ifndef __VMLINUX_H__\n' +
+  '#define __VMLINUX_H__\n' +
+  '\n' +
+  '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+  '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n' +
+  '#endif\n\n' +
+  '#ifndef __ksym\n' +
+  '#define __ksym __attribute__((section(".ksyms")))\n' +
+  '#endif\n\n' +
+  '#ifndef __weak\n' +
+  '#define __weak __attribute__((weak))\n' +
+  '#endif\n\n' +
+  '#ifndef __bpf_fastcall\n' +
+  '#if __has_attribute(bpf_fastcall)\n' +
+  '#define __bpf_fastcall __attribute__((bpf_fastcall))\n' +
+  '#else\n' +
+  '#define __bpf_fastcall\n' +
+  '#endif\n' +
+  '#endif\n\n';
+
+const EPILOGUE =
+  '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+  '#pragma clang attribute pop\n' +
+  '#endif\n' +
+  '\n' +
+  '#endif /* __VMLINUX_H__ */\n';
+
+/**
+ * The ids in the order `bpftool btf dump ... format c` (without `unsorted`) passes them to
+ * btf_dump__dump_type(): entries 1 .. n-1 of its sorted array (entry 0 is skipped, a
+ * bpftool quirk, see ./c/sort.ts).
+ */
+export function bpftoolCOrder(btf: Btf): Uint32Array {
+  return bpftoolSortOrder(flatten(btf)).subarray(1);
+}
+
+/** The whole `bpftool btf dump file ... format c` output. */
+export function dumpC(btf: Btf, opts: DumpCOptions = {}): Uint8Array {
+  const eopts: CEmitterOptions = { initialCapacity: 1 << 22 };
+  if (opts.ptrSize !== undefined) eopts.ptrSize = opts.ptrSize;
+  if (opts.warn) eopts.warn = opts.warn;
+  const em = new CEmitter(btf, eopts);
+  em.write(PREAMBLE);
+  const roots = opts.rootIds ?? [];
+  if (roots.length) {
+    for (const id of roots) em.dumpType(id);
+  } else {
+    const n = em.typeCount;
+    if (opts.sort ?? true) {
+      // Same output as dumping entries 1 .. n-1 of bpftool's sorted array, without the
+      // ids whose dump is a no-op.
+      const order = bpftoolDumpOrder(em.flat);
+      for (let i = 0; i < order.length; i++) em.dumpType(order[i]!);
+    } else {
+      for (let id = 1; id < n; id++) em.dumpType(id);
+    }
+    emitKfuncs(em, em.flat);
+  }
+  em.write(EPILOGUE);
+  return em.output();
+}
+
+/** Same as dumpC, decoded as UTF-8 text. */
+export function dumpCText(btf: Btf, opts: DumpCOptions = {}): string {
+  return new TextDecoder().decode(dumpC(btf, opts));
+}
+
+/** bpftool's dump_btf_kfuncs: `extern` prototypes of functions tagged `bpf_kfunc`. */
+function emitKfuncs(em: CEmitter, f: FlatBtf): void {
+  const { W, O, K, S, n } = f;
+  em.write('\n/* BPF kfuncs */\n#ifndef BPF_NO_KFUNC_PROTOTYPES\n');
+  const kfuncs: number[] = [];
+  const fastcalls = new Set<number>();
+  for (let id = 1; id < n; id++) {
+    if (K[id] !== Kind.DECL_TAG) continue;
+    const o = O[id]!;
+    if (W[o + 3] !== 0xffffffff) continue; // component_idx != -1
+    const fn = W[o + 2]!;
+    if (K[fn] !== Kind.FUNC) continue;
+    const nameOff = W[o]!;
+    if (strIs(S, nameOff, 'bpf_kfunc')) kfuncs.push(fn);
+    if (strIs(S, nameOff, 'bpf_fastcall')) fastcalls.add(fn);
+  }
+  // Sorted by name for stability (glibc's qsort_r is a stable merge sort here).
+  const keys = new Map<number, string>();
+  for (const fn of kfuncs) keys.set(fn, strKey(S, W[O[fn]!]!));
+  kfuncs.sort((a, b) => {
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  for (const fn of kfuncs) {
+    em.write('extern ');
+    if (fastcalls.has(fn)) em.write('__bpf_fastcall ');
+    em.emitTypeDeclNamed(W[O[fn]! + 2]!, W[O[fn]!]!);
+    em.write(' __weak __ksym;\n');
+  }
+  em.write('#endif\n\n');
+}
+
+function strIs(S: Uint8Array, off: number, lit: string): boolean {
+  for (let i = 0; i < lit.length; i++) if (S[off + i] !== lit.charCodeAt(i)) return false;
+  return (S[off + lit.length] ?? 0) === 0;
+}
+
+function strKey(S: Uint8Array, off: number): string {
+  let s = '';
+  for (let p = off; S[p] !== 0 && p < S.length; p++) s += String.fromCharCode(S[p]!);
+  return s;
+}

@@ -1,0 +1,87 @@
+/**
+ * A flat, read-only view of a BTF object and its base chain, for the C emitter.
+ *
+ * Approach: libbpf's btf_dump works on `btf__type_by_id()` pointers into one array of
+ * records. The model keeps base and split records in separate word arrays and resolves ids
+ * through the chain; doing that for every access of a whole-vmlinux dump costs more than
+ * the dump itself. So the emitter first builds one words array (`W`, shared with the model
+ * when there is no base), one record offset per id (`O`), one kind byte per id (`K`), and
+ * one string buffer (`S`) indexed directly by logical string offsets: string sections of a
+ * chain are contiguous in the logical offset space, so concatenating them is enough.
+ * Id 0 (void) has kind 0 and points at three zero words.
+ */
+
+import { BtfkitError } from '../../errors.js';
+import { MAX_KNOWN_KIND } from '../../format/kinds.js';
+import type { Btf } from '../../model/btf.js';
+
+export interface FlatBtf {
+  /** type_cnt: ids are 0 .. n-1. */
+  readonly n: number;
+  /** All records of the chain, host order. */
+  readonly W: Uint32Array;
+  /** Word offset of each id's record in W (id 0 points at three zero words). */
+  readonly O: Uint32Array;
+  /** Kind of each id (0 for void). */
+  readonly K: Uint8Array;
+  /** String bytes by logical offset. */
+  readonly S: Uint8Array;
+  /** Mask applied to info to get vlen. */
+  readonly vlenMask: number;
+}
+
+export function flatten(btf: Btf): FlatBtf {
+  const chain: Btf[] = [];
+  for (let b: Btf | null = btf; b; b = b.base) chain.unshift(b);
+  const n = btf.typeCount();
+  const O = new Uint32Array(n);
+  const K = new Uint8Array(n);
+  let W: Uint32Array;
+  let S: Uint8Array;
+  if (chain.length === 1) {
+    // Reuse the model's arrays when three zero words follow the used ones (builder
+    // capacity); otherwise copy once with room for the void record.
+    const b = chain[0]!;
+    if (b.words.length >= b.nWords + 3 && b.words[b.nWords] === 0 && b.words[b.nWords + 1] === 0 && b.words[b.nWords + 2] === 0) {
+      W = b.words;
+    } else {
+      W = new Uint32Array(b.nWords + 3);
+      W.set(b.words.subarray(0, b.nWords));
+    }
+    O[0] = b.nWords;
+    const offs = b.offs;
+    for (let i = 0; i < b.nTypes; i++) O[i + 1] = offs[i]!;
+    S = b.strs;
+  } else {
+    let words = 0;
+    let strs = 0;
+    for (const b of chain) {
+      words += b.nWords;
+      strs += b.strLen;
+    }
+    W = new Uint32Array(words + 3);
+    S = new Uint8Array(strs + 1);
+    let wp = 0;
+    let sp = 0;
+    for (const b of chain) {
+      W.set(b.words.subarray(0, b.nWords), wp);
+      const offs = b.offs;
+      const start = b.startId;
+      for (let i = 0; i < b.nTypes; i++) O[start + i] = offs[i]! + wp;
+      wp += b.nWords;
+      if (sp !== b.startStrOff)
+        throw new BtfkitError('BTF_INVALID', `string sections of the base chain are not contiguous (${sp} != ${b.startStrOff})`);
+      S.set(b.strs.subarray(0, b.strLen), sp);
+      sp += b.strLen;
+    }
+    O[0] = wp;
+  }
+  const kindMask = btf.kindMask;
+  for (let id = 1; id < n; id++) {
+    const k = (W[O[id]! + 1]! >>> 24) & kindMask;
+    if (k === 0 || k > MAX_KNOWN_KIND)
+      throw new BtfkitError('BTF_TYPES', `type [${id}]: unsupported BTF kind ${k} for C dump`, { where: { typeId: id } });
+    K[id] = k;
+  }
+  return { n, W, O, K, S, vlenMask: btf.vlenMask };
+}

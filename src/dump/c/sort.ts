@@ -1,0 +1,569 @@
+/**
+ * bpftool's default ordering of `btf dump ... format c` (sort_btf_c in bpftool v7.7.0's
+ * btf.c): every id, VOID included, sorted by
+ *   1. a rank (anonymous enums 0, named enums 1, ints/floats 2, named structs/unions 3,
+ *      named function prototypes 4, everything else 10; named typedefs, type tags, decl
+ *      tags and arrays take the rank of what they refer to),
+ *   2. a sort name (own name; for refs, the name of the referred type; for anonymous enums,
+ *      the first enumerator's name) compared with strcmp,
+ *   3. the own name (strcmp),
+ *   4. a 64-bit "disambiguation hash" of names and members (unsigned compare),
+ *   5. the id.
+ * bpftool then dumps entries 1 .. n-1 of the sorted array: entry 0 (the smallest, which is
+ * not VOID) is skipped. That quirk is part of the reference output and is reproduced.
+ *
+ * Approach: the comparator is a lexicographic key, so instead of a comparison sort the ids
+ * are put in order with stable counting sorts (LSD) on integer keys: strings are replaced by
+ * their rank among all distinct names (an MSD radix sort over the string bytes), and the
+ * hash is computed only for the runs that tie on (rank, sort name, own name), then those
+ * runs are radix-sorted by hash. 64-bit hash arithmetic is done on two 32-bit halves.
+ */
+
+import { Kind } from '../../format/kinds.js';
+import type { FlatBtf } from './flat.js';
+
+const MAX_RANK = 10;
+/** Guard for malformed reference cycles (bpftool would recurse forever). */
+const MAX_CHAIN = 1 << 12;
+
+/** btf_type_rank(btf, id, false). */
+function typeRank(f: FlatBtf, id: number): number {
+  const { W, O, K } = f;
+  let hasName = false;
+  for (let guard = 0; guard < MAX_CHAIN; guard++) {
+    const o = O[id]!;
+    if (id !== 0 && W[o] !== 0) hasName = true;
+    switch (K[id]) {
+      case Kind.ENUM: case Kind.ENUM64:
+        return hasName ? 1 : 0;
+      case Kind.INT: case Kind.FLOAT:
+        return 2;
+      case Kind.STRUCT: case Kind.UNION:
+        return hasName ? 3 : MAX_RANK;
+      case Kind.FUNC_PROTO:
+        return hasName ? 4 : MAX_RANK;
+      case Kind.ARRAY:
+        if (!hasName) return MAX_RANK;
+        id = W[o + 3]!;
+        break;
+      case Kind.TYPE_TAG: case Kind.CONST: case Kind.PTR: case Kind.VOLATILE: case Kind.RESTRICT:
+      case Kind.TYPEDEF: case Kind.DECL_TAG:
+        if (!hasName) return MAX_RANK;
+        id = W[o + 2]!;
+        break;
+      default:
+        return MAX_RANK;
+    }
+  }
+  return MAX_RANK;
+}
+
+/** btf_type_sort_name(btf, id, false), as a logical string offset. */
+function sortName(f: FlatBtf, id: number): number {
+  const { W, O, K } = f;
+  let fromRef = false;
+  for (let guard = 0; guard < MAX_CHAIN; guard++) {
+    if (id === 0) return 0;
+    const o = O[id]!;
+    switch (K[id]) {
+      case Kind.ENUM: case Kind.ENUM64: {
+        const nameOff = W[o]!;
+        if (!fromRef && nameOff === 0 && (W[o + 1]! & f.vlenMask) !== 0) return W[o + 3]!;
+        return nameOff;
+      }
+      case Kind.ARRAY:
+        id = W[o + 3]!;
+        fromRef = true;
+        break;
+      case Kind.TYPE_TAG: case Kind.CONST: case Kind.PTR: case Kind.VOLATILE: case Kind.RESTRICT:
+      case Kind.TYPEDEF: case Kind.DECL_TAG:
+        id = W[o + 2]!;
+        fromRef = true;
+        break;
+      default:
+        return W[o]!;
+    }
+  }
+  return 0;
+}
+
+// ------------------------------------------------------------------ string order
+
+/**
+ * Stable sort of ids[lo, hi) by the string at key[id] (strcmp order): an MSD radix sort
+ * whose digits are 4 string bytes (bytes after the NUL count as 0), each digit sorted with
+ * stable LSD counting passes; small ranges use insertion sort. Equal strings keep their
+ * relative order.
+ */
+class StringSorter {
+  private tmp: Uint32Array;
+  private dig: Uint32Array;
+  private tdig: Uint32Array;
+  private readonly c16 = new Int32Array(65537);
+  private readonly c8 = new Int32Array(257);
+
+  constructor(private readonly S: Uint8Array, n: number) {
+    this.tmp = new Uint32Array(n);
+    this.dig = new Uint32Array(n);
+    this.tdig = new Uint32Array(n);
+  }
+
+  /** strcmp of the strings at x and y from byte d on. */
+  cmp(x: number, y: number, d: number): number {
+    const S = this.S;
+    if (x === y) return 0;
+    for (let i = d; ; i++) {
+      const bx = S[x + i]! | 0;
+      const by = S[y + i]! | 0;
+      if (bx !== by) return bx - by;
+      if (bx === 0) return 0;
+    }
+  }
+
+  /** Bytes d..d+3 of the string at off, big-endian, zero after the NUL. */
+  private digit(off: number, d: number): number {
+    const S = this.S;
+    const p = off + d;
+    const b0 = S[p]! | 0;
+    if (b0 === 0) return 0;
+    const b1 = S[p + 1]! | 0;
+    if (b1 === 0) return (b0 << 24) >>> 0;
+    const b2 = S[p + 2]! | 0;
+    if (b2 === 0) return ((b0 << 24) | (b1 << 16)) >>> 0;
+    return ((b0 << 24) | (b1 << 16) | (b2 << 8) | (S[p + 3]! | 0)) >>> 0;
+  }
+
+  sort(ids: Uint32Array, lo: number, hi: number, key: Uint32Array, d: number): void {
+    const len = hi - lo;
+    if (len <= 16) {
+      for (let i = lo + 1; i < hi; i++) {
+        const v = ids[i]!;
+        const kv = key[v]!;
+        let j = i - 1;
+        while (j >= lo && this.cmp(key[ids[j]!]!, kv, d) > 0) {
+          ids[j + 1] = ids[j]!;
+          j--;
+        }
+        ids[j + 1] = v;
+      }
+      return;
+    }
+    const dig = this.dig;
+    const tdig = this.tdig;
+    const tmp = this.tmp;
+    for (let i = lo; i < hi; i++) dig[i] = this.digit(key[ids[i]!]!, d);
+    // LSD passes over the 32-bit digit, low part first; a pass is skipped when all its
+    // sub-digits are equal.
+    const wide = len > 4096;
+    const passes = wide ? 2 : 4;
+    const bits = wide ? 16 : 8;
+    const mask = wide ? 0xffff : 0xff;
+    const c = wide ? this.c16 : this.c8;
+    const nb = mask + 1;
+    for (let pass = 0; pass < passes; pass++) {
+      const shift = pass * bits;
+      c.fill(0);
+      for (let i = lo; i < hi; i++) c[((dig[i]! >>> shift) & mask) + 1]!++;
+      if (c[((dig[lo]! >>> shift) & mask) + 1] === len) continue;
+      c[0] = lo;
+      for (let b = 1; b <= nb; b++) c[b]! += c[b - 1]!;
+      for (let i = lo; i < hi; i++) {
+        const dv = dig[i]!;
+        const at = c[(dv >>> shift) & mask]!++;
+        tmp[at] = ids[i]!;
+        tdig[at] = dv;
+      }
+      for (let i = lo; i < hi; i++) {
+        ids[i] = tmp[i]!;
+        dig[i] = tdig[i]!;
+      }
+    }
+    // Runs of equal digits continue at d + 4 unless the strings ended in this digit.
+    let s = lo;
+    while (s < hi) {
+      const dv = dig[s]!;
+      let e = s + 1;
+      while (e < hi && dig[e] === dv) e++;
+      if (e - s > 1 && (dv & 0xff) !== 0) this.sort(ids, s, e, key, d + 4);
+      s = e;
+    }
+  }
+}
+
+// --------------------------------------------------------------- disambig hash
+
+/** 64-bit values as two u32 halves; results of the hash functions land here. */
+let rHi = 0;
+let rLo = 0;
+
+/** (hi, lo) = (hi, lo) * 31 + (vHi, vLo) mod 2^64, into rHi/rLo. */
+function hasher(hi: number, lo: number, vHi: number, vLo: number): void {
+  const l = lo * 31;
+  const lm = l >>> 0;
+  const carry1 = (l - lm) / 4294967296;
+  let h = (Math.imul(hi, 31) + carry1) >>> 0;
+  const s = lm + vLo;
+  const sl = s >>> 0;
+  h = (h + vHi + (s - sl) / 4294967296) >>> 0;
+  rHi = h;
+  rLo = sl;
+}
+
+/** libbpf str_hash (h = h * 31 + (signed char)c), into rHi/rLo. */
+function strHash(S: Uint8Array, off: number): void {
+  let hi = 0;
+  let lo = 0;
+  for (let p = off; ; p++) {
+    const c = S[p]! | 0;
+    if (c === 0) break;
+    // (hi, lo) * 31 + sign-extended c
+    const l = lo * 31 + (c < 128 ? c : c - 256);
+    const lm = l >>> 0;
+    hi = (Math.imul(hi, 31) + Math.floor((l - lm) / 4294967296)) >>> 0;
+    lo = lm;
+  }
+  rHi = hi;
+  rLo = lo;
+}
+
+/** btf_name_hasher(hash, name_off), into rHi/rLo. */
+function nameHasher(S: Uint8Array, hi: number, lo: number, nameOff: number): void {
+  if (nameOff === 0) {
+    rHi = hi;
+    rLo = lo;
+    return;
+  }
+  strHash(S, nameOff);
+  hasher(hi, lo, rHi, rLo);
+}
+
+class DisambigHash {
+  /** Memo per (id, include_members): hi, lo, state (1 = done). */
+  private readonly hi: Uint32Array[];
+  private readonly lo: Uint32Array[];
+  private readonly done: Uint8Array[];
+
+  constructor(private readonly f: FlatBtf) {
+    this.hi = [new Uint32Array(f.n), new Uint32Array(f.n)];
+    this.lo = [new Uint32Array(f.n), new Uint32Array(f.n)];
+    this.done = [new Uint8Array(f.n), new Uint8Array(f.n)];
+  }
+
+  /** btf_type_disambig_hash(btf, id, inc), into rHi/rLo. */
+  hash(id: number, inc: boolean, depth = 0): void {
+    const m = inc ? 1 : 0;
+    if (this.done[m]![id] === 1) {
+      rHi = this.hi[m]![id]!;
+      rLo = this.lo[m]![id]!;
+      return;
+    }
+    const { W, O, K, S } = this.f;
+    const o = O[id]!;
+    let hi = 0;
+    let lo = 0;
+    if (id !== 0) {
+      nameHasher(S, 0, 0, W[o]!);
+      hi = rHi;
+      lo = rLo;
+    }
+    if (depth < MAX_CHAIN && id !== 0) {
+      switch (K[id]) {
+        case Kind.ENUM: {
+          const vlen = W[o + 1]! & this.f.vlenMask;
+          for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
+            nameHasher(S, hi, lo, W[p]!);
+            hi = rHi;
+            lo = rLo;
+          }
+          break;
+        }
+        case Kind.ENUM64: {
+          const vlen = W[o + 1]! & this.f.vlenMask;
+          for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
+            nameHasher(S, hi, lo, W[p]!);
+            hi = rHi;
+            lo = rLo;
+          }
+          break;
+        }
+        case Kind.STRUCT: case Kind.UNION: {
+          if (!inc) break;
+          const vlen = W[o + 1]! & this.f.vlenMask;
+          for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
+            nameHasher(S, hi, lo, W[p]!);
+            hi = rHi;
+            lo = rLo;
+            this.hash(W[p + 1]!, false, depth + 1);
+            hasher(hi, lo, rHi, rLo);
+            hi = rHi;
+            lo = rLo;
+          }
+          break;
+        }
+        case Kind.TYPE_TAG: case Kind.CONST: case Kind.PTR: case Kind.VOLATILE: case Kind.RESTRICT:
+        case Kind.TYPEDEF: case Kind.DECL_TAG:
+          this.hash(W[o + 2]!, inc, depth + 1);
+          hasher(hi, lo, rHi, rLo);
+          hi = rHi;
+          lo = rLo;
+          break;
+        case Kind.ARRAY:
+          hasher(hi, lo, 0, W[o + 5]!);
+          hi = rHi;
+          lo = rLo;
+          this.hash(W[o + 3]!, inc, depth + 1);
+          hasher(hi, lo, rHi, rLo);
+          hi = rHi;
+          lo = rLo;
+          break;
+        default:
+          break;
+      }
+    }
+    this.hi[m]![id] = hi;
+    this.lo[m]![id] = lo;
+    this.done[m]![id] = 1;
+    rHi = hi;
+    rLo = lo;
+  }
+}
+
+// ------------------------------------------------------------------- sorting
+
+/** Stable counting sort of `src` (ids) by key[id] in [0, range) into `dst`. */
+function countingPass(src: Uint32Array, dst: Uint32Array, key: Uint8Array, range: number): void {
+  const c = new Int32Array(range + 1);
+  const n = src.length;
+  for (let i = 0; i < n; i++) c[key[src[i]!]! + 1]!++;
+  for (let k = 1; k <= range; k++) c[k]! += c[k - 1]!;
+  for (let i = 0; i < n; i++) {
+    const id = src[i]!;
+    dst[c[key[id]!]!++] = id;
+  }
+}
+
+/** Stable sort of ids[s, e) by the 64-bit (hi, lo) of each id. */
+function sortRunByHash(ids: Uint32Array, s: number, e: number, hi: Uint32Array, lo: Uint32Array): void {
+  const len = e - s;
+  // Already in order? (Common: equal hashes, ordered by id.)
+  let sorted = true;
+  for (let i = s + 1; i < e; i++) {
+    const u = ids[i - 1]!;
+    const v = ids[i]!;
+    if (hi[u]! > hi[v]! || (hi[u] === hi[v] && lo[u]! > lo[v]!)) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return;
+  if (len <= 32) {
+    for (let i = s + 1; i < e; i++) {
+      const v = ids[i]!;
+      const vh = hi[v]!;
+      const vl = lo[v]!;
+      let j = i - 1;
+      while (j >= s) {
+        const u = ids[j]!;
+        const uh = hi[u]!;
+        if (uh < vh || (uh === vh && lo[u]! <= vl)) break;
+        ids[j + 1] = u;
+        j--;
+      }
+      ids[j + 1] = v;
+    }
+    return;
+  }
+  if (len <= 8192) {
+    const arr = Array.from(ids.subarray(s, e));
+    arr.sort((x, y) => hi[x]! - hi[y]! || lo[x]! - lo[y]! || x - y);
+    for (let i = 0; i < len; i++) ids[s + i] = arr[i]!;
+    return;
+  }
+  // LSD radix on 16-bit digits (stable).
+  let a = ids.slice(s, e);
+  let b = new Uint32Array(len);
+  const c = new Int32Array(65537);
+  for (let pass = 0; pass < 4; pass++) {
+    const arr = pass < 2 ? lo : hi;
+    const shift = (pass & 1) * 16;
+    c.fill(0);
+    for (let i = 0; i < len; i++) c[((arr[a[i]!]! >>> shift) & 0xffff) + 1]!++;
+    if (c[((arr[a[0]!]! >>> shift) & 0xffff) + 1] === len) continue; // one digit value
+    for (let k = 1; k <= 65536; k++) c[k]! += c[k - 1]!;
+    for (let i = 0; i < len; i++) {
+      const v = a[i]!;
+      b[c[(arr[v]! >>> shift) & 0xffff]!++] = v;
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  ids.set(a, s);
+}
+
+/** Calls fn(s, e) for each run ids[s, e) (length > 1) of equal strings key[id]. */
+function equalRuns(ss: StringSorter, ids: Uint32Array, lo: number, hi: number, key: Uint32Array, fn: (s: number, e: number) => void): void {
+  for (let s = lo; s < hi;) {
+    const k0 = key[ids[s]!]!;
+    let e = s + 1;
+    while (e < hi && ss.cmp(k0, key[ids[e]!]!, 0) === 0) e++;
+    if (e - s > 1) fn(s, e);
+    s = e;
+  }
+}
+
+/** Sort keys of every id and the machinery to order them. */
+class Sorter {
+  readonly rank: Uint8Array;
+  readonly sortOff: Uint32Array;
+  readonly ownOff: Uint32Array;
+  private readonly ss: StringSorter;
+  private dh: DisambigHash | null = null;
+  private hHi: Uint32Array | null = null;
+  private hLo: Uint32Array | null = null;
+
+  constructor(private readonly f: FlatBtf) {
+    const n = f.n;
+    const { W, O } = f;
+    this.rank = new Uint8Array(n);
+    this.sortOff = new Uint32Array(n);
+    this.ownOff = new Uint32Array(n);
+    for (let id = 0; id < n; id++) {
+      this.rank[id] = typeRank(f, id);
+      this.sortOff[id] = sortName(f, id);
+      this.ownOff[id] = id === 0 ? 0 : W[O[id]!]!;
+    }
+    this.ss = new StringSorter(f.S, n);
+  }
+
+  /** The disambiguation hash of id (include_members = true), into rHi/rLo. */
+  private hashOf(id: number): void {
+    if (!this.dh) {
+      this.dh = new DisambigHash(this.f);
+      this.hHi = new Uint32Array(this.f.n);
+      this.hLo = new Uint32Array(this.f.n);
+    }
+    this.dh.hash(id, true);
+  }
+
+  /** bpftool's btf_type_compare: < 0 when a sorts before b. */
+  compare(a: number, b: number): number {
+    const r = this.rank[a]! - this.rank[b]!;
+    if (r) return r;
+    const s = this.ss.cmp(this.sortOff[a]!, this.sortOff[b]!, 0);
+    if (s) return s;
+    const o = this.ss.cmp(this.ownOff[a]!, this.ownOff[b]!, 0);
+    if (o) return o;
+    this.hashOf(a);
+    const ah = rHi;
+    const al = rLo;
+    this.hashOf(b);
+    if (ah !== rHi) return ah < rHi ? -1 : 1;
+    if (al !== rLo) return al < rLo ? -1 : 1;
+    return a - b;
+  }
+
+  /** Sorts `src` (ids in increasing order) with the comparator; returns a new array. */
+  sort(src: Uint32Array): Uint32Array {
+    const n = src.length;
+    const ids = new Uint32Array(n);
+    const { rank, sortOff, ownOff, ss } = this;
+    // Rank first (stable from id order), then each rank group by sort name, each equal
+    // sort-name run by own name, each equal own-name run by hash; all stable, so the id
+    // breaks the remaining ties.
+    countingPass(src, ids, rank, MAX_RANK + 1);
+    const byHash = (s: number, e: number): void => {
+      for (let i = s; i < e; i++) {
+        const id = ids[i]!;
+        this.hashOf(id);
+        this.hHi![id] = rHi;
+        this.hLo![id] = rLo;
+      }
+      sortRunByHash(ids, s, e, this.hHi!, this.hLo!);
+    };
+    const byOwn = (s: number, e: number): void => {
+      ss.sort(ids, s, e, ownOff, 0);
+      equalRuns(ss, ids, s, e, ownOff, byHash);
+    };
+    for (let s = 0; s < n;) {
+      const r = rank[ids[s]!]!;
+      let e = s + 1;
+      while (e < n && rank[ids[e]!] === r) e++;
+      ss.sort(ids, s, e, sortOff, 0);
+      equalRuns(ss, ids, s, e, sortOff, byOwn);
+      s = e;
+    }
+    return ids;
+  }
+}
+
+/**
+ * bpftool's sorted array of all type ids (VOID included), exactly as sort_btf_c() leaves
+ * it: bpftool dumps entries 1 .. n-1 of it.
+ */
+export function bpftoolSortOrder(f: FlatBtf): Uint32Array {
+  const all = new Uint32Array(f.n);
+  for (let i = 0; i < f.n; i++) all[i] = i;
+  return new Sorter(f).sort(all);
+}
+
+/**
+ * The ids bpftool passes to btf_dump__dump_type() for a whole-BTF C dump, in order, minus
+ * the ones whose call cannot have any effect: VOID, and FUNC / VAR / DATASEC / DECL_TAG
+ * types that no type refers to in a way btf_dump_order_type() follows (such a call only
+ * marks the type itself as ordered, which nothing reads). Dropping them before sorting
+ * halves the sort of a vmlinux (its ~45k FUNCs are all inert). Emitting these ids in this
+ * order gives the same output as bpftool's full sequence, including the skipped entry 0.
+ */
+export function bpftoolDumpOrder(f: FlatBtf): Uint32Array {
+  const { W, O, K, n } = f;
+  const vm = f.vlenMask;
+  // Ids that btf_dump_order_type can reach from another type.
+  const reached = new Uint8Array(n);
+  for (let id = 1; id < n; id++) {
+    const o = O[id]!;
+    switch (K[id]) {
+      case Kind.PTR: case Kind.TYPEDEF: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT:
+      case Kind.TYPE_TAG:
+        reached[W[o + 2]!] = 1;
+        break;
+      case Kind.ARRAY:
+        reached[W[o + 3]!] = 1;
+        break;
+      case Kind.STRUCT: case Kind.UNION: {
+        const vlen = W[o + 1]! & vm;
+        for (let i = 0, p = o + 4; i < vlen; i++, p += 3) reached[W[p]!] = 1;
+        break;
+      }
+      case Kind.FUNC_PROTO: {
+        reached[W[o + 2]!] = 1;
+        const vlen = W[o + 1]! & vm;
+        for (let i = 0, p = o + 4; i < vlen; i++, p += 2) reached[W[p]!] = 1;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const inert = new Uint8Array(n);
+  inert[0] = 1;
+  let nActive = 0;
+  for (let id = 1; id < n; id++) {
+    const k = K[id];
+    if ((k === Kind.FUNC || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG) && !reached[id]) inert[id] = 1;
+    else nActive++;
+  }
+  const active = new Uint32Array(nActive);
+  for (let id = 1, j = 0; id < n; id++) if (!inert[id]) active[j++] = id;
+  const sorter = new Sorter(f);
+  const sorted = sorter.sort(active);
+  if (nActive === 0) return sorted;
+  // bpftool skips the overall first entry: the first active one unless an inert id sorts
+  // before it.
+  const first = sorted[0]!;
+  const firstRank = sorter.rank[first]!;
+  for (let id = 0; id < n; id++) {
+    if (inert[id] && sorter.rank[id]! <= firstRank && sorter.compare(id, first) < 0) return sorted;
+  }
+  return sorted.subarray(1);
+}

@@ -1,0 +1,122 @@
+/**
+ * A growable byte buffer for the C emitter.
+ *
+ * Approach: output is built as bytes, never as JS strings. Type and member names are copied
+ * straight from the BTF string table (`cstr`), numbers are formatted digit by digit, and
+ * literal text is written char by char (all of it is ASCII). A whole vmlinux header is
+ * about 2.3 MB, so the buffer starts large and doubles when needed.
+ */
+
+export class CWriter {
+  buf: Uint8Array;
+  len = 0;
+
+  constructor(initial = 1 << 16) {
+    this.buf = new Uint8Array(Math.max(64, initial));
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.len + n;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+  }
+
+  byte(c: number): void {
+    if (this.len === this.buf.length) this.ensure(1);
+    this.buf[this.len++] = c;
+  }
+
+  /** ASCII (or latin1) text; every char code must be < 256. */
+  text(s: string): void {
+    const n = s.length;
+    if (this.len + n > this.buf.length) this.ensure(n);
+    const b = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.len = p;
+  }
+
+  /** Bytes src[start, end). */
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    if (this.len + n > this.buf.length) this.ensure(n);
+    if (n < 32) {
+      const b = this.buf;
+      let p = this.len;
+      for (let i = start; i < end; i++) b[p++] = src[i]!;
+      this.len = p;
+    } else {
+      this.buf.set(src.subarray(start, end), this.len);
+      this.len += n;
+    }
+  }
+
+  /** The NUL-terminated string at src[off] (without the NUL), at most `max` bytes. Returns its length. */
+  cstr(src: Uint8Array, off: number, max = 0x7fffffff): number {
+    let e = off;
+    const lim = Math.min(src.length, off + max);
+    while (e < lim && src[e] !== 0) e++;
+    this.bytes(src, off, e);
+    return e - off;
+  }
+
+  /** `n` tab characters. */
+  tabs(n: number): void {
+    if (n <= 0) return;
+    if (this.len + n > this.buf.length) this.ensure(n);
+    const b = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) b[p++] = 9;
+    this.len = p;
+  }
+
+  /** Unsigned decimal (0 <= v < 2^53). */
+  uint(v: number): void {
+    if (v < 10) {
+      this.byte(48 + v);
+      return;
+    }
+    if (this.len + 20 > this.buf.length) this.ensure(20);
+    const b = this.buf;
+    let digits = 1;
+    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+    let p = this.len + digits;
+    this.len = p;
+    let t = v;
+    while (t >= 10) {
+      const q = Math.floor(t / 10);
+      b[--p] = 48 + (t - q * 10);
+      t = q;
+    }
+    b[--p] = 48 + t;
+  }
+
+  /** Signed decimal. */
+  int(v: number): void {
+    if (v < 0) {
+      this.byte(45);
+      this.uint(-v);
+    } else this.uint(v);
+  }
+
+  /** Decimal of a bigint. */
+  big(v: bigint): void {
+    this.text(v.toString());
+  }
+
+  /** A copy of the bytes written so far. */
+  result(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+
+  /** Forgets everything written. */
+  reset(): void {
+    this.len = 0;
+  }
+}
