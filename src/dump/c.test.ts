@@ -334,6 +334,21 @@ enum e64_4 {
   assert.equal(em.outputText(), 'enum wide {\n\tW0 = 1,\n};\n\n');
 });
 
+test('pointer size: guessed from the `long` INT like libbpf, or given', () => {
+  const b = Btf.create();
+  const ch = b.addInt('char', 1, 1);
+  b.addInt('long int', 4, 1);
+  const vp = b.addPtr(0);
+  b.addStruct('p32', 12);
+  b.addField('c', ch, 0);
+  b.addField('p', vp, 32);
+  // 4-byte pointers: naturally aligned, `long` padding is 32 bits.
+  assert.equal(emitAll(b), 'struct p32 {\n\tchar c;\n\tvoid *p;\n\tlong: 32;\n};\n\n');
+  const em = new CEmitter(b, { ptrSize: 8 });
+  em.dumpAll();
+  assert.equal(em.outputText(), 'struct p32 {\n\tchar c;\n\tint: 0;\n\tvoid *p;\n} __attribute__((packed));\n\n');
+});
+
 test('typedefs: of named/anonymous structs, pointers, functions, arrays; __builtin_va_list; __gnuc_va_list', () => {
   const b = Btf.create();
   const int = b.addInt('int', 4, 1);

@@ -31,7 +31,7 @@ export interface DumpCOptions {
    * `unsorted` option: id order. Ignored with `rootIds`.
    */
   sort?: boolean;
-  /** Pointer size in bytes; default `btf.ptrSize`. */
+  /** Pointer size in bytes; default as CEmitterOptions.ptrSize (libbpf's guess from `long`). */
   ptrSize?: number;
   /** Receives libbpf's warnings. */
   warn?: (msg: string) => void;

@@ -22,7 +22,7 @@
 import { BtfkitError, Errno } from '../../errors.js';
 import { Kind } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
-import { flatten, type FlatBtf } from './flat.js';
+import { flatten, guessPtrSize, type FlatBtf } from './flat.js';
 import { Layout } from './layout.js';
 import { NameCounter } from './names.js';
 import { CWriter } from './writer.js';
@@ -59,8 +59,9 @@ const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
 
 export interface CEmitterOptions {
   /**
-   * Pointer size in bytes (4 or 8) used for `long` padding, pointer sizes and alignments;
-   * defaults to `btf.ptrSize`.
+   * Pointer size in bytes (4 or 8) used for `long` padding, pointer sizes and alignments.
+   * Default: `btf.ptrSize` when it is not 8 (set from a 32-bit ELF); otherwise, like libbpf
+   * for raw BTF, the size of the BTF's `long` INT, or 8 when there is none.
    */
   ptrSize?: number;
   /** Receives libbpf's warnings ("unsatisfiable type cycle", ...); default: ignored. */
@@ -130,7 +131,7 @@ export class CEmitter {
     this.K = f.K;
     this.S = f.S;
     this.vlenMask = f.vlenMask;
-    this.ptrSize = opts.ptrSize ?? (btf.ptrSize || 8);
+    this.ptrSize = opts.ptrSize ?? (btf.ptrSize && btf.ptrSize !== 8 ? btf.ptrSize : guessPtrSize(f) || 8);
     this.layout = new Layout(f, this.ptrSize);
     this.warnFn = opts.warn;
     this.out = new CWriter(opts.initialCapacity ?? 1 << 16);

@@ -12,7 +12,7 @@
  */
 
 import { BtfkitError } from '../../errors.js';
-import { MAX_KNOWN_KIND } from '../../format/kinds.js';
+import { Kind, MAX_KNOWN_KIND } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
 
 export interface FlatBtf {
@@ -84,4 +84,30 @@ export function flatten(btf: Btf): FlatBtf {
     K[id] = k;
   }
   return { n, W, O, K, S, vlenMask: btf.vlenMask };
+}
+
+const LONG_ALIASES = [
+  'long', 'long int', 'int long', 'unsigned long', 'long unsigned', 'unsigned long int',
+  'unsigned int long', 'long unsigned int', 'long int unsigned', 'int unsigned long', 'int long unsigned',
+];
+
+/**
+ * libbpf determine_ptr_size(): the size of the first 4- or 8-byte INT named like `long`
+ * (any spelling), or 0 when there is none.
+ */
+export function guessPtrSize(f: FlatBtf): number {
+  const { W, O, K, S, n } = f;
+  for (let id = 1; id < n; id++) {
+    if (K[id] !== Kind.INT) continue;
+    const o = O[id]!;
+    const size = W[o + 2]!;
+    if (size !== 4 && size !== 8) continue;
+    const off = W[o]!;
+    for (const a of LONG_ALIASES) {
+      let i = 0;
+      while (i < a.length && S[off + i] === a.charCodeAt(i)) i++;
+      if (i === a.length && (S[off + i] ?? 0) === 0) return size;
+    }
+  }
+  return 0;
 }

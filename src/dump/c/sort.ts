@@ -89,23 +89,108 @@ function sortName(f: FlatBtf, id: number): number {
 
 // ------------------------------------------------------------------ string order
 
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Max elements of one keyed sort: positions take the low 24 bits of a key. */
+const MAX_KEYED = 1 << 24;
+
 /**
- * Stable sort of ids[lo, hi) by the string at key[id] (strcmp order): an MSD radix sort
- * whose digits are 4 string bytes (bytes after the NUL count as 0), each digit sorted with
- * stable LSD counting passes; small ranges use insertion sort. Equal strings keep their
- * relative order.
+ * Native sorts of 64-bit keys. The keys are written as two u32 halves through a Uint32Array
+ * view of a BigUint64Array (no BigInt arithmetic) and sorted with the typed array's native
+ * sort, which runs at full speed even before the JIT has warmed up. A key's low bits hold the
+ * element's position, so the sort is stable and the permutation can be read back.
+ */
+class KeySort {
+  private big: BigUint64Array;
+  private u32: Uint32Array;
+
+  constructor(n: number) {
+    this.big = new BigUint64Array(Math.max(1, n));
+    this.u32 = new Uint32Array(this.big.buffer);
+  }
+
+  set(i: number, hi: number, lo: number): void {
+    const j = i << 1;
+    if (LITTLE) {
+      this.u32[j] = lo;
+      this.u32[j + 1] = hi;
+    } else {
+      this.u32[j] = hi;
+      this.u32[j + 1] = lo;
+    }
+  }
+
+  hi(i: number): number {
+    return this.u32[LITTLE ? (i << 1) + 1 : i << 1]!;
+  }
+
+  lo(i: number): number {
+    return this.u32[LITTLE ? i << 1 : (i << 1) + 1]!;
+  }
+
+  sort(m: number): void {
+    this.big.subarray(0, m).sort();
+  }
+}
+
+/** Keys for ids[lo, lo+m): string bytes d .. d+4 of key[id] (zero after the NUL), position. */
+function strKeys(S: Uint8Array, ids: Uint32Array, lo: number, m: number, key: Uint32Array, d: number, ks: KeySort): void {
+  for (let i = 0; i < m; i++) {
+    const p = key[ids[lo + i]!]! + d;
+    let h = 0;
+    let b4 = 0;
+    const b0 = S[p]! | 0;
+    if (b0 !== 0) {
+      const b1 = S[p + 1]! | 0;
+      if (b1 === 0) h = b0 << 24;
+      else {
+        const b2 = S[p + 2]! | 0;
+        if (b2 === 0) h = (b0 << 24) | (b1 << 16);
+        else {
+          const b3 = S[p + 3]! | 0;
+          h = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+          if (b3 !== 0) b4 = S[p + 4]! | 0;
+        }
+      }
+    }
+    ks.set(i, h >>> 0, ((b4 << 24) | i) >>> 0);
+  }
+}
+
+/** Reorders ids[lo, lo+m) as the sorted keys say (position = key.lo & posMask). */
+function applyPermutation(ids: Uint32Array, lo: number, m: number, ks: KeySort, tmp: Uint32Array, posMask: number): void {
+  for (let i = 0; i < m; i++) tmp[i] = ids[lo + ((ks.lo(i) & posMask) >>> 0)]!;
+  ids.set(tmp.subarray(0, m), lo);
+}
+
+/** Records the runs of equal digits (key.hi, key.lo >>> 24) of sorted keys [0, m) at absolute positions. */
+function markDigitRuns(ks: KeySort, lo: number, m: number, runEnd: Uint32Array, refine: Uint8Array): void {
+  for (let s = 0; s < m;) {
+    const h = ks.hi(s);
+    const l = ks.lo(s) >>> 24;
+    let e = s + 1;
+    while (e < m && ks.hi(e) === h && ks.lo(e) >>> 24 === l) e++;
+    runEnd[lo + s] = lo + e;
+    refine[lo + s] = l !== 0 && e - s > 1 ? 1 : 0;
+    s = e;
+  }
+}
+
+/**
+ * Stable sort of ids[lo, hi) by the string at key[id] (strcmp order). MSD: each level sorts
+ * by the next 5 string bytes (bytes after the NUL count as 0) with a native keyed sort, then
+ * refines runs whose 5 bytes are equal and whose strings go on. Small ranges use insertion
+ * sort. Equal strings keep their relative order.
  */
 class StringSorter {
-  private tmp: Uint32Array;
-  private dig: Uint32Array;
-  private tdig: Uint32Array;
-  private readonly c16 = new Int32Array(65537);
-  private readonly c8 = new Int32Array(257);
+  private readonly tmp: Uint32Array;
+  /** Scratch by absolute position: end of the run starting there, and whether to refine it. */
+  private readonly runEnd: Uint32Array;
+  private readonly refine: Uint8Array;
 
-  constructor(private readonly S: Uint8Array, n: number) {
+  constructor(private readonly S: Uint8Array, n: number, private readonly ks: KeySort) {
     this.tmp = new Uint32Array(n);
-    this.dig = new Uint32Array(n);
-    this.tdig = new Uint32Array(n);
+    this.runEnd = new Uint32Array(n + 1);
+    this.refine = new Uint8Array(n + 1);
   }
 
   /** strcmp of the strings at x and y from byte d on. */
@@ -120,72 +205,40 @@ class StringSorter {
     }
   }
 
-  /** Bytes d..d+3 of the string at off, big-endian, zero after the NUL. */
-  private digit(off: number, d: number): number {
-    const S = this.S;
-    const p = off + d;
-    const b0 = S[p]! | 0;
-    if (b0 === 0) return 0;
-    const b1 = S[p + 1]! | 0;
-    if (b1 === 0) return (b0 << 24) >>> 0;
-    const b2 = S[p + 2]! | 0;
-    if (b2 === 0) return ((b0 << 24) | (b1 << 16)) >>> 0;
-    return ((b0 << 24) | (b1 << 16) | (b2 << 8) | (S[p + 3]! | 0)) >>> 0;
-  }
-
   sort(ids: Uint32Array, lo: number, hi: number, key: Uint32Array, d: number): void {
-    const len = hi - lo;
-    if (len <= 16) {
-      for (let i = lo + 1; i < hi; i++) {
-        const v = ids[i]!;
-        const kv = key[v]!;
-        let j = i - 1;
-        while (j >= lo && this.cmp(key[ids[j]!]!, kv, d) > 0) {
-          ids[j + 1] = ids[j]!;
-          j--;
-        }
-        ids[j + 1] = v;
-      }
+    const m = hi - lo;
+    if (m <= 16 || m > MAX_KEYED) {
+      this.insertion(ids, lo, hi, key, d);
       return;
     }
-    const dig = this.dig;
-    const tdig = this.tdig;
-    const tmp = this.tmp;
-    for (let i = lo; i < hi; i++) dig[i] = this.digit(key[ids[i]!]!, d);
-    // LSD passes over the 32-bit digit, low part first; a pass is skipped when all its
-    // sub-digits are equal.
-    const wide = len > 4096;
-    const passes = wide ? 2 : 4;
-    const bits = wide ? 16 : 8;
-    const mask = wide ? 0xffff : 0xff;
-    const c = wide ? this.c16 : this.c8;
-    const nb = mask + 1;
-    for (let pass = 0; pass < passes; pass++) {
-      const shift = pass * bits;
-      c.fill(0);
-      for (let i = lo; i < hi; i++) c[((dig[i]! >>> shift) & mask) + 1]!++;
-      if (c[((dig[lo]! >>> shift) & mask) + 1] === len) continue;
-      c[0] = lo;
-      for (let b = 1; b <= nb; b++) c[b]! += c[b - 1]!;
-      for (let i = lo; i < hi; i++) {
-        const dv = dig[i]!;
-        const at = c[(dv >>> shift) & mask]!++;
-        tmp[at] = ids[i]!;
-        tdig[at] = dv;
-      }
-      for (let i = lo; i < hi; i++) {
-        ids[i] = tmp[i]!;
-        dig[i] = tdig[i]!;
-      }
-    }
-    // Runs of equal digits continue at d + 4 unless the strings ended in this digit.
-    let s = lo;
-    while (s < hi) {
-      const dv = dig[s]!;
-      let e = s + 1;
-      while (e < hi && dig[e] === dv) e++;
-      if (e - s > 1 && (dv & 0xff) !== 0) this.sort(ids, s, e, key, d + 4);
+    // Each loop is its own function: V8 then optimizes them as whole functions instead of
+    // on-stack-replacing one loop per call and deoptimizing at the next (cold-start cost).
+    strKeys(this.S, ids, lo, m, key, d, this.ks);
+    this.ks.sort(m);
+    applyPermutation(ids, lo, m, this.ks, this.tmp, 0xffffff);
+    // Runs of equal 5-byte digits whose strings go on are refined at d + 5. Run bounds are
+    // recorded first (by absolute position): the recursion reuses the key buffer, and a
+    // child only writes inside its own run.
+    markDigitRuns(this.ks, lo, m, this.runEnd, this.refine);
+    const runEnd = this.runEnd;
+    const refine = this.refine;
+    for (let s = lo; s < hi;) {
+      const e = runEnd[s]!;
+      if (refine[s]) this.sort(ids, s, e, key, d + 5);
       s = e;
+    }
+  }
+
+  private insertion(ids: Uint32Array, lo: number, hi: number, key: Uint32Array, d: number): void {
+    for (let i = lo + 1; i < hi; i++) {
+      const v = ids[i]!;
+      const kv = key[v]!;
+      let j = i - 1;
+      while (j >= lo && this.cmp(key[ids[j]!]!, kv, d) > 0) {
+        ids[j + 1] = ids[j]!;
+        j--;
+      }
+      ids[j + 1] = v;
     }
   }
 }
@@ -342,8 +395,11 @@ function countingPass(src: Uint32Array, dst: Uint32Array, key: Uint8Array, range
   }
 }
 
-/** Stable sort of ids[s, e) by the 64-bit (hi, lo) of each id. */
-function sortRunByHash(ids: Uint32Array, s: number, e: number, hi: Uint32Array, lo: Uint32Array): void {
+/**
+ * Stable sort of ids[s, e) by the 64-bit (hi, lo) of each id: native keyed sorts on
+ * (hi, position), then on (lo, position) within runs of equal hi.
+ */
+function sortRunByHash(ids: Uint32Array, s: number, e: number, hi: Uint32Array, lo: Uint32Array, ks: KeySort, tmp: Uint32Array): void {
   const len = e - s;
   // Already in order? (Common: equal hashes, ordered by id.)
   let sorted = true;
@@ -356,7 +412,7 @@ function sortRunByHash(ids: Uint32Array, s: number, e: number, hi: Uint32Array, 
     }
   }
   if (sorted) return;
-  if (len <= 32) {
+  if (len <= 32 || len > MAX_KEYED) {
     for (let i = s + 1; i < e; i++) {
       const v = ids[i]!;
       const vh = hi[v]!;
@@ -373,43 +429,34 @@ function sortRunByHash(ids: Uint32Array, s: number, e: number, hi: Uint32Array, 
     }
     return;
   }
-  if (len <= 8192) {
-    const arr = Array.from(ids.subarray(s, e));
-    arr.sort((x, y) => hi[x]! - hi[y]! || lo[x]! - lo[y]! || x - y);
-    for (let i = 0; i < len; i++) ids[s + i] = arr[i]!;
-    return;
+  sortByWord(ids, s, e, hi, ks, tmp);
+  for (let rs = s; rs < e;) {
+    const h = hi[ids[rs]!]!;
+    let re = rs + 1;
+    while (re < e && hi[ids[re]!] === h) re++;
+    if (re - rs > 1) sortByWord(ids, rs, re, lo, ks, tmp);
+    rs = re;
   }
-  // LSD radix on 16-bit digits (stable).
-  let a = ids.slice(s, e);
-  let b = new Uint32Array(len);
-  const c = new Int32Array(65537);
-  for (let pass = 0; pass < 4; pass++) {
-    const arr = pass < 2 ? lo : hi;
-    const shift = (pass & 1) * 16;
-    c.fill(0);
-    for (let i = 0; i < len; i++) c[((arr[a[i]!]! >>> shift) & 0xffff) + 1]!++;
-    if (c[((arr[a[0]!]! >>> shift) & 0xffff) + 1] === len) continue; // one digit value
-    for (let k = 1; k <= 65536; k++) c[k]! += c[k - 1]!;
-    for (let i = 0; i < len; i++) {
-      const v = a[i]!;
-      b[c[(arr[v]! >>> shift) & 0xffff]!++] = v;
-    }
-    const t = a;
-    a = b;
-    b = t;
-  }
-  ids.set(a, s);
 }
 
-/** Calls fn(s, e) for each run ids[s, e) (length > 1) of equal strings key[id]. */
-function equalRuns(ss: StringSorter, ids: Uint32Array, lo: number, hi: number, key: Uint32Array, fn: (s: number, e: number) => void): void {
-  for (let s = lo; s < hi;) {
-    const k0 = key[ids[s]!]!;
-    let e = s + 1;
-    while (e < hi && ss.cmp(k0, key[ids[e]!]!, 0) === 0) e++;
-    if (e - s > 1) fn(s, e);
-    s = e;
-  }
+/** Stable sort of ids[s, e) by word[id] (native keyed sort). */
+function sortByWord(ids: Uint32Array, s: number, e: number, word: Uint32Array, ks: KeySort, tmp: Uint32Array): void {
+  const m = e - s;
+  wordKeys(ids, s, m, word, ks);
+  ks.sort(m);
+  applyPermutation(ids, s, m, ks, tmp, 0xffffffff);
+}
+
+function wordKeys(ids: Uint32Array, s: number, m: number, word: Uint32Array, ks: KeySort): void {
+  for (let i = 0; i < m; i++) ks.set(i, word[ids[s + i]!]!, i);
+}
+
+/** End of the run of equal strings key[id] that starts at ids[s] (before hi). */
+function runEnd(ss: StringSorter, ids: Uint32Array, s: number, hi: number, key: Uint32Array): number {
+  const k0 = key[ids[s]!]!;
+  let e = s + 1;
+  while (e < hi && ss.cmp(k0, key[ids[e]!]!, 0) === 0) e++;
+  return e;
 }
 
 /** Sort keys of every id and the machinery to order them. */
@@ -418,9 +465,13 @@ class Sorter {
   readonly sortOff: Uint32Array;
   readonly ownOff: Uint32Array;
   private readonly ss: StringSorter;
-  private dh: DisambigHash | null = null;
-  private hHi: Uint32Array | null = null;
-  private hLo: Uint32Array | null = null;
+  private readonly ks: KeySort;
+  private readonly tmp: Uint32Array;
+  private readonly dh: DisambigHash;
+  private readonly hHi: Uint32Array;
+  private readonly hLo: Uint32Array;
+  /** Scratch by position: the type whose hash an element has (see byHash). */
+  private readonly term: Uint32Array;
 
   constructor(private readonly f: FlatBtf) {
     const n = f.n;
@@ -433,17 +484,13 @@ class Sorter {
       this.sortOff[id] = sortName(f, id);
       this.ownOff[id] = id === 0 ? 0 : W[O[id]!]!;
     }
-    this.ss = new StringSorter(f.S, n);
-  }
-
-  /** The disambiguation hash of id (include_members = true), into rHi/rLo. */
-  private hashOf(id: number): void {
-    if (!this.dh) {
-      this.dh = new DisambigHash(this.f);
-      this.hHi = new Uint32Array(this.f.n);
-      this.hLo = new Uint32Array(this.f.n);
-    }
-    this.dh.hash(id, true);
+    this.ks = new KeySort(n);
+    this.tmp = new Uint32Array(n);
+    this.ss = new StringSorter(f.S, n, this.ks);
+    this.dh = new DisambigHash(f);
+    this.hHi = new Uint32Array(n);
+    this.hLo = new Uint32Array(n);
+    this.term = new Uint32Array(n);
   }
 
   /** bpftool's btf_type_compare: < 0 when a sorts before b. */
@@ -454,10 +501,10 @@ class Sorter {
     if (s) return s;
     const o = this.ss.cmp(this.ownOff[a]!, this.ownOff[b]!, 0);
     if (o) return o;
-    this.hashOf(a);
+    this.dh.hash(a, true);
     const ah = rHi;
     const al = rLo;
-    this.hashOf(b);
+    this.dh.hash(b, true);
     if (ah !== rHi) return ah < rHi ? -1 : 1;
     if (al !== rLo) return al < rLo ? -1 : 1;
     return a - b;
@@ -467,33 +514,88 @@ class Sorter {
   sort(src: Uint32Array): Uint32Array {
     const n = src.length;
     const ids = new Uint32Array(n);
-    const { rank, sortOff, ownOff, ss } = this;
+    const { rank, sortOff, ss } = this;
     // Rank first (stable from id order), then each rank group by sort name, each equal
     // sort-name run by own name, each equal own-name run by hash; all stable, so the id
     // breaks the remaining ties.
     countingPass(src, ids, rank, MAX_RANK + 1);
-    const byHash = (s: number, e: number): void => {
-      for (let i = s; i < e; i++) {
-        const id = ids[i]!;
-        this.hashOf(id);
-        this.hHi![id] = rHi;
-        this.hLo![id] = rLo;
-      }
-      sortRunByHash(ids, s, e, this.hHi!, this.hLo!);
-    };
-    const byOwn = (s: number, e: number): void => {
-      ss.sort(ids, s, e, ownOff, 0);
-      equalRuns(ss, ids, s, e, ownOff, byHash);
-    };
     for (let s = 0; s < n;) {
       const r = rank[ids[s]!]!;
       let e = s + 1;
       while (e < n && rank[ids[e]!] === r) e++;
       ss.sort(ids, s, e, sortOff, 0);
-      equalRuns(ss, ids, s, e, sortOff, byOwn);
+      for (let rs = s; rs < e;) {
+        const re = runEnd(ss, ids, rs, e, sortOff);
+        if (re - rs > 1) this.byOwn(ids, rs, re);
+        rs = re;
+      }
       s = e;
     }
     return ids;
+  }
+
+  private byOwn(ids: Uint32Array, s: number, e: number): void {
+    const { ownOff, ss } = this;
+    ss.sort(ids, s, e, ownOff, 0);
+    for (let rs = s; rs < e;) {
+      const re = runEnd(ss, ids, rs, e, ownOff);
+      if (re - rs > 1) this.byHash(ids, rs, re);
+      rs = re;
+    }
+  }
+
+  /**
+   * Orders a run of equal (rank, sort name, own name) by hash, then id. An unnamed PTR /
+   * CONST / VOLATILE / RESTRICT adds nothing to the hash (hash = 0 * 31 + hash of what it
+   * refers to), so each element hashes like the first type its chain of those reaches; when
+   * that type is the same for the whole run, all hashes are equal and the run is already in
+   * order (by id). That skips hashing big structs' members for the many runs made of
+   * `struct foo *`, `const struct foo`, ...
+   */
+  private byHash(ids: Uint32Array, s: number, e: number): void {
+    if (hashTerminals(this.f, ids, s, e, this.term)) return;
+    hashRun(this.f, this.dh, ids, s, e, this.term, this.hHi, this.hLo);
+    sortRunByHash(ids, s, e, this.hHi, this.hLo, this.ks, this.tmp);
+  }
+}
+
+/**
+ * For ids[s, e): the type each one hashes like (through unnamed PTR / CONST / VOLATILE /
+ * RESTRICT) into term[]; true when it is the same type for all (equal hashes).
+ */
+function hashTerminals(f: FlatBtf, ids: Uint32Array, s: number, e: number, term: Uint32Array): boolean {
+  const { W, O, K } = f;
+  let same = true;
+  let first = -1;
+  for (let i = s; i < e; i++) {
+    let t = ids[i]!;
+    for (let guard = 0; guard < MAX_CHAIN; guard++) {
+      const k = K[t];
+      if ((k === Kind.PTR || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT) && t !== 0 && W[O[t]!] === 0) t = W[O[t]! + 2]!;
+      else break;
+    }
+    term[i] = t;
+    if (first < 0) first = t;
+    else if (t !== first) same = false;
+  }
+  return same;
+}
+
+/** The hashes of ids[s, e) (by their term[] types) into hHi/hLo[id]. */
+function hashRun(f: FlatBtf, dh: DisambigHash, ids: Uint32Array, s: number, e: number, term: Uint32Array, hHi: Uint32Array, hLo: Uint32Array): void {
+  const { W, O, K } = f;
+  for (let i = s; i < e; i++) {
+    const t = term[i]!;
+    const id = ids[i]!;
+    if (t === 0 || (K[t] === Kind.FUNC_PROTO && W[O[t]!] === 0)) {
+      // Unnamed, and no members, values or referred type: hash 0 (the common case here).
+      hHi[id] = 0;
+      hLo[id] = 0;
+      continue;
+    }
+    dh.hash(t, true);
+    hHi[id] = rHi;
+    hLo[id] = rLo;
   }
 }
 
