@@ -725,11 +725,25 @@ struct beta {
 
 ` + NO_KFUNCS + EPILOGUE);
   assert.deepEqual([...bpftoolCOrder(b)].slice(0, 4), [5, 3, 6, 1]);
+  // dumpC skips ids whose dump does nothing; the full bpftool sequence gives the same text.
+  const em = new CEmitter(b);
+  em.write(PREAMBLE);
+  for (const id of bpftoolCOrder(b)) em.dumpType(id);
+  assert.equal(em.outputText(), text.slice(0, text.length - NO_KFUNCS.length - EPILOGUE.length));
   // unsorted: id order, everything dumped
   const unsorted = dumpCText(b, { sort: false });
   assert.ok(unsorted.indexOf('struct beta {') < unsorted.indexOf('AAA = 0') && unsorted.includes('BBB = 0'));
   // root ids: just those (and their dependencies), no kfunc section
   assert.equal(dumpCText(b, { rootIds: [2] }), PREAMBLE + 'struct beta {\n\tint v;\n};\n\n' + EPILOGUE);
+});
+
+test('dumpC: the skipped first entry may be a type whose dump does nothing (a decl tag)', () => {
+  for (const [tag, dumped] of [['a_tag', true], ['zz_tag', false]] as const) {
+    const b = Btf.create();
+    const s = b.addStruct('s', 0);
+    b.addDeclTag(tag, s, -1); // sorts by (rank of s, "s", tag value)
+    assert.equal(dumpCText(b), PREAMBLE + (dumped ? 'struct s {};\n\n' : '') + NO_KFUNCS + EPILOGUE);
+  }
 });
 
 test('dumpC: kfunc prototypes from bpf_kfunc / bpf_fastcall decl tags, sorted by name', () => {

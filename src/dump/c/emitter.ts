@@ -49,6 +49,47 @@ const TAB = 9;
 const NL = 10;
 const SPACE = 32;
 
+/** Pre-encoded literal text (written with one native copy each). */
+const L = {
+  ASSIGN: ascii(' = '),
+  ATTR_OPEN: ascii(' __attribute__(('),
+  CLOSE2: ascii('))'),
+  COLON: ascii(': '),
+  COMMA: ascii(', '),
+  CONST_: ascii('const '),
+  DUP: ascii('___'),
+  ELLIPSIS: ascii('...'),
+  ENUM: ascii('enum'),
+  ENUM_: ascii('enum '),
+  GNUC_VA: ascii('typedef __builtin_va_list __gnuc_va_list'),
+  LL_COMMA: ascii('LL,'),
+  MODE_BYTE: ascii(' __attribute__((mode(byte)))'),
+  MODE_WORD: ascii(' __attribute__((mode(word)))'),
+  OPEN: ascii(' {'),
+  PACKED: ascii(' __attribute__((packed))'),
+  RESTRICT_: ascii('restrict '),
+  SEMI_NL2: ascii(';\n\n'),
+  STRUCT: ascii('struct'),
+  STRUCT_: ascii('struct '),
+  TAG_CLOSE: ascii('")))'),
+  TAG_OPEN: ascii(' __attribute__((btf_type_tag("'),
+  TYPEDEF_: ascii('typedef '),
+  ULL_COMMA: ascii('ULL,'),
+  UNION: ascii('union'),
+  UNION_: ascii('union '),
+  VOID: ascii('void'),
+  VOID_CLOSE: ascii('void)'),
+  VOLATILE_: ascii('volatile '),
+  _CONST: ascii(' const'),
+  _PAREN: ascii(' ('),
+  _RESTRICT: ascii(' restrict'),
+  _STAR: ascii(' *'),
+  _VOLATILE: ascii(' volatile'),
+} as const;
+
+/** Padding markers: long, int, short, char. */
+const PADS = [ascii('long: '), ascii('int: '), ascii('short: '), ascii('char: ')];
+
 /** GCC's __PolyX_t typedef targets that btf_dump aliases to base types. */
 const MISSING_BASE_TYPES: ReadonlyArray<readonly [string, string]> = [
   ['__Poly8_t', 'unsigned char'],
@@ -382,14 +423,14 @@ export class CEmitter {
             return;
           }
           this.emitStructFwd(id);
-          w.text(';\n\n');
+          w.lit(L.SEMI_NL2);
           this.flags[id]! |= F_FWD_EMITTED;
           break;
         case Kind.TYPEDEF:
           // The typedef itself serves as the forward declaration (usable through pointers).
           if (!this.isBlacklisted(id)) {
             this.emitTypedefDef(id, 0);
-            w.text(';\n\n');
+            w.lit(L.SEMI_NL2);
           }
           this.flags[id]! |= F_FWD_EMITTED;
           break;
@@ -407,7 +448,7 @@ export class CEmitter {
       case Kind.ENUM: case Kind.ENUM64:
         if (contId === 0) {
           this.emitEnumDef(id, 0);
-          w.text(';\n\n');
+          w.lit(L.SEMI_NL2);
         }
         this.emitState[id] = EMITTED;
         break;
@@ -419,7 +460,7 @@ export class CEmitter {
         break;
       case Kind.FWD:
         this.emitFwdDef(id);
-        w.text(';\n\n');
+        w.lit(L.SEMI_NL2);
         this.emitState[id] = EMITTED;
         break;
       case Kind.TYPEDEF:
@@ -427,7 +468,7 @@ export class CEmitter {
         this.emitType(W[o + 2]!, id);
         if (!(this.flags[id]! & F_FWD_EMITTED) && !this.isBlacklisted(id)) {
           this.emitTypedefDef(id, 0);
-          w.text(';\n\n');
+          w.lit(L.SEMI_NL2);
         }
         this.emitState[id] = EMITTED;
         break;
@@ -442,12 +483,12 @@ export class CEmitter {
           for (let i = 0, p = o + 4; i < vlen; i++, p += 3) this.emitType(W[p]!, newCont);
         } else if (!(this.flags[id]! & F_FWD_EMITTED) && id !== contId) {
           this.emitStructFwd(id);
-          w.text(';\n\n');
+          w.lit(L.SEMI_NL2);
           this.flags[id]! |= F_FWD_EMITTED;
         }
         if (top) {
           this.emitStructDef(id, 0);
-          w.text(';\n\n');
+          w.lit(L.SEMI_NL2);
           this.emitState[id] = EMITTED;
         } else {
           this.emitState[id] = NOT_EMITTED;
@@ -495,7 +536,7 @@ export class CEmitter {
     }
     const start = w.len;
     w.cstr(this.S, off);
-    w.text('___');
+    w.lit(L.DUP);
     w.uint(dup);
     if (w.len - start > 255) w.len = start + 255;
   }
@@ -528,7 +569,7 @@ export class CEmitter {
 
   private emitStructFwd(id: number): void {
     const w = this.out;
-    w.text(this.K[id] === Kind.STRUCT ? 'struct' : 'union');
+    w.lit(this.K[id] === Kind.STRUCT ? L.STRUCT : L.UNION);
     if (this.W[this.O[id]!] !== 0) w.byte(SPACE);
     this.writeTypeName(id);
   }
@@ -536,12 +577,12 @@ export class CEmitter {
   private emitFwdDef(id: number): void {
     const w = this.out;
     const info = this.W[this.O[id]! + 1]!;
-    w.text(info >>> 31 ? 'union ' : 'struct ');
+    w.lit(info >>> 31 ? L.UNION_ : L.STRUCT_);
     this.writeTypeName(id);
   }
 
   private emitEnumFwd(id: number): void {
-    this.out.text('enum ');
+    this.out.lit(L.ENUM_);
     this.writeTypeName(id);
   }
 
@@ -552,10 +593,10 @@ export class CEmitter {
     const nameOff = W[o]!;
     // Old GCC emits __gnuc_va_list as a typedef of void: write a valid one instead.
     if (W[o + 2] === 0 && dup <= 1 && nameOff !== 0 && this.strEquals(nameOff, this.gnucVaList)) {
-      this.out.text('typedef __builtin_va_list __gnuc_va_list');
+      this.out.lit(L.GNUC_VA);
       return;
     }
-    this.out.text('typedef ');
+    this.out.lit(L.TYPEDEF_);
     this.emitDecl(W[o + 2]!, nameOff, dup, lvl);
   }
 
@@ -607,7 +648,7 @@ export class CEmitter {
     const w = this.out;
     w.byte(NL);
     w.tabs(lvl > MAX_INDENT ? MAX_INDENT : lvl);
-    w.text(pad === 0 ? 'long: ' : pad === 1 ? 'int: ' : pad === 2 ? 'short: ' : 'char: ');
+    w.lit(PADS[pad]!);
     w.int(bits);
     w.byte(59); // ;
   }
@@ -626,10 +667,10 @@ export class CEmitter {
     const align = layout.alignOf(id);
     const packed = isStruct ? layout.isStructPacked(id) : false;
 
-    w.text(isStruct ? 'struct' : 'union');
+    w.lit(isStruct ? L.STRUCT : L.UNION);
     if (W[o] !== 0) w.byte(SPACE);
     this.writeTypeName(id);
-    w.text(' {');
+    w.lit(L.OPEN);
 
     const inner = lvl + 1 > MAX_INDENT ? MAX_INDENT : lvl + 1;
     let off = 0;
@@ -647,7 +688,7 @@ export class CEmitter {
       w.tabs(inner);
       this.emitDecl(mtype, fname, 0, lvl + 1);
       if (mSz) {
-        w.text(': ');
+        w.lit(L.COLON);
         w.int(mSz);
         off = mOff + mSz;
         prevBitfield = true;
@@ -669,7 +710,7 @@ export class CEmitter {
     } else {
       w.byte(125);
     }
-    if (packed) w.text(' __attribute__((packed))');
+    if (packed) w.lit(L.PACKED);
   }
 
   /** btf_dump_emit_enum_def. */
@@ -682,11 +723,11 @@ export class CEmitter {
     const isSigned = info >>> 31 === 1;
     const is64 = this.K[id] === Kind.ENUM64;
 
-    w.text('enum');
+    w.lit(L.ENUM);
     if (W[o] !== 0) w.byte(SPACE);
     this.writeTypeName(id);
     if (!vlen) return;
-    w.text(' {');
+    w.lit(L.OPEN);
     const ind = lvl + 1 > MAX_INDENT ? MAX_INDENT : lvl + 1;
     const S = this.S;
     const idents = this.identNames;
@@ -699,10 +740,10 @@ export class CEmitter {
         w.tabs(ind);
         w.cstr(S, nameOff);
         if (dup > 1) {
-          w.text('___');
+          w.lit(L.DUP);
           w.uint(dup);
         }
-        w.text(' = ');
+        w.lit(L.ASSIGN);
         const v = W[p + 1]!;
         if (isSigned) w.int(v | 0);
         else w.uint(v);
@@ -716,10 +757,10 @@ export class CEmitter {
         w.tabs(ind);
         w.cstr(S, nameOff);
         if (dup > 1) {
-          w.text('___');
+          w.lit(L.DUP);
           w.uint(dup);
         }
-        w.text(' = ');
+        w.lit(L.ASSIGN);
         const lo = W[p + 1]!;
         const hi = W[p + 2]!;
         if (hi === 0) w.uint(lo);
@@ -728,7 +769,7 @@ export class CEmitter {
           const u = (BigInt(hi) << 32n) | BigInt(lo);
           w.big(isSigned ? BigInt.asIntN(64, u) : u);
         }
-        w.text(isSigned ? 'LL,' : 'ULL,');
+        w.lit(isSigned ? L.LL_COMMA : L.ULL_COMMA);
       }
     }
     w.byte(NL);
@@ -738,7 +779,7 @@ export class CEmitter {
     // Enums of unusual sizes.
     const size = W[o + 2]!;
     if (size === 1) {
-      w.text(' __attribute__((mode(byte)))');
+      w.lit(L.MODE_BYTE);
     } else if (size === 8 && this.ptrSize === 8) {
       // An 8-byte enum comes naturally only from a value that needs 64 bits.
       let needsWordMode = true;
@@ -750,7 +791,7 @@ export class CEmitter {
           }
         }
       }
-      if (needsWordMode) w.text(' __attribute__((mode(word)))');
+      if (needsWordMode) w.lit(L.MODE_WORD);
     }
   }
 
@@ -833,9 +874,9 @@ export class CEmitter {
     const w = this.out;
     while (cnt) {
       const k = this.K[this.stack[base + cnt - 1]!]!;
-      if (k === Kind.VOLATILE) w.text('volatile ');
-      else if (k === Kind.CONST) w.text('const ');
-      else if (k === Kind.RESTRICT) w.text('restrict ');
+      if (k === Kind.VOLATILE) w.lit(L.VOLATILE_);
+      else if (k === Kind.CONST) w.lit(L.CONST_);
+      else if (k === Kind.RESTRICT) w.lit(L.RESTRICT_);
       else break;
       cnt--;
     }
@@ -871,7 +912,7 @@ export class CEmitter {
       const id = this.stack[fb + cnt]!;
       if (id === 0) {
         this.emitMods(fr);
-        w.text('void');
+        w.lit(L.VOID);
         lastWasPtr = false;
         continue;
       }
@@ -902,27 +943,27 @@ export class CEmitter {
           break;
         case Kind.PTR:
           if (lastWasPtr) w.byte(42);
-          else w.text(' *');
+          else w.lit(L._STAR);
           break;
         case Kind.VOLATILE:
-          w.text(' volatile');
+          w.lit(L._VOLATILE);
           break;
         case Kind.CONST:
-          w.text(' const');
+          w.lit(L._CONST);
           break;
         case Kind.RESTRICT:
-          w.text(' restrict');
+          w.lit(L._RESTRICT);
           break;
         case Kind.TYPE_TAG:
           this.emitMods(fr);
           if (W[o + 1]! >>> 31) {
-            w.text(' __attribute__((');
+            w.lit(L.ATTR_OPEN);
             w.cstr(this.S, W[o]!);
-            w.text('))');
+            w.lit(L.CLOSE2);
           } else {
-            w.text(' __attribute__((btf_type_tag("');
+            w.lit(L.TAG_OPEN);
             w.cstr(this.S, W[o]!);
-            w.text('")))');
+            w.lit(L.TAG_CLOSE);
           }
           break;
         case Kind.ARRAY: {
@@ -953,7 +994,7 @@ export class CEmitter {
           // GCC marks noreturn function pointers volatile: drop such qualifiers.
           this.dropMods(fr);
           if (this.frameCnt[fr]! > 0) {
-            w.text(' (');
+            w.lit(L._PAREN);
             this.emitChain(fr, fnOff, fnDup, lvl);
             w.byte(41);
           } else {
@@ -962,14 +1003,14 @@ export class CEmitter {
           w.byte(40);
           // No params, or a single void param (clang for BPF): `(void)`.
           if (vlen === 0 || (vlen === 1 && W[o + 4] === 0)) {
-            w.text('void)');
+            w.lit(L.VOID_CLOSE);
             return;
           }
           for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
-            if (i > 0) w.text(', ');
+            if (i > 0) w.lit(L.COMMA);
             // A last param of type void is the vararg.
             if (i === vlen - 1 && W[p + 1] === 0) {
-              w.text('...');
+              w.lit(L.ELLIPSIS);
               break;
             }
             this.emitDecl(W[p + 1]!, W[p]!, 0, lvl);

@@ -20,12 +20,24 @@ export class Layout {
   /** align + 1 once computed (0 = not yet); 255 marks "in progress" for cycle safety. */
   private alignMemo: Uint8Array;
 
+  /** btf__resolve_size results; NaN = not computed yet. */
+  private sizeMemo: Float64Array;
+
   constructor(private readonly f: FlatBtf, readonly ptrSize: number) {
     this.alignMemo = new Uint8Array(f.n);
+    this.sizeMemo = new Float64Array(f.n).fill(NaN);
   }
 
-  /** btf__resolve_size: size in bytes, or a negative errno. */
+  /** btf__resolve_size: size in bytes, or a negative errno (memoized). */
   resolveSize(id: number): number {
+    const m = this.sizeMemo[id]!;
+    if (m === m) return m; // not NaN
+    const r = this.computeSize(id);
+    this.sizeMemo[id] = r;
+    return r;
+  }
+
+  private computeSize(id: number): number {
     const { W, O, K } = this.f;
     let nelems = 1;
     let size = -1;

@@ -459,7 +459,18 @@ function runEnd(ss: StringSorter, ids: Uint32Array, s: number, hi: number, key: 
   return e;
 }
 
-/** Sort keys of every id and the machinery to order them. */
+/** rank, sort name and own name of each id in `ids`. */
+function computeKeys(f: FlatBtf, ids: Uint32Array, rank: Uint8Array, sortOff: Uint32Array, ownOff: Uint32Array): void {
+  const { W, O } = f;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    rank[id] = typeRank(f, id);
+    sortOff[id] = sortName(f, id);
+    ownOff[id] = id === 0 ? 0 : W[O[id]!]!;
+  }
+}
+
+/** Sort keys of ids and the machinery to order them. */
 class Sorter {
   readonly rank: Uint8Array;
   readonly sortOff: Uint32Array;
@@ -473,17 +484,13 @@ class Sorter {
   /** Scratch by position: the type whose hash an element has (see byHash). */
   private readonly term: Uint32Array;
 
-  constructor(private readonly f: FlatBtf) {
+  /** Sorting machinery for `f`; the keys of the ids in `keyed` are computed up front. */
+  constructor(private readonly f: FlatBtf, keyed: Uint32Array) {
     const n = f.n;
-    const { W, O } = f;
     this.rank = new Uint8Array(n);
     this.sortOff = new Uint32Array(n);
     this.ownOff = new Uint32Array(n);
-    for (let id = 0; id < n; id++) {
-      this.rank[id] = typeRank(f, id);
-      this.sortOff[id] = sortName(f, id);
-      this.ownOff[id] = id === 0 ? 0 : W[O[id]!]!;
-    }
+    computeKeys(f, keyed, this.rank, this.sortOff, this.ownOff);
     this.ks = new KeySort(n);
     this.tmp = new Uint32Array(n);
     this.ss = new StringSorter(f.S, n, this.ks);
@@ -491,6 +498,11 @@ class Sorter {
     this.hHi = new Uint32Array(n);
     this.hLo = new Uint32Array(n);
     this.term = new Uint32Array(n);
+  }
+
+  /** Computes the keys of more ids. */
+  addKeys(ids: Uint32Array): void {
+    computeKeys(this.f, ids, this.rank, this.sortOff, this.ownOff);
   }
 
   /** bpftool's btf_type_compare: < 0 when a sorts before b. */
@@ -606,7 +618,7 @@ function hashRun(f: FlatBtf, dh: DisambigHash, ids: Uint32Array, s: number, e: n
 export function bpftoolSortOrder(f: FlatBtf): Uint32Array {
   const all = new Uint32Array(f.n);
   for (let i = 0; i < f.n; i++) all[i] = i;
-  return new Sorter(f).sort(all);
+  return new Sorter(f, all).sort(all);
 }
 
 /**
@@ -657,15 +669,19 @@ export function bpftoolDumpOrder(f: FlatBtf): Uint32Array {
   }
   const active = new Uint32Array(nActive);
   for (let id = 1, j = 0; id < n; id++) if (!inert[id]) active[j++] = id;
-  const sorter = new Sorter(f);
+  const sorter = new Sorter(f, active);
   const sorted = sorter.sort(active);
   if (nActive === 0) return sorted;
   // bpftool skips the overall first entry: the first active one unless an inert id sorts
-  // before it.
+  // before it. FUNC, VAR, DATASEC (and VOID) always rank 10; a DECL_TAG takes its target's.
   const first = sorted[0]!;
   const firstRank = sorter.rank[first]!;
+  const one = new Uint32Array(1);
   for (let id = 0; id < n; id++) {
-    if (inert[id] && sorter.rank[id]! <= firstRank && sorter.compare(id, first) < 0) return sorted;
+    if (!inert[id] || (firstRank < MAX_RANK && K[id] !== Kind.DECL_TAG)) continue;
+    one[0] = id;
+    sorter.addKeys(one);
+    if (sorter.rank[id]! <= firstRank && sorter.compare(id, first) < 0) return sorted;
   }
   return sorted.subarray(1);
 }

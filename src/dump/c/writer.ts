@@ -59,11 +59,24 @@ export class CWriter {
 
   /** The NUL-terminated string at src[off] (without the NUL), at most `max` bytes. Returns its length. */
   cstr(src: Uint8Array, off: number, max = 0x7fffffff): number {
-    let e = off;
-    const lim = Math.min(src.length, off + max);
-    while (e < lim && src[e] !== 0) e++;
-    this.bytes(src, off, e);
-    return e - off;
+    // Native search and copy: cheap even before the JIT has warmed up.
+    let e = src.indexOf(0, off);
+    if (e < 0) e = src.length;
+    if (e - off > max) e = off + max;
+    const n = e - off;
+    if (n <= 0) return 0;
+    if (this.len + n > this.buf.length) this.ensure(n);
+    this.buf.set(src.subarray(off, e), this.len);
+    this.len += n;
+    return n;
+  }
+
+  /** Pre-encoded literal bytes. */
+  lit(b: Uint8Array): void {
+    const n = b.length;
+    if (this.len + n > this.buf.length) this.ensure(n);
+    this.buf.set(b, this.len);
+    this.len += n;
   }
 
   /** `n` tab characters. */
