@@ -678,6 +678,10 @@ test('CEmitter as a library: one root and its dependencies, state kept across ca
   em.dumpType(a);
   em.dumpType(bb); // already emitted
   assert.equal(em.outputText(), 'struct a;\n\nstruct b {\n\tstruct a *pa;\n};\n\nstruct a {\n\tint x;\n};\n\n');
+  assert.equal(new TextDecoder().decode(em.take()), 'struct a;\n\nstruct b {\n\tstruct a *pa;\n};\n\nstruct a {\n\tint x;\n};\n\n');
+  assert.equal(em.outputLength, 0);
+  em.emitTypeDecl(pa, { fieldName: 'q' }); // its cached text was in the taken output
+  assert.equal(em.outputText(), 'struct a *q');
   const d = new CEmitter(b);
   d.emitTypeDecl(fp, { fieldName: 'callback' });
   d.write(';\n');

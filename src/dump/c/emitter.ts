@@ -126,7 +126,7 @@ export interface EmitTypeDeclOptions {
  * libbpf, state carries over between calls, so a type already emitted is not emitted again.
  */
 export class CEmitter {
-  readonly out: CWriter;
+  private readonly out: CWriter;
   readonly ptrSize: number;
   /** The flat view of the BTF chain the emitter works on. */
   readonly flat: FlatBtf;
@@ -155,6 +155,12 @@ export class CEmitter {
   private depth = 0;
 
   private stripMods = false;
+  /** last_was_ptr where the last completed type chain ended (for the declaration cache). */
+  private lastWasPtr = false;
+  /** Declaration cache by id: output offset of the text before the name (-1 unknown, -2 not cacheable), its length, and whether it ends with '*'. */
+  private readonly declOff: Int32Array;
+  private readonly declLen: Uint32Array;
+  private readonly declPtr: Uint8Array;
   private skipAnonDefs = false;
   /** Bytes of a caller-provided field name (fname offset -1). */
   private extName: Uint8Array = new Uint8Array(0);
@@ -181,6 +187,9 @@ export class CEmitter {
     this.emitState = new Uint8Array(n);
     this.flags = new Uint8Array(n);
     this.nameDup = new Uint32Array(n);
+    this.declOff = new Int32Array(n).fill(-1);
+    this.declLen = new Uint32Array(n);
+    this.declPtr = new Uint8Array(n);
     const cap = Math.min(1 << 20, Math.max(1024, n));
     this.typeNames = new NameCounter(f.S, cap);
     this.identNames = new NameCounter(f.S, cap);
@@ -203,6 +212,21 @@ export class CEmitter {
   /** The output so far (a copy). */
   output(): Uint8Array {
     return this.out.result();
+  }
+
+  /** Bytes written so far. */
+  get outputLength(): number {
+    return this.out.len;
+  }
+
+  /** Returns the output so far and starts a new, empty one (emission state is kept). */
+  take(): Uint8Array {
+    const r = this.out.result();
+    this.out.reset();
+    // Cached declaration text pointed into the old output.
+    const off = this.declOff;
+    for (let i = 0; i < off.length; i++) if (off[i]! >= 0) off[i] = -1;
+    return r;
   }
 
   /** Output so far as a string (UTF-8 decoded). */
@@ -821,8 +845,60 @@ export class CEmitter {
     }
   }
 
-  /** btf_dump_emit_type_decl. The declared name is a BTF string (fnOff, with suffix fnDup) or, for -1, the caller's. */
+  /**
+   * btf_dump_emit_type_decl. The declared name is a BTF string (fnOff, with suffix fnDup) or,
+   * for -1, the caller's.
+   *
+   * The text before the name of a chain of pointers/modifiers/type tags ending at a named
+   * type (or void) does not depend on context once its names are resolved, so the first
+   * emission's bytes are remembered (as a range of the output) and copied for later uses of
+   * the same type id; arrays, function prototypes and anonymous types are always emitted.
+   */
   private emitDecl(id: number, fnOff: number, fnDup: number, lvl: number): void {
+    if (!this.stripMods) {
+      const c = this.declOff[id]!;
+      if (c >= 0) {
+        this.out.copyOwn(c, this.declLen[id]!);
+        this.emitName(fnOff, fnDup, this.declPtr[id] === 1);
+        return;
+      }
+      if (c === -1) {
+        if (this.declCacheable(id)) {
+          const start = this.out.len;
+          this.emitDeclRaw(id, 0, 0, lvl);
+          this.declOff[id] = start;
+          this.declLen[id] = this.out.len - start;
+          this.declPtr[id] = this.lastWasPtr ? 1 : 0;
+          this.emitName(fnOff, fnDup, this.lastWasPtr);
+          return;
+        }
+        this.declOff[id] = -2;
+      }
+    }
+    this.emitDeclRaw(id, fnOff, fnDup, lvl);
+  }
+
+  /** Does the declaration chain of id end at a named type or void, through pointers/modifiers/tags only? */
+  private declCacheable(id: number): boolean {
+    const { W, O, K } = this;
+    for (let guard = 0; guard < 64; guard++) {
+      if (id === 0) return true;
+      switch (K[id]) {
+        case Kind.PTR: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG:
+          id = W[O[id]! + 2]!;
+          break;
+        case Kind.INT: case Kind.FLOAT: case Kind.TYPEDEF: case Kind.FWD:
+          return true;
+        case Kind.STRUCT: case Kind.UNION: case Kind.ENUM: case Kind.ENUM64:
+          return W[O[id]!] !== 0;
+        default:
+          return false;
+      }
+    }
+    return false;
+  }
+
+  private emitDeclRaw(id: number, fnOff: number, fnDup: number, lvl: number): void {
     const W = this.W;
     const O = this.O;
     const K = this.K;
@@ -1024,6 +1100,7 @@ export class CEmitter {
       }
       lastWasPtr = k === Kind.PTR;
     }
+    this.lastWasPtr = lastWasPtr;
     this.emitName(fnOff, fnDup, lastWasPtr);
   }
 }

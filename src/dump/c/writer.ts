@@ -71,6 +71,13 @@ export class CWriter {
     return n;
   }
 
+  /** Appends a copy of bytes [start, start + n) already written. */
+  copyOwn(start: number, n: number): void {
+    if (this.len + n > this.buf.length) this.ensure(n);
+    this.buf.copyWithin(this.len, start, start + n);
+    this.len += n;
+  }
+
   /** Pre-encoded literal bytes. */
   lit(b: Uint8Array): void {
     const n = b.length;
