@@ -22,7 +22,7 @@
 import { BtfkitError, Errno } from '../../errors.js';
 import { Kind } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
-import { flatten, guessPtrSize, type FlatBtf } from './flat.js';
+import { flatten, guessPtrSize, REF_MARKED, type FlatBtf } from './flat.js';
 import { Layout } from './layout.js';
 import { NameCounter } from './names.js';
 import { CWriter } from './writer.js';
@@ -37,7 +37,8 @@ const EMITTED = 2;
 
 const F_FWD_EMITTED = 1;
 const F_NAME_RESOLVED = 2;
-const F_REFERENCED = 4;
+/** Pointer/modifier/array/prototype chain whose emission can no longer write anything. */
+const F_DONE = 8;
 
 const ELOOP = 40;
 const EINVAL = 22;
@@ -196,7 +197,6 @@ export class CEmitter {
     // VOID is special.
     this.orderState[0] = ORDERED;
     this.emitState[0] = EMITTED;
-    this.markReferenced();
   }
 
   /** Number of type ids (btf__type_cnt). */
@@ -236,45 +236,6 @@ export class CEmitter {
 
   private warn(msg: string): void {
     if (this.warnFn) this.warnFn(msg);
-  }
-
-  // ------------------------------------------------------------------ referenced
-
-  /** btf_dump_mark_referenced over every type. */
-  private markReferenced(): void {
-    const { W, O, K, flags } = this;
-    const n = this.flat.n;
-    const vm = this.vlenMask;
-    for (let id = 1; id < n; id++) {
-      const o = O[id]!;
-      switch (K[id]) {
-        case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.PTR: case Kind.TYPEDEF:
-        case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG: case Kind.TYPE_TAG:
-          flags[W[o + 2]!]! |= F_REFERENCED;
-          break;
-        case Kind.ARRAY:
-          flags[W[o + 4]!]! |= F_REFERENCED;
-          flags[W[o + 3]!]! |= F_REFERENCED;
-          break;
-        case Kind.STRUCT: case Kind.UNION: {
-          const vlen = W[o + 1]! & vm;
-          for (let i = 0, p = o + 4; i < vlen; i++, p += 3) flags[W[p]!]! |= F_REFERENCED;
-          break;
-        }
-        case Kind.FUNC_PROTO: {
-          const vlen = W[o + 1]! & vm;
-          for (let i = 0, p = o + 4; i < vlen; i++, p += 2) flags[W[p]!]! |= F_REFERENCED;
-          break;
-        }
-        case Kind.DATASEC: {
-          const vlen = W[o + 1]! & vm;
-          for (let i = 0, p = o + 3; i < vlen; i++, p += 3) flags[W[p]!]! |= F_REFERENCED;
-          break;
-        }
-        default:
-          break;
-      }
-    }
   }
 
   // -------------------------------------------------------------------- public
@@ -361,8 +322,15 @@ export class CEmitter {
         this.orderState[id] = ORDERED;
         return err;
       }
-      case Kind.ARRAY:
-        return this.orderType(W[o + 3]!, false);
+      case Kind.ARRAY: {
+        // libbpf never marks arrays, modifiers and prototypes ORDERED, but once what they
+        // refer to is ORDERED every later call returns 1, which is what ORDERED returns:
+        // marking them saves walking the same chains again and again.
+        const t = W[o + 3]!;
+        const r = this.orderType(t, false);
+        if (this.orderState[t] === ORDERED) this.orderState[id] = ORDERED;
+        return r;
+      }
       case Kind.STRUCT: case Kind.UNION: {
         // Part of a strong link only when embedded (no pointer on the path) or anonymous
         // (defined inline even behind a pointer).
@@ -379,7 +347,7 @@ export class CEmitter {
       }
       case Kind.ENUM: case Kind.ENUM64: case Kind.FWD:
         // Named or unreferenced enums are top-level declarations; FWDs likewise.
-        if (W[o] !== 0 || !(this.flags[id]! & F_REFERENCED)) this.enqueue(id);
+        if (W[o] !== 0 || !(this.flat.R[id]! & REF_MARKED)) this.enqueue(id);
         this.orderState[id] = ORDERED;
         return 1;
       case Kind.TYPEDEF: {
@@ -391,18 +359,26 @@ export class CEmitter {
         this.orderState[id] = ORDERED;
         return 1;
       }
-      case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG:
-        return this.orderType(W[o + 2]!, throughPtr);
+      case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG: {
+        const t = W[o + 2]!;
+        const r = this.orderType(t, throughPtr);
+        if (this.orderState[t] === ORDERED) this.orderState[id] = ORDERED;
+        return r;
+      }
       case Kind.FUNC_PROTO: {
+        const os = this.orderState;
         let err = this.orderType(W[o + 2]!, throughPtr);
         if (err < 0) return err;
         let strong = err > 0;
+        let all = os[W[o + 2]!] === ORDERED;
         const vlen = W[o + 1]! & this.vlenMask;
         for (let i = 0, p = o + 4; i < vlen; i++, p += 2) {
           err = this.orderType(W[p]!, throughPtr);
           if (err < 0) return err;
           if (err > 0) strong = true;
+          if (os[W[p]!] !== ORDERED) all = false;
         }
+        if (all) os[id] = ORDERED;
         return strong ? 1 : 0;
       }
       case Kind.FUNC: case Kind.VAR: case Kind.DATASEC: case Kind.DECL_TAG:
@@ -476,12 +452,20 @@ export class CEmitter {
         }
         this.emitState[id] = EMITTED;
         break;
-      case Kind.PTR: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG:
-        this.emitType(W[o + 2]!, contId);
+      case Kind.PTR: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG: {
+        if (this.flags[id]! & F_DONE) break;
+        const t = W[o + 2]!;
+        this.emitType(t, contId);
+        if (this.isDone(t)) this.flags[id]! |= F_DONE;
         break;
-      case Kind.ARRAY:
-        this.emitType(W[o + 3]!, contId);
+      }
+      case Kind.ARRAY: {
+        if (this.flags[id]! & F_DONE) break;
+        const t = W[o + 3]!;
+        this.emitType(t, contId);
+        if (this.isDone(t)) this.flags[id]! |= F_DONE;
         break;
+      }
       case Kind.FWD:
         this.emitFwdDef(id);
         w.lit(L.SEMI_NL2);
@@ -520,13 +504,41 @@ export class CEmitter {
         break;
       }
       case Kind.FUNC_PROTO: {
+        if (this.flags[id]! & F_DONE) break;
         this.emitType(W[o + 2]!, contId);
+        let all = this.isDone(W[o + 2]!);
         const vlen = W[o + 1]! & this.vlenMask;
-        for (let i = 0, p = o + 4; i < vlen; i++, p += 2) this.emitType(W[p]!, contId);
+        for (let i = 0, p = o + 4; i < vlen; i++, p += 2) {
+          this.emitType(W[p]!, contId);
+          if (all && !this.isDone(W[p]!)) all = false;
+        }
+        if (all) this.flags[id]! |= F_DONE;
         break;
       }
       default:
         break;
+    }
+  }
+
+  /**
+   * Will emitType(id, any container) never write anything again? True for emitted types,
+   * for kinds it ignores, for named structs/unions whose forward declaration is out (only a
+   * top-level call defines them, and pointers/arrays/prototypes are never visited at top
+   * level), and for pointer/modifier/array/prototype chains already found to lead only to
+   * such types. libbpf walks those chains every time; remembering saves the walks only.
+   */
+  private isDone(t: number): boolean {
+    if (this.emitState[t] === EMITTED) return true;
+    switch (this.K[t]) {
+      case Kind.FLOAT: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC: case Kind.DECL_TAG:
+        return true;
+      case Kind.STRUCT: case Kind.UNION:
+        return this.W[this.O[t]!] !== 0 && (this.flags[t]! & F_FWD_EMITTED) !== 0;
+      case Kind.PTR: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG:
+      case Kind.ARRAY: case Kind.FUNC_PROTO:
+        return (this.flags[t]! & F_DONE) !== 0;
+      default:
+        return false;
     }
   }
 

@@ -26,9 +26,17 @@ export interface FlatBtf {
   readonly K: Uint8Array;
   /** String bytes by logical offset. */
   readonly S: Uint8Array;
+  /**
+   * Reference bits of each id: REF_MARKED when libbpf's btf_dump_mark_referenced() marks it,
+   * REF_ORDER when btf_dump_order_type() can reach it from another type.
+   */
+  readonly R: Uint8Array;
   /** Mask applied to info to get vlen. */
   readonly vlenMask: number;
 }
+
+export const REF_MARKED = 1;
+export const REF_ORDER = 2;
 
 export function flatten(btf: Btf): FlatBtf {
   const chain: Btf[] = [];
@@ -76,14 +84,51 @@ export function flatten(btf: Btf): FlatBtf {
     }
     O[0] = wp;
   }
+  // One pass: kinds, and who refers to whom.
   const kindMask = btf.kindMask;
+  const vm = btf.vlenMask;
+  const R = new Uint8Array(n);
   for (let id = 1; id < n; id++) {
-    const k = (W[O[id]! + 1]! >>> 24) & kindMask;
+    const o = O[id]!;
+    const k = (W[o + 1]! >>> 24) & kindMask;
     if (k === 0 || k > MAX_KNOWN_KIND)
       throw new BtfkitError('BTF_TYPES', `type [${id}]: unsupported BTF kind ${k} for C dump`, { where: { typeId: id } });
     K[id] = k;
+    switch (k) {
+      case Kind.PTR: case Kind.TYPEDEF: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT:
+      case Kind.TYPE_TAG:
+        R[W[o + 2]!]! |= REF_MARKED | REF_ORDER;
+        break;
+      case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG:
+        R[W[o + 2]!]! |= REF_MARKED;
+        break;
+      case Kind.ARRAY:
+        R[W[o + 3]!]! |= REF_MARKED | REF_ORDER;
+        R[W[o + 4]!]! |= REF_MARKED;
+        break;
+      case Kind.STRUCT: case Kind.UNION: {
+        const vlen = W[o + 1]! & vm;
+        for (let i = 0, p = o + 4; i < vlen; i++, p += 3) R[W[p]!]! |= REF_MARKED | REF_ORDER;
+        break;
+      }
+      case Kind.FUNC_PROTO: {
+        // libbpf marks the parameters (not the return type) as referenced; ordering
+        // follows both.
+        R[W[o + 2]!]! |= REF_ORDER;
+        const vlen = W[o + 1]! & vm;
+        for (let i = 0, p = o + 4; i < vlen; i++, p += 2) R[W[p]!]! |= REF_MARKED | REF_ORDER;
+        break;
+      }
+      case Kind.DATASEC: {
+        const vlen = W[o + 1]! & vm;
+        for (let i = 0, p = o + 3; i < vlen; i++, p += 3) R[W[p]!]! |= REF_MARKED;
+        break;
+      }
+      default:
+        break;
+    }
   }
-  return { n, W, O, K, S, vlenMask: btf.vlenMask };
+  return { n, W, O, K, S, R, vlenMask: btf.vlenMask };
 }
 
 const LONG_ALIASES = [

@@ -20,7 +20,7 @@
  */
 
 import { Kind } from '../../format/kinds.js';
-import type { FlatBtf } from './flat.js';
+import { REF_ORDER, type FlatBtf } from './flat.js';
 
 const MAX_RANK = 10;
 /** Guard for malformed reference cycles (bpftool would recurse forever). */
@@ -630,41 +630,13 @@ export function bpftoolSortOrder(f: FlatBtf): Uint32Array {
  * order gives the same output as bpftool's full sequence, including the skipped entry 0.
  */
 export function bpftoolDumpOrder(f: FlatBtf): Uint32Array {
-  const { W, O, K, n } = f;
-  const vm = f.vlenMask;
-  // Ids that btf_dump_order_type can reach from another type.
-  const reached = new Uint8Array(n);
-  for (let id = 1; id < n; id++) {
-    const o = O[id]!;
-    switch (K[id]) {
-      case Kind.PTR: case Kind.TYPEDEF: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT:
-      case Kind.TYPE_TAG:
-        reached[W[o + 2]!] = 1;
-        break;
-      case Kind.ARRAY:
-        reached[W[o + 3]!] = 1;
-        break;
-      case Kind.STRUCT: case Kind.UNION: {
-        const vlen = W[o + 1]! & vm;
-        for (let i = 0, p = o + 4; i < vlen; i++, p += 3) reached[W[p]!] = 1;
-        break;
-      }
-      case Kind.FUNC_PROTO: {
-        reached[W[o + 2]!] = 1;
-        const vlen = W[o + 1]! & vm;
-        for (let i = 0, p = o + 4; i < vlen; i++, p += 2) reached[W[p]!] = 1;
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  const { K, R, n } = f;
   const inert = new Uint8Array(n);
   inert[0] = 1;
   let nActive = 0;
   for (let id = 1; id < n; id++) {
     const k = K[id];
-    if ((k === Kind.FUNC || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG) && !reached[id]) inert[id] = 1;
+    if ((k === Kind.FUNC || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG) && !(R[id]! & REF_ORDER)) inert[id] = 1;
     else nActive++;
   }
   const active = new Uint32Array(nActive);
