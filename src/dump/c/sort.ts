@@ -90,6 +90,9 @@ function sortName(f: FlatBtf, id: number): number {
 // ------------------------------------------------------------------ string order
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Index of the low / high u32 half of a 64-bit element in a Uint32Array view. */
+const LO = LITTLE ? 0 : 1;
+const HI = LITTLE ? 1 : 0;
 /** Max elements of one keyed sort: positions take the low 24 bits of a key. */
 const MAX_KEYED = 1 << 24;
 
@@ -101,30 +104,12 @@ const MAX_KEYED = 1 << 24;
  */
 class KeySort {
   private big: BigUint64Array;
-  private u32: Uint32Array;
+  /** The keys as u32 halves (LO, HI) per element. */
+  readonly u32: Uint32Array;
 
   constructor(n: number) {
     this.big = new BigUint64Array(Math.max(1, n));
     this.u32 = new Uint32Array(this.big.buffer);
-  }
-
-  set(i: number, hi: number, lo: number): void {
-    const j = i << 1;
-    if (LITTLE) {
-      this.u32[j] = lo;
-      this.u32[j + 1] = hi;
-    } else {
-      this.u32[j] = hi;
-      this.u32[j + 1] = lo;
-    }
-  }
-
-  hi(i: number): number {
-    return this.u32[LITTLE ? (i << 1) + 1 : i << 1]!;
-  }
-
-  lo(i: number): number {
-    return this.u32[LITTLE ? i << 1 : (i << 1) + 1]!;
   }
 
   sort(m: number): void {
@@ -134,6 +119,7 @@ class KeySort {
 
 /** Keys for ids[lo, lo+m): string bytes d .. d+4 of key[id] (zero after the NUL), position. */
 function strKeys(S: Uint8Array, ids: Uint32Array, lo: number, m: number, key: Uint32Array, d: number, ks: KeySort): void {
+  const u32 = ks.u32;
   for (let i = 0; i < m; i++) {
     const p = key[ids[lo + i]!]! + d;
     let h = 0;
@@ -152,23 +138,26 @@ function strKeys(S: Uint8Array, ids: Uint32Array, lo: number, m: number, key: Ui
         }
       }
     }
-    ks.set(i, h >>> 0, ((b4 << 24) | i) >>> 0);
+    u32[(i << 1) + HI] = h >>> 0;
+    u32[(i << 1) + LO] = ((b4 << 24) | i) >>> 0;
   }
 }
 
 /** Reorders ids[lo, lo+m) as the sorted keys say (position = key.lo & posMask). */
 function applyPermutation(ids: Uint32Array, lo: number, m: number, ks: KeySort, tmp: Uint32Array, posMask: number): void {
-  for (let i = 0; i < m; i++) tmp[i] = ids[lo + ((ks.lo(i) & posMask) >>> 0)]!;
+  const u32 = ks.u32;
+  for (let i = 0; i < m; i++) tmp[i] = ids[lo + ((u32[(i << 1) + LO]! & posMask) >>> 0)]!;
   ids.set(tmp.subarray(0, m), lo);
 }
 
 /** Records the runs of equal digits (key.hi, key.lo >>> 24) of sorted keys [0, m) at absolute positions. */
 function markDigitRuns(ks: KeySort, lo: number, m: number, runEnd: Uint32Array, refine: Uint8Array): void {
+  const u32 = ks.u32;
   for (let s = 0; s < m;) {
-    const h = ks.hi(s);
-    const l = ks.lo(s) >>> 24;
+    const h = u32[(s << 1) + HI]!;
+    const l = u32[(s << 1) + LO]! >>> 24;
     let e = s + 1;
-    while (e < m && ks.hi(e) === h && ks.lo(e) >>> 24 === l) e++;
+    while (e < m && u32[(e << 1) + HI] === h && u32[(e << 1) + LO]! >>> 24 === l) e++;
     runEnd[lo + s] = lo + e;
     refine[lo + s] = l !== 0 && e - s > 1 ? 1 : 0;
     s = e;
@@ -448,7 +437,11 @@ function sortByWord(ids: Uint32Array, s: number, e: number, word: Uint32Array, k
 }
 
 function wordKeys(ids: Uint32Array, s: number, m: number, word: Uint32Array, ks: KeySort): void {
-  for (let i = 0; i < m; i++) ks.set(i, word[ids[s + i]!]!, i);
+  const u32 = ks.u32;
+  for (let i = 0; i < m; i++) {
+    u32[(i << 1) + HI] = word[ids[s + i]!]!;
+    u32[(i << 1) + LO] = i;
+  }
 }
 
 /** End of the run of equal strings key[id] that starts at ids[s] (before hi). */
