@@ -16,7 +16,11 @@
  * Per-type state (order state, emit state, flags, resolved name suffix) lives in typed
  * arrays indexed by id; the declaration stack and its frames are typed arrays too; output
  * goes to a byte writer that copies names from the string table. Nothing is allocated per
- * type in the hot paths.
+ * type in the hot paths. Three shortcuts skip repeated work without changing any decision
+ * or byte: pointer/modifier/array/prototype chains are marked ORDERED once what they refer
+ * to is (libbpf would recurse and get the same 1), and "done" once their emission can no
+ * longer write anything; and the declaration text of a pointer/modifier chain to a named
+ * type is copied from its first emission.
  */
 
 import { BtfkitError, Errno } from '../../errors.js';
@@ -204,8 +208,14 @@ export class CEmitter {
     return this.flat.n;
   }
 
-  /** Appends literal ASCII text to the output (for wrappers such as bpftool's header). */
+  /** Appends text to the output (UTF-8), e.g. for a wrapper such as bpftool's header. */
   write(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) >= 0x80) {
+        this.out.lit(new TextEncoder().encode(text));
+        return;
+      }
+    }
     this.out.text(text);
   }
 
