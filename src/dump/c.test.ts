@@ -565,6 +565,28 @@ struct foo;
 `);
 });
 
+test('duplicate typedef names; GCC __PolyX_t base types get an alias typedef', () => {
+  const b = Btf.create();
+  const int = b.addInt('int', 4, 1);
+  const ch = b.addInt('char', 1, 1);
+  const p8 = b.addInt('__Poly8_t', 1, 0);
+  b.addTypedef('dup_t', int);
+  b.addTypedef('dup_t', ch);
+  b.addStruct('simd', 1);
+  b.addField('v', p8, 0);
+  assert.equal(emitAll(b), `typedef int dup_t;
+
+typedef char dup_t___2;
+
+typedef unsigned char __Poly8_t;
+
+struct simd {
+	__Poly8_t v;
+};
+
+`);
+});
+
 test('suffixed names are cut to 255 bytes like libbpf\'s snprintf', () => {
   const b = Btf.create();
   const int = b.addInt('int', 4, 1);
