@@ -2,7 +2,7 @@
 
 import { type Command, str, writeStdout, UsageError } from './command.js';
 import { loadBtf, loadBaseBtf } from '../node/load.js';
-import { writeFileAtomic } from '../node/files.js';
+import { writeFileAtomic, samePath } from '../node/files.js';
 import { dumpRaw } from '../dump/raw.js';
 import { dumpJson } from '../dump/json.js';
 import { dumpC } from '../dump/c.js';
@@ -28,6 +28,8 @@ export const dumpCommand: Command = {
     if (args.length !== 1) throw new UsageError('dump takes exactly one FILE');
     const format = str(values, 'format') ?? 'raw';
     if (!['raw', 'json', 'c'].includes(format)) throw new UsageError(`unknown format '${format}' (raw, json or c)`);
+    const outPath = str(values, 'output');
+    if (outPath && [args[0]!, str(values, 'base')].some((p) => p !== undefined && samePath(outPath, p))) throw new UsageError(`output ${outPath} would overwrite an input`);
     const baseSpec = str(values, 'base');
     const base = baseSpec ? await loadBaseBtf(baseSpec) : null;
     const { btf } = await loadBtf(args[0]!, base);
