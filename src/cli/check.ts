@@ -1,41 +1,74 @@
 /**
- * `btfkit check MODULE|DIR... [--kernel KERNEL]... [--build-kernel BUILD] [--json[=FILE]]`:
- * per module and kernel, OK or every reason the module's BTF will not load, in a module
- * maintainer's words. Directories are walked for .ko, .ko.xz, .ko.zst and .ko.gz.
+ * `btfkit check MODULE|DIR... [--kernel KERNEL]... [--build-kernel BUILD] [--jobs N]
+ * [--json[=FILE]] [--html FILE] [--quiet]`: per module and kernel, OK or every reason the
+ * module's BTF will not load, in a module maintainer's words. Directories are walked for .ko,
+ * .ko.xz, .ko.zst and .ko.gz.
+ *
+ * Approach: the module list is expanded up front (sorted), then handed to the worker pool
+ * (src/node/pool.ts; one thread per core, each parsing every kernel once; `--jobs 1` runs
+ * in-process). Results stream back in completion order into a ReportBuilder that keeps
+ * counters, and keeps the results themselves only for --json / --html; a text run keeps just
+ * the text of results that do not load. Output is sorted by module and kernel, so it does not
+ * depend on the number of workers. Progress goes to stderr (progress.ts).
  * Exit 0 when every module would load on every kernel, 1 otherwise, 2 for usage errors.
  */
 
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type Command, str, strs, writeStdout, UsageError } from './command.js';
-import { openInput, elfSection, loadBaseBtf, KERNEL_BTF_PATH } from '../node/load.js';
+import { type Command, str, strs, flag, int, writeStdout, UsageError, type Values } from './command.js';
+import { KERNEL_BTF_PATH } from '../node/load.js';
 import { writeFileAtomic } from '../node/files.js';
-import { checkPrepared, prepareModule, formatCheckResult, type KernelRef, type ModuleCheckResult } from '../kernel/check.js';
-import { ReportBuilder } from '../kernel/report.js';
+import { formatCheckResult } from '../kernel/check.js';
+import { ReportBuilder, type CheckReport } from '../kernel/report.js';
+import { renderHtml } from '../kernel/html.js';
+import { runPool, defaultJobs, type PoolStats } from '../node/pool.js';
+import type { ItemResult, KernelSpec } from '../node/check-worker.js';
+import { ProgressReporter, finalLine, type ProgressSink } from './progress.js';
 import { BtfkitError } from '../errors.js';
 
+export { readModuleSections, type ModuleSections } from '../node/check-worker.js';
+
 const MODULE_RE = /\.ko(\.xz|\.zst|\.gz)?$/;
+
+/** Is this file name a kernel module (.ko, .ko.xz, .ko.zst, .ko.gz)? */
+export function isModuleName(name: string): boolean {
+  return MODULE_RE.test(name);
+}
 
 /** Expands directories (recursively, sorted) into module files; files are kept as given. */
 export function findModules(paths: string[]): string[] {
   const out: string[] = [];
+  const seen = new Set<string>();
   const walk = (dir: string): void => {
-    let entries: string[];
     try {
-      entries = readdirSync(dir).sort();
+      const real = realpathSync(dir);
+      if (seen.has(real)) return; // a symlink loop, or the same tree named twice
+      seen.add(real);
+    } catch {
+      /* walk it anyway; readdir reports the problem */
+    }
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch (e) {
       throw new BtfkitError('IO', `cannot read directory: ${(e as Error).message}`, { where: { file: dir } });
     }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      const p = join(dir, e);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
+      const p = join(dir, e.name);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const st = statSync(p);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch {
+          continue;
+        }
       }
-      if (st.isDirectory()) walk(p);
-      else if (MODULE_RE.test(e)) out.push(p);
+      if (isDir) walk(p);
+      else if (isFile && MODULE_RE.test(e.name)) out.push(p);
     }
   };
   for (const p of paths) {
@@ -50,7 +83,6 @@ export function findModules(paths: string[]): string[] {
   }
   return out;
 }
-
 /** "NAME=PATH" or PATH; the name defaults to something readable derived from the path. */
 export function parseKernelSpec(spec: string): { name: string; path: string } {
   const eq = spec.indexOf('=');
@@ -76,83 +108,150 @@ export function jsonPreprocess(args: string[]): string[] {
   return out;
 }
 
-export interface ModuleSections {
-  name: string;
-  btf: Uint8Array;
-  btfBase: Uint8Array | null;
+export interface CheckRunOptions {
+  /** Modules and directories, as given. */
+  paths: string[];
+  kernels: KernelSpec[];
+  build: string | null;
+  /** Threads (1: in-process); default one per core. */
+  jobs: number;
+  /** Keep every result (for --json / --html). */
+  keepResults: boolean;
+  /** Keep the text of every result (true), or only of results that do not load (false). */
+  textAll: boolean;
+  /** Where progress goes (stderr), or null for none. */
+  progress: ProgressSink | null;
+  /** Called after each module (benchmarks sample memory here). */
+  onItem?: (r: ItemResult, done: number, total: number) => void;
+  /** Test hook passed to the workers. */
+  testCrashOn?: string;
 }
 
-export async function readModuleSections(path: string): Promise<ModuleSections> {
-  const input = await openInput(path);
-  if (!input.elf) throw new BtfkitError('ELF', 'not a kernel module (no ELF)', { where: { file: input.path } });
-  const btf = elfSection(input, '.BTF');
-  if (!btf) throw new BtfkitError('ELF_NO_SECTION', "failed to find '.BTF' ELF section", { where: { file: input.path } });
-  return { name: path, btf, btfBase: elfSection(input, '.BTF.base') };
+export interface CheckRun {
+  report: ReportBuilder;
+  /** Formatted results (sorted by module, then kernel): those that do not load, or all. */
+  text: string[];
+  modules: number;
+  stats: PoolStats;
+  /** Final line: "checked N modules against K kernels in …". */
+  summaryLine: string;
+}
+
+/** Turns the command line into run options (shared by the CLI and scripts/bench-corpus.ts). */
+export function parseCheckArgs(args: string[], values: Values): CheckRunOptions & { json: string | undefined; html: string | undefined } {
+  if (args.length === 0) throw new UsageError('check needs at least one MODULE or DIR');
+  const kernelSpecs = strs(values, 'kernel');
+  if (kernelSpecs.length === 0) kernelSpecs.push('kernel');
+  const kernels: KernelSpec[] = [];
+  for (const spec of kernelSpecs) {
+    const k = parseKernelSpec(spec);
+    if (kernels.some((x) => x.name === k.name)) throw new UsageError(`kernel '${k.name}' given twice`);
+    kernels.push(k);
+  }
+  const json = str(values, 'json');
+  const html = str(values, 'html');
+  if (html === '-' ) throw new UsageError('--html needs a FILE');
+  return {
+    paths: args,
+    kernels,
+    build: str(values, 'build-kernel') ?? null,
+    jobs: int(values, 'jobs', 1, 1024) ?? defaultJobs(),
+    keepResults: json !== undefined || html !== undefined,
+    textAll: false,
+    progress: flag(values, 'quiet') ? null : process.stderr,
+    json,
+    html,
+  };
+}
+
+/** Checks every module against every kernel on the worker pool. */
+export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
+  const modules = findModules(o.paths);
+  if (modules.length === 0) throw new BtfkitError('IO', 'no kernel modules found', { where: { file: o.paths.join(' ') } });
+  const textAll = o.textAll || modules.length === 1;
+  const report = new ReportBuilder(o.kernels, o.keepResults);
+  const order = new Map(o.kernels.map((k, i) => [k.name, i]));
+  const text: { module: string; k: number; text: string }[] = [];
+  const progress = o.progress && modules.length > 1 ? new ProgressReporter(o.progress, 'check', modules.length, o.kernels.map((k) => k.name)) : null;
+  let done = 0;
+  const stats = await runPool({
+    spec: { kind: 'check', kernels: o.kernels, build: o.build, ...(o.testCrashOn !== undefined ? { testCrashOn: o.testCrashOn } : {}) },
+    items: modules.map((module) => ({ module })),
+    jobs: o.jobs,
+    onResult(item) {
+      const failing: string[] = [];
+      let error = false;
+      for (const r of item.results) {
+        report.add(r);
+        if (!r.loads) failing.push(r.kernel);
+        if (r.status === 'error') error = true;
+        if (textAll || !r.loads) text.push({ module: r.module, k: order.get(r.kernel) ?? 0, text: formatCheckResult(r) });
+      }
+      done++;
+      progress?.update(failing, error);
+      o.onItem?.(item, done, modules.length);
+    },
+  });
+  text.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : a.k - b.k));
+  const summaryLine = finalLine('checked', modules.length, o.kernels.length, stats.wallMs, stats.workers);
+  progress?.finish(summaryLine);
+  return { report, text: text.map((t) => t.text), modules: modules.length, stats, summaryLine };
+}
+
+/** The HTML page title for a report. */
+function htmlTitle(report: CheckReport): string {
+  return `btfkit check: ${report.kernels.map((k) => k.name).join(', ')}`;
 }
 
 export const checkCommand: Command = {
   name: 'check',
   summary: 'will these modules load on these kernels? every reason why not',
-  usage: `Usage: btfkit check MODULE|DIR... [--kernel KERNEL]... [--build-kernel BUILD] [--json[=FILE]]
+  usage: `Usage: btfkit check MODULE|DIR... [--kernel KERNEL]... [--build-kernel BUILD] [--jobs N]
+                    [--json[=FILE]] [--html FILE] [--quiet]
 
   MODULE|DIR        modules (.ko, .ko.xz, .ko.zst, .ko.gz); directories are searched
+                    recursively
   --kernel, -k      a kernel to check against: raw BTF, vmlinux, vmlinuz, or 'kernel'
                     (default: the running kernel); repeat for several; NAME=PATH names it
   --build-kernel    the BTF the modules were built against: modules without .BTF.base
                     are distilled against it in memory, and for size changes the fields
                     that changed are listed
+  --jobs, -j N      worker threads (default: one per core); 1 runs in-process
   --json[=FILE]     the full report as JSON (to stdout, or FILE; '--json FILE' works for
                     FILE ending in .json)
+  --html FILE       the report as one self-contained HTML page (matrix, filters, reasons)
+  --quiet, -q       no progress on stderr
 
+Text output lists every module × kernel that will not load, with its reasons (all results
+for a single module), then a summary per kernel. Progress goes to stderr: a bar on a
+terminal, a line every 10% or 5 s otherwise.
 Exit status: 0 every module would load on every kernel, 1 some would not, 2 usage error.`,
   options: {
     kernel: { type: 'string', short: 'k', multiple: true },
     'build-kernel': { type: 'string' },
+    jobs: { type: 'string', short: 'j' },
     json: { type: 'string' },
+    html: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
   },
   preprocess: jsonPreprocess,
   async run(args, values) {
-    if (args.length === 0) throw new UsageError('check needs at least one MODULE or DIR');
-    const kernelSpecs = strs(values, 'kernel');
-    if (kernelSpecs.length === 0) kernelSpecs.push('kernel');
-    const kernels: (KernelRef & { path: string })[] = [];
-    for (const spec of kernelSpecs) {
-      const { name, path } = parseKernelSpec(spec);
-      if (kernels.some((k) => k.name === name)) throw new UsageError(`kernel '${name}' given twice`);
-      kernels.push({ name, path, btf: await loadBaseBtf(path) });
-    }
-    const buildSpec = str(values, 'build-kernel');
-    const build = buildSpec ? await loadBaseBtf(buildSpec) : null;
-    const json = str(values, 'json');
-    const modules = findModules(args);
-    if (modules.length === 0) throw new BtfkitError('IO', 'no kernel modules found', { where: { file: args.join(' ') } });
-    const report = new ReportBuilder(kernels.map((k) => ({ name: k.name, path: k.path })));
-    const text: string[] = [];
-    for (const m of modules) {
-      let results: ModuleCheckResult[];
-      try {
-        const sec = await readModuleSections(m);
-        const p = prepareModule({ name: m, btf: sec.btf, btfBase: sec.btfBase }, build);
-        results = kernels.map((k) => checkPrepared(p, k, build));
-      } catch (e) {
-        const detail = e instanceof BtfkitError ? e.describe() : (e as Error).message;
-        results = kernels.map((k) => ({ module: m, kernel: k.name, status: 'error' as const, loads: false, reasons: [{ type: '', kind: 'ELF', problem: 'invalid-input', detail }] }));
+    const o = parseCheckArgs(args, values);
+    const run = await runCheck(o);
+    const { report } = run;
+    if (o.json !== undefined || o.html !== undefined) {
+      const all = report.report();
+      if (o.json !== undefined) {
+        const body = JSON.stringify(all, null, 2) + '\n';
+        if (o.json === '-') await writeStdout(body);
+        else writeFileAtomic(o.json, new TextEncoder().encode(body));
       }
-      for (const r of results) {
-        report.add(r);
-        if (json !== '-') text.push(formatCheckResult(r));
-      }
+      if (o.html !== undefined) writeFileAtomic(o.html, new TextEncoder().encode(renderHtml(all, { title: htmlTitle(all) })));
     }
-    const all = report.report();
-    if (json !== undefined) {
-      const body = JSON.stringify(all, null, 2) + '\n';
-      if (json === '-') await writeStdout(body);
-      else writeFileAtomic(json, new TextEncoder().encode(body));
+    if (o.json !== '-') {
+      if (run.text.length) await writeStdout(run.text.join('\n') + '\n');
+      if (run.modules > 1 || o.kernels.length > 1) await writeStdout((run.text.length ? '\n' : '') + report.summaryTable() + '\n');
     }
-    if (json !== '-') {
-      await writeStdout(text.join('\n') + '\n');
-      if (modules.length > 1 || kernels.length > 1) await writeStdout('\n' + report.summaryTable() + '\n');
-    }
-    return all.results.every((r) => r.loads) ? 0 : 1;
+    return report.allLoad ? 0 : 1;
   },
 };

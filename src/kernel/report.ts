@@ -1,13 +1,44 @@
 /**
  * The report of a module-tree check: the documented JSON schema of `btfkit check --json`
- * and the end-of-run summary table (per kernel: ok / failing / not distilled / errors, and the
- * types that break the most modules).
+ * (also embedded in `--html` pages) and the end-of-run summary table (per kernel: ok /
+ * failing / not distilled / errors, and the types that break the most modules).
  *
- * Schema (top level):
- *   { "kernels": [{ "name", "path", "ok", "failed", "notDistilled", "errors" }],   // --kernel order
- *     "results": [{ "module", "kernel", "status": "ok"|"failed"|"not-distilled"|"error",
- *                   "loads", "reasons": [{ "type", "kind", "problem", "detail", "changes"? }] }],
- *     "topTypes": [{ "kernel", "type", "modules" }] }
+ * Approach: results are added one at a time in any order (workers finish out of order); the
+ * builder keeps per-kernel counters and per-kernel "type → modules broken" counts, and keeps
+ * the results themselves only when asked (for --json / --html): a text-only run stays flat in
+ * memory. `report()` sorts results by module, then kernel in `--kernel` order, so the JSON is
+ * the same whatever the number of workers.
+ *
+ * JSON schema (top level object):
+ *   {
+ *     "kernels": [                       // one per --kernel, in --kernel order
+ *       { "name": string,                // display name (NAME=PATH, or derived from the path)
+ *         "path": string,                // the BTF file checked against
+ *         "ok": number,                  // modules whose BTF loads (status "ok")
+ *         "failed": number,              // modules whose distilled base does not map
+ *         "notDistilled": number,        // modules without .BTF.base (and no --build-kernel)
+ *         "errors": number }             // modules that could not be read or parsed
+ *     ],
+ *     "results": [                       // one per module × kernel, sorted by module, then kernel
+ *       { "module": string,              // the module path as found
+ *         "kernel": string,              // kernels[].name
+ *         "status": "ok" | "failed" | "not-distilled" | "error",
+ *         "loads": boolean,              // would the kernel accept the module's BTF
+ *         "reasons": [                   // empty when ok
+ *           { "type": string,            // "struct device", or "" when not about one type
+ *             "kind": string,            // BTF kind ("STRUCT", "UNION", …) or area ("BTF", "ELF")
+ *             "problem": string,         // missing | size | encoding | kind | multiple | string |
+ *                                        // relocation | invalid-btf | invalid-input | mismatch |
+ *                                        // not-distilled | crash
+ *             "detail": string,          // one sentence for a module maintainer
+ *             "changes"?: string[] }     // with --build-kernel, size problems: changed fields
+ *         ],
+ *         "libbpfMessage"?: string }     // failures: libbpf's first message (without "libbpf: ")
+ *     ],
+ *     "topTypes": [                      // per kernel, the types that break the most modules
+ *       { "kernel": string, "type": string, "modules": number }
+ *     ]
+ *   }
  */
 
 import type { ModuleCheckResult } from './check.js';
@@ -32,6 +63,7 @@ export class ReportBuilder {
   private readonly byName = new Map<string, KernelSummary>();
   private readonly typeCounts = new Map<string, Map<string, number>>();
   readonly results: ModuleCheckResult[] = [];
+  private notLoading = 0;
 
   constructor(kernels: { name: string; path: string }[], private readonly keepResults = true) {
     this.kernels = kernels.map((k) => ({ name: k.name, path: k.path, ok: 0, failed: 0, notDistilled: 0, errors: 0 }));
@@ -42,6 +74,7 @@ export class ReportBuilder {
   }
 
   add(r: ModuleCheckResult): void {
+    if (!r.loads) this.notLoading++;
     const k = this.byName.get(r.kernel);
     if (k) {
       if (r.status === 'ok') k.ok++;
@@ -60,6 +93,16 @@ export class ReportBuilder {
       }
     }
     if (this.keepResults) this.results.push(r);
+  }
+
+  /** Would every module added so far load on every kernel? */
+  get allLoad(): boolean {
+    return this.notLoading === 0;
+  }
+
+  /** Per-kernel counters so far (copies), in --kernel order. */
+  summaries(): KernelSummary[] {
+    return this.kernels.map((k) => ({ ...k }));
   }
 
   topTypes(limit = 5): { kernel: string; type: string; modules: number }[] {
