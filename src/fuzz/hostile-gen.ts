@@ -250,10 +250,10 @@ export function generateHostile(): HostileFile[] {
   const bz = makeFakeBzImage(gzMod, { decompressedSize: mod.length });
   add('bzimage-valid.bin', bz.image, 'valid fake bzImage with a gzip ELF payload', true);
   const patch = (o: number, v: number) => setU32(bz.image, o, v);
-  add('bzimage-payload-offset-past-end.bin', patch(0x248, 0x7ffffff0), 'payload_offset past the end');
-  add('bzimage-payload-length-huge.bin', patch(0x24c, 0xffffffff), 'payload_length 4 GiB');
-  add('bzimage-payload-length-zero.bin', patch(0x24c, 0), 'payload_length 0');
-  add('bzimage-payload-in-setup.bin', patch(0x248, 0xfffffe00), 'payload_offset wraps into the setup code');
+  add('bzimage-payload-offset-past-end.bin', patch(0x248, 0x7ffffff0), 'payload_offset past the end (usable: the payload is found by scanning)', true);
+  add('bzimage-payload-length-huge.bin', patch(0x24c, 0xffffffff), 'payload_length 4 GiB (usable: the payload is found by scanning)', true);
+  add('bzimage-payload-length-zero.bin', patch(0x24c, 0), 'payload_length 0 (usable: the payload is found by scanning)', true);
+  add('bzimage-payload-in-setup.bin', patch(0x248, 0xfffffe00), 'payload_offset wraps into the setup code (usable: the payload is found by scanning)', true);
   add('bzimage-claims-255m.bin', setU32(bz.image, bz.payloadOffset + gzMod.length, 255 * 1024 * 1024), 'appended decompressed size claims 255 MiB (a hint only: the image is usable)', true);
   add('bzimage-claims-4g.bin', setU32(bz.image, bz.payloadOffset + gzMod.length, 0xffffffff), 'appended decompressed size claims 4 GiB (a hint only: the image is usable)', true);
   add('bzimage-setup-sects-255.bin', (() => {

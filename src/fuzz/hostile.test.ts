@@ -183,10 +183,10 @@ test('every CLI command on every hostile file: exit 0/1, one line, < 2 s, nothin
   for (const f of files) for (const c of COMMANDS) if (skipped(f, c) && f !== 'bomb-over-cap.bz2') open.push(`${c.name} ${f}: not run [${skipped(f, c)!.slice(0, 60)}…]`);
   for (const o of open) t.diagnostic(`known open: ${o}`);
   assert.deepEqual(problems, []);
-  // Inputs that are not valid must not dump.
-  for (const r of results) {
-    if (r.cmd === 'dump-raw' && !manifest[r.file]!.valid) assert.equal(r.status, 1, `dump of invalid ${r.file} exited ${r.status}`);
-  }
+  // BTF that is not valid must not dump (ELF/image files may be usable for dump even when
+  // another part of them, e.g. the symbol table, is broken).
+  const dumped = results.filter((r) => r.cmd === 'dump-raw' && r.file.startsWith('btf-') && !manifest[r.file]!.valid && r.status !== 1);
+  assert.deepEqual(dumped.map((r) => r.file), []);
 });
 
 test('a bzip2 file of 847 bytes that decompresses beyond the 1 GiB output cap is refused (E2BIG)', async (t) => {
