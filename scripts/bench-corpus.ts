@@ -11,17 +11,22 @@
  * compared with libbpf's in the golden TSV: same ok/fail, and each failure's reasons name
  * the type libbpf named. Target (../shared/perf): faster than libbpf in one process (7.06 s).
  *
+ * A run over every 4th module only gives the peak RSS for a quarter of the modules; and an
+ * in-process probe (node --expose-gc, text mode as `btfkit check DIR` without --json) measures
+ * the live memory after a full GC every 500 modules: what is retained, as opposed to garbage
+ * V8 has not collected yet. Flat = memory does not grow with the number of modules.
+ *
  * Options: --jobs N (default 2), --runs N (default 3), --seq (also one in-process run),
  * --out FILE (the figures as JSON).
  */
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { parseCheckArgs, runCheck } from '../src/cli/check.js';
+import { findModules, parseCheckArgs, runCheck } from '../src/cli/check.js';
 import { writeFileAtomic } from '../src/node/files.js';
 import type { CheckReport } from '../src/kernel/report.js';
 import { hasCorpus, kernelBtfPath, modulesDir } from './corpus-paths.js';
@@ -103,14 +108,33 @@ interface ChildFigures {
   verification: Verification;
 }
 
-/** One measured run (in a child process). */
-async function child(jobs: number): Promise<void> {
+/** The live-memory probe: text mode, in-process, a full GC every 500 modules. */
+async function gcProbe(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  const inp = inputs();
+  const o = parseCheckArgs([inp.mods], { 'build-kernel': inp.k47, kernel: [`6.1.0-55=${inp.k55}`, `6.1.0-55-cloud=${inp.kcloud}`], jobs: '1', quiet: true });
+  const live: [number, number, number][] = [];
+  o.onItem = (_r, done) => {
+    if (done % 500 === 0) {
+      gc();
+      const m = process.memoryUsage();
+      live.push([done, m.heapUsed, m.arrayBuffers]);
+    }
+  };
+  await runCheck(o);
+  process.stdout.write(JSON.stringify(live) + '\n');
+}
+
+/** One measured run (in a child process); `stride` > 1 checks every stride-th module only. */
+async function child(jobs: number, stride: number): Promise<void> {
   const inp = inputs();
   const dir = mkdtempSync(join(tmpdir(), 'btfkit-bench-'));
   const json = join(dir, 'report.json');
   try {
     const t0 = performance.now();
-    const o = parseCheckArgs([inp.mods], {
+    const paths = stride > 1 ? findModules([inp.mods]).filter((_, i) => i % stride === 0) : [inp.mods];
+    const o = parseCheckArgs(paths, {
       'build-kernel': inp.k47,
       kernel: [`6.1.0-55=${inp.k55}`, `6.1.0-55-cloud=${inp.kcloud}`],
       jobs: String(jobs),
@@ -153,9 +177,9 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function spawnRun(jobs: number): { fig: ChildFigures; processMs: number } {
+function spawnRun(jobs: number, stride = 1): { fig: ChildFigures; processMs: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', '--jobs', String(jobs)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', '--jobs', String(jobs), '--stride', String(stride)], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const processMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`bench child failed (${r.status}): ${r.stderr}`);
   return { fig: JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildFigures, processMs };
@@ -168,12 +192,14 @@ async function main(): Promise<void> {
     return i >= 0 && argv[i + 1] ? argv[i + 1]! : def;
   };
   const jobs = Number(opt('--jobs', '2'));
-  if (argv.includes('--child')) return child(jobs);
+  if (argv.includes('--gc-probe')) return gcProbe();
+  if (argv.includes('--child')) return child(jobs, Number(opt('--stride', '1')));
   const runs = Number(opt('--runs', '3'));
   const out = argv.includes('--out') ? opt('--out', '') : '';
   const inp = inputs();
   console.log(`bench:corpus — Debian 6.1.0-47 modules (${inp.mods}), distilled against 6.1.0-47, checked against 6.1.0-55 and 6.1.0-55-cloud`);
-  console.log(`code path: btfkit check DIR --build-kernel V47 -k 6.1.0-55=V55 -k 6.1.0-55-cloud=V55cloud --jobs ${jobs} --json FILE\n`);
+  console.log(`code path: btfkit check DIR --build-kernel V47 -k 6.1.0-55=V55 -k 6.1.0-55-cloud=V55cloud --jobs ${jobs} --json FILE`);
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine slows the parallel runs most)\n`);
   const report = (label: string, res: { fig: ChildFigures; processMs: number }[]): ChildFigures => {
     const f = res[0]!.fig;
     const walls = res.map((r) => r.fig.wallMs / 1000);
@@ -204,6 +230,15 @@ async function main(): Promise<void> {
     report('--jobs 1 (in-process)', seq);
     results.jobs1 = seq.map((r) => ({ ...r.fig, processMs: r.processMs }));
   }
+  const quarter = spawnRun(jobs, 4);
+  const full = par.map((r) => r.fig.peakRss);
+  console.log(`memory vs number of modules (--jobs ${jobs}): ${quarter.fig.modules} modules → peak RSS ${mb(quarter.fig.peakRss)}; ${f.modules} modules → ${mb(median(full))} (median)`);
+  results.quarter = { ...quarter.fig, processMs: quarter.processMs };
+  const probe = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--gc-probe'], { encoding: 'utf8' });
+  if (probe.status !== 0) throw new Error(`gc probe failed: ${probe.stderr}`);
+  const live = JSON.parse(probe.stdout.trim().split('\n').pop()!) as [number, number, number][];
+  console.log(`live memory after a full GC (in-process, text mode): ${live.map(([n, h, ab]) => `${n}: ${mb(h)}+${mb(ab)}`).join(' · ')}  (JS heap + array buffers)`);
+  results.liveAfterGc = live;
   if (out) writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   const v = f.verification;
   const ok = v.disagree.length === 0 && v.typeNotNamed.length === 0;

@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../node/files.js';
 import { formatCheckResult } from '../kernel/check.js';
 import { ReportBuilder, type CheckReport } from '../kernel/report.js';
 import { renderHtml } from '../kernel/html.js';
-import { runPool, defaultJobs, type PoolStats } from '../node/pool.js';
+import { runPool, autoJobs, type PoolStats } from '../node/pool.js';
 import type { ItemResult, KernelSpec } from '../node/check-worker.js';
 import { ProgressReporter, finalLine, type ProgressSink } from './progress.js';
 import { BtfkitError } from '../errors.js';
@@ -113,8 +113,8 @@ export interface CheckRunOptions {
   paths: string[];
   kernels: KernelSpec[];
   build: string | null;
-  /** Threads (1: in-process); default one per core. */
-  jobs: number;
+  /** Threads (1: in-process); undefined: one per core, at most one per 8 modules. */
+  jobs: number | undefined;
   /** Keep every result (for --json / --html). */
   keepResults: boolean;
   /** Keep the text of every result (true), or only of results that do not load (false). */
@@ -155,7 +155,7 @@ export function parseCheckArgs(args: string[], values: Values): CheckRunOptions 
     paths: args,
     kernels,
     build: str(values, 'build-kernel') ?? null,
-    jobs: int(values, 'jobs', 1, 1024) ?? defaultJobs(),
+    jobs: int(values, 'jobs', 1, 1024),
     keepResults: json !== undefined || html !== undefined,
     textAll: false,
     progress: flag(values, 'quiet') ? null : process.stderr,
@@ -177,7 +177,8 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
   const stats = await runPool({
     spec: { kind: 'check', kernels: o.kernels, build: o.build, ...(o.testCrashOn !== undefined ? { testCrashOn: o.testCrashOn } : {}) },
     items: modules.map((module) => ({ module })),
-    jobs: o.jobs,
+    jobs: o.jobs ?? autoJobs(modules.length),
+    onReady: () => progress?.begin(),
     onResult(item) {
       const failing: string[] = [];
       let error = false;
@@ -193,7 +194,7 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
     },
   });
   text.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : a.k - b.k));
-  const summaryLine = finalLine('checked', modules.length, o.kernels.length, stats.wallMs, stats.workers);
+  const summaryLine = finalLine('checked', modules.length, o.kernels.length, stats.wallMs, stats.workers, stats.setupMs);
   progress?.finish(summaryLine);
   return { report, text: text.map((t) => t.text), modules: modules.length, stats, summaryLine };
 }
@@ -216,7 +217,8 @@ export const checkCommand: Command = {
   --build-kernel    the BTF the modules were built against: modules without .BTF.base
                     are distilled against it in memory, and for size changes the fields
                     that changed are listed
-  --jobs, -j N      worker threads (default: one per core); 1 runs in-process
+  --jobs, -j N      worker threads (default: one per core, at most one per 8 modules);
+                    1 runs in-process
   --json[=FILE]     the full report as JSON (to stdout, or FILE; '--json FILE' works for
                     FILE ending in .json)
   --html FILE       the report as one self-contained HTML page (matrix, filters, reasons)

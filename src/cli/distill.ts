@@ -22,7 +22,7 @@ import { serializeBtf } from '../format/write.js';
 import { formatCheckResult } from '../kernel/check.js';
 import { ReportBuilder } from '../kernel/report.js';
 import { distilledElf, type KernelSpec, type WorkItem } from '../node/check-worker.js';
-import { runPool, defaultJobs } from '../node/pool.js';
+import { runPool, autoJobs } from '../node/pool.js';
 import { findModules, parseKernelSpec } from './check.js';
 import { ProgressReporter, finalLine } from './progress.js';
 import { BtfkitError } from '../errors.js';
@@ -46,7 +46,8 @@ export const distillCommand: Command = {
   --out-split F   write the new split as raw BTF (libbpf new_split)
   --kernel, -k    DIR only: also check every distilled module against this kernel's BTF
                   (repeat for several; NAME=PATH names it)
-  --jobs, -j N    DIR only: worker threads (default: one per core); 1 runs in-process
+  --jobs, -j N    DIR only: worker threads (default: one per core, at most one per 8
+                  modules); 1 runs in-process
   --quiet, -q     DIR only: no progress on stderr
 
 Output is byte-identical to libbpf v1.7.0 btf__distill_base(). For DIR, modules that already
@@ -122,7 +123,7 @@ async function distillTree(dir: string, values: Parameters<Command['run']>[1]): 
     if (kernels.some((x) => x.name === k.name)) throw new UsageError(`kernel '${k.name}' given twice`);
     kernels.push(k);
   }
-  const jobs = int(values, 'jobs', 1, 1024) ?? defaultJobs();
+  const jobs = int(values, 'jobs', 1, 1024);
   const base = str(values, 'base') ?? 'kernel';
   let modules = findModules([dir]);
   if (out) {
@@ -142,7 +143,8 @@ async function distillTree(dir: string, values: Parameters<Command['run']>[1]): 
   const stats = await runPool({
     spec: { kind: 'distill', base, kernels },
     items,
-    jobs,
+    jobs: jobs ?? autoJobs(items.length),
+    onReady: () => progress?.begin(),
     onResult(item) {
       const d = item.distill!;
       if (d.status === 'distilled') distilled++;
@@ -163,7 +165,7 @@ async function distillTree(dir: string, values: Parameters<Command['run']>[1]): 
     },
   });
   problems.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : a.k - b.k));
-  const line = finalLine('distilled', modules.length, 0, stats.wallMs, stats.workers);
+  const line = finalLine('distilled', modules.length, 0, stats.wallMs, stats.workers, stats.setupMs);
   if (progress) progress.finish(line);
   const lines: string[] = problems.map((p) => p.text);
   if (lines.length) lines.push('');

@@ -55,6 +55,9 @@ test('plainLine and finalLine', () => {
   assert.equal(plainLine('distill', { done: 0, total: 5, failing: [], errors: 0, elapsedMs: 0 }), 'distill: 0/5 modules (0%), 0.0s elapsed');
   assert.equal(finalLine('checked', 4022, 2, 1900, 2), 'checked 4022 modules against 2 kernels in 1.9s (2 workers, 2117 modules/s)');
   assert.equal(finalLine('distilled', 1, 0, 50, 0), 'distilled 1 module in 0.1s (in-process, 20.0 modules/s)');
+  // Slow kernel loading (a vmlinuz to unpack) is shown apart, and the rate is over the rest.
+  assert.equal(finalLine('checked', 3, 3, 2400, 0, 2200), 'checked 3 modules against 3 kernels in 2.4s (in-process, 2.2s loading kernels, 15.0 modules/s)');
+  assert.equal(finalLine('checked', 3, 1, 400, 0, 300), 'checked 3 modules against 1 kernel in 0.4s (in-process, 7.50 modules/s)');
 });
 
 test('plainDue: every tenth or every 5 s, quiet for the first 2 s', () => {
@@ -80,6 +83,19 @@ test('ProgressReporter: plain lines without a terminal, \\r redraws on one', () 
   assert.ok(plain.every((l) => l.endsWith('\n') && !l.includes('\r')));
   assert.match(plain[0]!, /^check: 8\/20 modules \(40%\), 4\.00 modules\/s, 2\.0s elapsed, failing: A 2\n$/);
   assert.equal(plain[plain.length - 1], 'checked 20 modules\n');
+
+  // begin() restarts the clock once the kernels are loaded.
+  t = 0;
+  const late: string[] = [];
+  const r = new ProgressReporter({ write: (s: string) => late.push(s), isTTY: false }, 'check', 10, [], () => t);
+  t = 10_000; // kernels took 10 s
+  r.begin();
+  t += 1000;
+  r.update([], false);
+  assert.deepEqual(late, []); // 1 s into the modules: still quiet
+  t += 1500;
+  r.update([], false);
+  assert.deepEqual(late, ['check: 2/10 modules (20%), 0.80 modules/s, 2.5s elapsed\n']);
 
   t = 0;
   const tty: string[] = [];

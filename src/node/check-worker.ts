@@ -2,9 +2,11 @@
  * The per-module work of `btfkit check` and `btfkit distill` over module trees, and the
  * worker_threads entry point that runs it.
  *
- * Approach: a ModuleJob is built once per thread from a JobSpec (plain data: kernel paths, the
- * build kernel, what to do). Building it parses each kernel's BTF once (loadBaseBtf caches by
- * path, so a kernel named twice is parsed once); then each module path becomes one compact
+ * Approach: the main thread reads each kernel's raw BTF once (resolveKernels: a vmlinuz is
+ * unpacked there, once, not in every worker) into SharedArrayBuffers that every thread sees
+ * without a copy. A ModuleJob is built once per thread from the JobSpec (plain data: kernels,
+ * the build kernel, what to do, those bytes); building it parses each kernel's BTF once per
+ * thread (a kernel named twice is parsed once); then each module path becomes one compact
  * ItemResult — verdicts and reasons, never the module's BTF, which is dropped as soon as the
  * module is done. Every failure of one module (unreadable file, bad ELF or BTF, a bug) becomes
  * an 'error' result for that module; nothing escapes `run`. The same object runs in-process
@@ -16,15 +18,16 @@
  */
 
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Btf } from '../model/btf.js';
-import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, type InputFile } from './load.js';
-import { writeFileAtomic } from './files.js';
+import { parseBtf } from '../format/parse.js';
+import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
+import { writeFileAtomic, ioError } from './files.js';
 import { checkPrepared, prepareModule, type KernelRef, type ModuleCheckResult, type PreparedModule } from '../kernel/check.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
-import { rewriteElf, SHF_ALLOC } from '../elf/index.js';
+import { rewriteElf, isElf, SHF_ALLOC, SHN_XINDEX, EHDR_SIZE, SHDR_SIZE, SHT_NOBITS } from '../elf/index.js';
 import { hasBtfIds, parseBtfIds, remapForDistill, BTF_IDS_SECTION } from '../kernel/btfids.js';
 import { BtfkitError } from '../errors.js';
 
@@ -34,15 +37,20 @@ export interface KernelSpec {
   path: string;
 }
 
+/** A kernel's raw BTF, read once by the main thread (bytes in a SharedArrayBuffer). */
+export interface KernelData {
+  path: string;
+  bytes: Uint8Array;
+  ptrSize: number;
+}
+
 /** What every thread does with each module: plain data, sent to the workers as is. */
-export type JobSpec =
+export type JobSpec = (
   | {
       kind: 'check';
       kernels: KernelSpec[];
       /** BTF the modules were built against (distills modules without .BTF.base in memory). */
       build: string | null;
-      /** Test hook: a worker thread exits abruptly on a module whose path contains this. */
-      testCrashOn?: string;
     }
   | {
       kind: 'distill';
@@ -50,8 +58,55 @@ export type JobSpec =
       base: string;
       /** Kernels to check the distilled modules against (may be empty). */
       kernels: KernelSpec[];
-      testCrashOn?: string;
-    };
+    }
+) & {
+  /** Raw BTF of the kernels by path (resolveKernels); a path not here is loaded by each thread. */
+  data?: KernelData[];
+  /** Test hook: a worker thread exits abruptly on a module whose path contains this. */
+  testCrashOn?: string;
+};
+
+/** The paths of every kernel a job needs (build kernel first), each once. */
+export function kernelPaths(spec: JobSpec): string[] {
+  const build = spec.kind === 'check' ? spec.build : spec.base;
+  return [...new Set([...(build ? [build] : []), ...spec.kernels.map((k) => k.path)])];
+}
+
+/**
+ * Reads a kernel's raw BTF (from raw BTF, vmlinux or vmlinuz, or 'kernel') into a
+ * SharedArrayBuffer. Errors name the file.
+ */
+export async function readKernelData(spec: string): Promise<KernelData> {
+  const input = await openInput(spec);
+  let raw: Uint8Array | null = input.bytes;
+  let ptrSize = 8;
+  if (input.type === 'elf') {
+    raw = elfSection(input, '.BTF');
+    if (!raw) throw new BtfkitError('ELF_NO_SECTION', "failed to find '.BTF' ELF section", { where: { file: input.path } });
+    ptrSize = input.elf!.header.class === 32 ? 4 : 8;
+  }
+  const bytes = new Uint8Array(new SharedArrayBuffer(raw.length));
+  bytes.set(raw);
+  return { path: spec, bytes, ptrSize };
+}
+
+/** The spec with every kernel's raw BTF read once (main thread, before the workers start). */
+export async function resolveKernels(spec: JobSpec): Promise<JobSpec> {
+  const data: KernelData[] = [];
+  for (const p of kernelPaths(spec)) data.push(await readKernelData(p));
+  return { ...spec, data };
+}
+
+function parseKernel(d: KernelData): Btf {
+  try {
+    const btf = parseBtf(d.bytes);
+    btf.ptrSize = d.ptrSize;
+    return btf;
+  } catch (e) {
+    if (e instanceof BtfkitError) throw e.withLocation({ file: resolveBtfPath(d.path) });
+    throw e;
+  }
+}
 
 /** One module to process. For distill, `dest` is the output path, or null to rewrite in place. */
 export interface WorkItem {
@@ -98,7 +153,94 @@ export interface ModuleSections {
   btfBase: Uint8Array | null;
 }
 
+/**
+ * The named sections of an uncompressed ELF file, reading only the ELF header, the section
+ * header table, the section names and those sections (for a module, `.BTF` is a few percent
+ * of the file). Every section's file range is bounds-checked as parseElf would. Returns null
+ * when the file is not a plain ELF with an ordinary, valid layout (compressed, escaped counts,
+ * anything out of bounds): the caller then reads it whole, and the full parser explains.
+ */
+export function readElfSections(path: string, wanted: readonly string[]): Map<string, Uint8Array> | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw ioError(e, path, 'cannot read');
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const read = (off: number, len: number): Uint8Array | null => {
+      if (off < 0 || len < 0 || off > size || len > size - off) return null;
+      const b = new Uint8Array(len);
+      let done = 0;
+      while (done < len) {
+        const n = readSync(fd, b, done, len - done, off + done);
+        if (n <= 0) return null;
+        done += n;
+      }
+      return b;
+    };
+    const head = read(0, Math.min(size, 64));
+    if (!head || head.length < 52 || !isElf(head) || (head[4] !== 1 && head[4] !== 2) || (head[5] !== 1 && head[5] !== 2)) return null;
+    const is64 = head[4] === 2;
+    const cls = is64 ? 64 : 32;
+    const le = head[5] === 1;
+    if (head.length < EHDR_SIZE[cls]) return null;
+    const hv = new DataView(head.buffer);
+    const e = is64 ? 52 : 40;
+    const shoff = is64 ? Number(hv.getBigUint64(40, le)) : hv.getUint32(32, le);
+    const shentsize = hv.getUint16(e + 6, le);
+    const shnum = hv.getUint16(e + 8, le);
+    const shstrndx = hv.getUint16(e + 10, le);
+    if (shoff === 0 || shnum === 0 || shstrndx === SHN_XINDEX || shstrndx === 0 || shstrndx >= shnum || shentsize !== SHDR_SIZE[cls]) return null;
+    const table = read(shoff, shnum * shentsize);
+    if (!table) return null;
+    const tv = new DataView(table.buffer);
+    const sh = (i: number) => {
+      const p = i * shentsize;
+      return {
+        name: tv.getUint32(p, le),
+        type: tv.getUint32(p + 4, le),
+        offset: is64 ? Number(tv.getBigUint64(p + 24, le)) : tv.getUint32(p + 16, le),
+        size: is64 ? Number(tv.getBigUint64(p + 32, le)) : tv.getUint32(p + 20, le),
+      };
+    };
+    const heads = Array.from({ length: shnum }, (_, i) => sh(i));
+    for (let i = 1; i < shnum; i++) {
+      const h = heads[i]!;
+      if (h.type === SHT_NOBITS || h.size === 0) continue;
+      if (h.offset > size || h.size > size - h.offset) return null;
+    }
+    const st = heads[shstrndx]!;
+    if (st.type !== 3 /* SHT_STRTAB */) return null;
+    const names = read(st.offset, st.size);
+    if (!names) return null;
+    const want = new Set(wanted);
+    const decoder = new TextDecoder();
+    const out = new Map<string, Uint8Array>();
+    for (let i = 1; i < shnum; i++) {
+      const h = heads[i]!;
+      if (h.name >= names.length) return null;
+      const end = names.indexOf(0, h.name);
+      if (end < 0) return null;
+      const name = decoder.decode(names.subarray(h.name, end));
+      if (!want.has(name) || out.has(name)) continue;
+      const data = h.type === SHT_NOBITS || h.size === 0 ? new Uint8Array(0) : read(h.offset, h.size);
+      if (!data) return null;
+      out.set(name, data);
+    }
+    return out;
+  } catch (e) {
+    throw ioError(e, path, 'cannot read');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function readModuleSections(path: string): Promise<ModuleSections> {
+  const fast = path === 'kernel' ? null : readElfSections(path, ['.BTF', '.BTF.base']);
+  const btf0 = fast?.get('.BTF');
+  if (fast && btf0) return { name: path, btf: btf0, btfBase: fast.get('.BTF.base') ?? null };
   const input = await openInput(path);
   if (!input.elf) throw new BtfkitError('ELF', 'not a kernel module (no ELF)', { where: { file: input.path } });
   const btf = elfSection(input, '.BTF');
@@ -153,10 +295,20 @@ export class ModuleJob {
 
   /** Parses every kernel once; a kernel that cannot be loaded throws (BtfkitError naming it). */
   static async create(spec: JobSpec): Promise<ModuleJob> {
-    const kernels: KernelRef[] = [];
-    for (const k of spec.kernels) kernels.push({ name: k.name, btf: await loadBaseBtf(k.path) });
+    const parsed = new Map<string, Btf>();
+    const load = async (path: string): Promise<Btf> => {
+      let b = parsed.get(path);
+      if (!b) {
+        const d = spec.data?.find((x) => x.path === path);
+        b = d ? parseKernel(d) : await loadBaseBtf(path);
+        parsed.set(path, b);
+      }
+      return b;
+    };
     const buildPath = spec.kind === 'check' ? spec.build : spec.base;
-    const build = buildPath ? await loadBaseBtf(buildPath) : null;
+    const build = buildPath ? await load(buildPath) : null;
+    const kernels: KernelRef[] = [];
+    for (const k of spec.kernels) kernels.push({ name: k.name, btf: await load(k.path) });
     return new ModuleJob(spec, kernels, build);
   }
 
@@ -256,6 +408,8 @@ async function workerMain(port: MessagePort, spec: JobSpec): Promise<void> {
   }
   // Batches are processed one after the other, in arrival order.
   let chain = Promise.resolve();
+  let mem = memSample();
+  let lastSample = performance.now();
   port.on('message', (msg: ToWorker) => {
     if (msg.t !== 'batch') return;
     chain = chain.then(async () => {
@@ -264,10 +418,16 @@ async function workerMain(port: MessagePort, spec: JobSpec): Promise<void> {
         if (spec.testCrashOn !== undefined && item.module.includes(spec.testCrashOn)) process.exit(70);
         out.push(await job.run(item));
       }
-      port.postMessage({ t: 'done', id: msg.id, out, mem: memSample() } satisfies FromWorker);
+      // process.memoryUsage() costs ~0.2 ms: sample it at most every 200 ms.
+      const now = performance.now();
+      if (now - lastSample >= 200) {
+        lastSample = now;
+        mem = memSample();
+      }
+      port.postMessage({ t: 'done', id: msg.id, out, mem } satisfies FromWorker);
     });
   });
-  port.postMessage({ t: 'ready', mem: memSample() } satisfies FromWorker);
+  port.postMessage({ t: 'ready', mem } satisfies FromWorker);
 }
 
 if (!isMainThread && parentPort && (workerData as { btfkitWorker?: string } | null)?.btfkitWorker === WORKER_TAG) {

@@ -1,7 +1,8 @@
 /**
  * A worker_threads pool that runs a ModuleJob (check-worker.ts) over many modules.
  *
- * Approach: N workers each parse the kernels once, then receive module paths in small batches
+ * Approach: the main thread reads each kernel's raw BTF once (a vmlinuz is unpacked once) into
+ * shared memory; N workers each parse the kernels once, then receive module paths in small batches
  * (guided scheduling: about remaining/(4·N) per batch, at most `maxBatch`, down to 1 near the
  * end so the last big module does not leave the other cores idle) with two batches in flight
  * per worker, so a worker never waits for the main thread. Results come back compact (verdicts,
@@ -16,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { BtfkitError } from '../errors.js';
 import {
-  ModuleJob, WORKER_TAG, failedItem, memSample,
+  ModuleJob, WORKER_TAG, failedItem, memSample, resolveKernels,
   type FromWorker, type ItemResult, type JobSpec, type MemSample, type ToWorker, type WorkItem,
 } from './check-worker.js';
 
@@ -29,6 +30,8 @@ export interface PoolOptions {
   maxBatch?: number;
   /** Called once per item, in completion order. */
   onResult(r: ItemResult): void;
+  /** Called once the kernels are loaded and the first thread can start on modules. */
+  onReady?(): void;
 }
 
 export interface PoolStats {
@@ -41,10 +44,20 @@ export interface PoolStats {
   peakRss: number;
   /** Peak per-thread JS heap + external memory (heapUsed + external), bytes: [main, worker 1, …]. */
   peakHeap: number[];
+  /** Time until the kernels were read and the first thread was ready. */
+  setupMs: number;
 }
 
 export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
+}
+
+/**
+ * Threads for `modules` modules when the user did not say: one per core, but each thread
+ * should get at least `perThread` modules to pay for its start (it parses every kernel).
+ */
+export function autoJobs(modules: number, perThread = 8): number {
+  return Math.max(1, Math.min(defaultJobs(), Math.floor(modules / perThread)));
 }
 
 /** Batch size for guided scheduling. */
@@ -71,6 +84,8 @@ interface Slot {
 export async function runPool(opts: PoolOptions): Promise<PoolStats> {
   const start = performance.now();
   const items = opts.items;
+  // Kernel files are read (and their errors reported) before any thread starts.
+  const spec = await resolveKernels(opts.spec);
   const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), items.length));
   const maxBatch = Math.max(1, opts.maxBatch ?? 16);
   let peakRss = 0;
@@ -82,13 +97,15 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
   };
 
   if (jobs <= 1) {
-    const job = await ModuleJob.create(opts.spec);
+    const job = await ModuleJob.create(spec);
+    const setupMs = performance.now() - start;
+    opts.onReady?.();
     for (let i = 0; i < items.length; i++) {
       opts.onResult(await job.run(items[i]!));
-      if ((i & 63) === 0) sampleMain();
+      if ((i & 255) === 0) sampleMain();
     }
     sampleMain();
-    return { workers: 0, crashes: 0, wallMs: performance.now() - start, peakRss, peakHeap };
+    return { workers: 0, crashes: 0, wallMs: performance.now() - start, peakRss, peakHeap, setupMs };
   }
 
   return new Promise<PoolStats>((resolve, reject) => {
@@ -100,6 +117,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
     let crashes = 0;
     let finished = false;
     let everReady = false;
+    let setupMs: number | undefined;
 
     const finish = (err: Error | null): void => {
       if (finished) return;
@@ -110,7 +128,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
       }
       sampleMain();
       if (err) reject(err);
-      else resolve({ workers: slots.length, crashes, wallMs: performance.now() - start, peakRss, peakHeap: [peakHeap[0]!, ...slots.map((s) => s.peakHeap)] });
+      else resolve({ workers: slots.length, crashes, wallMs: performance.now() - start, peakRss, peakHeap: [peakHeap[0]!, ...slots.map((s) => s.peakHeap)], setupMs: setupMs ?? performance.now() - start });
     };
 
     const deliver = (r: ItemResult): void => {
@@ -169,7 +187,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
 
     const spawn = (index: number): void => {
       const worker = new Worker(new URL('./check-worker.js', import.meta.url), {
-        workerData: { btfkitWorker: WORKER_TAG, spec: opts.spec },
+        workerData: { btfkitWorker: WORKER_TAG, spec },
         stdout: false,
         stderr: false,
       });
@@ -186,7 +204,11 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
         s.peakHeap = Math.max(s.peakHeap, msg.mem.heapUsed + msg.mem.external);
         if (msg.t === 'ready') {
           s.ready = true;
-          everReady = true;
+          if (!everReady) {
+            everReady = true;
+            setupMs = performance.now() - start;
+            opts.onReady?.();
+          }
           feed(s);
           return;
         }
@@ -196,7 +218,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
           deliver(r);
           if (finished) return;
         }
-        sampleMain();
+        if ((msg.id & 31) === 0) sampleMain();
         feed(s);
       });
       worker.on('error', (e) => onDeath(s, e?.message ?? String(e)));
