@@ -174,6 +174,8 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
   const text: { module: string; k: number; text: string }[] = [];
   const progress = o.progress && modules.length > 1 ? new ProgressReporter(o.progress, 'check', modules.length, o.kernels.map((k) => k.name)) : null;
   let done = 0;
+  const nk = new Set([...(o.build ? [o.build] : []), ...o.kernels.map((k) => k.path)]).size;
+  progress?.note(`loading ${nk} kernel${nk === 1 ? '' : 's'}…`);
   const stats = await runPool({
     spec: { kind: 'check', kernels: o.kernels, build: o.build, ...(o.testCrashOn !== undefined ? { testCrashOn: o.testCrashOn } : {}) },
     items: modules.map((module) => ({ module })),

@@ -140,6 +140,8 @@ async function distillTree(dir: string, values: Parameters<Command['run']>[1]): 
   let skipped = 0;
   let errors = 0;
   const progress = flag(values, 'quiet') ? null : new ProgressReporter(process.stderr, 'distill', modules.length, kernels.map((k) => k.name));
+  const nk = new Set([base, ...kernels.map((k) => k.path)]).size;
+  progress?.note(`loading ${nk} kernel${nk === 1 ? '' : 's'}…`);
   const stats = await runPool({
     spec: { kind: 'distill', base, kernels },
     items,

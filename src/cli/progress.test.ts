@@ -73,6 +73,7 @@ test('ProgressReporter: plain lines without a terminal, \\r redraws on one', () 
   let t = 0;
   const plain: string[] = [];
   const p = new ProgressReporter({ write: (s: string) => plain.push(s), isTTY: false }, 'check', 20, ['A'], () => t);
+  p.note('loading…'); // nothing without a terminal
   for (let i = 0; i < 20; i++) {
     t += 250; // 5 s in all
     p.update(i % 4 === 0 ? ['A'] : [], false);
@@ -100,6 +101,8 @@ test('ProgressReporter: plain lines without a terminal, \\r redraws on one', () 
   t = 0;
   const tty: string[] = [];
   const q = new ProgressReporter({ write: (s: string) => tty.push(s), isTTY: true, columns: 100 }, 'check', 3, ['A'], () => t);
+  q.note('loading 2 kernels…');
+  assert.equal(tty.shift(), '\rcheck: loading 2 kernels…\x1b[K');
   q.update([], false);
   t += 50;
   q.update([], false); // within 100 ms: not redrawn

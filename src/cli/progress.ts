@@ -147,6 +147,13 @@ export class ProgressReporter {
     this.state = { done: 0, total, failing: kernels.map((name) => ({ name, count: 0 })), errors: 0, elapsedMs: 0 };
   }
 
+  /** On a terminal, says what happens before the first module (e.g. "loading 3 kernels…"). */
+  note(text: string): void {
+    if (!this.sink.isTTY) return;
+    this.sink.write(`\r${fit(`${this.label}: ${text}`, this.sink.columns ?? 80)}\x1b[K`);
+    this.drawn = true;
+  }
+
   /** Restarts the clock (once the kernels are loaded: the rate is about modules). */
   begin(): void {
     this.start = this.now();

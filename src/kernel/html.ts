@@ -171,7 +171,7 @@ th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertic
 thead th{position:sticky;top:var(--fh,50px);background:var(--bg);z-index:2;border-bottom:2px solid var(--line)}
 td.m{word-break:break-all}
 .prefix{color:var(--mut)}
-td.c{white-space:nowrap;width:1%}
+td.c,th.k{white-space:nowrap;width:1%}
 .b{display:inline-block;border-radius:10px;padding:0 8px;font-size:12.5px;border:1px solid transparent;max-width:340px;overflow:hidden;text-overflow:ellipsis;vertical-align:middle}
 .b.ok{color:var(--ok);background:var(--okbg)}
 .b.failed{color:var(--bad);background:var(--badbg);cursor:pointer}
@@ -293,7 +293,7 @@ function setup(){
     fh+='<label>'+esc(D.kernels[k].name)+' <select id="f'+k+'" aria-label="status on '+esc(D.kernels[k].name)+'">'+
       '<option value="all">any status</option><option value="ok">loads</option><option value="fail">will not load</option>'+
       '<option value="failed">failed</option><option value="not-distilled">not distilled</option><option value="error">error</option></select></label>';
-    th+='<th>'+esc(D.kernels[k].name)+'</th>';
+    th+='<th class="k">'+esc(D.kernels[k].name)+'</th>';
   }
   $('kfilters').innerHTML=fh;
   $('head').innerHTML='<tr>'+th+'</tr>';
