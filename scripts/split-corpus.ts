@@ -25,15 +25,19 @@ import { Kind } from '../src/format/kinds.js';
 import { Btf } from '../src/model/btf.js';
 import { distillBase } from '../src/split/distill.js';
 import { tryRelocate } from '../src/split/relocate.js';
+import { fileURLToPath } from 'node:url';
+import { hasCorpus, kernelBtfPath, modulesDir } from './corpus-paths.js';
 
 export const CACHE = '/root/.cache/btfkit';
 export const VMLINUX_DIR = join(CACHE, 'vmlinux');
-export const MODULE_DIR = join(CACHE, 'x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel');
-export const GOLDEN = '/work/shared/golden';
+/** The corpus of `npm run corpus` first; the older hand-extracted cache layout as a fallback. */
+export const MODULE_DIR = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : join(CACHE, 'x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel');
+export const GOLDEN = [process.env.BTFKIT_GOLDEN, join(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/golden'), '/work/shared/golden'].find((d): d is string => !!d && existsSync(d)) ?? '/work/shared/golden';
 export const KERNELS = ['6.1.0-47', '6.1.0-55', '6.1.0-55-cloud'] as const;
 export type KernelId = (typeof KERNELS)[number];
 
 export function vmlinuxPath(k: string): string {
+  if (hasCorpus(`${k}-amd64`)) return kernelBtfPath(`${k}-amd64`);
   return join(VMLINUX_DIR, `${k}-amd64.btf`);
 }
 
@@ -330,8 +334,9 @@ function main(argv: string[]): void {
       return;
     }
   }
-  if (!existsSync(VMLINUX_DIR) || !existsSync(MODULE_DIR)) {
-    process.stderr.write(`split-corpus: ${CACHE} not found; nothing to do\n`);
+  if (!existsSync(vmlinuxPath('6.1.0-47')) || !existsSync(MODULE_DIR)) {
+    process.stderr.write('split-corpus: no corpus (run `npm run corpus`)\n');
+    process.exitCode = 1;
     return;
   }
   const r = sweep(opts);

@@ -20,6 +20,7 @@ import type { Btf } from '../model/btf.js';
 import { parseBtf } from '../format/parse.js';
 import { dumpRaw } from './raw.js';
 import { dumpJson } from './json.js';
+import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const LOCAL_GOLDEN = join(REPO, 'test', 'golden');
@@ -30,7 +31,7 @@ function firstDir(cands: (string | undefined)[]): string | null {
 }
 const SHARED = firstDir([process.env.BTFKIT_GOLDEN, join(REPO, '..', 'shared', 'golden'), '/work/shared/golden']);
 const CACHE = firstDir([process.env.BTFKIT_CACHE, '/root/.cache/btfkit']);
-const KO_ROOT = CACHE
+const KO_ROOT = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : CACHE
   ? join(CACHE, 'x', 'linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64', 'lib', 'modules', '6.1.0-47-amd64', 'kernel')
   : null;
 
@@ -105,9 +106,9 @@ const KERNELS = ['6.1.0-47', '6.1.0-55'] as const;
 let v47: Btf | null = null;
 
 for (const k of KERNELS) {
-  const input = CACHE ? join(CACHE, 'vmlinux', `${k}-amd64.btf`) : '';
+  const input = hasCorpus(`${k}-amd64`) ? kernelBtfPath(`${k}-amd64`) : CACHE ? join(CACHE, 'vmlinux', `${k}-amd64.btf`) : '';
   const gdir = SHARED ? join(SHARED, 'vmlinux', `debian-${k}-amd64`) : '';
-  const skip = !SHARED || !CACHE || !existsSync(input) || !existsSync(gdir) ? `vmlinux ${k} input or golden not found` : false;
+  const skip = !SHARED || !existsSync(input) || !existsSync(gdir) ? `vmlinux ${k} input or golden not found` : false;
 
   test(`golden (shared): vmlinux ${k} raw dump is byte-identical`, { skip }, (t) => {
     const btf = parseBtf(read(input));
@@ -133,7 +134,7 @@ for (const k of KERNELS) {
 }
 
 {
-  const input47 = CACHE ? join(CACHE, 'vmlinux', '6.1.0-47-amd64.btf') : '';
+  const input47 = hasCorpus('6.1.0-47-amd64') ? kernelBtfPath('6.1.0-47-amd64') : CACHE ? join(CACHE, 'vmlinux', '6.1.0-47-amd64.btf') : '';
   const skip = !SHARED || !KO_ROOT || !existsSync(KO_ROOT) || !existsSync(input47) ? 'module .ko files or 6.1.0-47 vmlinux BTF not found' : false;
   test('golden (shared): the 40 modules dumped with -B the 6.1.0-47 vmlinux', { skip }, (t) => {
     const base = v47 ?? parseBtf(read(input47));

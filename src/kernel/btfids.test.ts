@@ -21,6 +21,7 @@ import { parseBtf } from '../format/parse.js';
 import { Btf } from '../model/btf.js';
 import { BtfkitError } from '../errors.js';
 import { distillBase } from '../split/distill.js';
+import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
 import {
   decodeBtfIds,
   parseBtfIds,
@@ -500,8 +501,8 @@ function firstDir(cands: (string | undefined)[]): string | null {
 }
 const SHARED = firstDir([process.env.BTFKIT_GOLDEN, join(REPO, '..', 'shared', 'golden'), '/work/shared/golden']);
 const CACHE = firstDir([process.env.BTFKIT_CACHE, '/root/.cache/btfkit']);
-const KO_ROOT = CACHE ? join(CACHE, 'x', 'linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64', 'lib', 'modules', '6.1.0-47-amd64', 'kernel') : null;
-const VMLINUX_BTF = (k: string) => (CACHE ? join(CACHE, 'vmlinux', `${k}-amd64.btf`) : '');
+const KO_ROOT = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : CACHE ? join(CACHE, 'x', 'linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64', 'lib', 'modules', '6.1.0-47-amd64', 'kernel') : null;
+const VMLINUX_BTF = (k: string) => (hasCorpus(`${k}-amd64`) ? kernelBtfPath(`${k}-amd64`) : CACHE ? join(CACHE, 'vmlinux', `${k}-amd64.btf`) : '');
 
 const MODULES = ['net/ipv4/tcp_bbr.ko', 'net/ipv4/tcp_dctcp.ko', 'net/netfilter/nf_conntrack.ko', 'net/netfilter/nf_nat.ko'];
 const shortName = (m: string) => m.slice(m.lastIndexOf('/') + 1, -3);

@@ -6,6 +6,7 @@ import { Btf } from '../model/btf.js';
 import { Kind } from '../format/kinds.js';
 import { parseBtf } from '../format/parse.js';
 import { serializeBtf } from '../format/write.js';
+import { hasCorpus, kernelBtfPath } from '../../scripts/corpus-paths.js';
 
 const { EINVAL, E2BIG, ELOOP, ENOTSUPP } = KernelErrno;
 const BASE: KernelVerifyOptions = { what: 'base' };
@@ -645,7 +646,7 @@ describe('kernelNameValid', () => {
 
 // ------------------------------------------------------------------------------ real data
 
-const VMLINUX = '/root/.cache/btfkit/vmlinux/6.1.0-47-amd64.btf';
+const VMLINUX = hasCorpus('6.1.0-47-amd64') ? kernelBtfPath('6.1.0-47-amd64') : '/root/.cache/btfkit/vmlinux/6.1.0-47-amd64.btf';
 const GOLDEN = '/work/shared/golden/modules';
 
 describe('real kernel BTF', () => {

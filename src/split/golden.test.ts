@@ -26,13 +26,15 @@ import type { Btf } from '../model/btf.js';
 import { distillBase } from './distill.js';
 import { relocate, tryRelocate } from './relocate.js';
 import { idFieldPos, strFieldStride } from './distill.js';
+import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
+import { GOLDEN as SPLIT_GOLDEN } from '../../scripts/split-corpus.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const FIXTURES = join(ROOT, 'test/golden/split');
 const CACHE = '/root/.cache/btfkit';
-const VMLINUX = (k: string): string => join(CACHE, 'vmlinux', `${k}-amd64.btf`);
-const MODULES = join(CACHE, 'x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel');
-const GOLDEN = '/work/shared/golden/modules';
+const VMLINUX = (k: string): string => (hasCorpus(`${k}-amd64`) ? kernelBtfPath(`${k}-amd64`) : join(CACHE, 'vmlinux', `${k}-amd64.btf`));
+const MODULES = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : join(CACHE, 'x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel');
+const GOLDEN = join(SPLIT_GOLDEN, 'modules');
 const KERNELS = ['6.1.0-47', '6.1.0-55', '6.1.0-55-cloud'];
 const haveCache = existsSync(VMLINUX('6.1.0-47')) && existsSync(MODULES) && existsSync(GOLDEN);
 
