@@ -160,16 +160,18 @@ test('lzma-alone: known size in header, wrong known size', () => {
 
 test('zstd frame walker: fixture sizes, trailing data, skippable frames', () => {
   const z = fixture('sample.zst');
-  assert.deepEqual(walkZstdFrames(z), { end: z.length, frames: 1, contentSize: SAMPLE.length, maxSize: 131072 });
+  assert.deepEqual(walkZstdFrames(z), { end: z.length, frames: 1, contentSize: SAMPLE.length, maxSize: 131072, maxWindow: 0 });
   const p = fixture('sample.pipe.zst');
-  assert.deepEqual(walkZstdFrames(p), { end: p.length, frames: 1, contentSize: undefined, maxSize: 131072 });
+  const { maxWindow: pw, ...pf } = walkZstdFrames(p);
+  assert.deepEqual(pf, { end: p.length, frames: 1, contentSize: undefined, maxSize: 131072 });
+  assert.ok(pw >= 1024 && pw <= 8 << 20, `window ${pw}`); // no declared size: the window a decoder allocates
   const skip = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
   const all = new Uint8Array(skip.length + z.length * 2 + 4);
   all.set(skip);
   all.set(z, skip.length);
   all.set(z, skip.length + z.length);
   all.set([1, 2, 3, 4], skip.length + 2 * z.length);
-  assert.deepEqual(walkZstdFrames(all), { end: all.length - 4, frames: 2, contentSize: 2 * SAMPLE.length, maxSize: 2 * 131072 });
+  assert.deepEqual(walkZstdFrames(all), { end: all.length - 4, frames: 2, contentSize: 2 * SAMPLE.length, maxSize: 2 * 131072, maxWindow: 0 });
   assertImageError(() => walkZstdFrames(z.subarray(0, z.length - 1)));
   assertImageError(() => walkZstdFrames(new Uint8Array(8)));
   // a (corrupt) frame header claiming more than its blocks can hold is refused up front
@@ -182,13 +184,53 @@ test('zstd frame walker: fixture sizes, trailing data, skippable frames', () => 
   assert.equal(walkZstdFrames(lie).contentSize, 65535 + 256);
 });
 
-test('output buffer: header-declared sizes pre-allocate at most PREALLOC_MAX', () => {
+test('output buffer: header-declared sizes pre-allocate at most PREALLOC_MAX (a few MiB)', () => {
+  assert.ok(PREALLOC_MAX <= 8 << 20);
   const out = new OutputBuffer(DEFAULT_MAX_OUTPUT, 2 ** 40);
   assert.equal(out.buf.length, PREALLOC_MAX);
   const o2 = new OutputBuffer(DEFAULT_MAX_OUTPUT, 10);
-  o2.reserve(900 * 1024 * 1024);
+  o2.reserve(200 * 1024 * 1024);
   assert.equal(o2.buf.length, PREALLOC_MAX);
+  const o3 = new OutputBuffer(DEFAULT_MAX_OUTPUT, 10);
+  o3.reserve(900 * 1024 * 1024); // beyond the limit: not even remembered as a claim
+  assert.equal(o3.buf.length, 10);
   assert.throws(() => new OutputBuffer(100, 10).ensure(101), (e: unknown) => e instanceof BtfkitError && e.errno === 7);
+});
+
+test('output buffer: grows x2 with real output, stops at a claimed total instead of doubling past it', () => {
+  const claim = 3 * PREALLOC_MAX + 123;
+  const out = new OutputBuffer(DEFAULT_MAX_OUTPUT, claim);
+  assert.equal(out.buf.length, PREALLOC_MAX);
+  out.pos = PREALLOC_MAX;
+  out.ensure(1);
+  assert.equal(out.buf.length, 2 * PREALLOC_MAX);
+  out.pos = 2 * PREALLOC_MAX;
+  out.ensure(1);
+  assert.equal(out.buf.length, claim, 'exactly the claim, not 4x');
+  out.pos = claim;
+  out.ensure(1); // more than claimed (the claim was a lie): doubling again
+  assert.equal(out.buf.length, 2 * claim);
+  assert.equal(new OutputBuffer(1000, 0).buf.length, 0);
+  const small = new OutputBuffer(1000, 0);
+  small.ensure(10);
+  assert.equal(small.buf.length, 1000, 'never beyond the limit');
+});
+
+test('LZMA-alone: a header claiming 255 MiB allocates only what the data produces', () => {
+  // a real stream whose header declares 255 MiB instead of its size
+  const lie = fixture('sample.lzma').slice();
+  const claimed = 255 * 1024 * 1024;
+  for (let i = 0; i < 8; i++) lie[5 + i] = Math.floor(claimed / 2 ** (8 * i)) & 0xff;
+  const before = process.memoryUsage().arrayBuffers;
+  let peak = 0;
+  try {
+    decodeLzmaAlone(lie);
+    assert.fail('decoded');
+  } catch (e) {
+    assert.ok(e instanceof BtfkitError && e.code === 'IMAGE', String(e));
+    peak = process.memoryUsage().arrayBuffers - before;
+  }
+  assert.ok(peak < 2 * PREALLOC_MAX, `${peak} bytes allocated`);
 });
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 
 export * from './detect.js';
-export { DEFAULT_MAX_OUTPUT, type DecodeOptions } from './output.js';
+export { DEFAULT_MAX_OUTPUT, KERNEL_MAX_OUTPUT, PREALLOC_MAX, type DecodeOptions } from './output.js';
 export { decodeXz } from './xz.js';
 export { decodeLzmaAlone, parseLzmaAloneHeader, type LzmaAloneHeader } from './lzma.js';
 export { decodeLz4Legacy, decodeLz4Frame, xxh32 } from './lz4.js';

@@ -3,25 +3,34 @@
  *
  * Approach: the decoders write the whole decompressed result into one flat Uint8Array
  * (so the LZ77 "dictionary" is simply the output written so far, no ring buffer). The
- * buffer starts at a size hint (a header-declared size, or the kernel's appended size)
- * and doubles when needed, but never beyond `limit`: asking for more raises a
+ * buffer starts small — the size hint (a header-declared size, or the kernel's appended size)
+ * is a claim of the input, so at most PREALLOC_MAX of it is allocated up front — and grows
+ * geometrically (x2) as real output arrives, never beyond `limit`: asking for more raises a
  * BtfkitError('IMAGE', errno E2BIG) instead of exhausting memory — the analogue of
- * xz's --memlimit / the kernel decompressors' fixed output window.
+ * xz's --memlimit / the kernel decompressors' fixed output window. A claimed size is only used
+ * to stop a doubling short (grow to exactly the claim when the claim is reached), so the
+ * buffer never exceeds twice the output actually produced (plus PREALLOC_MAX).
  */
 
 import { BtfkitError, Errno } from '../errors.js';
 
-/** Default cap on decompressed output: 1 GiB (a vmlinux is ~50-100 MB). */
-export const DEFAULT_MAX_OUTPUT = 1024 * 1024 * 1024;
+/**
+ * Default cap on decompressed output: 256 MiB, for compressed modules and raw files (the
+ * largest Debian 6.1 module, amdgpu.ko, is ~19 MB uncompressed).
+ */
+export const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
+
+/** Cap for the vmlinux inside a kernel image (bzImage payload): 512 MiB (a vmlinux is ~50-100 MB). */
+export const KERNEL_MAX_OUTPUT = 512 * 1024 * 1024;
 
 /**
  * Sizes announced by headers (which may be corrupt) are only trusted for pre-allocation up
- * to this much; beyond it the buffer grows as real output arrives.
+ * to this much; beyond it the buffer grows (x2) as real output arrives.
  */
-export const PREALLOC_MAX = 256 * 1024 * 1024;
+export const PREALLOC_MAX = 4 * 1024 * 1024;
 
 export interface DecodeOptions {
-  /** Refuse (or, with `partial`, stop at) more output than this many bytes. Default 1 GiB. */
+  /** Refuse (or, with `partial`, stop at) more output than this many bytes. Default 256 MiB. */
   maxOutput?: number;
   /** Expected output size, used to pre-allocate (never trusted for correctness). */
   sizeHint?: number;
@@ -52,11 +61,15 @@ export class OutputBuffer {
   buf: Uint8Array;
   pos = 0;
   readonly limit: number;
+  /** Total size claimed by a header (0: none); only used to stop a doubling at the claim. */
+  private claim = 0;
 
-  constructor(limit: number, initial: number) {
+  /** `hint`: the expected total size (a claim, never trusted beyond PREALLOC_MAX). */
+  constructor(limit: number, hint: number) {
     this.limit = limit;
-    const size = Math.max(0, Math.min(limit, PREALLOC_MAX, Math.floor(initial)));
-    this.buf = new Uint8Array(size);
+    const h = Number.isFinite(hint) ? Math.max(0, Math.floor(hint)) : 0;
+    if (h <= limit) this.claim = h;
+    this.buf = new Uint8Array(Math.min(limit, PREALLOC_MAX, h));
   }
 
   /** Makes room for `n` more bytes after `pos`; throws once the limit would be exceeded. */
@@ -65,15 +78,24 @@ export class OutputBuffer {
     if (need <= this.buf.length) return;
     if (need > this.limit) throw tooLarge(this.limit);
     let size = Math.max(this.buf.length * 2, 65536, need);
+    // Reaching a claimed total: allocate exactly it rather than doubling past it.
+    if (this.claim >= need && this.claim < size) size = this.claim;
     if (size > this.limit) size = this.limit;
     const nb = new Uint8Array(size);
     nb.set(this.buf.subarray(0, this.pos));
     this.buf = nb;
   }
 
-  /** Pre-allocation from a header-declared size: like ensure(), but only up to PREALLOC_MAX. */
+  /**
+   * A header declares `n` more bytes: remembered as the claimed total (to size the growth),
+   * pre-allocated only up to PREALLOC_MAX beyond what exists.
+   */
   reserve(n: number): void {
-    if (this.pos + n > this.buf.length && this.buf.length < PREALLOC_MAX) this.ensure(Math.min(n, PREALLOC_MAX - this.pos));
+    const total = this.pos + Math.max(0, n);
+    if (total > this.limit) return;
+    this.claim = total;
+    const want = Math.min(total, this.pos + PREALLOC_MAX);
+    if (want > this.buf.length) this.ensure(want - this.pos);
   }
 
   /** The bytes written so far; copies only if the buffer is much larger than the data. */

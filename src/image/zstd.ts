@@ -25,6 +25,11 @@ export interface ZstdFrames {
   contentSize: number | undefined;
   /** Upper bound of the decompressed size: 128 KiB per block (RFC 8878 Block_Maximum_Size). */
   maxSize: number;
+  /**
+   * Largest window a decoder must allocate for a frame that does not declare its content size (or declares 0)
+   * (RFC 8878 §3.1.1.1.2 Window_Descriptor); 0 when every frame declares its size.
+   */
+  maxWindow: number;
 }
 
 function le32(b: Uint8Array, p: number): number {
@@ -38,6 +43,7 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
   let frames = 0;
   let total: number | undefined = 0;
   let blocks = 0;
+  let maxWindow = 0;
   const truncated = (p: number) => imageError('truncated zstd data', p, Errno.EIO);
   while (pos + 4 <= end) {
     const magic = le32(bytes, pos);
@@ -75,6 +81,11 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
         break;
     }
     p += fcsSize;
+    if ((fcs === undefined || fcs === 0) && !single) {
+      const wd = bytes[pos + 5]!;
+      const wb = 2 ** (10 + (wd >>> 3));
+      maxWindow = Math.max(maxWindow, wb + (wb / 8) * (wd & 7));
+    }
     let frameBlocks = 0;
     for (;;) {
       if (p + 3 > end) throw truncated(p);
@@ -98,5 +109,5 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
     pos = p;
   }
   if (frames === 0) throw imageError('not zstd data (bad magic)', 0);
-  return { end: pos, frames, contentSize: total, maxSize: blocks * 131072 };
+  return { end: pos, frames, contentSize: total, maxSize: blocks * 131072, maxWindow };
 }

@@ -3,7 +3,13 @@
  * images (vmlinuz → embedded vmlinux ELF), raw BTF and plain ELF files — all by content.
  *
  * Approach: src/image/detect.ts tells what the bytes are; each compression format has one
- * decoder, all synchronous and all bounded by an output cap (default 1 GiB, errno E2BIG):
+ * decoder, all synchronous and all bounded by an output cap (errno E2BIG) that depends on
+ * what is unpacked: 256 MiB for a compressed module or raw file (DEFAULT_MAX_OUTPUT; the
+ * largest Debian module is ~19 MB), 512 MiB for the vmlinux of a kernel image
+ * (KERNEL_MAX_OUTPUT; a real one is ~65 MB). On top of it a ratio guard stops bombs early:
+ * more than MAX_RATIO (1000) times the compressed size and more than RATIO_FLOOR (64 MiB) is
+ * refused too (real modules and kernels compress by 3-10x). So a few-KB bomb costs at most
+ * ~64 MiB and well under a second instead of a cap's worth of memory and time.
  *   - gzip: node:zlib. The gzip member framing (RFC 1952 header, CRC32 + ISIZE trailer) is
  *     parsed here and the deflate body handed to inflateRawSync, because gunzipSync rejects
  *     trailing bytes and the kernel appends its 4-byte size to the payload; further members
@@ -11,7 +17,8 @@
  *   - zstd: node:zlib's zstdDecompressSync where Node has it (>= 22.15), else the pure-JS
  *     `fzstd` package; the frames are walked first (src/image/zstd.ts) to cut trailing bytes
  *     and to check declared sizes against the cap; frames without a declared size go through
- *     fzstd's streaming decoder so the cap is enforced while decoding.
+ *     fzstd's streaming decoder so the cap is enforced while decoding (a window larger than
+ *     the cap, which fzstd would allocate, is refused before decoding).
  *   - bzip2: the pure-JS `seek-bzip` package, with our own output sink (cap) and input
  *     source (EOF → error), one call per concatenated stream.
  *   - xz (with the x86 BCJ filter of kernel payloads), LZMA-alone, LZ4 legacy and LZ4 frame:
@@ -42,14 +49,26 @@ import {
 import { crc32 } from '../image/crc.js';
 import { decodeLz4Frame, decodeLz4Legacy } from '../image/lz4.js';
 import { decodeLzmaAlone } from '../image/lzma.js';
-import { type DecodeOptions, OutputBuffer, imageError, outputLimit, tooLarge } from '../image/output.js';
+import { type DecodeOptions, KERNEL_MAX_OUTPUT, OutputBuffer, imageError, outputLimit, tooLarge } from '../image/output.js';
 import { decodeXz } from '../image/xz.js';
 import { walkZstdFrames } from '../image/zstd.js';
 
 export type { CompressionFormat, PayloadCandidate } from '../image/detect.js';
-export { DEFAULT_MAX_OUTPUT } from '../image/output.js';
+export { DEFAULT_MAX_OUTPUT, KERNEL_MAX_OUTPUT } from '../image/output.js';
 
-export type DecompressOptions = DecodeOptions;
+export interface DecompressOptions extends DecodeOptions {
+  /**
+   * Ratio guard: refuse (E2BIG) output larger than this many times the compressed input once
+   * it is also larger than RATIO_FLOOR. Default MAX_RATIO (1000); Infinity disables it.
+   * Not applied in `partial` (probe) mode.
+   */
+  maxRatio?: number;
+}
+
+/** Default decompression ratio guard (output / compressed input). */
+export const MAX_RATIO = 1000;
+/** Output below this size is never refused by the ratio guard: 64 MiB. */
+export const RATIO_FLOOR = 64 * 1024 * 1024;
 
 const require = createRequire(import.meta.url);
 
@@ -185,6 +204,9 @@ function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
   const limit = outputLimit(opts);
   const partial = opts.partial === true;
   if (partial) {
+    // fzstd's streaming decoder allocates the frame's window up front.
+    const w = zstdStreamWindow(bytes);
+    if (w > Math.max(limit, KERNEL_MAX_OUTPUT)) throw tooLarge(Math.max(limit, KERNEL_MAX_OUTPUT));
     const chunks: Uint8Array[] = [];
     let n = 0;
     try {
@@ -202,6 +224,8 @@ function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
   const frames = walkZstdFrames(bytes);
   const data = bytes.subarray(0, frames.end);
   if (frames.contentSize !== undefined && frames.contentSize > limit) throw tooLarge(limit);
+  // A decoder allocates the window of a frame without a declared size: refuse one beyond the cap.
+  if (frames.maxWindow > limit) throw tooLarge(limit);
   const native = nativeZstd();
   try {
     if (native) {
@@ -226,6 +250,28 @@ function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
   } catch (e) {
     throw zstdError(e, limit);
   }
+}
+
+/**
+ * The buffer fzstd's streaming decoder allocates for the first frame at the start of `bytes`
+ * (its window, or the content size of a single-segment frame); 0 when it cannot tell.
+ */
+function zstdStreamWindow(b: Uint8Array): number {
+  if (b.length < 6 || le32(b, 0) !== 0xfd2fb528) return 0;
+  const fhd = b[4]!;
+  if (fhd & 0x20) {
+    // single segment: the window is the declared content size
+    const p = 5 + [0, 1, 2, 4][fhd & 3]!;
+    const n = [1, 2, 4, 8][fhd >>> 6]!;
+    if (p + n > b.length) return 0;
+    if (n === 1) return b[p]!;
+    if (n === 2) return (b[p]! | (b[p + 1]! << 8)) + 256;
+    if (n === 4) return le32(b, p);
+    return le32(b, p) + le32(b, p + 4) * 0x100000000;
+  }
+  const wd = b[5]!;
+  const wb = 2 ** (10 + (wd >>> 3));
+  return wb + (wb / 8) * (wd & 7);
 }
 
 function zstdError(e: unknown, limit: number): BtfkitError {
@@ -304,11 +350,42 @@ function concat(chunks: Uint8Array[], n: number): Uint8Array {
 // ---------------------------------------------------------------------------------------
 
 /**
+ * The output cap for `inputLength` compressed bytes: `opts.maxOutput` (default 256 MiB),
+ * lowered by the ratio guard to max(RATIO_FLOOR, inputLength × maxRatio) — not in probe mode.
+ */
+export function effectiveLimit(inputLength: number, opts: DecompressOptions = {}): { limit: number; byRatio: boolean } {
+  const cap = outputLimit(opts);
+  if (opts.partial === true) return { limit: cap, byRatio: false };
+  const ratio = opts.maxRatio ?? MAX_RATIO;
+  if (Number.isNaN(ratio) || ratio <= 0) throw new BtfkitError('USAGE', `invalid maxRatio ${ratio}`);
+  const byRatio = Math.max(RATIO_FLOOR, Math.floor(inputLength * ratio));
+  return byRatio < cap ? { limit: byRatio, byRatio: true } : { limit: cap, byRatio: false };
+}
+
+/**
  * Decompresses `bytes` (which must start with data of `format`). Trailing bytes after the
  * compressed data are ignored. Synchronous; throws BtfkitError('IMAGE') on bad data,
- * with errno E2BIG when the output would exceed `opts.maxOutput` (default 1 GiB).
+ * with errno E2BIG when the output would exceed `opts.maxOutput` (default 256 MiB) or, beyond
+ * 64 MiB, `opts.maxRatio` (default 1000) times the input size.
  */
 export function decompress(format: CompressionFormat, bytes: Uint8Array, opts: DecompressOptions = {}): Uint8Array {
+  const { limit, byRatio } = effectiveLimit(bytes.length, opts);
+  if (limit !== outputLimit(opts)) opts = { ...opts, maxOutput: limit };
+  try {
+    return decompressWith(format, bytes, opts);
+  } catch (e) {
+    if (byRatio && e instanceof BtfkitError && e.errno === Errno.E2BIG) {
+      throw imageError(
+        `decompressed data exceeds the limit of ${limit} bytes (more than ${opts.maxRatio ?? MAX_RATIO} times the ${bytes.length}-byte input: a decompression bomb?)`,
+        undefined,
+        Errno.E2BIG,
+      );
+    }
+    throw e;
+  }
+}
+
+function decompressWith(format: CompressionFormat, bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
   try {
     switch (format) {
       case 'gzip':
@@ -350,8 +427,17 @@ export interface UnpackedInput {
 }
 
 export interface UnpackOptions {
-  /** Output cap for decompression (default 1 GiB). */
+  /**
+   * Output cap for decompression. Default: 256 MiB (DEFAULT_MAX_OUTPUT) for a compressed file,
+   * 512 MiB (KERNEL_MAX_OUTPUT) for the vmlinux inside a kernel image.
+   */
   maxOutput?: number;
+  /** Ratio guard (see DecompressOptions.maxRatio); default 1000. */
+  maxRatio?: number;
+}
+
+function kernelLimit(opts: UnpackOptions): number {
+  return opts.maxOutput === undefined ? KERNEL_MAX_OUTPUT : outputLimit(opts);
 }
 
 function kindOf(b: Uint8Array): 'btf' | 'elf' | undefined {
@@ -366,7 +452,8 @@ function kindOf(b: Uint8Array): 'btf' | 'elf' | undefined {
  * decompresses to an ELF.
  */
 export function extractKernelElf(image: Uint8Array, opts: UnpackOptions = {}): { bytes: Uint8Array; payload: PayloadCandidate } {
-  const limit = outputLimit(opts);
+  const limit = kernelLimit(opts);
+  const ratio = opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {};
   const candidates = findKernelPayload(image);
   let firstError: BtfkitError | undefined;
   for (const c of candidates) {
@@ -377,7 +464,7 @@ export function extractKernelElf(image: Uint8Array, opts: UnpackOptions = {}): {
         if (!isElfMagic(head)) continue;
       }
       const hint = c.expectedSize !== undefined && c.expectedSize <= limit ? c.expectedSize : undefined;
-      const bytes = decompress(c.format, data, hint !== undefined ? { maxOutput: limit, sizeHint: hint } : { maxOutput: limit });
+      const bytes = decompress(c.format, data, hint !== undefined ? { maxOutput: limit, sizeHint: hint, ...ratio } : { maxOutput: limit, ...ratio });
       if (isElfMagic(bytes)) return { bytes, payload: c };
       firstError ??= imageError(`${c.format} payload at offset ${c.offset} does not decompress to an ELF file`, c.offset);
     } catch (e) {
@@ -398,7 +485,7 @@ export function unpackBytes(raw: Uint8Array, opts: UnpackOptions = {}): Unpacked
   if (fmt === 'btf') return { bytes: raw, kind: 'btf', container: 'raw', kernelImage: false };
   if (fmt === 'elf') return { bytes: raw, kind: 'elf', container: 'elf', kernelImage: false };
   if (fmt !== 'bzimage' && fmt !== 'unknown') {
-    const bytes = decompress(fmt, raw, { maxOutput: outputLimit(opts) });
+    const bytes = decompress(fmt, raw, { maxOutput: outputLimit(opts), ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}) });
     const kind = kindOf(bytes);
     if (kind) return { bytes, kind, container: fmt, kernelImage: false };
     // e.g. a compressed kernel image (vmlinuz.gz holding a bzImage)

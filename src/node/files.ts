@@ -5,9 +5,12 @@
  * flushed, takes the mode of the file it replaces (or of a given reference file), and is then
  * renamed over the destination. A failure at any point removes the temporary file and leaves
  * the destination as it was, so no partial or corrupted output is ever visible.
+ * A process killed mid-write (SIGKILL, power loss) cannot remove its temporary file; the next
+ * write to the same destination removes such leftovers (`.NAME.btfkit-PID-*.tmp` whose PID is
+ * no running process), see removeStaleTemps().
  */
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, realpathSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BtfkitError } from '../errors.js';
 
@@ -53,9 +56,57 @@ export interface WriteOptions {
   faultAfterBytes?: number;
 }
 
+/** Is `pid` a running process? (EPERM: it exists but belongs to someone else.) */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Removes the temporary files that killed writers left for the destination `path`: regular
+ * files in its directory named exactly `.<basename>.btfkit-<pid>-<suffix>.tmp` whose <pid> is
+ * not a running process (nor this one). Nothing else is touched; errors are ignored (best
+ * effort, e.g. an unreadable directory). Returns the names removed.
+ */
+export function removeStaleTemps(path: string): string[] {
+  const dir = dirname(resolve(path));
+  const re = new RegExp(`^\\.${escapeRegExp(basename(path))}\\.btfkit-([1-9][0-9]{0,9})-[0-9a-z]{0,16}\\.tmp$`);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = re.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || pid > 0x7fffffff || processAlive(pid)) continue;
+    const full = join(dir, name);
+    try {
+      if (!lstatSync(full).isFile()) continue;
+      unlinkSync(full);
+      removed.push(name);
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
 /** Atomically replaces `path` with `data` (temp file + fsync + rename). */
 export function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[], opts: WriteOptions = {}): void {
   const dir = dirname(resolve(path));
+  removeStaleTemps(path);
   const tmp = join(dir, `.${basename(path)}.btfkit-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
   let mode = opts.mode ?? 0o644;
   try {
