@@ -29,7 +29,7 @@ import type { Btf } from '../../model/btf.js';
 import { flatten, guessPtrSize, REF_MARKED, type FlatBtf } from './flat.js';
 import { Layout } from './layout.js';
 import { NameCounter } from './names.js';
-import { CWriter } from './writer.js';
+import { CWriter, MAX_OUTPUT, outputTooBig } from './writer.js';
 
 const NOT_ORDERED = 0;
 const ORDERING = 1;
@@ -46,6 +46,15 @@ const F_DONE = 8;
 
 const ELOOP = 40;
 const EINVAL = 22;
+
+/**
+ * Most nested levels the recursive walks (ordering, emission, declarations) follow. libbpf
+ * recurses without a bound: on a reference cycle without a struct/union on it (a typedef
+ * of itself, a PTR/CONST loop) it never returns, and JavaScript runs out of stack long before
+ * C would on very deep chains. Real C nests a few dozen levels at most (the kernel's BTF
+ * verifier resolves at most 32), so deeper BTF is refused with ELOOP, like a cycle.
+ */
+export const MAX_TYPE_DEPTH = 1000;
 
 /** libbpf's pfx(): at most 13 tabs of indentation. */
 const MAX_INDENT = 13;
@@ -114,6 +123,8 @@ export interface CEmitterOptions {
   warn?: (msg: string) => void;
   /** Initial output buffer size in bytes. */
   initialCapacity?: number;
+  /** Most bytes of output (default MAX_OUTPUT, 1 GiB); more throws a BtfkitError (E2BIG). */
+  maxOutputBytes?: number;
 }
 
 export interface EmitTypeDeclOptions {
@@ -158,6 +169,8 @@ export class CEmitter {
   private frameBase = new Int32Array(64);
   private frameCnt = new Int32Array(64);
   private depth = 0;
+  /** Nesting of emitChain calls (see emitChain). */
+  private declNest = 0;
 
   private stripMods = false;
   /** last_was_ptr where the last completed type chain ended (for the declaration cache). */
@@ -186,7 +199,7 @@ export class CEmitter {
     this.ptrSize = opts.ptrSize ?? (btf.ptrSize && btf.ptrSize !== 8 ? btf.ptrSize : guessPtrSize(f) || 8);
     this.layout = new Layout(f, this.ptrSize);
     this.warnFn = opts.warn;
-    this.out = new CWriter(opts.initialCapacity ?? 1 << 16);
+    this.out = new CWriter(opts.initialCapacity ?? 1 << 16, opts.maxOutputBytes ?? MAX_OUTPUT);
     const n = f.n;
     this.orderState = new Uint8Array(n);
     this.emitState = new Uint8Array(n);
@@ -259,8 +272,15 @@ export class CEmitter {
     if (!(Number.isInteger(id) && id >= 0 && id < this.flat.n))
       throw new BtfkitError('BTF_INVALID', `dump_type: invalid type id ${id}`, { errno: Errno.EINVAL });
     this.queueLen = 0;
+    this.orderDepth = 0;
+    this.emitDepth = 0;
+    this.tooDeep = false;
+    this.depth = 0;
+    this.sp = 0;
+    this.declNest = 0;
     const err = this.orderType(id, false);
     if (err < 0) {
+      if (this.tooDeep) throw tooDeep(this.cycleId);
       throw new BtfkitError('BTF_INVALID', err === -ELOOP ? `unsatisfiable type cycle, id:[${this.cycleId}]` : `cannot order type [${id}] for C dump`, {
         errno: -err,
         where: { typeId: err === -ELOOP ? this.cycleId : id },
@@ -285,6 +305,9 @@ export class CEmitter {
       throw new BtfkitError('BTF_INVALID', `emit_type_decl: invalid type id ${id}`, { errno: Errno.EINVAL });
     this.extName = new TextEncoder().encode(opts.fieldName ?? '');
     this.stripMods = opts.stripMods ?? false;
+    this.depth = 0;
+    this.sp = 0;
+    this.declNest = 0;
     try {
       this.emitDecl(id, -1, 0, opts.indentLevel ?? 0);
     } finally {
@@ -294,12 +317,21 @@ export class CEmitter {
 
   /** Writes the C declaration of a BTF-named entity (e.g. a FUNC) whose name is a string of this BTF. */
   emitTypeDeclNamed(id: number, nameOff: number, indentLevel = 0): void {
+    this.depth = 0;
+    this.sp = 0;
+    this.declNest = 0;
     this.emitDecl(id, nameOff, 0, indentLevel);
   }
 
   // ------------------------------------------------------------------- ordering
 
   private cycleId = 0;
+  /** Nesting of orderType / emitType calls, and the ids on the current orderType path. */
+  private orderDepth = 0;
+  private emitDepth = 0;
+  private readonly orderPath = new Uint32Array(MAX_TYPE_DEPTH);
+  /** The last orderType error was the depth limit with no repeated id on the path. */
+  private tooDeep = false;
 
   private enqueue(id: number): void {
     if (this.queueLen === this.queue.length) {
@@ -310,8 +342,37 @@ export class CEmitter {
     this.queue[this.queueLen++] = id;
   }
 
-  /** btf_dump_order_type: 1 = strong link, 0 = weak link, < 0 = -errno. */
+  /**
+   * btf_dump_order_type with a bound on its nesting: a cycle that libbpf would follow forever
+   * (no struct/union on it) is reported as an unsatisfiable cycle (-ELOOP), a chain deeper
+   * than MAX_TYPE_DEPTH as too deep (-ELOOP, tooDeep set).
+   */
   private orderType(id: number, throughPtr: boolean): number {
+    if (this.orderState[id] === ORDERED) return 1;
+    const d = this.orderDepth;
+    if (d === MAX_TYPE_DEPTH) {
+      const path = this.orderPath;
+      // Same id twice on the path: a loop libbpf would never leave.
+      const seen = new Set<number>();
+      let loop = -1;
+      for (let i = 0; i < d && loop < 0; i++) {
+        if (seen.has(path[i]!)) loop = path[i]!;
+        seen.add(path[i]!);
+      }
+      this.tooDeep = loop < 0;
+      this.cycleId = loop < 0 ? id : loop;
+      if (loop >= 0) this.warn(`unsatisfiable type cycle, id:[${loop}]`);
+      return -ELOOP;
+    }
+    this.orderPath[d] = id;
+    this.orderDepth = d + 1;
+    const r = this.orderTypeStep(id, throughPtr);
+    this.orderDepth = d;
+    return r;
+  }
+
+  /** btf_dump_order_type: 1 = strong link, 0 = weak link, < 0 = -errno. */
+  private orderTypeStep(id: number, throughPtr: boolean): number {
     const st = this.orderState[id]!;
     if (st === ORDERED) return 1;
     const W = this.W;
@@ -413,8 +474,16 @@ export class CEmitter {
     return (S[off + n] ?? 0) === 0;
   }
 
-  /** btf_dump_emit_type. */
+  /** btf_dump_emit_type, with its nesting bounded by MAX_TYPE_DEPTH. */
   private emitType(id: number, contId: number): void {
+    if (this.emitState[id] === EMITTED) return;
+    if (this.emitDepth === MAX_TYPE_DEPTH) throw tooDeep(id);
+    this.emitDepth++;
+    this.emitTypeStep(id, contId);
+    this.emitDepth--;
+  }
+
+  private emitTypeStep(id: number, contId: number): void {
     const st = this.emitState[id]!;
     if (st === EMITTED) return;
     const W = this.W;
@@ -650,6 +719,10 @@ export class CEmitter {
   private emitBitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (curOff >= nextOff) return; // no gap
     const longBits = this.ptrSize * 8;
+    // libbpf writes one `long: 64;` line per word of the gap: refuse a gap (from a size or
+    // offset the BTF claims) whose lines would not fit in the output cap, before writing them.
+    const lineBytes = 9 + (lvl > MAX_INDENT ? MAX_INDENT : lvl);
+    if (this.out.len + ((nextOff - curOff) / longBits) * lineBytes > this.out.limit) throw outputTooBig(this.out.limit);
     // pads: long, int, short, char
     let newOff = 0;
     let padBits = 0;
@@ -675,8 +748,9 @@ export class CEmitter {
     while (curOff !== nextOff) {
       const bits = Math.min(nextOff - curOff, padBits);
       if (bits === padBits) {
-        this.padLine(pad, padBits, lvl);
-        curOff += bits;
+        const count = Math.floor((nextOff - curOff) / padBits);
+        this.padLines(pad, padBits, lvl, count);
+        curOff += count * padBits;
         continue;
       }
       for (let i = 3; i >= 0; i--) {
@@ -687,6 +761,20 @@ export class CEmitter {
         curOff += bits;
         break;
       }
+    }
+  }
+
+  /** `count` identical padLine()s: one written, then copied in doubling blocks. */
+  private padLines(pad: number, bits: number, lvl: number, count: number): void {
+    const w = this.out;
+    const start = w.len;
+    this.padLine(pad, bits, lvl);
+    const one = w.len - start;
+    w.ensure((count - 1) * one);
+    for (let done = 1; done < count;) {
+      const k = Math.min(done, count - done);
+      w.copyOwn(start, k * one);
+      done += k;
     }
   }
 
@@ -926,6 +1014,7 @@ export class CEmitter {
     const K = this.K;
     const start = this.sp;
     for (;;) {
+      if (this.sp - start === MAX_TYPE_DEPTH) throw tooDeep(id);
       const k = K[id]!;
       if (!(this.stripMods && (k === Kind.VOLATILE || k === Kind.CONST || k === Kind.RESTRICT || k === Kind.TYPE_TAG)))
         this.push(id);
@@ -998,8 +1087,19 @@ export class CEmitter {
     this.writeDeclName(fnOff, fnDup);
   }
 
-  /** btf_dump_emit_type_chain. */
+  /**
+   * btf_dump_emit_type_chain, with a bound on nesting: declarations inside declarations
+   * (inlined anonymous types, prototypes in parameters) and arrays/prototypes in a chain
+   * each nest one more level.
+   */
   private emitChain(fr: number, fnOff: number, fnDup: number, lvl: number): void {
+    if (this.declNest === MAX_TYPE_DEPTH) throw tooDeep(this.stack[this.frameBase[fr]! + this.frameCnt[fr]! - 1] ?? 0);
+    this.declNest++;
+    this.emitChainStep(fr, fnOff, fnDup, lvl);
+    this.declNest--;
+  }
+
+  private emitChainStep(fr: number, fnOff: number, fnDup: number, lvl: number): void {
     const W = this.W;
     const w = this.out;
     // Whether the previous item was '*': no space before another '*' or the name.
@@ -1125,6 +1225,14 @@ export class CEmitter {
     this.lastWasPtr = lastWasPtr;
     this.emitName(fnOff, fnDup, lastWasPtr);
   }
+}
+
+/** Type [id] starts a reference chain deeper than MAX_TYPE_DEPTH (or one that loops). */
+function tooDeep(id: number): BtfkitError {
+  return new BtfkitError('BTF_INVALID', `type [${id}]: type nesting deeper than ${MAX_TYPE_DEPTH} levels or a reference loop, not dumpable as C`, {
+    errno: ELOOP,
+    where: { typeId: id },
+  });
 }
 
 function roundup(x: number, y: number): number {

@@ -19,16 +19,30 @@
  * runs are radix-sorted by hash. 64-bit hash arithmetic is done on two 32-bit halves.
  */
 
+import { BtfkitError } from '../../errors.js';
 import { Kind } from '../../format/kinds.js';
 import { REF_ORDER, type FlatBtf } from './flat.js';
 
 const MAX_RANK = 10;
-/** Guard for malformed reference cycles (bpftool would recurse forever). */
-const MAX_CHAIN = 1 << 12;
+/**
+ * Longest reference chain followed (same bound as the emitter's MAX_TYPE_DEPTH). bpftool
+ * recurses without a bound and never returns on a cycle of references; real C never comes
+ * near it. Longer chains and cycles are refused with ELOOP.
+ */
+const MAX_CHAIN = 1000;
+const ELOOP = 40;
+
+function chainTooLong(id: number): BtfkitError {
+  return new BtfkitError('BTF_INVALID', `type [${id}]: type nesting deeper than ${MAX_CHAIN} levels or a reference loop, not dumpable as C`, {
+    errno: ELOOP,
+    where: { typeId: id },
+  });
+}
 
 /** btf_type_rank(btf, id, false). */
 function typeRank(f: FlatBtf, id: number): number {
   const { W, O, K } = f;
+  const start = id;
   let hasName = false;
   for (let guard = 0; guard < MAX_CHAIN; guard++) {
     const o = O[id]!;
@@ -55,12 +69,13 @@ function typeRank(f: FlatBtf, id: number): number {
         return MAX_RANK;
     }
   }
-  return MAX_RANK;
+  throw chainTooLong(start);
 }
 
 /** btf_type_sort_name(btf, id, false), as a logical string offset. */
 function sortName(f: FlatBtf, id: number): number {
   const { W, O, K } = f;
+  const start = id;
   let fromRef = false;
   for (let guard = 0; guard < MAX_CHAIN; guard++) {
     if (id === 0) return 0;
@@ -84,7 +99,7 @@ function sortName(f: FlatBtf, id: number): number {
         return W[o]!;
     }
   }
-  return 0;
+  throw chainTooLong(start);
 }
 
 // ------------------------------------------------------------------ string order
@@ -308,7 +323,8 @@ class DisambigHash {
       hi = rHi;
       lo = rLo;
     }
-    if (depth < MAX_CHAIN && id !== 0) {
+    if (depth === MAX_CHAIN) throw chainTooLong(id);
+    if (id !== 0) {
       switch (K[id]) {
         case Kind.ENUM: {
           const vlen = W[o + 1]! & this.f.vlenMask;

@@ -7,20 +7,42 @@
  * about 2.3 MB, so the buffer starts large and doubles when needed.
  */
 
+import { BtfkitError, Errno } from '../../errors.js';
+
+/**
+ * Default cap of the C output: 1 GiB. A whole vmlinux header is a few MB; only BTF claiming
+ * absurd sizes (padding for a multi-GB struct) gets near it, and is refused instead of
+ * exhausting memory.
+ */
+export const MAX_OUTPUT = 1 << 30;
+/** No option can raise the cap beyond this (typed arrays of 2 GiB and more are not portable). */
+const MAX_OUTPUT_HARD = 0x7fff0000;
+
+export function outputTooBig(limit: number): BtfkitError {
+  return new BtfkitError('BTF_INVALID', `C output would exceed the limit of ${limit} bytes (type sizes in the BTF are not plausible)`, {
+    errno: Errno.E2BIG,
+  });
+}
+
 export class CWriter {
   buf: Uint8Array;
   len = 0;
+  /** Most bytes the output may hold (see MAX_OUTPUT); going beyond throws a BtfkitError. */
+  readonly limit: number;
 
-  constructor(initial = 1 << 16) {
-    this.buf = new Uint8Array(Math.max(64, initial));
+  constructor(initial = 1 << 16, limit = MAX_OUTPUT) {
+    this.limit = Math.max(64, Math.min(limit, MAX_OUTPUT_HARD));
+    this.buf = new Uint8Array(Math.max(64, Math.min(initial, this.limit)));
   }
 
-  /** Makes room for `n` more bytes. */
+  /** Makes room for `n` more bytes; throws a BtfkitError (E2BIG) when the output would exceed `limit`. */
   ensure(n: number): void {
     const need = this.len + n;
     if (need <= this.buf.length) return;
+    if (need > this.limit) throw outputTooBig(this.limit);
     let cap = this.buf.length * 2;
     while (cap < need) cap *= 2;
+    if (cap > this.limit) cap = this.limit;
     const b = new Uint8Array(cap);
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
