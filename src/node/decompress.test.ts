@@ -17,7 +17,19 @@ import { fileURLToPath } from 'node:url';
 import { BtfkitError } from '../errors.js';
 import { makeFakeBzImage } from '../image/bzimage-fixture.js';
 import type { CompressionFormat } from '../image/detect.js';
-import { decompress, extractKernelElf, hasNativeZstd, loadElfOrBtfBytes, openContainer, unpackBytes } from './decompress.js';
+import {
+  DEFAULT_MAX_OUTPUT,
+  KERNEL_MAX_OUTPUT,
+  MAX_RATIO,
+  RATIO_FLOOR,
+  decompress,
+  effectiveLimit,
+  extractKernelElf,
+  hasNativeZstd,
+  loadElfOrBtfBytes,
+  openContainer,
+  unpackBytes,
+} from './decompress.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const FIX = join(ROOT, 'test/fixtures/image');
@@ -119,6 +131,92 @@ test('decompress(): output cap (E2BIG) and probe mode', () => {
 test('decompress(): a zstd frame whose header declares more than the cap is refused before decoding', () => {
   const z = fixture('sample.zst'); // declares 20298 bytes in its frame header
   assert.throws(() => decompress('zstd', z, { maxOutput: 10_000 }), (e: unknown) => isImageError(e) && (e as BtfkitError).errno === 7);
+});
+
+test('output caps depend on what is unpacked; the ratio guard lowers them for small inputs', () => {
+  assert.equal(DEFAULT_MAX_OUTPUT, 256 << 20);
+  assert.equal(KERNEL_MAX_OUTPUT, 512 << 20);
+  assert.equal(MAX_RATIO, 1000);
+  assert.equal(RATIO_FLOOR, 64 << 20);
+  assert.deepEqual(effectiveLimit(847), { limit: RATIO_FLOOR, byRatio: true });
+  assert.deepEqual(effectiveLimit(100_000), { limit: 100_000_000, byRatio: true });
+  assert.deepEqual(effectiveLimit(8 << 20), { limit: DEFAULT_MAX_OUTPUT, byRatio: false });
+  assert.deepEqual(effectiveLimit(8 << 20, { maxOutput: KERNEL_MAX_OUTPUT }), { limit: KERNEL_MAX_OUTPUT, byRatio: false });
+  assert.deepEqual(effectiveLimit(847, { maxRatio: Infinity }), { limit: DEFAULT_MAX_OUTPUT, byRatio: false });
+  assert.deepEqual(effectiveLimit(847, { maxOutput: 1000 }), { limit: 1000, byRatio: false });
+  assert.deepEqual(effectiveLimit(847, { partial: true, maxOutput: 64 }), { limit: 64, byRatio: false });
+  assert.throws(() => effectiveLimit(1, { maxRatio: 0 }), (e: unknown) => e instanceof BtfkitError && e.code === 'USAGE');
+  // a real vmlinuz (xz ~8 MB → ~65 MB, ratio ~8) and a module are far from the guard
+  assert.ok(65_905_108 < effectiveLimit(7_000_000).limit);
+  assert.ok(19_459_889 < effectiveLimit(4_000_000).limit);
+});
+
+const HOSTILE = join(ROOT, 'test/hostile');
+/** Runs `fn`, returning its BtfkitError, the time taken and the arrayBuffers growth. */
+function measure(fn: () => unknown): { err: unknown; ms: number; mem: number } {
+  const before = process.memoryUsage().arrayBuffers;
+  const t0 = performance.now();
+  let err: unknown;
+  let peak = 0;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  peak = process.memoryUsage().arrayBuffers - before;
+  return { err, ms: performance.now() - t0, mem: peak };
+}
+const isE2big = (e: unknown): boolean => e instanceof BtfkitError && e.code === 'IMAGE' && e.errno === 7 && /exceeds the limit/.test(e.message);
+
+test('decompression bombs: E2BIG within ~1 s and bounded memory (hostile files)', { skip: !existsSync(HOSTILE) && 'no test/hostile' }, () => {
+  for (const f of ['bomb-over-cap.bz2', 'bomb-lzma-claims-255m.lzma']) {
+    if (!existsSync(join(HOSTILE, f))) continue;
+    const b = new Uint8Array(readFileSync(join(HOSTILE, f)));
+    const r = measure(() => unpackBytes(b));
+    assert.ok(isE2big(r.err), `${f}: ${String(r.err)}`);
+    assert.match((r.err as Error).message, /times the \d+-byte input/);
+    assert.ok(r.ms < 1500, `${f}: ${r.ms.toFixed(0)} ms`);
+    assert.ok(r.mem < 2 * RATIO_FLOOR + (8 << 20), `${f}: ${r.mem} bytes`);
+  }
+  // the LZMA header's claim alone is refused before anything is allocated
+  const lz = new Uint8Array(readFileSync(join(HOSTILE, 'bomb-lzma-claims-255m.lzma')));
+  const r = measure(() => decompress('lzma', lz));
+  assert.ok(isE2big(r.err) && r.mem < 1 << 20, `${String(r.err)} ${r.mem}`);
+  // without the ratio guard it is only as expensive as the data it holds
+  const r2 = measure(() => decompress('lzma', lz, { maxRatio: Infinity }));
+  assert.ok(r2.err instanceof BtfkitError && r2.mem < 8 << 20, `${String(r2.err)} ${r2.mem}`);
+});
+
+test('zstd: a window larger than the cap (which the decoder would allocate) is refused before decoding', () => {
+  // frame without content size, window descriptor 1 GiB, one empty last raw block
+  const frame = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0x00, (30 - 10) << 3, 0x01, 0x00, 0x00]);
+  for (const opts of [{}, { maxRatio: Infinity }, { partial: true, maxOutput: 64 }]) {
+    const r = measure(() => decompress('zstd', frame, opts));
+    assert.ok(r.err instanceof BtfkitError && r.err.errno === 7, `${JSON.stringify(opts)}: ${String(r.err)}`);
+    assert.ok(r.mem < 1 << 20, `${r.mem} bytes`);
+  }
+  // a small window is fine
+  const ok = frame.slice();
+  ok[5] = (20 - 10) << 3;
+  assert.equal(decompress('zstd', ok).length, 0);
+});
+
+test('bombs made by the CLI tools (zstd --long=27, zstd, xz of 128 MiB of zeros): E2BIG within ~1 s', { skip: !hasTool('zstd') && 'zstd not installed' }, () => {
+  const zeros = new Uint8Array(128 << 20);
+  const cases: Array<[string, string[], CompressionFormat]> = [
+    ['zstd', ['-q', '-c', '--long=27', '-3'], 'zstd'],
+    ['zstd', ['-q', '-c', '-1'], 'zstd'],
+    ['xz', ['-c', '-T1', '-0'], 'xz'],
+  ];
+  for (const [tool, args, fmt] of cases) {
+    if (!hasTool(tool)) continue;
+    // piped: no declared size, so the decoder has to find out by decoding
+    const c = run(tool, args, zeros);
+    const r = measure(() => unpackBytes(c));
+    assert.ok(isE2big(r.err), `${tool} ${args.join(' ')}: ${String(r.err)}`);
+    assert.ok(r.ms < 1500, `${tool} ${args.join(' ')} (${c.length} bytes): ${r.ms.toFixed(0)} ms`);
+    assert.throws(() => decompress(fmt, c, { maxOutput: 1 << 20, maxRatio: Infinity }), isE2big);
+  }
 });
 
 test('decompress(): concatenated gzip members and bzip2 streams', () => {
