@@ -681,6 +681,191 @@ test('unsatisfiable cycles and bad ids throw BtfkitError', () => {
   assert.throws(() => dumpC(b), BtfkitError);
 });
 
+// ------------------------------------------------------------------ hostile shapes
+
+/** ELOOP as libbpf returns it for an unsatisfiable cycle; here also for nesting beyond MAX_TYPE_DEPTH. */
+const isLoopErr = (e: unknown): boolean => e instanceof BtfkitError && e.code === 'BTF_INVALID' && e.errno === 40;
+const isTooBigErr = (e: unknown): boolean => e instanceof BtfkitError && e.code === 'BTF_INVALID' && e.errno === 7;
+
+function timed<T>(fn: () => T): [T, number] {
+  const t0 = performance.now();
+  const r = fn();
+  return [r, performance.now() - t0];
+}
+
+test('reference loops with no struct on them (libbpf recurses forever) throw BtfkitError ELOOP, not RangeError', () => {
+  const cases: { what: string; build: (b: Btf, n: (s: string) => number) => void; declLoops: boolean }[] = [
+    { what: 'typedef of itself', build: (b, n) => b.addRecord([n('T'), info(Kind.TYPEDEF, 0), 1]), declLoops: false },
+    {
+      what: 'typedef -> const -> typedef',
+      build: (b, n) => {
+        b.addRecord([n('T'), info(Kind.TYPEDEF, 0), 2]);
+        b.addRecord([0, info(Kind.CONST, 0), 1]);
+      },
+      declLoops: false,
+    },
+    { what: 'pointer to itself', build: (b) => b.addRecord([0, info(Kind.PTR, 0), 1]), declLoops: true },
+    {
+      what: 'const -> volatile -> const',
+      build: (b) => {
+        b.addRecord([0, info(Kind.CONST, 0), 2]);
+        b.addRecord([0, info(Kind.VOLATILE, 0), 1]);
+      },
+      declLoops: true,
+    },
+    {
+      what: 'array of itself',
+      build: (b, n) => {
+        b.addRecord([0, info(Kind.ARRAY, 0), 0, 1, 2, 4]);
+        b.addRecord([n('int'), info(Kind.INT, 0), 4, 32]);
+      },
+      declLoops: true,
+    },
+    {
+      what: 'pointer to a prototype returning that pointer',
+      build: (b) => {
+        b.addRecord([0, info(Kind.PTR, 0), 2]);
+        b.addRecord([0, info(Kind.FUNC_PROTO, 0), 1]);
+      },
+      declLoops: true,
+    },
+  ];
+  for (const c of cases) {
+    const b = Btf.create();
+    c.build(b, (s) => b.addStr(s));
+    const [, ms] = timed(() => {
+      assert.throws(() => dumpC(b), isLoopErr, `${c.what}: dumpC`);
+      assert.throws(() => dumpC(b, { sort: false }), isLoopErr, `${c.what}: dumpC unsorted`);
+      assert.throws(() => dumpC(b, { rootIds: [1] }), isLoopErr, `${c.what}: dumpC root`);
+      assert.throws(() => new CEmitter(b).dumpType(1), isLoopErr, `${c.what}: dumpType`);
+      if (c.declLoops) assert.throws(() => new CEmitter(b).emitTypeDecl(1, { fieldName: 'x' }), isLoopErr, `${c.what}: emitTypeDecl`);
+    });
+    assert.ok(ms < 1000, `${c.what}: ${ms.toFixed(0)} ms`);
+  }
+  // A loop that libbpf does detect keeps libbpf's message.
+  const b = Btf.create();
+  const n = (s: string): number => b.addStr(s);
+  b.addRecord([n('T'), info(Kind.TYPEDEF, 0), 2]);
+  b.addRecord([n('S'), info(Kind.STRUCT, 1), 4, n('t'), 1, 0]); // S embeds T = S
+  assert.throws(() => new CEmitter(b).dumpType(1), (e: unknown) => isLoopErr(e) && /unsatisfiable type cycle/.test((e as Error).message));
+});
+
+test('100k-long CONST / PTR / TYPEDEF chains fail with BtfkitError ELOOP in well under a second; 400 levels still dump', () => {
+  const chain = (len: number, add: (b: Btf, ref: number, i: number) => number): Btf => {
+    const b = Btf.create();
+    let id = b.addInt('int', 4, 1);
+    for (let i = 0; i < len; i++) id = add(b, id, i);
+    b.addTypedef('top', id);
+    return b;
+  };
+  const kinds: [string, (b: Btf, ref: number, i: number) => number][] = [
+    ['const', (b, ref) => b.addConst(ref)],
+    ['ptr', (b, ref) => b.addPtr(ref)],
+    ['typedef', (b, ref, i) => b.addTypedef(`t${i}`, ref)],
+  ];
+  for (const [what, add] of kinds) {
+    const deep = chain(100_000, add);
+    const [, ms] = timed(() => {
+      assert.throws(() => dumpC(deep), isLoopErr, `${what}: sorted`);
+      // In id order every typedef finds the previous one ordered and emitted (as in libbpf):
+      // only the modifier chains, emitted as one declaration, are too deep.
+      if (what === 'typedef') assert.ok(dumpC(deep, { sort: false }).length > 100_000 * 16);
+      else assert.throws(() => dumpC(deep, { sort: false }), isLoopErr, `${what}: unsorted`);
+      assert.throws(() => dumpC(deep, { rootIds: [deep.typeCount() - 1] }), isLoopErr, `${what}: root`);
+    });
+    assert.ok(ms < 1000, `${what}: ${ms.toFixed(0)} ms`);
+    const ok = dumpCText(chain(400, add));
+    assert.match(ok, what === 'typedef' ? /typedef t398 t399;\n\ntypedef t399 top;/ : /typedef int \*{400}top;|typedef (const ){400}int top;/, what);
+  }
+});
+
+test('deep but bounded nesting (anonymous structs, arrays, function pointers) dumps without a stack overflow', () => {
+  // 250 nested anonymous structs in a named one.
+  let b = Btf.create();
+  const int = b.addInt('int', 4, 1);
+  let inner = b.addStruct(null, 4);
+  b.addField('x', int, 0);
+  for (let i = 1; i < 250; i++) {
+    const s = b.addStruct(null, 4);
+    b.addField(null, inner, 0);
+    inner = s;
+  }
+  b.addStruct('outer', 4);
+  b.addField('in', inner, 0);
+  let out = dumpCText(b);
+  assert.equal(out.split('\n').filter((l) => l.endsWith('struct {')).length, 250);
+  // 250-dimensional array (in id order: bpftool's sorted dump would skip the typedef, sorted first).
+  b = Btf.create();
+  let t = b.addInt('int', 4, 1);
+  for (let i = 0; i < 250; i++) t = b.addArray(1, t, 1);
+  b.addTypedef('arr', t);
+  out = dumpCText(b, { sort: false });
+  assert.ok(out.includes(`typedef int arr${'[1]'.repeat(250)};`));
+  // Function pointers taking function pointers, 120 levels (two nested declarations each).
+  b = Btf.create();
+  t = b.addInt('int', 4, 1);
+  for (let i = 0; i < 120; i++) {
+    const fp = b.addFuncProto(1);
+    b.addFuncParam('f', t);
+    t = b.addPtr(fp);
+  }
+  b.addTypedef('fn', t);
+  out = dumpCText(b, { sort: false });
+  assert.match(out, /typedef int \(\*fn\)\(int \(\*f\)\(int \(\*f\)/);
+  // Beyond the bounds: a typed error, not a RangeError.
+  for (const [n, anon] of [[300, true], [600, true], [300, false], [600, false], [5000, false]] as const) {
+    b = Btf.create();
+    t = b.addInt('int', 4, 1);
+    b.addEnum(null, 4); // sorted first, so the one bpftool skips
+    b.addEnumValue('E', 0);
+    for (let i = 0; i < n; i++) {
+      if (anon) {
+        const s = b.addStruct(null, 4);
+        b.addField(null, t, 0);
+        t = s;
+      } else t = b.addArray(1, t, 1);
+    }
+    b.addTypedef('deep', t);
+    assert.throws(() => dumpC(b, { sort: false }), isLoopErr, `${n} ${anon ? 'anonymous structs' : 'arrays'}`);
+    assert.throws(() => dumpC(b), isLoopErr, `${n} ${anon ? 'anonymous structs' : 'arrays'}, sorted`);
+  }
+});
+
+test('struct sizes in the GBs: BtfkitError E2BIG before the padding is written; the output cap holds', () => {
+  // libbpf pads a gap with one `long: 64;` line per 8 bytes: 4 GiB would be ~5 GB of text.
+  let b = Btf.create();
+  const int = b.addInt('int', 4, 1);
+  b.addStruct('huge', 0xffffffff);
+  b.addField('x', int, 0);
+  let [, ms] = timed(() => assert.throws(() => dumpC(b), isTooBigErr));
+  assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
+  // A gap between members (offsets are in bits: up to 512 MiB).
+  b = Btf.create();
+  b.addInt('int', 4, 1);
+  b.addStruct('gap', 0x20000000);
+  b.addField('x', 1, 0);
+  b.addField('y', 1, 0xfffffff0);
+  assert.throws(() => dumpC(b, { maxOutputBytes: 64 << 20 }), isTooBigErr);
+  // Many structs under the cap each, over it together: refused when the cap is reached.
+  b = Btf.create();
+  b.addInt('int', 4, 1);
+  for (let i = 0; i < 8; i++) {
+    b.addStruct(`s${i}`, 1 << 20);
+    b.addField('x', 1, 0);
+  }
+  [, ms] = timed(() => assert.throws(() => dumpC(b, { maxOutputBytes: 4 << 20 }), isTooBigErr));
+  assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
+  const em = new CEmitter(b, { maxOutputBytes: 1 << 16 });
+  assert.throws(() => em.write('x'.repeat(1 << 17)), isTooBigErr);
+  // Big but sane gaps are still written like libbpf: one line per long, then smaller ones.
+  b = Btf.create();
+  b.addInt('int', 4, 1);
+  b.addStruct('page', 4096 + 6);
+  b.addField('x', 1, 0);
+  const text = dumpCText(b);
+  assert.ok(text.includes(`struct page {\n\tint x;\n${'\tlong: 64;\n'.repeat(511)}\tlong: 48;\n} __attribute__((packed));\n`), text.slice(PREAMBLE.length, PREAMBLE.length + 200));
+});
+
 test('CEmitter as a library: one root and its dependencies, state kept across calls, emitTypeDecl', () => {
   const b = Btf.create();
   const int = b.addInt('int', 4, 1);

@@ -22,7 +22,8 @@ import { CEmitter, type CEmitterOptions } from './c/emitter.js';
 import { flatten, type FlatBtf } from './c/flat.js';
 import { bpftoolDumpOrder, bpftoolSortOrder } from './c/sort.js';
 
-export { CEmitter } from './c/emitter.js';
+export { CEmitter, MAX_TYPE_DEPTH, MAX_DECL_NESTING } from './c/emitter.js';
+export { MAX_OUTPUT } from './c/writer.js';
 export type { CEmitterOptions, EmitTypeDeclOptions } from './c/emitter.js';
 
 export interface DumpCOptions {
@@ -40,6 +41,8 @@ export interface DumpCOptions {
   ptrSize?: number;
   /** Receives libbpf's warnings. */
   warn?: (msg: string) => void;
+  /** Most bytes of output (default 1 GiB); BTF that would produce more is refused (BtfkitError, E2BIG). */
+  maxOutputBytes?: number;
 }
 
 const PREAMBLE =
@@ -84,6 +87,7 @@ export function dumpC(btf: Btf, opts: DumpCOptions = {}): Uint8Array {
   const eopts: CEmitterOptions = { initialCapacity: 1 << 22 };
   if (opts.ptrSize !== undefined) eopts.ptrSize = opts.ptrSize;
   if (opts.warn) eopts.warn = opts.warn;
+  if (opts.maxOutputBytes !== undefined) eopts.maxOutputBytes = opts.maxOutputBytes;
   const em = new CEmitter(btf, eopts);
   em.write(PREAMBLE);
   const roots = opts.rootIds ?? [];

@@ -48,13 +48,19 @@ const ELOOP = 40;
 const EINVAL = 22;
 
 /**
- * Most nested levels the recursive walks (ordering, emission, declarations) follow. libbpf
+ * Most nested levels the recursive walks (ordering, emission) and the sort follow. libbpf
  * recurses without a bound: on a reference cycle without a struct/union on it (a typedef
  * of itself, a PTR/CONST loop) it never returns, and JavaScript runs out of stack long before
- * C would on very deep chains. Real C nests a few dozen levels at most (the kernel's BTF
- * verifier resolves at most 32), so deeper BTF is refused with ELOOP, like a cycle.
+ * C would on very deep chains. Real C nests a few dozen levels at most (a 6.18 vmlinux needs
+ * under 32 here), so deeper BTF is refused with ELOOP, like a cycle.
  */
-export const MAX_TYPE_DEPTH = 1000;
+export const MAX_TYPE_DEPTH = 512;
+/**
+ * Most nested declarations: an anonymous struct/union defined inline in a member, a function
+ * prototype in a parameter, an array or prototype in a declarator chain each nest one level,
+ * and a level costs several JavaScript frames (about 800 levels fit in Node's default stack).
+ */
+export const MAX_DECL_NESTING = 256;
 
 /** libbpf's pfx(): at most 13 tabs of indentation. */
 const MAX_INDENT = 13;
@@ -1093,7 +1099,7 @@ export class CEmitter {
    * each nest one more level.
    */
   private emitChain(fr: number, fnOff: number, fnDup: number, lvl: number): void {
-    if (this.declNest === MAX_TYPE_DEPTH) throw tooDeep(this.stack[this.frameBase[fr]! + this.frameCnt[fr]! - 1] ?? 0);
+    if (this.declNest === MAX_DECL_NESTING) throw tooDeep(this.stack[this.frameBase[fr]! + this.frameCnt[fr]! - 1] ?? 0, MAX_DECL_NESTING);
     this.declNest++;
     this.emitChainStep(fr, fnOff, fnDup, lvl);
     this.declNest--;
@@ -1228,8 +1234,8 @@ export class CEmitter {
 }
 
 /** Type [id] starts a reference chain deeper than MAX_TYPE_DEPTH (or one that loops). */
-function tooDeep(id: number): BtfkitError {
-  return new BtfkitError('BTF_INVALID', `type [${id}]: type nesting deeper than ${MAX_TYPE_DEPTH} levels or a reference loop, not dumpable as C`, {
+function tooDeep(id: number, max = MAX_TYPE_DEPTH): BtfkitError {
+  return new BtfkitError('BTF_INVALID', `type [${id}]: type nesting deeper than ${max} levels or a reference loop, not dumpable as C`, {
     errno: ELOOP,
     where: { typeId: id },
   });

@@ -29,7 +29,7 @@ const MAX_RANK = 10;
  * recurses without a bound and never returns on a cycle of references; real C never comes
  * near it. Longer chains and cycles are refused with ELOOP.
  */
-const MAX_CHAIN = 1000;
+const MAX_CHAIN = 512;
 const ELOOP = 40;
 
 function chainTooLong(id: number): BtfkitError {
