@@ -14,7 +14,7 @@
  */
 
 import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, str, strs, flag, int, writeStdout, UsageError, type Values } from './command.js';
 import { KERNEL_BTF_PATH } from '../node/load.js';
 import { writeFileAtomic } from '../node/files.js';
@@ -89,7 +89,8 @@ export function parseKernelSpec(spec: string): { name: string; path: string } {
   if (eq > 0 && !spec.slice(0, eq).includes('/')) return { name: spec.slice(0, eq), path: spec.slice(eq + 1) };
   if (spec === 'kernel' || spec === KERNEL_BTF_PATH) return { name: 'running kernel', path: KERNEL_BTF_PATH };
   let name = basename(spec).replace(/\.(btf|raw)$/, '').replace(/^(vmlinuz|vmlinux)-/, '');
-  if (name === 'vmlinux' || name === 'vmlinuz') name = spec;
+  // .../<kver>/vmlinux(.btf) (the corpus layout, an unpacked build tree): name it after the directory
+  if (name === 'vmlinux' || name === 'vmlinuz') name = basename(dirname(resolve(spec))) || spec;
   return { name, path: spec };
 }
 
