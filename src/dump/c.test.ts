@@ -10,7 +10,7 @@ import { Btf } from '../model/btf.js';
 import { parseBtf } from '../format/parse.js';
 import { Kind } from '../format/kinds.js';
 import { BtfkitError } from '../errors.js';
-import { CEmitter, bpftoolCOrder, dumpC, dumpCText } from './c.js';
+import { CEmitter, MAX_PAD_GAP, bpftoolCOrder, dumpC, dumpCText } from './c.js';
 
 // ---------------------------------------------------------------------------- helpers
 
@@ -839,13 +839,20 @@ test('struct sizes in the GBs: BtfkitError E2BIG before the padding is written; 
   b.addField('x', int, 0);
   let [, ms] = timed(() => assert.throws(() => dumpC(b), isTooBigErr));
   assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
-  // A gap between members (offsets are in bits: up to 512 MiB).
+  // A gap between members (offsets are in bits: up to 512 MiB), beyond MAX_PAD_GAP.
   b = Btf.create();
   b.addInt('int', 4, 1);
   b.addStruct('gap', 0x20000000);
   b.addField('x', 1, 0);
   b.addField('y', 1, 0xfffffff0);
-  assert.throws(() => dumpC(b, { maxOutputBytes: 64 << 20 }), isTooBigErr);
+  assert.throws(() => dumpC(b), (e: unknown) => isTooBigErr(e) && (e as BtfkitError).where.typeId === 2 && /padding gap of \d+ bytes/.test((e as Error).message));
+  // Just under MAX_PAD_GAP: written (libbpf's lines), unless the output cap is lower.
+  b = Btf.create();
+  b.addInt('int', 4, 1);
+  b.addStruct('big', MAX_PAD_GAP);
+  b.addField('x', 1, 0);
+  assert.equal(dumpCText(b).split('\tlong: 64;\n').length - 1, MAX_PAD_GAP / 8 - 1);
+  assert.throws(() => dumpC(b, { maxOutputBytes: 1 << 20 }), (e: unknown) => isTooBigErr(e) && /exceed the limit of 1048576 bytes/.test((e as Error).message));
   // Many structs under the cap each, over it together: refused when the cap is reached.
   b = Btf.create();
   b.addInt('int', 4, 1);

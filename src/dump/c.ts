@@ -14,6 +14,12 @@
  * leaves out the ids whose dump is a no-op (FUNCs, VARs, ...); emission is a byte writer
  * over per-id typed-array state. A 6.1 vmlinux (100k types, 2.3 MB of C) takes ~40 ms once
  * the JIT is warm.
+ *
+ * Limits (where libbpf/bpftool would recurse forever or write gigabytes): reference loops
+ * with no struct on them and nesting deeper than MAX_TYPE_DEPTH / MAX_DECL_NESTING throw a
+ * BtfkitError with errno ELOOP (40); a padding gap beyond MAX_PAD_GAP or output beyond
+ * `maxOutputBytes` (MAX_OUTPUT, 256 MiB) throws one with errno E2BIG, before the padding is
+ * written. Real kernels stay far below all of them (output is unchanged for them).
  */
 
 import { Kind } from '../format/kinds.js';
@@ -22,7 +28,7 @@ import { CEmitter, type CEmitterOptions } from './c/emitter.js';
 import { flatten, type FlatBtf } from './c/flat.js';
 import { bpftoolDumpOrder, bpftoolSortOrder } from './c/sort.js';
 
-export { CEmitter, MAX_TYPE_DEPTH, MAX_DECL_NESTING } from './c/emitter.js';
+export { CEmitter, MAX_TYPE_DEPTH, MAX_DECL_NESTING, MAX_PAD_GAP } from './c/emitter.js';
 export { MAX_OUTPUT } from './c/writer.js';
 export type { CEmitterOptions, EmitTypeDeclOptions } from './c/emitter.js';
 
@@ -41,7 +47,7 @@ export interface DumpCOptions {
   ptrSize?: number;
   /** Receives libbpf's warnings. */
   warn?: (msg: string) => void;
-  /** Most bytes of output (default 1 GiB); BTF that would produce more is refused (BtfkitError, E2BIG). */
+  /** Most bytes of output (default MAX_OUTPUT, 256 MiB); BTF that would produce more is refused (BtfkitError, E2BIG). */
   maxOutputBytes?: number;
 }
 

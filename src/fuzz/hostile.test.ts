@@ -20,6 +20,7 @@ import { parseElf } from '../elf/index.js';
 import { RATIO_FLOOR, unpackBytes } from '../node/decompress.js';
 import { dumpRaw } from '../dump/raw.js';
 import { dumpJson } from '../dump/json.js';
+import { dumpC } from '../dump/c.js';
 import { resolveSize } from '../model/size.js';
 import { verifyKernelBtf } from '../kernel/verify.js';
 import { distillBase } from '../split/distill.js';
@@ -39,10 +40,8 @@ const files = Object.keys(manifest).sort();
 
 /** Runs that exceed 2 s because of an open problem elsewhere (reported, not hidden). */
 const OPEN_SLOW: Record<string, string> = {};
-/** C-dump runs on files that trigger the open C-dump problems (see known-issues.ts). */
-const OPEN_C = new Set(['btf-huge-struct-size.btf']);
-/** The C dump's unbounded recursion (see known-issues.ts): its failures here are reported as open. */
-const OPEN_C_STACK = OPEN_TARGETS['dump-c'];
+/** Open problems of a command, by command name (see known-issues.ts): its failures here are reported as open. */
+const openFor = (cmd: string): string | undefined => OPEN_TARGETS[cmd];
 
 const work = mkdtempSync(join(tmpdir(), 'btfkit-hostile-'));
 chmodSync(work, 0o755);
@@ -119,12 +118,8 @@ function runOne(file: string, cmd: Cmd, idx: number): Promise<Result> {
 }
 
 /** Runs left out of the all-commands sweep because they are known to take many seconds. */
-function skipped(f: string, c: Cmd): string | undefined {
+function skipped(f: string, _c: Cmd): string | undefined {
   if (OPEN_SLOW[f]) return OPEN_SLOW[f];
-  if (c.name === 'dump-c' && OPEN_C.has(f)) return 'open: C dump output proportional to a claimed struct size (known-issues.ts)';
-  // While the C dump's recursion is open, its runs on cycles and 100k chains (seconds each,
-  // then a stack overflow) are left out; they are listed as open below.
-  if (c.name === 'dump-c' && OPEN_C_STACK && /^btf-(loop|deep)-/.test(f)) return OPEN_C_STACK;
   return undefined;
 }
 
@@ -174,7 +169,7 @@ test('every CLI command on every hostile file: exit 0/1, one line, < 2 s, nothin
     if (r.status === 0) ok++;
     else failed++;
     if (!issues.length) continue;
-    const known = r.cmd === 'dump-c' && OPEN_C_STACK ? OPEN_C_STACK : undefined;
+    const known = openFor(r.cmd);
     (known ? open : problems).push(`${where}: ${issues.join('; ')}${known ? ` [${known}]` : ''}`);
   }
   t.diagnostic(`${results.length} runs on ${files.length} files: ${ok} exit 0, ${failed} exit 1; slowest ${Math.max(...results.map((r) => r.ms)).toFixed(0)} ms`);
@@ -243,6 +238,8 @@ test('library entry points on every hostile file (default limits): only BtfkitEr
       if (btf) {
         must('dump', 'dumpRaw', () => dumpRaw(btf));
         must('dump', 'dumpJson', () => dumpJson(btf));
+        // C: refused with a BtfkitError on loops, 100k chains and absurd struct sizes.
+        allow('dumpC', () => dumpC(btf));
         must('dump', 'resolveSize', () => {
           for (let id = 1; id < btf.typeCount(); id++) resolveSize(btf, id);
         });
@@ -279,6 +276,10 @@ test('100k-long PTR/CONST/TYPEDEF chains: every walker terminates without a stac
     resolveSize(btf, 1);
     dumpRaw(btf);
     dumpJson(btf);
+    // Deeper than any real C: refused (ELOOP) in well under a second, not a stack overflow.
+    const t0 = performance.now();
+    assert.throws(() => dumpC(btf), (e: unknown) => e instanceof BtfkitError && e.errno === 40, `${f}: dumpC`);
+    assert.ok(performance.now() - t0 < 1000, `${f}: dumpC took ${(performance.now() - t0).toFixed(0)} ms`);
     const v = verifyKernelBtf(u.bytes, { what: 'vmlinux' });
     assert.ok(typeof v.ok === 'boolean');
     // As split BTF on a base: distill and relocate walk the chain too.

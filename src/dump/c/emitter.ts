@@ -61,6 +61,13 @@ export const MAX_TYPE_DEPTH = 512;
  * and a level costs several JavaScript frames (about 800 levels fit in Node's default stack).
  */
 export const MAX_DECL_NESTING = 256;
+/**
+ * Largest gap (bytes) between struct members, or at a struct's end, that is padded. libbpf
+ * writes one `long: 64;` line per 8 bytes of a gap, so a size the BTF merely claims (4 GiB
+ * in a 73-byte file) would become gigabytes of text. Real kernels need at most a page (4092
+ * bytes in 6.1 vmlinux): a larger gap is refused (E2BIG) before anything is written.
+ */
+export const MAX_PAD_GAP = 4 << 20;
 
 /** libbpf's pfx(): at most 13 tabs of indentation. */
 const MAX_INDENT = 13;
@@ -129,7 +136,7 @@ export interface CEmitterOptions {
   warn?: (msg: string) => void;
   /** Initial output buffer size in bytes. */
   initialCapacity?: number;
-  /** Most bytes of output (default MAX_OUTPUT, 1 GiB); more throws a BtfkitError (E2BIG). */
+  /** Most bytes of output (default MAX_OUTPUT, 256 MiB); more throws a BtfkitError (E2BIG). */
   maxOutputBytes?: number;
 }
 
@@ -722,11 +729,18 @@ export class CEmitter {
   }
 
   /** btf_dump_emit_bit_padding. */
-  private emitBitPadding(curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
+  private emitBitPadding(id: number, curOff: number, nextOff: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (curOff >= nextOff) return; // no gap
     const longBits = this.ptrSize * 8;
     // libbpf writes one `long: 64;` line per word of the gap: refuse a gap (from a size or
-    // offset the BTF claims) whose lines would not fit in the output cap, before writing them.
+    // offset the BTF claims) that no real struct has, or whose lines would not fit in the
+    // output cap, before writing them.
+    if (nextOff - curOff > MAX_PAD_GAP * 8) {
+      throw new BtfkitError('BTF_INVALID', `padding gap of ${Math.floor((nextOff - curOff) / 8)} bytes at bit offset ${curOff} (more than ${MAX_PAD_GAP}: struct size or member offset not plausible)`, {
+        errno: Errno.E2BIG,
+        where: { typeId: id },
+      });
+    }
     const lineBytes = 9 + (lvl > MAX_INDENT ? MAX_INDENT : lvl);
     if (this.out.len + ((nextOff - curOff) / longBits) * lineBytes > this.out.limit) throw outputTooBig(this.out.limit);
     // pads: long, int, short, char
@@ -823,7 +837,7 @@ export class CEmitter {
       const mOff = kflag ? ow & 0xffffff : ow;
       const mAlign = packed ? 1 : layout.alignOf(mtype);
       const inBitfield = prevBitfield && mSz !== 0;
-      this.emitBitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
+      this.emitBitPadding(id, off, mOff, mAlign, inBitfield, lvl + 1);
       w.byte(NL);
       w.tabs(inner);
       this.emitDecl(mtype, fname, 0, lvl + 1);
@@ -841,7 +855,7 @@ export class CEmitter {
       w.byte(59); // ;
     }
     // Pad at the end, if necessary.
-    if (isStruct) this.emitBitPadding(off, size * 8, align, false, lvl + 1);
+    if (isStruct) this.emitBitPadding(id, off, size * 8, align, false, lvl + 1);
     // Keep `struct empty {}` on one line.
     if (vlen || size) {
       w.byte(NL);
@@ -1235,7 +1249,7 @@ export class CEmitter {
 
 /** Type [id] starts a reference chain deeper than MAX_TYPE_DEPTH (or one that loops). */
 function tooDeep(id: number, max = MAX_TYPE_DEPTH): BtfkitError {
-  return new BtfkitError('BTF_INVALID', `type [${id}]: type nesting deeper than ${max} levels or a reference loop, not dumpable as C`, {
+  return new BtfkitError('BTF_INVALID', `type nesting deeper than ${max} levels or a reference loop, not dumpable as C`, {
     errno: ELOOP,
     where: { typeId: id },
   });

@@ -33,7 +33,7 @@ const MAX_CHAIN = 512;
 const ELOOP = 40;
 
 function chainTooLong(id: number): BtfkitError {
-  return new BtfkitError('BTF_INVALID', `type [${id}]: type nesting deeper than ${MAX_CHAIN} levels or a reference loop, not dumpable as C`, {
+  return new BtfkitError('BTF_INVALID', `type nesting deeper than ${MAX_CHAIN} levels or a reference loop, not dumpable as C`, {
     errno: ELOOP,
     where: { typeId: id },
   });

@@ -10,11 +10,11 @@
 import { BtfkitError, Errno } from '../../errors.js';
 
 /**
- * Default cap of the C output: 1 GiB. A whole vmlinux header is a few MB; only BTF claiming
- * absurd sizes (padding for a multi-GB struct) gets near it, and is refused instead of
- * exhausting memory.
+ * Default cap of the C output: 256 MiB (like the decompression caps). A whole vmlinux header
+ * is 2-3 MB; only BTF claiming absurd sizes (padding for huge structs) gets near it, and is
+ * refused instead of exhausting memory.
  */
-export const MAX_OUTPUT = 1 << 30;
+export const MAX_OUTPUT = 256 << 20;
 /** No option can raise the cap beyond this (typed arrays of 2 GiB and more are not portable). */
 const MAX_OUTPUT_HARD = 0x7fff0000;
 
