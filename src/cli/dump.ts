@@ -6,6 +6,7 @@ import { writeFileAtomic, samePath } from '../node/files.js';
 import { dumpRaw } from '../dump/raw.js';
 import { dumpJson } from '../dump/json.js';
 import { dumpC } from '../dump/c.js';
+import { BtfkitError } from '../errors.js';
 
 export const dumpCommand: Command = {
   name: 'dump',
@@ -33,7 +34,12 @@ export const dumpCommand: Command = {
     const baseSpec = str(values, 'base');
     const base = baseSpec ? await loadBaseBtf(baseSpec) : null;
     const { btf } = await loadBtf(args[0]!, base);
-    const out = format === 'raw' ? dumpRaw(btf) : format === 'json' ? dumpJson(btf) : dumpC(btf);
+    let out: Uint8Array;
+    try {
+      out = format === 'raw' ? dumpRaw(btf) : format === 'json' ? dumpJson(btf) : dumpC(btf);
+    } catch (e) {
+      throw e instanceof BtfkitError ? e.withLocation({ file: args[0]! }) : e;
+    }
     const o = str(values, 'output');
     if (o) writeFileAtomic(o, out);
     else await writeStdout(out);
