@@ -1,23 +1,29 @@
-/** The registry of btfkit commands, in the order `btfkit --help` lists them. */
+/**
+ * The registry of btfkit commands, in the order `btfkit --help` lists them. Each command's
+ * module is imported only when it runs (or for the help listing), so that e.g. `btfkit dump`
+ * does not pay for loading the worker pool or the HTML report at start-up.
+ */
 
 import type { Command } from './command.js';
-import { defaultCommand, infoCommand } from './info.js';
-import { dumpCommand } from './dump.js';
-import { elfCommand } from './elf.js';
-import { distillCommand } from './distill.js';
-import { relocateCommand } from './relocate.js';
-import { resolveBtfIdsCommand } from './btfids.js';
-import { checkCommand } from './check.js';
-import { loadCheckCommand } from './loadcheck.js';
 
-export const commands: Command[] = [
-  checkCommand,
-  loadCheckCommand,
-  distillCommand,
-  relocateCommand,
-  resolveBtfIdsCommand,
-  dumpCommand,
-  infoCommand,
-  elfCommand,
-  defaultCommand,
-];
+const loaders: Record<string, () => Promise<Command>> = {
+  check: async () => (await import('./check.js')).checkCommand,
+  'load-check': async () => (await import('./loadcheck.js')).loadCheckCommand,
+  distill: async () => (await import('./distill.js')).distillCommand,
+  relocate: async () => (await import('./relocate.js')).relocateCommand,
+  'resolve-btfids': async () => (await import('./btfids.js')).resolveBtfIdsCommand,
+  dump: async () => (await import('./dump.js')).dumpCommand,
+  info: async () => (await import('./info.js')).infoCommand,
+  elf: async () => (await import('./elf.js')).elfCommand,
+  default: async () => (await import('./info.js')).defaultCommand,
+};
+
+export const commandNames: readonly string[] = Object.keys(loaders);
+
+export function loadCommand(name: string): Promise<Command> | null {
+  return Object.prototype.hasOwnProperty.call(loaders, name) ? loaders[name]!() : null;
+}
+
+export function loadAllCommands(): Promise<Command[]> {
+  return Promise.all(commandNames.map((n) => loaders[n]!()));
+}

@@ -7,17 +7,18 @@
 import { parseArgs } from 'node:util';
 import { BtfkitError } from '../errors.js';
 import { UsageError, type Command, writeStdout } from './command.js';
-import { commands } from './commands.js';
+import { loadCommand, loadAllCommands } from './commands.js';
 
 const VERSION = '0.1.0';
 
-function mainHelp(): string {
+function mainHelp(all: Command[]): string {
+  const commands = all.filter((c) => c.name !== 'default');
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `btfkit ${VERSION} — BTF toolkit: resilient split BTF, bpftool-identical dumps, module checks
 
 Usage: btfkit [COMMAND] [ARGS...]
-       btfkit                 with no command: check the running kernel's BTF (summary of /sys/kernel/btf/vmlinux)
+       btfkit                 with no command: a summary of the running kernel's BTF (/sys/kernel/btf/vmlinux)
        btfkit help COMMAND    details of one command
 
 Commands:
@@ -40,11 +41,11 @@ async function main(argv: string[]): Promise<number> {
   if (name === '--help' || name === '-h' || name === 'help') {
     const sub = rest[0];
     if (sub) {
-      const c = commands.find((x) => x.name === sub);
+      const c = await loadCommand(sub);
       if (!c) throw new UsageError(`unknown command '${sub}'`);
       await writeStdout(commandHelp(c));
     } else {
-      await writeStdout(mainHelp());
+      await writeStdout(mainHelp(await loadAllCommands()));
     }
     return 0;
   }
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     await writeStdout(`btfkit ${VERSION}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
+  const cmd = await loadCommand(name!);
   if (!cmd) throw new UsageError(`unknown command '${name}' (see 'btfkit --help')`);
   if (rest.includes('--help') || rest.includes('-h')) {
     await writeStdout(commandHelp(cmd));
