@@ -15,7 +15,6 @@ import { Btf } from '../model/btf.js';
 import { parseElf, isElf, type ElfFile } from '../elf/index.js';
 import { relocate } from '../split/relocate.js';
 import { readFileBytes } from './files.js';
-import { openContainer } from './decompress.js';
 
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
@@ -60,6 +59,8 @@ export async function openInput(path: string): Promise<InputFile> {
   const raw = readFileBytes(file);
   if (btfMagicEndian(raw)) return { path: file, bytes: raw, type: 'btf', container: 'plain', elf: null };
   if (isElf(raw)) return { path: file, bytes: raw, type: 'elf', container: 'plain', elf: withFile(file, undefined, () => parseElf(raw)) };
+  // The decoders are loaded only for compressed inputs and kernel images.
+  const { openContainer } = await import('./decompress.js');
   const { bytes, container } = await withFileAsync(file, () => openContainer(raw));
   if (btfMagicEndian(bytes)) return { path: file, bytes, type: 'btf', container, elf: null };
   if (isElf(bytes)) return { path: file, bytes, type: 'elf', container, elf: withFile(file, undefined, () => parseElf(bytes)) };
