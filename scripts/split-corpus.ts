@@ -11,7 +11,6 @@
  *   node dist/scripts/split-corpus.js [--limit N] [--every K] [--verbose]
  *   node dist/scripts/split-corpus.js --write-fixtures test/golden/split
  *
- * The ELF section lookup here is a deliberately tiny stand-in until src/elf is available.
  */
 
 import { createHash } from 'node:crypto';
@@ -25,6 +24,7 @@ import { Kind } from '../src/format/kinds.js';
 import { Btf } from '../src/model/btf.js';
 import { distillBase } from '../src/split/distill.js';
 import { tryRelocate } from '../src/split/relocate.js';
+import { parseElf } from '../src/elf/index.js';
 import { fileURLToPath } from 'node:url';
 import { hasCorpus, kernelBtfPath, modulesDir } from './corpus-paths.js';
 
@@ -41,36 +41,11 @@ export function vmlinuxPath(k: string): string {
   return join(VMLINUX_DIR, `${k}-amd64.btf`);
 }
 
-/** The bytes of the named section of an ELF file (ELF32/ELF64, either byte order), or null. */
+/** The bytes of the named section of an ELF file (the last one of that name, as libbpf), or null. */
 export function elfSection(buf: Uint8Array, name: string): Uint8Array | null {
-  if (buf.length < 52 || buf[0] !== 0x7f || buf[1] !== 0x45 || buf[2] !== 0x4c || buf[3] !== 0x46) return null;
-  const is64 = buf[4] === 2;
-  const le = buf[5] === 1;
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const u16 = (o: number): number => dv.getUint16(o, le);
-  const u32 = (o: number): number => dv.getUint32(o, le);
-  const uw = (o: number): number => (is64 ? Number(dv.getBigUint64(o, le)) : u32(o));
-  const shoff = uw(is64 ? 0x28 : 0x20);
-  const shentsize = u16(is64 ? 0x3a : 0x2e);
-  const shnum = u16(is64 ? 0x3c : 0x30);
-  const shstrndx = u16(is64 ? 0x3e : 0x32);
-  const sh = (i: number): number => shoff + i * shentsize;
-  const offField = is64 ? 0x18 : 0x10;
-  const sizeField = is64 ? 0x20 : 0x14;
-  if (shoff === 0 || shstrndx >= shnum || sh(shnum) > buf.length) return null;
-  const strOff = uw(sh(shstrndx) + offField);
-  const want = new TextEncoder().encode(name);
-  let found: Uint8Array | null = null;
-  for (let i = 0; i < shnum; i++) {
-    const p = strOff + u32(sh(i));
-    let k = 0;
-    while (k < want.length && buf[p + k] === want[k]) k++;
-    if (k !== want.length || buf[p + k] !== 0) continue;
-    const off = uw(sh(i) + offField);
-    const size = uw(sh(i) + sizeField);
-    found = buf.subarray(off, off + size); // like libbpf: the last one of that name wins
-  }
-  return found;
+  const elf = parseElf(buf);
+  const sec = elf.section(name);
+  return sec ? elf.sectionData(sec) : null;
 }
 
 export function sha256(b: Uint8Array | string): string {

@@ -11,6 +11,8 @@ import { parseBtf } from '../format/parse.js';
 import { Kind } from '../format/kinds.js';
 import { BtfkitError } from '../errors.js';
 import { CEmitter, MAX_PAD_GAP, bpftoolCOrder, dumpC, dumpCText } from './c.js';
+import { parseElf } from '../elf/index.js';
+import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
 
 // ---------------------------------------------------------------------------- helpers
 
@@ -1048,7 +1050,7 @@ function firstDiff(a: Uint8Array, b: Uint8Array): string {
 }
 
 for (const [kver, want] of Object.entries(VMLINUX)) {
-  const input = `${CACHE}/vmlinux/${kver}-amd64.btf`;
+  const input = hasCorpus(`${kver}-amd64`) ? kernelBtfPath(`${kver}-amd64`) : `${CACHE}/vmlinux/${kver}-amd64.btf`;
   test(`golden: vmlinux ${kver} format c (sha256)`, { skip: !existsSync(input) && 'input BTF not present' }, () => {
     const out = dumpC(parseBtf(new Uint8Array(readFileSync(input))));
     const gold = `${GOLDEN}/vmlinux/debian-${kver}-amd64/c.h.gz`;
@@ -1057,32 +1059,18 @@ for (const [kver, want] of Object.entries(VMLINUX)) {
   });
 }
 
-/** The bytes of section `name` of a little-endian ELF64 file. */
+/** The bytes of section `name` of an ELF file (src/elf), or null. */
 function elfSection(f: Uint8Array, name: string): Uint8Array | null {
-  const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
-  if (dv.getUint32(0) !== 0x7f454c46 || f[4] !== 2 || f[5] !== 1) return null;
-  const shoff = Number(dv.getBigUint64(0x28, true));
-  const shentsize = dv.getUint16(0x3a, true);
-  const shnum = dv.getUint16(0x3c, true);
-  const shstrndx = dv.getUint16(0x3e, true);
-  const sh = (i: number) => shoff + i * shentsize;
-  const strOff = Number(dv.getBigUint64(sh(shstrndx) + 0x18, true));
-  for (let i = 0; i < shnum; i++) {
-    let p = strOff + dv.getUint32(sh(i), true);
-    let s = '';
-    while (f[p] !== 0) s += String.fromCharCode(f[p++]!);
-    if (s !== name) continue;
-    const off = Number(dv.getBigUint64(sh(i) + 0x18, true));
-    const size = Number(dv.getBigUint64(sh(i) + 0x20, true));
-    return f.subarray(off, off + size);
-  }
-  return null;
+  const elf = parseElf(f);
+  const sec = elf.section(name);
+  return sec ? elf.sectionData(sec) : null;
 }
 
-const MODDIR = `${CACHE}/x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel`;
-const haveModules = existsSync(`${GOLDEN}/modules`) && existsSync(MODDIR) && existsSync(`${CACHE}/vmlinux/6.1.0-47-amd64.btf`);
+const MODDIR = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : `${CACHE}/x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel`;
+const V47 = hasCorpus('6.1.0-47-amd64') ? kernelBtfPath('6.1.0-47-amd64') : `${CACHE}/vmlinux/6.1.0-47-amd64.btf`;
+const haveModules = existsSync(`${GOLDEN}/modules`) && existsSync(MODDIR) && existsSync(V47);
 test('golden: 40 modules format c with -B vmlinux 6.1.0-47', { skip: !haveModules && 'module corpus not present' }, () => {
-  const base = parseBtf(new Uint8Array(readFileSync(`${CACHE}/vmlinux/6.1.0-47-amd64.btf`)));
+  const base = parseBtf(new Uint8Array(readFileSync(V47)));
   const bad: string[] = [];
   let n = 0;
   for (const name of readdirSync(`${GOLDEN}/modules`).sort()) {

@@ -21,6 +21,7 @@ import { parseBtf } from '../format/parse.js';
 import { dumpRaw } from './raw.js';
 import { dumpJson } from './json.js';
 import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
+import { parseElf } from '../elf/index.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const LOCAL_GOLDEN = join(REPO, 'test', 'golden');
@@ -49,26 +50,11 @@ function assertSameBytes(got: Uint8Array, want: Uint8Array, what: string): void 
   assert.fail(`${what}: differs at byte ${i} (got ${a.length} bytes, want ${want.length})\n got: ${show(got)}\nwant: ${show(want)}`);
 }
 
-/** Minimal ELF64 little-endian section lookup (for reading `.BTF` of a .ko in this test). */
-function elfSection(elf: Uint8Array, name: string): Uint8Array | null {
-  const dv = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
-  if (dv.getUint32(0, false) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) throw new Error('not an ELF64 LE file');
-  const shoff = Number(dv.getBigUint64(0x28, true));
-  const shentsize = dv.getUint16(0x3a, true);
-  const shnum = dv.getUint16(0x3c, true);
-  const shstrndx = dv.getUint16(0x3e, true);
-  const sh = (i: number) => {
-    const o = shoff + i * shentsize;
-    return { name: dv.getUint32(o, true), offset: Number(dv.getBigUint64(o + 24, true)), size: Number(dv.getBigUint64(o + 32, true)) };
-  };
-  const strtab = sh(shstrndx);
-  const want = Buffer.from(name + '\0', 'latin1');
-  for (let i = 0; i < shnum; i++) {
-    const s = sh(i);
-    const p = strtab.offset + s.name;
-    if (Buffer.from(elf.subarray(p, p + want.length)).equals(want)) return elf.subarray(s.offset, s.offset + s.size);
-  }
-  return null;
+/** The bytes of section `name` of an ELF file (src/elf), or null. */
+function elfSection(f: Uint8Array, name: string): Uint8Array | null {
+  const elf = parseElf(f);
+  const sec = elf.section(name);
+  return sec ? elf.sectionData(sec) : null;
 }
 
 /** Checks the distilled_base / split pair of a golden module directory. */
