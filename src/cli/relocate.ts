@@ -5,7 +5,7 @@
  */
 
 import { type Command, str, UsageError } from './command.js';
-import { openInput, loadBaseBtf, elfSection } from '../node/load.js';
+import { openInput, loadBaseBtf, elfSection, withFile } from '../node/load.js';
 import { writeFileAtomic, samePath, readFileBytes } from '../node/files.js';
 import { tryRelocate, formatRelocationFailure } from '../split/relocate.js';
 import { parseBtf } from '../format/parse.js';
@@ -57,13 +57,13 @@ distilled type that cannot be mapped is listed with its reason.`,
       const btfData = elfSection(input, '.BTF');
       if (!btfData) throw new BtfkitError('ELF_NO_SECTION', "failed to find '.BTF' ELF section", { errno: Errno.ENODATA, where: { file: input.path } });
       if (!baseData && !dbPath) throw new BtfkitError('RELOCATE', 'module has no .BTF.base section (not distilled; run btfkit distill first, or give --distilled-base)', { where: { file: input.path } });
-      distilled = wrap(input.path, '.BTF.base', () => parseBtf(baseData ?? readFileBytes(dbPath!)));
-      split = wrap(input.path, '.BTF', () => parseBtf(btfData, { base: distilled }));
+      distilled = withFile(input.path, '.BTF.base', () => parseBtf(baseData ?? readFileBytes(dbPath!)));
+      split = withFile(input.path, '.BTF', () => parseBtf(btfData, { base: distilled }));
     } else {
       if (!dbPath) throw new UsageError('raw split BTF needs --distilled-base FILE');
       const dbBytes = readFileBytes(dbPath);
-      distilled = wrap(dbPath, undefined, () => parseBtf(dbBytes));
-      split = wrap(input.path, undefined, () => parseBtf(input.bytes, { base: distilled }));
+      distilled = withFile(dbPath, undefined, () => parseBtf(dbBytes));
+      split = withFile(input.path, undefined, () => parseBtf(input.bytes, { base: distilled }));
     }
     const newBase = await loadBaseBtf(baseSpec);
     const r = tryRelocate(split, newBase);
@@ -76,12 +76,3 @@ distilled type that cannot be mapped is listed with its reason.`,
     return 0;
   },
 };
-
-function wrap<T>(file: string, section: string | undefined, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof BtfkitError) throw e.withLocation({ file, ...(section ? { section } : {}) });
-    throw e;
-  }
-}

@@ -10,21 +10,10 @@
  */
 
 import { kindName, MAX_KNOWN_KIND } from '../format/kinds.js';
-import type { Btf, Endian } from '../model/btf.js';
+import type { Btf, BtfHeader, Endian } from '../model/btf.js';
 
-export interface BtfInfoHeader {
-  magic: number;
-  version: number;
-  flags: number;
-  hdrLen: number;
-  typeOff: number;
-  typeLen: number;
-  strOff: number;
-  strLen: number;
-  /** 2026 format only (0 otherwise). */
-  layoutOff: number;
-  layoutLen: number;
-}
+/** Header fields as the model records them (spec §1.1; layout fields are 0 before 2026). */
+export type BtfInfoHeader = BtfHeader;
 
 export interface BtfInfo {
   byteOrder: Endian;

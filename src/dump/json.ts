@@ -22,6 +22,7 @@ import { ByteWriter, type ByteSink } from './text.js';
 import {
   BPFTOOL_KIND_STR, funcLinkageStr, intEncStr, locateStr, locateType, recLoc, strLoc, varLinkageStr,
 } from './raw.js';
+import { keyBytes } from '../model/strings.js';
 
 export interface JsonDumpOptions {
   /** Dump only these ids, in this order (bpftool `root_id`). Default: the object's own types. */
@@ -32,10 +33,7 @@ export interface JsonDumpOptions {
 
 /** Property names pre-encoded as `"name":`. */
 function key(n: string): Uint8Array {
-  const s = `"${n}":`;
-  const u = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
-  return u;
+  return keyBytes(`"${n}":`);
 }
 const K_BITFIELD_SIZE = key('bitfield_size');
 const K_BITS_OFFSET = key('bits_offset');

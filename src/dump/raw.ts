@@ -23,6 +23,7 @@ import { BtfkitError } from '../errors.js';
 import { Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
+import { keyBytes } from '../model/strings.js';
 
 export interface RawDumpOptions {
   /**
@@ -75,11 +76,7 @@ export function varLinkageStr(linkage: number): string {
 }
 
 /** Pre-encoded ASCII literals of the raw format. */
-function lit(s: string): Uint8Array {
-  const u = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
-  return u;
-}
+const lit = keyBytes;
 const S_ANON = lit('(anon)');
 const S_INVALID = lit('(invalid)');
 const S_SP_QUOTE = lit(" '");
@@ -249,10 +246,7 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       break;
     }
     case Kind.ENUM: {
-      w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
-      w.u32(W[o + 2]!);
-      w.lit(S_VLEN);
-      w.u32(vlen);
+      enumHead(w, kflag !== 0, W[o + 2]!, vlen);
       for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
         w.lit(S_NL_TAB_QUOTE);
         writeBtfStr(w, btf, W[p]!);
@@ -263,10 +257,7 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       break;
     }
     case Kind.ENUM64: {
-      w.ascii(kflag ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
-      w.u32(W[o + 2]!);
-      w.lit(S_VLEN);
-      w.u32(vlen);
+      enumHead(w, kflag !== 0, W[o + 2]!, vlen);
       for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
         w.lit(S_NL_TAB_QUOTE);
         writeBtfStr(w, btf, W[p]!);
@@ -356,6 +347,14 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       break;
   }
   w.byte(10);
+}
+
+/** The head of an ENUM / ENUM64 line: ` encoding=SIGNED|UNSIGNED size=N vlen=N`. */
+function enumHead(w: ByteWriter, signed: boolean, size: number, vlen: number): void {
+  w.ascii(signed ? ' encoding=SIGNED size=' : ' encoding=UNSIGNED size=');
+  w.u32(size);
+  w.lit(S_VLEN);
+  w.u32(vlen);
 }
 
 /** Writes the raw dump of `btf` into `w` (see dumpRaw). */

@@ -44,7 +44,8 @@ export function resolveBtfPath(spec: string): string {
   return spec === 'kernel' ? KERNEL_BTF_PATH : spec;
 }
 
-function withFile<T>(path: string, section: string | undefined, fn: () => T): T {
+/** Runs `fn`, adding the file (and section) to the location of any BtfkitError it throws. */
+export function withFile<T>(path: string, section: string | undefined, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
