@@ -127,35 +127,23 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
       words[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
     }
   }
-  const kindMask = btf.kindMask;
-  const vlenMask = btf.vlenMask;
-  let offs = new Uint32Array(Math.max(16, Math.min(nw >>> 2, 1 << 22)));
-  let n = 0;
-  let w = 0;
-  const typeLenWords = hdr.typeLen / 4; // may be fractional: trailing bytes < 4
-  while (w * 4 + 12 <= hdr.typeLen) {
-    const info = words[w + 1]!;
-    const kind = (info >>> 24) & kindMask;
-    const vlen = info & vlenMask;
-    let rw = recordWords(kind, vlen);
-    if (rw < 0) {
-      rw = layoutRecordWords(layout, kind, vlen, endian);
-      if (rw < 0)
-        fail('BTF_TYPES', `Unsupported BTF_KIND:${kind}`, Errno.EINVAL, { typeId: btf.startId + n, offset: typeStart + w * 4, section });
+  const idx = indexRecords(words, hdr.typeLen, btf.kindMask, btf.vlenMask, layout, endian);
+  const n = idx.n;
+  const w = idx.w;
+  if (idx.err !== 0) {
+    const at = { typeId: btf.startId + n, offset: typeStart + w * 4, section };
+    const kind = (words[w + 1]! >>> 24) & btf.kindMask;
+    if (idx.err === IDX_UNKNOWN_KIND) fail('BTF_TYPES', `Unsupported BTF_KIND:${kind}`, Errno.EINVAL, at);
+    if (idx.err === IDX_PAST_END) {
+      const rw = recordWords(kind, words[w + 1]! & btf.vlenMask);
+      const bytes = (rw < 0 ? layoutRecordWords(layout, kind, words[w + 1]! & btf.vlenMask, endian) : rw) * 4;
+      fail('BTF_TYPES', `BTF type [${btf.startId + n}] is malformed: ${kindName(kind)} record of ${bytes} bytes at offset ${typeStart + w * 4} runs past the end of the type section`, Errno.EINVAL, at);
     }
-    if (w + rw > typeLenWords)
-      fail('BTF_TYPES', `BTF type [${btf.startId + n}] is malformed: ${kindName(kind)} record of ${rw * 4} bytes at offset ${typeStart + w * 4} runs past the end of the type section`, Errno.EINVAL, { typeId: btf.startId + n, offset: typeStart + w * 4, section });
-    if (n === offs.length) {
-      const o2 = new Uint32Array(offs.length * 2);
-      o2.set(offs);
-      offs = o2;
-    }
-    if (n >= BTF_MAX_NR_TYPES) fail('BTF_TYPES', 'too many BTF types', Errno.E2BIG, { section });
-    offs[n++] = w;
-    w += rw;
+    fail('BTF_TYPES', 'too many BTF types', Errno.E2BIG, { section });
   }
   if (w * 4 !== hdr.typeLen)
     fail('BTF_TYPES', `BTF types data is malformed: ${hdr.typeLen - w * 4} trailing bytes after the last type`, Errno.EINVAL, { typeId: btf.startId + n, offset: typeStart + w * 4, section });
+  const offs = idx.offs;
 
   btf.words = words;
   btf.nWords = nw;
@@ -165,6 +153,50 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
   sanityCheck(btf, typeStart, section);
   btf.setRaw(bytes);
   return btf;
+}
+
+const IDX_UNKNOWN_KIND = 1;
+const IDX_PAST_END = 2;
+const IDX_TOO_MANY = 3;
+
+/** Where indexRecords stopped: records found, word position, and why (0 = end of section). */
+interface RecordIndex {
+  offs: Uint32Array;
+  n: number;
+  w: number;
+  err: number;
+}
+
+/**
+ * Walks the type section once, recording the word offset of each record. Kept small and
+ * free of message formatting so that V8 optimizes it quickly: on a 100k-type vmlinux this
+ * loop runs once per process, mostly before the JIT has warmed up.
+ */
+function indexRecords(words: Uint32Array, typeLen: number, kindMask: number, vlenMask: number, layout: Uint8Array | null, endian: Endian): RecordIndex {
+  let offs = new Uint32Array(Math.max(16, Math.min(words.length >>> 2, 1 << 22)));
+  let n = 0;
+  let w = 0;
+  const typeLenWords = typeLen / 4; // may be fractional: trailing bytes < 4
+  const lastStart = typeLen - 12;
+  while (w * 4 <= lastStart) {
+    const info = words[w + 1]!;
+    const kind = (info >>> 24) & kindMask;
+    let rw = recordWords(kind, info & vlenMask);
+    if (rw < 0) {
+      rw = layoutRecordWords(layout, kind, info & vlenMask, endian);
+      if (rw < 0) return { offs, n, w, err: IDX_UNKNOWN_KIND };
+    }
+    if (w + rw > typeLenWords) return { offs, n, w, err: IDX_PAST_END };
+    if (n >= BTF_MAX_NR_TYPES) return { offs, n, w, err: IDX_TOO_MANY };
+    if (n === offs.length) {
+      const o2 = new Uint32Array(offs.length * 2);
+      o2.set(offs);
+      offs = o2;
+    }
+    offs[n++] = w;
+    w += rw;
+  }
+  return { offs, n, w, err: 0 };
 }
 
 /** Record size of a kind unknown to libbpf, from the 2026 layout section, or -1. */
@@ -184,30 +216,81 @@ function layoutRecordWords(layout: Uint8Array | null, kind: number, vlen: number
  * referenced ids valid, FUNC refers to a FUNC_PROTO.
  */
 function sanityCheck(btf: Btf, typeStart: number, section: string | undefined): void {
+  const bad = sanityScan(btf);
+  if (bad < 0) return;
+  // Found a problem at record `bad`: run the checks again on it, with the messages.
+  const words = btf.words;
+  const cnt = btf.typeCount();
+  const id = btf.startId + bad;
+  const o = btf.offs[bad]!;
+  const strLimit = btf.startStrOff + btf.strLen;
+  const where = { typeId: id, offset: typeStart + o * 4, section };
+  const badStr = (what: string, off: number): never =>
+    fail('BTF_TYPE_REF', `btf: type [${id}]: invalid ${what} (string offset ${off})`, Errno.EINVAL, where);
+  const badId = (ref: number): never => fail('BTF_TYPE_REF', `btf: type [${id}]: invalid referenced type ID ${ref}`, Errno.EINVAL, where);
+  if (words[o]! >= strLimit) badStr('type name', words[o]!);
+  const info = words[o + 1]!;
+  const kind = (info >>> 24) & btf.kindMask;
+  const vlen = info & btf.vlenMask;
+  switch (kind) {
+    case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPEDEF:
+    case Kind.TYPE_TAG: case Kind.VAR: case Kind.DECL_TAG:
+      badId(words[o + 2]!);
+      break;
+    case Kind.ARRAY:
+      if (words[o + 3]! >= cnt) badId(words[o + 3]!);
+      badId(words[o + 4]!);
+      break;
+    case Kind.STRUCT: case Kind.UNION:
+      for (let j = 0, p = o + 3; j < vlen; j++, p += 3) {
+        if (words[p]! >= strLimit) badStr('field name', words[p]!);
+        if (words[p + 1]! >= cnt) badId(words[p + 1]!);
+      }
+      break;
+    case Kind.ENUM: case Kind.ENUM64: {
+      const step = kind === Kind.ENUM ? 2 : 3;
+      for (let j = 0, p = o + 3; j < vlen; j++, p += step) if (words[p]! >= strLimit) badStr('enum name', words[p]!);
+      break;
+    }
+    case Kind.FUNC: {
+      const t = words[o + 2]!;
+      if (t >= cnt) badId(t);
+      fail('BTF_TYPE_REF', `btf: type [${id}]: referenced type [${t}] is not FUNC_PROTO`, Errno.EINVAL, where);
+      break;
+    }
+    case Kind.FUNC_PROTO:
+      for (let j = 0, p = o + 3; j < vlen; j++, p += 2) {
+        if (words[p]! >= strLimit) badStr('param name', words[p]!);
+        if (words[p + 1]! >= cnt) badId(words[p + 1]!);
+      }
+      break;
+    case Kind.DATASEC:
+      for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) badId(words[p]!);
+      break;
+    default:
+      break;
+  }
+  fail('BTF_TYPES', `btf: type [${id}]: unrecognized kind ${kind}`, Errno.EINVAL, where);
+}
+
+/**
+ * The checks of sanityCheck without messages: the index of the first bad record, or -1.
+ * A string offset is valid when it is below the end of this object's strings: the string
+ * sections of a base chain are contiguous from 0 (each split starts where its base ends).
+ */
+function sanityScan(btf: Btf): number {
   const words = btf.words;
   const offs = btf.offs;
   const cnt = btf.typeCount();
   const startId = btf.startId;
   const kindMask = btf.kindMask;
   const vlenMask = btf.vlenMask;
-  const base = btf.base;
-  const startStr = btf.startStrOff;
-  const strLen = btf.strLen;
-  const validStr = (off: number): boolean => {
-    if (off >= startStr) return off - startStr < strLen;
-    return base ? base.isValidStrOff(off) : false;
-  };
-  const where = (id: number, o: number) => ({ typeId: id, offset: typeStart + o * 4, section });
-  const badStr = (id: number, o: number, what: string, off: number): never =>
-    fail('BTF_TYPE_REF', `btf: type [${id}]: invalid ${what} (string offset ${off})`, Errno.EINVAL, where(id, o));
-  const badId = (id: number, o: number, ref: number): never =>
-    fail('BTF_TYPE_REF', `btf: type [${id}]: invalid referenced type ID ${ref}`, Errno.EINVAL, where(id, o));
-
-  for (let i = 0; i < btf.nTypes; i++) {
-    const id = startId + i;
+  const strLimit = btf.startStrOff + btf.strLen;
+  const unknownOk = btf.layout !== null;
+  const nTypes = btf.nTypes;
+  for (let i = 0; i < nTypes; i++) {
     const o = offs[i]!;
-    const nameOff = words[o]!;
-    if (!validStr(nameOff)) badStr(id, o, 'type name', nameOff);
+    if (words[o]! >= strLimit) return i;
     const info = words[o + 1]!;
     const kind = (info >>> 24) & kindMask;
     const vlen = info & vlenMask;
@@ -216,44 +299,38 @@ function sanityCheck(btf: Btf, typeStart: number, section: string | undefined): 
         break;
       case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPEDEF:
       case Kind.TYPE_TAG: case Kind.VAR: case Kind.DECL_TAG:
-        if (words[o + 2]! >= cnt) badId(id, o, words[o + 2]!);
+        if (words[o + 2]! >= cnt) return i;
         break;
       case Kind.ARRAY:
-        if (words[o + 3]! >= cnt) badId(id, o, words[o + 3]!);
-        if (words[o + 4]! >= cnt) badId(id, o, words[o + 4]!);
+        if (words[o + 3]! >= cnt || words[o + 4]! >= cnt) return i;
         break;
       case Kind.STRUCT: case Kind.UNION:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) {
-          if (!validStr(words[p]!)) badStr(id, o, 'field name', words[p]!);
-          if (words[p + 1]! >= cnt) badId(id, o, words[p + 1]!);
-        }
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= strLimit || words[p + 1]! >= cnt) return i;
         break;
       case Kind.ENUM:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (!validStr(words[p]!)) badStr(id, o, 'enum name', words[p]!);
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (words[p]! >= strLimit) return i;
         break;
       case Kind.ENUM64:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (!validStr(words[p]!)) badStr(id, o, 'enum name', words[p]!);
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= strLimit) return i;
         break;
       case Kind.FUNC: {
         const t = words[o + 2]!;
-        if (t >= cnt) badId(id, o, t);
-        if (btf.kind(t) !== Kind.FUNC_PROTO)
-          fail('BTF_TYPE_REF', `btf: type [${id}]: referenced type [${t}] is not FUNC_PROTO`, Errno.EINVAL, where(id, o));
+        if (t >= cnt) return i;
+        const tk = t >= startId ? (words[offs[t - startId]! + 1]! >>> 24) & kindMask : btf.kind(t);
+        if (tk !== Kind.FUNC_PROTO) return i;
         break;
       }
       case Kind.FUNC_PROTO:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) {
-          if (!validStr(words[p]!)) badStr(id, o, 'param name', words[p]!);
-          if (words[p + 1]! >= cnt) badId(id, o, words[p + 1]!);
-        }
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (words[p]! >= strLimit || words[p + 1]! >= cnt) return i;
         break;
       case Kind.DATASEC:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) badId(id, o, words[p]!);
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) return i;
         break;
       default:
         // Kinds beyond libbpf's, admitted by a 2026 layout section: nothing to check.
-        if (kind > MAX_KNOWN_KIND && btf.layout) break;
-        fail('BTF_TYPES', `btf: type [${id}]: unrecognized kind ${kind}`, Errno.EINVAL, where(id, o));
+        if (kind > MAX_KNOWN_KIND && unknownOk) break;
+        return i;
     }
   }
+  return -1;
 }

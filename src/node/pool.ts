@@ -186,7 +186,9 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
     };
 
     const spawn = (index: number): void => {
-      const worker = new Worker(new URL('./check-worker.js', import.meta.url), {
+      // '../node/' rather than './': the same path works from this file (dist/src/node/) and
+      // from the bundled CLI (dist/src/cli/btfkit.js), which inlines this module.
+      const worker = new Worker(new URL('../node/check-worker.js', import.meta.url), {
         workerData: { btfkitWorker: WORKER_TAG, spec },
         stdout: false,
         stderr: false,
