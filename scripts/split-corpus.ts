@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseBtf } from '../src/format/parse.js';
 import { serializeBtf } from '../src/format/write.js';
-import { Kind } from '../src/format/kinds.js';
+import { KindId as Kind } from '../src/format/kinds.js';
 import { Btf } from '../src/model/btf.js';
 import { distillBase } from '../src/split/distill.js';
 import { tryRelocate } from '../src/split/relocate.js';

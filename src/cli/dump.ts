@@ -3,9 +3,6 @@
 import { type Command, str, writeStdout, UsageError } from './command.js';
 import { loadBtf, loadBaseBtf } from '../node/load.js';
 import { writeFileAtomic, samePath } from '../node/files.js';
-import { dumpRaw } from '../dump/raw.js';
-import { dumpJson } from '../dump/json.js';
-import { dumpC } from '../dump/c.js';
 import { BtfkitError } from '../errors.js';
 
 export const dumpCommand: Command = {
@@ -36,7 +33,10 @@ export const dumpCommand: Command = {
     const { btf } = await loadBtf(args[0]!, base);
     let out: Uint8Array;
     try {
-      out = format === 'raw' ? dumpRaw(btf) : format === 'json' ? dumpJson(btf) : dumpC(btf);
+      // Only the chosen dumper is loaded (start-up time of a one-shot command).
+      if (format === 'raw') out = (await import('../dump/raw.js')).dumpRaw(btf);
+      else if (format === 'json') out = (await import('../dump/json.js')).dumpJson(btf);
+      else out = (await import('../dump/c.js')).dumpC(btf);
     } catch (e) {
       throw e instanceof BtfkitError ? e.withLocation({ file: args[0]! }) : e;
     }

@@ -22,7 +22,7 @@
  * written. Real kernels stay far below all of them (output is unchanged for them).
  */
 
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { CEmitter, type CEmitterOptions } from './c/emitter.js';
 import { flatten, type FlatBtf } from './c/flat.js';

@@ -16,7 +16,7 @@
  * reading the typed arrays directly as the raw dumper does.
  */
 
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
 import {

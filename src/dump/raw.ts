@@ -20,7 +20,7 @@
  */
 
 import { BtfkitError } from '../errors.js';
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
 import { keyBytes } from '../model/strings.js';

@@ -12,7 +12,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
-import { Kind, MAX_KNOWN_KIND, recordWords, kindName } from './kinds.js';
+import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName } from './kinds.js';
 
 export const BTF_MAGIC = 0xeb9f;
 const BTF_MAX_STR_OFFSET = 0x7fffffff;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Btf } from '../model/btf.js';
 import { serializeBtf } from '../format/write.js';
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import { buildElf, packSymbols, stringTable } from '../elf/synth.js';
 import { SHF_ALLOC, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB } from '../elf/constants.js';
 import { makeFakeBzImage } from '../image/bzimage-fixture.js';

@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { Btf } from '../model/btf.js';
 import { serializeBtf } from '../format/write.js';
-import { Kind, recordWords } from '../format/kinds.js';
+import { KindId as Kind, recordWords } from '../format/kinds.js';
 import { buildElf } from '../elf/synth.js';
 import { SHT_PROGBITS, SHT_SYMTAB, SHT_SYMTAB_SHNDX, SHT_STRTAB } from '../elf/constants.js';
 import { makeFakeBzImage } from '../image/bzimage-fixture.js';

@@ -48,7 +48,7 @@ import { BtfkitError, Errno } from '../errors.js';
 import { ET_REL, SHT_NOBITS } from '../elf/constants.js';
 import type { ElfFile } from '../elf/reader.js';
 import { rewriteElf } from '../elf/writer.js';
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { keyOfString, compareKeys } from '../model/strings.js';
 

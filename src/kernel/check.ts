@@ -16,7 +16,7 @@
  */
 
 import { BtfkitError } from '../errors.js';
-import { Kind, kindName } from '../format/kinds.js';
+import { KindId as Kind, kindName } from '../format/kinds.js';
 import { parseBtf } from '../format/parse.js';
 import type { Btf } from '../model/btf.js';
 import { distillBase } from '../split/distill.js';

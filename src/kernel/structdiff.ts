@@ -10,7 +10,7 @@
  * layout's offsets, removed fields by their old offsets.
  */
 
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { resolveSize } from '../model/size.js';
 

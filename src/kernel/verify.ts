@@ -17,7 +17,7 @@
  */
 
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
-import { Kind, KIND_NAMES } from '../format/kinds.js';
+import { KindId as Kind, KIND_NAMES } from '../format/kinds.js';
 import { decodeStr, strEnd } from '../model/strings.js';
 
 /** errno values the kernel returns from these checks (positive). ENOTSUPP is the kernel-internal 524. */

@@ -11,7 +11,7 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { Kind, recordWords, hasTypeWord } from '../format/kinds.js';
+import { KindId as Kind, recordWords, hasTypeWord } from '../format/kinds.js';
 import { decodeStr, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
 
 export type Endian = 'little' | 'big';

@@ -8,7 +8,7 @@
  */
 
 import { BtfkitError } from '../errors.js';
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from './btf.js';
 
 export type FieldVisitor = (pos: number) => void;

@@ -5,7 +5,7 @@
  * loops, overflow).
  */
 
-import { Kind } from '../format/kinds.js';
+import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from './btf.js';
 
 const MAX_RESOLVE_DEPTH = 32;

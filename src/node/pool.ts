@@ -187,7 +187,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
 
     const spawn = (index: number): void => {
       // '../node/' rather than './': the same path works from this file (dist/src/node/) and
-      // from the bundled CLI (dist/src/cli/btfkit.js), which inlines this module.
+      // from the bundled CLI (dist/src/bin/, see scripts/bundle.ts), which inlines this module.
       const worker = new Worker(new URL('../node/check-worker.js', import.meta.url), {
         workerData: { btfkitWorker: WORKER_TAG, spec },
         stdout: false,

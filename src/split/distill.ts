@@ -19,7 +19,7 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { Kind, recordWords } from '../format/kinds.js';
+import { KindId as Kind, recordWords } from '../format/kinds.js';
 import { Btf } from '../model/btf.js';
 
 export interface DistillResult {

@@ -24,7 +24,7 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { Kind, kindName } from '../format/kinds.js';
+import { KindId as Kind, kindName } from '../format/kinds.js';
 import { Btf } from '../model/btf.js';
 import { keyBytes, keyToString } from '../model/strings.js';
 import { hashBytes, idFieldPos, strFieldStride } from './distill.js';

@@ -24,7 +24,7 @@
  */
 
 import { BtfkitError, Errno } from '../../errors.js';
-import { Kind } from '../../format/kinds.js';
+import { KindId as Kind } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
 import { flatten, guessPtrSize, REF_MARKED, type FlatBtf } from './flat.js';
 import { Layout } from './layout.js';

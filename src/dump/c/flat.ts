@@ -12,7 +12,7 @@
  */
 
 import { BtfkitError } from '../../errors.js';
-import { Kind, MAX_KNOWN_KIND } from '../../format/kinds.js';
+import { KindId as Kind, MAX_KNOWN_KIND } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
 
 export interface FlatBtf {

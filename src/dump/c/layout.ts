@@ -7,7 +7,7 @@
  * embedded ones), so results are memoized per id in a typed array.
  */
 
-import { Kind } from '../../format/kinds.js';
+import { KindId as Kind } from '../../format/kinds.js';
 import type { FlatBtf } from './flat.js';
 
 const MAX_RESOLVE_DEPTH = 32;

@@ -20,7 +20,7 @@
  */
 
 import { BtfkitError } from '../../errors.js';
-import { Kind } from '../../format/kinds.js';
+import { KindId as Kind } from '../../format/kinds.js';
 import { REF_ORDER, type FlatBtf } from './flat.js';
 
 const MAX_RANK = 10;
