@@ -3,7 +3,7 @@
  * next to the C reference's median and the ratio (ours / reference; ≤ 1.0 meets the target).
  *
  * In-process operations are timed with performance.now() over many iterations after a
- * warm-up; whole-process dumps spawn `node dist/src/bin/btfkit.js` and time it to exit.
+ * warm-up; whole-process dumps spawn `node dist/src/cli/launcher.cjs` and time it to exit.
  * Inputs come from the corpus (`npm run corpus`) and /sys/kernel/btf/vmlinux; operations whose
  * input is missing are reported as skipped.
  */
@@ -24,7 +24,7 @@ import type { Btf } from '../src/model/btf.js';
 import { kernelBtfPath, modulesDir } from './corpus-paths.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'src', 'bin', 'btfkit.js');
+const CLI = join(here, '..', 'src', 'cli', 'launcher.cjs');
 const HOST = '/sys/kernel/btf/vmlinux';
 
 interface Row {

@@ -1,35 +1,59 @@
 /**
- * `npm run bundle` (part of `npm run build`): bundles the compiled CLI (dist/src/cli/main.js)
- * into dist/src/bin/ with esbuild, the `btfkit` command of package.json.
+ * `npm run bundle` (part of `npm run build`): the `btfkit` command as one pre-compiled file.
  *
- * Why: a one-shot command pays for every ES module it loads (resolve, read, compile, link),
- * about 0.4 ms each on the target machines; the CLI path of `btfkit dump` touches ~30 of
- * them. The bundle is one entry file plus a chunk per lazily imported command or dumper
- * (code splitting), so a command loads and compiles only what it runs. npm packages stay
- * external (resolved from node_modules at run time). The library itself is not bundled:
- * `import 'btfkit'` uses dist/src/index.js.
+ * Why: `btfkit dump` of a vmlinux is a one-shot process whose target (bpftool's whole-process
+ * time) includes Node's start-up, so loading our code must cost next to nothing. Two costs are
+ * removed here:
+ *  - module loading: the ~30 ES modules of a command cost ~0.4 ms each to resolve, read,
+ *    compile and link; esbuild bundles the compiled CLI (dist/src/cli/main.js) into one
+ *    CommonJS file, dist/src/bin/btfkit.cjs (CommonJS: Node's ES module loader alone costs a
+ *    few ms to start). npm packages stay external (resolved from node_modules at run time).
+ *  - compilation: V8 compiles each function on its first call; the bundle ships with a V8 code
+ *    cache of every function (dist/src/bin/btfkit.cjs.cache), produced here by compiling the
+ *    bundle eagerly (V8's --no-lazy) — what Node 22's module.enableCompileCache() does, for the
+ *    Node 20 this project supports. The launcher (src/cli/launcher.cts, the package's bin)
+ *    runs the bundle with the cache; V8 checks that the cache matches the source, its own
+ *    version and flags, and compiles normally when it does not (another Node.js, say).
+ * The library itself is not bundled: `import 'btfkit'` uses dist/src/index.js.
  *
- * dist/src/bin sits at the same depth as dist/src/node, so worker scripts that the Node layer
- * resolves relative to its own module (`../node/check-worker.js`) are found from the bundle too.
+ * import.meta.url (used by the Node layer to find worker scripts and to require CommonJS
+ * packages) becomes the bundle's own file URL. dist/src/bin sits at the same depth as
+ * dist/src/node, so `new URL('../node/check-worker.js', import.meta.url)` finds the worker
+ * from either place.
  */
 
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Script } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { wrapBundle } from '../src/cli/bundle-wrap.cjs';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(dist, 'src', 'bin');
+const bundle = join(outdir, 'btfkit.cjs');
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { btfkit: join(dist, 'src', 'cli', 'main.js') },
-  outdir,
+  entryPoints: [join(dist, 'src', 'cli', 'main.js')],
+  outfile: bundle,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   packages: 'external',
+  define: { 'import.meta.url': '__btfkit_bundle_url' },
+  banner: { js: 'const __btfkit_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
+
+// The entry's '#!' line is not valid inside the function wrapper the launcher compiles.
+const source = readFileSync(bundle, 'utf8').replace(/^#![^\n]*\n/, '');
+writeFileSync(bundle, source);
+
+// Eager compilation, so that the cache holds every function, whatever command runs.
+setFlagsFromString('--no-lazy');
+const script = new Script(wrapBundle(source), { filename: bundle });
+setFlagsFromString('--lazy');
+writeFileSync(`${bundle}.cache`, script.createCachedData());

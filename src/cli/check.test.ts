@@ -18,7 +18,7 @@ import { assertReportShape } from '../kernel/report-shape.test-util.js';
 import { makeSynthWorld, corpusKernel, corpusModules47, goldenTsv, parseGoldenTsv, goldenErrorType, REPO } from '../node/pool-fixtures.test-util.js';
 import { jsonPreprocess, parseKernelSpec } from './check.js';
 
-const MAIN = join(REPO, 'dist', 'src', 'bin', 'btfkit.js');
+const MAIN = join(REPO, 'dist', 'src', 'cli', 'launcher.cjs');
 
 function btfkit(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -1,5 +1,5 @@
 /**
- * Test preload (`node --import dist/src/fuzz/fault-preload.js dist/src/bin/btfkit.js ...`):
+ * Test preload (`node --import dist/src/fuzz/fault-preload.js dist/src/cli/launcher.cjs ...`):
  * injects a file-system failure into the CLI process, selected by BTFKIT_TEST_FAULT:
  *   write:N   writes to files fail with ENOSPC once N bytes were written (disk full)
  *   fsync     fsync fails with EIO

@@ -32,7 +32,7 @@ import { runInput, allow, must, DEFAULT_LIMITS, type Target } from './harness.js
 import { OPEN_TARGETS } from './known-issues.js';
 
 const HOSTILE = join(ROOT, 'test', 'hostile');
-const CLI = join(ROOT, 'dist', 'src', 'bin', 'btfkit.js');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'launcher.cjs');
 const manifest: Record<string, { bytes: number; valid: boolean; about: string }> = existsSync(join(HOSTILE, 'MANIFEST.json'))
   ? JSON.parse(readFileSync(join(HOSTILE, 'MANIFEST.json'), 'utf8'))
   : {};

@@ -22,7 +22,7 @@ import { parseElf } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
 import { ROOT, btfIdsElf, goldenModule, moduleElf } from './corpus.js';
 
-const CLI = join(ROOT, 'dist', 'src', 'bin', 'btfkit.js');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'launcher.cjs');
 const PRELOAD = join(ROOT, 'dist', 'src', 'fuzz', 'fault-preload.js');
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * The `btfkit` command (package.json "bin"): runs the bundled CLI, dist/src/bin/btfkit.cjs,
+ * with the V8 code cache made when it was built (see scripts/bundle.ts), so that a one-shot
+ * command spends its time on the work, not on loading and compiling our code. CommonJS, like
+ * the bundle, because starting Node's ES module loader costs more than everything this file
+ * does. Without a bundle (the TypeScript compiled but not bundled), the ES modules run as they
+ * are.
+ */
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+import { wrapBundle } from './bundle-wrap.cjs';
+
+const bundle = join(__dirname, '..', 'bin', 'btfkit.cjs');
+let source: string | null = null;
+try {
+  source = readFileSync(bundle, 'utf8');
+} catch {
+  source = null;
+}
+
+if (source === null) {
+  void import('./main.js');
+} else {
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(`${bundle}.cache`);
+  } catch {
+    cachedData = undefined; // compiled as usual
+  }
+  const script = new Script(wrapBundle(source), { filename: bundle, cachedData });
+  const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object, filename: string, dir: string) => void;
+  const mod = { exports: {} };
+  run.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+}
