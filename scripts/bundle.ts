@@ -23,7 +23,7 @@
  */
 
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
@@ -57,3 +57,6 @@ setFlagsFromString('--no-lazy');
 const script = new Script(wrapBundle(source), { filename: bundle });
 setFlagsFromString('--lazy');
 writeFileSync(`${bundle}.cache`, script.createCachedData());
+
+// The package's bin runs by its '#!' line (npx, npm's bin links): it must be executable.
+chmodSync(join(dist, 'src', 'cli', 'launcher.cjs'), 0o755);

@@ -1,0 +1,62 @@
+/**
+ * The installed command: package.json's bin is the launcher, executable by its '#!' line; it
+ * runs the bundle with a code cache V8 accepts; the bundle and the unbundled modules behave
+ * the same (a raw dump of the same synthetic BTF, byte for byte, and the same usage error).
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { REPO } from '../node/pool-fixtures.test-util.js';
+import { Btf } from '../model/btf.js';
+import { serializeBtf } from '../format/write.js';
+import { dumpRaw } from '../dump/raw.js';
+import { wrapBundle } from './bundle-wrap.cjs';
+
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
+const BIN = join(REPO, pkg.bin.btfkit!);
+const BUNDLE = join(REPO, 'dist', 'src', 'bin', 'btfkit.cjs');
+
+test('the bin is the launcher, executable, and runs directly (shebang)', () => {
+  assert.equal(pkg.bin.btfkit, './dist/src/cli/launcher.cjs');
+  accessSync(BIN, constants.X_OK);
+  const r = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `btfkit ${pkg.version}`);
+});
+
+test('V8 accepts the code cache shipped with the bundle', () => {
+  const source = readFileSync(BUNDLE, 'utf8');
+  assert.ok(!source.startsWith('#!'), 'the bundle is compiled inside a function wrapper');
+  const script = new Script(wrapBundle(source), { filename: BUNDLE, cachedData: readFileSync(`${BUNDLE}.cache`) });
+  assert.equal(script.cachedDataRejected, false);
+});
+
+test('bundled and unbundled CLI give the same bytes and the same errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-launcher-'));
+  try {
+    const b = Btf.create();
+    const int = b.addInt('int', 4, 1);
+    const s = b.addStruct('pair', 8);
+    b.addField('a', int, 0);
+    b.addField('b', int, 32);
+    b.addPtr(s);
+    const file = join(dir, 'x.btf');
+    writeFileSync(file, serializeBtf(b));
+    const expected = Buffer.from(dumpRaw(b)).toString('latin1');
+    for (const entry of [BIN, join(REPO, 'dist', 'src', 'cli', 'main.js')]) {
+      const ok = spawnSync(process.execPath, [entry, 'dump', file], { encoding: 'latin1' });
+      assert.equal(ok.status, 0, `${entry}: ${ok.stderr}`);
+      assert.equal(ok.stdout, expected, entry);
+      const usage = spawnSync(process.execPath, [entry, 'dump', file, '--format', 'yaml'], { encoding: 'utf8' });
+      assert.equal(usage.status, 2, entry);
+      assert.equal(usage.stderr, "btfkit: unknown format 'yaml' (raw, json or c)\n", entry);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
