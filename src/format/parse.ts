@@ -12,6 +12,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
+import { growU32 } from '../model/grow.js';
 import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName } from './kinds.js';
 
 export const BTF_MAGIC = 0xeb9f;
@@ -188,11 +189,7 @@ function indexRecords(words: Uint32Array, typeLen: number, kindMask: number, vle
     }
     if (w + rw > typeLenWords) return { offs, n, w, err: IDX_PAST_END };
     if (n >= BTF_MAX_NR_TYPES) return { offs, n, w, err: IDX_TOO_MANY };
-    if (n === offs.length) {
-      const o2 = new Uint32Array(offs.length * 2);
-      o2.set(offs);
-      offs = o2;
-    }
+    if (n === offs.length) offs = growU32(offs, n + 1);
     offs[n++] = w;
     w += rw;
   }

@@ -19,6 +19,7 @@
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
 import { KindId as Kind, KIND_NAMES } from '../format/kinds.js';
 import { decodeStr, strEnd } from '../model/strings.js';
+import { growU32 } from '../model/grow.js';
 
 /** errno values the kernel returns from these checks (positive). ENOTSUPP is the kernel-internal 524. */
 export const KernelErrno = {
@@ -614,11 +615,7 @@ function run(bytes: Uint8Array, opts: KernelVerifyOptions, base: Btf | null, log
       }
     }
 
-    if (nTypes === offs.length) {
-      const o2 = new Uint32Array(offs.length * 2);
-      o2.set(offs);
-      offs = o2;
-    }
+    if (nTypes === offs.length) offs = growU32(offs, nTypes + 1);
     offs[nTypes++] = w;
     cur += 12 + extra;
     id++;

@@ -12,6 +12,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import { KindId as Kind, recordWords, hasTypeWord } from '../format/kinds.js';
+import { growU32, growU8 } from './grow.js';
 import { decodeStr, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
 
 export type Endian = 'little' | 'big';
@@ -38,24 +39,6 @@ export interface BtfOptions {
 }
 
 const INITIAL_WORDS = 256;
-
-function grow32(a: Uint32Array, need: number): Uint32Array {
-  if (need <= a.length) return a;
-  let cap = Math.max(16, a.length + (a.length >>> 1));
-  while (cap < need) cap += cap >>> 1;
-  const b = new Uint32Array(cap);
-  b.set(a);
-  return b;
-}
-
-function grow8(a: Uint8Array, need: number): Uint8Array {
-  if (need <= a.length) return a;
-  let cap = Math.max(64, a.length + (a.length >>> 1));
-  while (cap < need) cap += cap >>> 1;
-  const b = new Uint8Array(cap);
-  b.set(a);
-  return b;
-}
 
 export class Btf {
   /** The base this object is split on, or null for a base BTF. */
@@ -380,7 +363,7 @@ export class Btf {
     if (have !== undefined) return this.startStrOff + have;
     const off = this.strLen;
     const need = off + key.length + 1;
-    this.strs = grow8(this.strs, need);
+    this.strs = growU8(this.strs, need);
     for (let i = 0; i < key.length; i++) this.strs[off + i] = key.charCodeAt(i);
     this.strs[off + key.length] = 0;
     this.strLen = need;
@@ -468,8 +451,8 @@ export class Btf {
   /** Append a record given as words (host order). Returns the new type id. */
   addRecord(rec: ArrayLike<number>): number {
     const n = rec.length;
-    this.words = grow32(this.words, this.nWords + n);
-    this.offs = grow32(this.offs, this.nTypes + 1);
+    this.words = growU32(this.words, this.nWords + n);
+    this.offs = growU32(this.offs, this.nTypes + 1);
     this.offs[this.nTypes] = this.nWords;
     for (let i = 0; i < n; i++) this.words[this.nWords + i] = rec[i]! >>> 0;
     this.nWords += n;
@@ -483,8 +466,8 @@ export class Btf {
    * unused info bits included). Returns the new id.
    */
   addRecordFrom(src: Uint32Array, srcOff: number, nw: number): number {
-    this.words = grow32(this.words, this.nWords + nw);
-    this.offs = grow32(this.offs, this.nTypes + 1);
+    this.words = growU32(this.words, this.nWords + nw);
+    this.offs = growU32(this.offs, this.nTypes + 1);
     this.offs[this.nTypes] = this.nWords;
     this.words.set(src.subarray(srcOff, srcOff + nw), this.nWords);
     this.nWords += nw;
@@ -586,7 +569,7 @@ export class Btf {
   private appendElem(id: number, elem: readonly number[], kflag: boolean): void {
     // The element goes at the end of the last record, which is at the end of words.
     const o = this.offs[id - this.startId]!;
-    this.words = grow32(this.words, this.nWords + elem.length);
+    this.words = growU32(this.words, this.nWords + elem.length);
     for (let i = 0; i < elem.length; i++) this.words[this.nWords + i] = elem[i]! >>> 0;
     this.nWords += elem.length;
     const info = this.words[o + 1]!;

@@ -27,6 +27,7 @@ import { BtfkitError, Errno } from '../errors.js';
 import { KindId as Kind, kindName } from '../format/kinds.js';
 import { Btf } from '../model/btf.js';
 import { keyBytes, keyToString } from '../model/strings.js';
+import { growI32, growU32, growU8 } from '../model/grow.js';
 import { hashBytes, idFieldPos, strFieldStride } from './distill.js';
 
 const EMBEDDED = 0xffffffff;
@@ -582,12 +583,10 @@ function buildIndex(base: Btf, all: boolean): BaseNameIndex {
       }
       if (count === cap) {
         cap *= 2;
-        ids = growU(ids, cap);
-        hashes = growI(hashes, cap);
-        lens = growU(lens, cap);
-        const k2 = new Uint8Array(cap);
-        k2.set(kinds);
-        kinds = k2;
+        ids = growU32(ids, cap);
+        hashes = growI32(hashes, cap);
+        lens = growU32(lens, cap);
+        kinds = growU8(kinds, cap);
       }
       ids[count] = L.startId + i;
       kinds[count] = kind;
@@ -702,8 +701,8 @@ function scanMatches(base: Btf, gBytes: Uint8Array[], gHash: number[], gSlots: I
         while (k < gb.length && gb[k] === buf[s + k]) k++;
         if (k !== gb.length) continue;
         if (count === ids.length) {
-          ids = grow(ids);
-          groups = grow(groups);
+          ids = growI32(ids, count + 1);
+          groups = growI32(groups, count + 1);
         }
         ids[count] = L.startId + i;
         groups[count] = v - 1;
@@ -724,24 +723,6 @@ function chainKey(base: Btf): string {
 }
 function sameChain(base: Btf): boolean {
   return base.base === null || chainStamp.get(base) === chainKey(base);
-}
-
-function growI(a: Int32Array, cap: number): Int32Array {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
-}
-
-function growU(a: Uint32Array, cap: number): Uint32Array {
-  const b = new Uint32Array(cap);
-  b.set(a);
-  return b;
-}
-
-function grow(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 // --------------------------------------------------------------------------- diagnosis (failure path only)

@@ -29,6 +29,7 @@ import type { Btf } from '../../model/btf.js';
 import { flatten, guessPtrSize, REF_MARKED, type FlatBtf } from './flat.js';
 import { Layout } from './layout.js';
 import { NameCounter } from './names.js';
+import { growU32 } from '../../model/grow.js';
 import { CWriter, MAX_OUTPUT, outputTooBig } from './writer.js';
 
 const NOT_ORDERED = 0;
@@ -347,11 +348,7 @@ export class CEmitter {
   private tooDeep = false;
 
   private enqueue(id: number): void {
-    if (this.queueLen === this.queue.length) {
-      const q = new Uint32Array(this.queue.length * 2);
-      q.set(this.queue);
-      this.queue = q;
-    }
+    if (this.queueLen === this.queue.length) this.queue = growU32(this.queue, this.queueLen + 1);
     this.queue[this.queueLen++] = id;
   }
 
@@ -952,11 +949,7 @@ export class CEmitter {
   // ------------------------------------------------------------ declarations
 
   private push(id: number): void {
-    if (this.sp === this.stack.length) {
-      const s = new Uint32Array(this.stack.length * 2);
-      s.set(this.stack);
-      this.stack = s;
-    }
+    if (this.sp === this.stack.length) this.stack = growU32(this.stack, this.sp + 1);
     this.stack[this.sp++] = id;
   }
 
