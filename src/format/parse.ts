@@ -135,11 +135,8 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
     const at = { typeId: btf.startId + n, offset: typeStart + w * 4, section };
     const kind = (words[w + 1]! >>> 24) & btf.kindMask;
     if (idx.err === IDX_UNKNOWN_KIND) fail('BTF_TYPES', `Unsupported BTF_KIND:${kind}`, Errno.EINVAL, at);
-    if (idx.err === IDX_PAST_END) {
-      const rw = recordWords(kind, words[w + 1]! & btf.vlenMask);
-      const bytes = (rw < 0 ? layoutRecordWords(layout, kind, words[w + 1]! & btf.vlenMask, endian) : rw) * 4;
-      fail('BTF_TYPES', `BTF type [${btf.startId + n}] is malformed: ${kindName(kind)} record of ${bytes} bytes at offset ${typeStart + w * 4} runs past the end of the type section`, Errno.EINVAL, at);
-    }
+    if (idx.err === IDX_PAST_END)
+      fail('BTF_TYPES', `BTF type [${btf.startId + n}] is malformed: ${kindName(kind)} record of ${idx.rw * 4} bytes at offset ${typeStart + w * 4} runs past the end of the type section`, Errno.EINVAL, at);
     fail('BTF_TYPES', 'too many BTF types', Errno.E2BIG, { section });
   }
   if (w * 4 !== hdr.typeLen)
@@ -166,6 +163,8 @@ interface RecordIndex {
   n: number;
   w: number;
   err: number;
+  /** Words of the record at w (IDX_PAST_END). */
+  rw: number;
 }
 
 /**
@@ -185,15 +184,15 @@ function indexRecords(words: Uint32Array, typeLen: number, kindMask: number, vle
     let rw = recordWords(kind, info & vlenMask);
     if (rw < 0) {
       rw = layoutRecordWords(layout, kind, info & vlenMask, endian);
-      if (rw < 0) return { offs, n, w, err: IDX_UNKNOWN_KIND };
+      if (rw < 0) return { offs, n, w, err: IDX_UNKNOWN_KIND, rw };
     }
-    if (w + rw > typeLenWords) return { offs, n, w, err: IDX_PAST_END };
-    if (n >= BTF_MAX_NR_TYPES) return { offs, n, w, err: IDX_TOO_MANY };
+    if (w + rw > typeLenWords) return { offs, n, w, err: IDX_PAST_END, rw };
+    if (n >= BTF_MAX_NR_TYPES) return { offs, n, w, err: IDX_TOO_MANY, rw };
     if (n === offs.length) offs = growU32(offs, n + 1);
     offs[n++] = w;
     w += rw;
   }
-  return { offs, n, w, err: 0 };
+  return { offs, n, w, err: 0, rw: 0 };
 }
 
 /** Record size of a kind unknown to libbpf, from the 2026 layout section, or -1. */
@@ -208,72 +207,59 @@ function layoutRecordWords(layout: Uint8Array | null, kind: number, vlen: number
   return 3 + infoSz / 4 + (elemSz / 4) * vlen;
 }
 
+/** What sanityScan found wrong (set with the record it returns). */
+const enum Bad {
+  TypeName,
+  FieldName,
+  EnumName,
+  ParamName,
+  RefId,
+  NotProto,
+  Kind,
+}
+let badWhat = Bad.TypeName;
+let badValue = 0;
+
+/** Records what is wrong with record `i`; returns `i`. */
+function found(i: number, what: Bad, value: number): number {
+  badWhat = what;
+  badValue = value;
+  return i;
+}
+
 /**
  * libbpf btf_sanity_check over the object's own types (spec §1.7 step 9): string offsets and
- * referenced ids valid, FUNC refers to a FUNC_PROTO.
+ * referenced ids valid, FUNC refers to a FUNC_PROTO. The scan formats nothing; the message
+ * is built for the first bad record only.
  */
 function sanityCheck(btf: Btf, typeStart: number, section: string | undefined): void {
   const bad = sanityScan(btf);
   if (bad < 0) return;
-  // Found a problem at record `bad`: run the checks again on it, with the messages.
-  const words = btf.words;
-  const cnt = btf.typeCount();
   const id = btf.startId + bad;
-  const o = btf.offs[bad]!;
-  const strLimit = btf.startStrOff + btf.strLen;
-  const where = { typeId: id, offset: typeStart + o * 4, section };
-  const badStr = (what: string, off: number): never =>
-    fail('BTF_TYPE_REF', `btf: type [${id}]: invalid ${what} (string offset ${off})`, Errno.EINVAL, where);
-  const badId = (ref: number): never => fail('BTF_TYPE_REF', `btf: type [${id}]: invalid referenced type ID ${ref}`, Errno.EINVAL, where);
-  if (words[o]! >= strLimit) badStr('type name', words[o]!);
-  const info = words[o + 1]!;
-  const kind = (info >>> 24) & btf.kindMask;
-  const vlen = info & btf.vlenMask;
-  switch (kind) {
-    case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPEDEF:
-    case Kind.TYPE_TAG: case Kind.VAR: case Kind.DECL_TAG:
-      badId(words[o + 2]!);
-      break;
-    case Kind.ARRAY:
-      if (words[o + 3]! >= cnt) badId(words[o + 3]!);
-      badId(words[o + 4]!);
-      break;
-    case Kind.STRUCT: case Kind.UNION:
-      for (let j = 0, p = o + 3; j < vlen; j++, p += 3) {
-        if (words[p]! >= strLimit) badStr('field name', words[p]!);
-        if (words[p + 1]! >= cnt) badId(words[p + 1]!);
-      }
-      break;
-    case Kind.ENUM: case Kind.ENUM64: {
-      const step = kind === Kind.ENUM ? 2 : 3;
-      for (let j = 0, p = o + 3; j < vlen; j++, p += step) if (words[p]! >= strLimit) badStr('enum name', words[p]!);
+  const where = { typeId: id, offset: typeStart + btf.offs[bad]! * 4, section };
+  const v = badValue;
+  switch (badWhat) {
+    case Bad.TypeName: case Bad.FieldName: case Bad.EnumName: case Bad.ParamName: {
+      const what = ['type name', 'field name', 'enum name', 'param name'][badWhat]!;
+      fail('BTF_TYPE_REF', `btf: type [${id}]: invalid ${what} (string offset ${v})`, Errno.EINVAL, where);
       break;
     }
-    case Kind.FUNC: {
-      const t = words[o + 2]!;
-      if (t >= cnt) badId(t);
-      fail('BTF_TYPE_REF', `btf: type [${id}]: referenced type [${t}] is not FUNC_PROTO`, Errno.EINVAL, where);
+    case Bad.RefId:
+      fail('BTF_TYPE_REF', `btf: type [${id}]: invalid referenced type ID ${v}`, Errno.EINVAL, where);
       break;
-    }
-    case Kind.FUNC_PROTO:
-      for (let j = 0, p = o + 3; j < vlen; j++, p += 2) {
-        if (words[p]! >= strLimit) badStr('param name', words[p]!);
-        if (words[p + 1]! >= cnt) badId(words[p + 1]!);
-      }
-      break;
-    case Kind.DATASEC:
-      for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) badId(words[p]!);
+    case Bad.NotProto:
+      fail('BTF_TYPE_REF', `btf: type [${id}]: referenced type [${v}] is not FUNC_PROTO`, Errno.EINVAL, where);
       break;
     default:
-      break;
+      fail('BTF_TYPES', `btf: type [${id}]: unrecognized kind ${v}`, Errno.EINVAL, where);
   }
-  fail('BTF_TYPES', `btf: type [${id}]: unrecognized kind ${kind}`, Errno.EINVAL, where);
 }
 
 /**
- * The checks of sanityCheck without messages: the index of the first bad record, or -1.
- * A string offset is valid when it is below the end of this object's strings: the string
- * sections of a base chain are contiguous from 0 (each split starts where its base ends).
+ * The checks of sanityCheck: the index of the first bad record (what is wrong in badWhat /
+ * badValue), or -1. A string offset is valid when it is below the end of this object's
+ * strings: the string sections of a base chain are contiguous from 0 (each split starts
+ * where its base ends).
  */
 function sanityScan(btf: Btf): number {
   const words = btf.words;
@@ -287,7 +273,7 @@ function sanityScan(btf: Btf): number {
   const nTypes = btf.nTypes;
   for (let i = 0; i < nTypes; i++) {
     const o = offs[i]!;
-    if (words[o]! >= strLimit) return i;
+    if (words[o]! >= strLimit) return found(i, Bad.TypeName, words[o]!);
     const info = words[o + 1]!;
     const kind = (info >>> 24) & kindMask;
     const vlen = info & vlenMask;
@@ -296,37 +282,44 @@ function sanityScan(btf: Btf): number {
         break;
       case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPEDEF:
       case Kind.TYPE_TAG: case Kind.VAR: case Kind.DECL_TAG:
-        if (words[o + 2]! >= cnt) return i;
+        if (words[o + 2]! >= cnt) return found(i, Bad.RefId, words[o + 2]!);
         break;
       case Kind.ARRAY:
-        if (words[o + 3]! >= cnt || words[o + 4]! >= cnt) return i;
+        if (words[o + 3]! >= cnt) return found(i, Bad.RefId, words[o + 3]!);
+        if (words[o + 4]! >= cnt) return found(i, Bad.RefId, words[o + 4]!);
         break;
       case Kind.STRUCT: case Kind.UNION:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= strLimit || words[p + 1]! >= cnt) return i;
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) {
+          if (words[p]! >= strLimit) return found(i, Bad.FieldName, words[p]!);
+          if (words[p + 1]! >= cnt) return found(i, Bad.RefId, words[p + 1]!);
+        }
         break;
       case Kind.ENUM:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (words[p]! >= strLimit) return i;
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (words[p]! >= strLimit) return found(i, Bad.EnumName, words[p]!);
         break;
       case Kind.ENUM64:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= strLimit) return i;
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= strLimit) return found(i, Bad.EnumName, words[p]!);
         break;
       case Kind.FUNC: {
         const t = words[o + 2]!;
-        if (t >= cnt) return i;
+        if (t >= cnt) return found(i, Bad.RefId, t);
         const tk = t >= startId ? (words[offs[t - startId]! + 1]! >>> 24) & kindMask : btf.kind(t);
-        if (tk !== Kind.FUNC_PROTO) return i;
+        if (tk !== Kind.FUNC_PROTO) return found(i, Bad.NotProto, t);
         break;
       }
       case Kind.FUNC_PROTO:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (words[p]! >= strLimit || words[p + 1]! >= cnt) return i;
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) {
+          if (words[p]! >= strLimit) return found(i, Bad.ParamName, words[p]!);
+          if (words[p + 1]! >= cnt) return found(i, Bad.RefId, words[p + 1]!);
+        }
         break;
       case Kind.DATASEC:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) return i;
+        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) return found(i, Bad.RefId, words[p]!);
         break;
       default:
         // Kinds beyond libbpf's, admitted by a 2026 layout section: nothing to check.
         if (kind > MAX_KNOWN_KIND && unknownOk) break;
-        return i;
+        return found(i, Bad.Kind, kind);
     }
   }
   return -1;
