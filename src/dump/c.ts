@@ -26,7 +26,7 @@ import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { CEmitter, type CEmitterOptions } from './c/emitter.js';
 import { flatten, type FlatBtf } from './c/flat.js';
-import { bpftoolDumpOrder, bpftoolSortOrder } from './c/sort.js';
+import { bpftoolDumpPlan, bpftoolSortOrder } from './c/sort.js';
 
 export { CEmitter, MAX_TYPE_DEPTH, MAX_DECL_NESTING, MAX_PAD_GAP } from './c/emitter.js';
 export { MAX_OUTPUT } from './c/writer.js';
@@ -103,9 +103,13 @@ export function dumpC(btf: Btf, opts: DumpCOptions = {}): Uint8Array {
     const n = em.typeCount;
     if (opts.sort ?? true) {
       // Same output as dumping entries 1 .. n-1 of bpftool's sorted array, without the
-      // ids whose dump is a no-op.
-      const order = bpftoolDumpOrder(em.flat);
-      for (let i = 0; i < order.length; i++) em.dumpType(order[i]!);
+      // ids whose dump is a no-op: the ranked head first, then the part of the rank-10
+      // tail that is not settled by then, sorted (bpftool would sort and dump it all).
+      const plan = bpftoolDumpPlan(em.flat);
+      const head = plan.head;
+      for (let i = 0; i < head.length; i++) em.dumpType(head[i]!);
+      const tail = plan.sortTail(em.unsettled(plan.tail));
+      for (let i = 0; i < tail.length; i++) em.dumpType(tail[i]!);
     } else {
       for (let id = 1; id < n; id++) em.dumpType(id);
     }

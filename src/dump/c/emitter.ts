@@ -213,7 +213,7 @@ export class CEmitter {
     this.ptrSize = opts.ptrSize ?? (btf.ptrSize && btf.ptrSize !== 8 ? btf.ptrSize : guessPtrSize(f) || 8);
     this.layout = new Layout(f, this.ptrSize);
     this.warnFn = opts.warn;
-    this.out = new CWriter(opts.initialCapacity ?? 1 << 16, opts.maxOutputBytes ?? MAX_OUTPUT);
+    this.out = new CWriter(opts.initialCapacity ?? 1 << 16, opts.maxOutputBytes ?? MAX_OUTPUT, f.S);
     const n = f.n;
     this.orderState = new Uint8Array(n);
     this.emitState = new Uint8Array(n);
@@ -335,6 +335,74 @@ export class CEmitter {
     this.sp = 0;
     this.declNest = 0;
     this.emitDecl(id, nameOff, 0, indentLevel);
+  }
+
+  /**
+   * The ids of `ids` (in their order) whose dumpType() may still write something or change
+   * state that a later dumpType() can observe, given what was dumped so far; dumping the
+   * others is a no-op now and stays one (needed for the tail of bpftool's order: see dumpC).
+   *
+   * A type is *settled* when orderType() on it, now or after any further dumps, returns 1,
+   * queues nothing and changes no state except marking settled types ORDERED, which only
+   * turns the same answer into an early return. Settled are: ORDERED types; a PTR, ARRAY or
+   * modifier whose target is settled; a FUNC_PROTO whose return and parameter types are;
+   * an anonymous struct/union whose member types are (never queued, defined inline); an
+   * anonymous, referenced enum or FWD (not queued). Named definitions that are not ORDERED
+   * yet (typedefs, FWDs, ...), INT/FLOAT and FUNC/VAR/DATASEC/DECL_TAG that are not (their
+   * first answer is 0, later ones 1) and anything on a reference cycle are not settled.
+   * Once settled, a type stays settled (ORDERED is never undone), so dropping the dumps of
+   * settled ids from a sequence leaves every other dump, and so the output, unchanged.
+   * (One caveat: a chain deeper than MAX_TYPE_DEPTH that is refused when walked may not be
+   * walked at all then; real BTF nests a few dozen levels.)
+   */
+  unsettled(ids: Uint32Array): Uint32Array {
+    const memo = new Uint8Array(this.flat.n);
+    const keep = new Uint32Array(ids.length);
+    let m = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!this.settled(id, memo, 0)) keep[m++] = id;
+    }
+    return keep.subarray(0, m);
+  }
+
+  /** See unsettled(). memo: 1 settled, 2 not, 3 being visited (a cycle: not settled). */
+  private settled(id: number, memo: Uint8Array, depth: number): boolean {
+    if (this.orderState[id] === ORDERED) return true;
+    const m = memo[id]!;
+    if (m !== 0) return m === 1;
+    if (depth === MAX_TYPE_DEPTH) return false;
+    memo[id] = 3;
+    const W = this.W;
+    const o = this.O[id]!;
+    let ok = false;
+    switch (this.K[id]) {
+      case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPE_TAG:
+        ok = this.settled(W[o + 2]!, memo, depth + 1);
+        break;
+      case Kind.ARRAY:
+        ok = this.settled(W[o + 3]!, memo, depth + 1);
+        break;
+      case Kind.FUNC_PROTO: {
+        ok = this.settled(W[o + 2]!, memo, depth + 1);
+        const vlen = W[o + 1]! & this.vlenMask;
+        for (let i = 0, p = o + 4; ok && i < vlen; i++, p += 2) ok = this.settled(W[p]!, memo, depth + 1);
+        break;
+      }
+      case Kind.STRUCT: case Kind.UNION: {
+        ok = W[o] === 0;
+        const vlen = W[o + 1]! & this.vlenMask;
+        for (let i = 0, p = o + 4; ok && i < vlen; i++, p += 3) ok = this.settled(W[p]!, memo, depth + 1);
+        break;
+      }
+      case Kind.ENUM: case Kind.ENUM64: case Kind.FWD:
+        ok = W[o] === 0 && (this.flat.R[id]! & REF_MARKED) !== 0;
+        break;
+      default:
+        ok = false;
+    }
+    memo[id] = ok ? 1 : 2;
+    return ok;
   }
 
   // ------------------------------------------------------------------- ordering
@@ -656,11 +724,11 @@ export class CEmitter {
   private writeName(off: number, dup: number): void {
     const w = this.out;
     if (dup <= 1) {
-      w.cstr(this.S, off);
+      w.str(off);
       return;
     }
     const start = w.len;
-    w.cstr(this.S, off);
+    w.str(off);
     w.lit(L.DUP);
     w.uint(dup);
     if (w.len - start > 255) w.len = start + 255;
@@ -889,7 +957,7 @@ export class CEmitter {
         const dup = idents.inc(nameOff);
         w.byte(NL);
         w.tabs(ind);
-        w.cstr(S, nameOff);
+        w.str(nameOff);
         if (dup > 1) {
           w.lit(L.DUP);
           w.uint(dup);
@@ -906,7 +974,7 @@ export class CEmitter {
         const dup = idents.inc(nameOff);
         w.byte(NL);
         w.tabs(ind);
-        w.cstr(S, nameOff);
+        w.str(nameOff);
         if (dup > 1) {
           w.lit(L.DUP);
           w.uint(dup);
@@ -1132,7 +1200,7 @@ export class CEmitter {
       switch (k) {
         case Kind.INT: case Kind.FLOAT:
           this.emitMods(fr);
-          w.cstr(this.S, W[o]!);
+          w.str(W[o]!);
           break;
         case Kind.STRUCT: case Kind.UNION:
           this.emitMods(fr);
@@ -1169,11 +1237,11 @@ export class CEmitter {
           this.emitMods(fr);
           if (W[o + 1]! >>> 31) {
             w.lit(L.ATTR_OPEN);
-            w.cstr(this.S, W[o]!);
+            w.str(W[o]!);
             w.lit(L.CLOSE2);
           } else {
             w.lit(L.TAG_OPEN);
-            w.cstr(this.S, W[o]!);
+            w.str(W[o]!);
             w.lit(L.TAG_CLOSE);
           }
           break;

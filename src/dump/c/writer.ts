@@ -1,10 +1,13 @@
 /**
  * A growable byte buffer for the C emitter.
  *
- * Approach: output is built as bytes, never as JS strings. Type and member names are copied
- * straight from the BTF string table (`cstr`), numbers are formatted digit by digit, and
- * literal text is written char by char (all of it is ASCII). A whole vmlinux header is
- * about 2.3 MB, so the buffer starts large and doubles when needed.
+ * Approach: output is built as bytes, never as JS strings. Numbers are formatted digit by
+ * digit and literal text is written char by char (all of it is ASCII). Type and member names
+ * are copied straight from the BTF string table (`str`): the writer's memory holds a copy of
+ * the string table in front of the output, so a name is one native `copyWithin` inside one
+ * buffer (a vmlinux header copies ~100k names; a `subarray` view per copy made megabytes of
+ * garbage). A whole vmlinux header is about 2.3 MB, so the buffer starts large and doubles
+ * when needed.
  */
 
 import { BtfkitError, Errno } from '../../errors.js';
@@ -25,14 +28,22 @@ export function outputTooBig(limit: number): BtfkitError {
 }
 
 export class CWriter {
+  /** The output so far is buf[0, len). buf is a view of `mem` after the string table copy. */
   buf: Uint8Array;
   len = 0;
   /** Most bytes the output may hold (see MAX_OUTPUT); going beyond throws a BtfkitError. */
   readonly limit: number;
+  /** Copy of the string table (bytes [0, base)), then the output. */
+  private mem: Uint8Array;
+  private readonly base: number;
 
-  constructor(initial = 1 << 16, limit = MAX_OUTPUT) {
+  /** `strings`: the string table that str() copies names from (none: str() is unusable). */
+  constructor(initial = 1 << 16, limit = MAX_OUTPUT, private readonly strings: Uint8Array = new Uint8Array(0)) {
     this.limit = Math.max(64, Math.min(limit, MAX_OUTPUT_HARD));
-    this.buf = new Uint8Array(Math.max(64, Math.min(initial, this.limit)));
+    this.base = strings.length;
+    this.mem = new Uint8Array(this.base + Math.max(64, Math.min(initial, this.limit)));
+    this.mem.set(strings);
+    this.buf = this.mem.subarray(this.base);
   }
 
   /** Makes room for `n` more bytes; throws a BtfkitError (E2BIG) when the output would exceed `limit`. */
@@ -43,9 +54,10 @@ export class CWriter {
     let cap = this.buf.length * 2;
     while (cap < need) cap *= 2;
     if (cap > this.limit) cap = this.limit;
-    const b = new Uint8Array(cap);
-    b.set(this.buf.subarray(0, this.len));
-    this.buf = b;
+    const m = new Uint8Array(this.base + cap);
+    m.set(this.mem.subarray(0, this.base + this.len));
+    this.mem = m;
+    this.buf = m.subarray(this.base);
   }
 
   byte(c: number): void {
@@ -79,16 +91,20 @@ export class CWriter {
     }
   }
 
-  /** The NUL-terminated string at src[off] (without the NUL), at most `max` bytes. Returns its length. */
-  cstr(src: Uint8Array, off: number, max = 0x7fffffff): number {
-    // Native search and copy: cheap even before the JIT has warmed up.
-    let e = src.indexOf(0, off);
-    if (e < 0) e = src.length;
+  /**
+   * The NUL-terminated string at offset `off` of the string table (without the NUL; up to
+   * the table's end when there is none), at most `max` bytes. Returns its length.
+   */
+  str(off: number, max = 0x7fffffff): number {
+    // Native search and copy, no allocation: cheap even before the JIT has warmed up.
+    const strings = this.strings;
+    let e = strings.indexOf(0, off);
+    if (e < 0) e = strings.length;
     if (e - off > max) e = off + max;
     const n = e - off;
     if (n <= 0) return 0;
     if (this.len + n > this.buf.length) this.ensure(n);
-    this.buf.set(src.subarray(off, e), this.len);
+    this.mem.copyWithin(this.base + this.len, off, e);
     this.len += n;
     return n;
   }
