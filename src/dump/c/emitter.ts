@@ -358,9 +358,14 @@ export class CEmitter {
   unsettled(ids: Uint32Array): Uint32Array {
     const memo = new Uint8Array(this.flat.n);
     const keep = new Uint32Array(ids.length);
+    const { W, O, K } = this;
+    const os = this.orderState;
     let m = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
+      // Most are a pointer or modifier of an ORDERED type: settled, no call needed.
+      const k = K[id];
+      if ((k === Kind.PTR || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) && os[W[O[id]! + 2]!] === ORDERED) continue;
       if (!this.settled(id, memo, 0)) keep[m++] = id;
     }
     return keep.subarray(0, m);

@@ -57,8 +57,7 @@ export function flatten(btf: Btf): FlatBtf {
       W.set(b.words.subarray(0, b.nWords));
     }
     O[0] = b.nWords;
-    const offs = b.offs;
-    for (let i = 0; i < b.nTypes; i++) O[i + 1] = offs[i]!;
+    O.set(b.offs.subarray(0, b.nTypes), 1);
     S = b.strs;
   } else {
     let words = 0;
