@@ -953,7 +953,6 @@ export class CEmitter {
     if (!vlen) return;
     w.lit(L.OPEN);
     const ind = lvl + 1 > MAX_INDENT ? MAX_INDENT : lvl + 1;
-    const S = this.S;
     const idents = this.identNames;
     if (!is64) {
       for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
