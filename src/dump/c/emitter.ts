@@ -937,6 +937,21 @@ export class CEmitter {
     if (packed) w.lit(L.PACKED);
   }
 
+  /** `\n<tabs>NAME[___N] = ` of an enumerator (counted at every emission, as libbpf does). */
+  private emitEnumeratorName(nameOff: number, ind: number): void {
+    const w = this.out;
+    // Enumerators share a namespace with typedef names.
+    const dup = this.identNames.inc(nameOff);
+    w.byte(NL);
+    w.tabs(ind);
+    w.str(nameOff);
+    if (dup > 1) {
+      w.lit(L.DUP);
+      w.uint(dup);
+    }
+    w.lit(L.ASSIGN);
+  }
+
   /** btf_dump_emit_enum_def. */
   private emitEnumDef(id: number, lvl: number): void {
     const W = this.W;
@@ -953,20 +968,9 @@ export class CEmitter {
     if (!vlen) return;
     w.lit(L.OPEN);
     const ind = lvl + 1 > MAX_INDENT ? MAX_INDENT : lvl + 1;
-    const idents = this.identNames;
     if (!is64) {
       for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
-        const nameOff = W[p]!;
-        // Enumerators share a namespace with typedef names.
-        const dup = idents.inc(nameOff);
-        w.byte(NL);
-        w.tabs(ind);
-        w.str(nameOff);
-        if (dup > 1) {
-          w.lit(L.DUP);
-          w.uint(dup);
-        }
-        w.lit(L.ASSIGN);
+        this.emitEnumeratorName(W[p]!, ind);
         const v = W[p + 1]!;
         if (isSigned) w.int(v | 0);
         else w.uint(v);
@@ -974,16 +978,7 @@ export class CEmitter {
       }
     } else {
       for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
-        const nameOff = W[p]!;
-        const dup = idents.inc(nameOff);
-        w.byte(NL);
-        w.tabs(ind);
-        w.str(nameOff);
-        if (dup > 1) {
-          w.lit(L.DUP);
-          w.uint(dup);
-        }
-        w.lit(L.ASSIGN);
+        this.emitEnumeratorName(W[p]!, ind);
         const lo = W[p + 1]!;
         const hi = W[p + 2]!;
         if (hi === 0) w.uint(lo);

@@ -326,18 +326,10 @@ class DisambigHash {
     if (depth === MAX_CHAIN) throw chainTooLong(id);
     if (id !== 0) {
       switch (K[id]) {
-        case Kind.ENUM: {
+        case Kind.ENUM: case Kind.ENUM64: {
           const vlen = W[o + 1]! & this.f.vlenMask;
-          for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
-            nameHasher(S, hi, lo, W[p]!);
-            hi = rHi;
-            lo = rLo;
-          }
-          break;
-        }
-        case Kind.ENUM64: {
-          const vlen = W[o + 1]! & this.f.vlenMask;
-          for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
+          const stride = K[id] === Kind.ENUM ? 2 : 3;
+          for (let i = 0, p = o + 3; i < vlen; i++, p += stride) {
             nameHasher(S, hi, lo, W[p]!);
             hi = rHi;
             lo = rLo;
