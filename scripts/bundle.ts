@@ -28,7 +28,7 @@ import { Script } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { wrapBundle } from '../src/cli/bundle-wrap.cjs';
+import { BIN_HEADER, wrapBundle } from '../src/cli/bundle-wrap.cjs';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(dist, 'src', 'bin');
@@ -58,5 +58,16 @@ const script = new Script(wrapBundle(source), { filename: bundle });
 setFlagsFromString('--lazy');
 writeFileSync(`${bundle}.cache`, script.createCachedData());
 
-// The package's bin runs by its '#!' line (npx, npm's bin links): it must be executable.
-chmodSync(join(dist, 'src', 'cli', 'launcher.cjs'), 0o755);
+// The package's bin runs by its '#!' line (npx, npm's bin links). That line becomes a
+// /bin/sh one that clears NODE_EXTRA_CA_CERTS and re-executes the file with node: Node.js
+// reads and parses that certificate file (plus its own root store) at start-up, before any
+// JavaScript runs, which costs ~30 ms here, and btfkit makes no TLS connections. The second
+// line is both shell (`':'` is a no-op command, then the exec) and JavaScript (a string
+// statement, then a comment), so `node launcher.cjs` runs the same file as before.
+const launcher = join(dist, 'src', 'cli', 'launcher.cjs');
+const NODE_SHEBANG = '#!/usr/bin/env node\n';
+const launcherText = readFileSync(launcher, 'utf8');
+if (!launcherText.startsWith(NODE_SHEBANG)) throw new Error(`${launcher}: expected a '${NODE_SHEBANG.trim()}' first line`);
+writeFileSync(launcher, BIN_HEADER + launcherText.slice(NODE_SHEBANG.length));
+// It must be executable.
+chmodSync(launcher, 0o755);

@@ -11,3 +11,10 @@ export const BUNDLE_WRAP_TAIL = '\n});';
 export function wrapBundle(source: string): string {
   return BUNDLE_WRAP_HEAD + source + BUNDLE_WRAP_TAIL;
 }
+
+/**
+ * The first two lines of the installed bin (dist/src/cli/launcher.cjs, see scripts/bundle.ts):
+ * run as a shell script, they clear NODE_EXTRA_CA_CERTS and execute the file with node; run by
+ * node, they are a no-op string statement and a comment.
+ */
+export const BIN_HEADER = '#!/bin/sh\n\':\' //; unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"\n';

@@ -29,6 +29,23 @@ test('the bin is the launcher, executable, and runs directly (shebang)', () => {
   assert.equal(r.stdout.trim(), `btfkit ${pkg.version}`);
 });
 
+test('the bin clears NODE_EXTRA_CA_CERTS before Node.js starts (run by node, the same file still works)', () => {
+  // Node.js loads that file at start-up, before any JavaScript, and warns when it cannot.
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent/btfkit-test-ca.pem' };
+  const direct = spawnSync(BIN, ['--version'], { encoding: 'utf8', env });
+  assert.equal(direct.status, 0, direct.stderr);
+  assert.equal(direct.stderr, '');
+  assert.equal(direct.stdout.trim(), `btfkit ${pkg.version}`);
+  const byNode = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env });
+  assert.equal(byNode.status, 0, byNode.stderr);
+  assert.match(byNode.stderr, /Ignoring extra certs from `\/nonexistent\/btfkit-test-ca\.pem`/);
+  assert.equal(byNode.stdout.trim(), `btfkit ${pkg.version}`);
+  // Arguments with spaces and quotes reach the CLI unchanged through the shell line.
+  const odd = spawnSync(BIN, ['dump', "/nonexistent/a b'c.btf"], { encoding: 'utf8', env });
+  assert.equal(odd.status, 1);
+  assert.match(odd.stderr, /a b'c\.btf/);
+});
+
 test('V8 accepts the code cache shipped with the bundle', () => {
   const source = readFileSync(BUNDLE, 'utf8');
   assert.ok(!source.startsWith('#!'), 'the bundle is compiled inside a function wrapper');
