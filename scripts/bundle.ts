@@ -28,7 +28,7 @@ import { Script } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { BIN_HEADER, wrapBundle } from '../src/cli/bundle-wrap.cjs';
+import { BIN_HEADER, BUNDLE_V8_FLAGS, wrapBundle } from '../src/cli/bundle-wrap.cjs';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(dist, 'src', 'bin');
@@ -52,7 +52,9 @@ await build({
 const source = readFileSync(bundle, 'utf8').replace(/^#![^\n]*\n/, '');
 writeFileSync(bundle, source);
 
-// Eager compilation, so that the cache holds every function, whatever command runs.
+// Eager compilation, so that the cache holds every function, whatever command runs; made
+// under the flags the launcher runs the bundle with, or V8 would reject it.
+setFlagsFromString(BUNDLE_V8_FLAGS);
 setFlagsFromString('--no-lazy');
 const script = new Script(wrapBundle(source), { filename: bundle });
 setFlagsFromString('--lazy');

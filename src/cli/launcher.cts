@@ -11,8 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
-import { wrapBundle } from './bundle-wrap.cjs';
+import { BUNDLE_V8_FLAGS, LONG_RUNNING_COMMANDS, LONG_RUNNING_V8_FLAGS, wrapBundle } from './bundle-wrap.cjs';
 
 const bundle = join(__dirname, '..', 'bin', 'btfkit.cjs');
 let source: string | null = null;
@@ -31,7 +32,9 @@ if (source === null) {
   } catch {
     cachedData = undefined; // compiled as usual
   }
+  setFlagsFromString(BUNDLE_V8_FLAGS);
   const script = new Script(wrapBundle(source), { filename: bundle, cachedData });
+  if (LONG_RUNNING_COMMANDS.includes(process.argv[2] ?? '')) setFlagsFromString(LONG_RUNNING_V8_FLAGS);
   const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object, filename: string, dir: string) => void;
   const mod = { exports: {} };
   run.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));

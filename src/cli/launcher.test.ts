@@ -15,7 +15,8 @@ import { REPO } from '../node/pool-fixtures.test-util.js';
 import { Btf } from '../model/btf.js';
 import { serializeBtf } from '../format/write.js';
 import { dumpRaw } from '../dump/raw.js';
-import { wrapBundle } from './bundle-wrap.cjs';
+import { setFlagsFromString } from 'node:v8';
+import { BUNDLE_V8_FLAGS, wrapBundle } from './bundle-wrap.cjs';
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
 const BIN = join(REPO, pkg.bin.btfkit!);
@@ -49,6 +50,8 @@ test('the bin clears NODE_EXTRA_CA_CERTS before Node.js starts (run by node, the
 test('V8 accepts the code cache shipped with the bundle', () => {
   const source = readFileSync(BUNDLE, 'utf8');
   assert.ok(!source.startsWith('#!'), 'the bundle is compiled inside a function wrapper');
+  // Under the flags the launcher sets (this test process is otherwise started with none).
+  setFlagsFromString(BUNDLE_V8_FLAGS);
   const script = new Script(wrapBundle(source), { filename: BUNDLE, cachedData: readFileSync(`${BUNDLE}.cache`) });
   assert.equal(script.cachedDataRejected, false);
 });

@@ -380,6 +380,7 @@ export class CEmitter {
     memo[id] = 3;
     const W = this.W;
     const o = this.O[id]!;
+    const os = this.orderState;
     let ok = false;
     switch (this.K[id]) {
       case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPE_TAG:
@@ -391,13 +392,13 @@ export class CEmitter {
       case Kind.FUNC_PROTO: {
         ok = this.settled(W[o + 2]!, memo, depth + 1);
         const vlen = W[o + 1]! & this.vlenMask;
-        for (let i = 0, p = o + 4; ok && i < vlen; i++, p += 2) ok = this.settled(W[p]!, memo, depth + 1);
+        for (let i = 0, p = o + 4; ok && i < vlen; i++, p += 2) ok = os[W[p]!] === ORDERED || this.settled(W[p]!, memo, depth + 1);
         break;
       }
       case Kind.STRUCT: case Kind.UNION: {
         ok = W[o] === 0;
         const vlen = W[o + 1]! & this.vlenMask;
-        for (let i = 0, p = o + 4; ok && i < vlen; i++, p += 3) ok = this.settled(W[p]!, memo, depth + 1);
+        for (let i = 0, p = o + 4; ok && i < vlen; i++, p += 3) ok = os[W[p]!] === ORDERED || this.settled(W[p]!, memo, depth + 1);
         break;
       }
       case Kind.ENUM: case Kind.ENUM64: case Kind.FWD:
@@ -489,9 +490,12 @@ export class CEmitter {
         // Part of a strong link only when embedded (no pointer on the path) or anonymous
         // (defined inline even behind a pointer).
         if (throughPtr && W[o] !== 0) return 0;
-        this.orderState[id] = ORDERING;
+        const os = this.orderState;
+        os[id] = ORDERING;
         const vlen = W[o + 1]! & this.vlenMask;
         for (let i = 0, p = o + 4; i < vlen; i++, p += 3) {
+          // (An ORDERED member type would return 1 at once: no call.)
+          if (os[W[p]!] === ORDERED) continue;
           const err = this.orderType(W[p]!, false);
           if (err < 0) return err;
         }
@@ -527,6 +531,10 @@ export class CEmitter {
         let all = os[W[o + 2]!] === ORDERED;
         const vlen = W[o + 1]! & this.vlenMask;
         for (let i = 0, p = o + 4; i < vlen; i++, p += 2) {
+          if (os[W[p]!] === ORDERED) {
+            strong = true;
+            continue;
+          }
           err = this.orderType(W[p]!, throughPtr);
           if (err < 0) return err;
           if (err > 0) strong = true;
@@ -650,7 +658,8 @@ export class CEmitter {
           // All fields will be written out: their types need their declarations first.
           const newCont = anon ? contId : id;
           const vlen = W[o + 1]! & this.vlenMask;
-          for (let i = 0, p = o + 4; i < vlen; i++, p += 3) this.emitType(W[p]!, newCont);
+          const es = this.emitState;
+          for (let i = 0, p = o + 4; i < vlen; i++, p += 3) if (es[W[p]!] !== EMITTED) this.emitType(W[p]!, newCont);
         } else if (!(this.flags[id]! & F_FWD_EMITTED) && id !== contId) {
           this.emitStructFwd(id);
           w.lit(L.SEMI_NL2);
@@ -670,7 +679,9 @@ export class CEmitter {
         this.emitType(W[o + 2]!, contId);
         let all = this.isDone(W[o + 2]!);
         const vlen = W[o + 1]! & this.vlenMask;
+        const es = this.emitState;
         for (let i = 0, p = o + 4; i < vlen; i++, p += 2) {
+          if (es[W[p]!] === EMITTED) continue;
           this.emitType(W[p]!, contId);
           if (all && !this.isDone(W[p]!)) all = false;
         }
@@ -907,9 +918,8 @@ export class CEmitter {
       const mOff = kflag ? ow & 0xffffff : ow;
       const mAlign = packed ? 1 : layout.alignOf(mtype);
       const inBitfield = prevBitfield && mSz !== 0;
-      this.emitBitPadding(id, off, mOff, mAlign, inBitfield, lvl + 1);
-      w.byte(NL);
-      w.tabs(inner);
+      if (off < mOff) this.emitBitPadding(id, off, mOff, mAlign, inBitfield, lvl + 1);
+      w.nlTabs(inner);
       this.emitDecl(mtype, fname, 0, lvl + 1);
       if (mSz) {
         w.lit(L.COLON);
@@ -1163,6 +1173,12 @@ export class CEmitter {
   }
 
   private emitName(fnOff: number, fnDup: number, lastWasPtr: boolean): void {
+    if (fnOff > 0 && fnDup <= 1) {
+      // The common case, a member or parameter name: the same as below, in fewer calls.
+      if (!lastWasPtr && this.S[fnOff] !== 0) this.out.byte(SPACE);
+      this.out.str(fnOff);
+      return;
+    }
     if (this.nameNonEmpty(fnOff, fnDup) && !lastWasPtr) this.out.byte(SPACE);
     this.writeDeclName(fnOff, fnDup);
   }

@@ -134,6 +134,16 @@ export class CWriter {
     this.len = p;
   }
 
+  /** A newline, then `n` tab characters. */
+  nlTabs(n: number): void {
+    if (this.len + n + 1 > this.buf.length) this.ensure(n + 1);
+    const b = this.buf;
+    let p = this.len;
+    b[p++] = 10;
+    for (let i = 0; i < n; i++) b[p++] = 9;
+    this.len = p;
+  }
+
   /** Unsigned decimal (0 <= v < 2^53). */
   uint(v: number): void {
     if (v < 10) {
