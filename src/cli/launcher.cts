@@ -11,7 +11,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { BUNDLE_V8_FLAGS, LONG_RUNNING_COMMANDS, LONG_RUNNING_V8_FLAGS, wrapBundle } from './bundle-wrap.cjs';
 
@@ -32,9 +31,12 @@ if (source === null) {
   } catch {
     cachedData = undefined; // compiled as usual
   }
-  setFlagsFromString(BUNDLE_V8_FLAGS);
+  // The cache is valid under BUNDLE_V8_FLAGS only. The bin's shell line passes them to node;
+  // run as `node launcher.cjs`, set them here.
+  const v8 = (): typeof import('node:v8') => require('node:v8') as typeof import('node:v8');
+  if (process.execArgv.join(' ') !== BUNDLE_V8_FLAGS) v8().setFlagsFromString(BUNDLE_V8_FLAGS);
   const script = new Script(wrapBundle(source), { filename: bundle, cachedData });
-  if (LONG_RUNNING_COMMANDS.includes(process.argv[2] ?? '')) setFlagsFromString(LONG_RUNNING_V8_FLAGS);
+  if (LONG_RUNNING_COMMANDS.includes(process.argv[2] ?? '')) v8().setFlagsFromString(LONG_RUNNING_V8_FLAGS);
   const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object, filename: string, dir: string) => void;
   const mod = { exports: {} };
   run.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
