@@ -222,9 +222,8 @@ export class CEmitter {
     this.declOff = new Int32Array(n).fill(-1);
     this.declLen = new Uint32Array(n);
     this.declPtr = new Uint8Array(n);
-    const cap = Math.min(1 << 20, Math.max(1024, n));
-    this.typeNames = new NameCounter(f.S, cap);
-    this.identNames = new NameCounter(f.S, cap);
+    this.typeNames = new NameCounter(f.S);
+    this.identNames = new NameCounter(f.S);
     // VOID is special.
     this.orderState[0] = ORDERED;
     this.emitState[0] = EMITTED;

@@ -4,70 +4,75 @@
  *
  * Approach: keys are BTF strings, so the map stores their logical offsets into the flat
  * string buffer instead of JS strings. It is an open-addressing hash table on the string
- * bytes (equal strings at different offsets are the same key, as with libbpf's strcmp), with
- * typed arrays for keys, hashes and counts. No allocation per lookup.
+ * bytes (equal strings at different offsets are the same key, as with libbpf's strcmp). One
+ * Int32Array holds the slots, four words each (key offset, hash, count, unused), so a probe
+ * touches one cache line; the table starts small and doubles at half full (a vmlinux header
+ * counts ~30k names). No allocation per lookup.
  */
 
+const SLOT = 4;
+
 export class NameCounter {
-  private keys: Int32Array;
-  private hashes: Uint32Array;
-  private counts: Uint32Array;
+  /** Per slot: key offset (-1 = empty), hash, count, unused. */
+  private t: Int32Array;
   private mask: number;
   private size = 0;
 
   constructor(private readonly S: Uint8Array, capacity = 1 << 12) {
     let cap = 16;
     while (cap < capacity * 2) cap <<= 1;
-    this.keys = new Int32Array(cap).fill(-1);
-    this.hashes = new Uint32Array(cap);
-    this.counts = new Uint32Array(cap);
+    this.t = new Int32Array(cap * SLOT).fill(-1);
     this.mask = cap - 1;
   }
 
   /** libbpf btf_dump_name_dups: increments the count of the string at `off`, returns the new count. */
   inc(off: number): number {
     const S = this.S;
-    // FNV-1a over the bytes up to the NUL.
-    let h = 0x811c9dc5;
+    // FNV-1a over the bytes up to the NUL (or the end of the buffer).
+    let h = 0x811c9dc5 | 0;
     let e = off;
-    for (let c = S[e]; c !== 0 && c !== undefined; c = S[++e]) h = Math.imul(h ^ c, 0x01000193);
-    h >>>= 0;
-    const len = e - off;
-    const keys = this.keys;
-    let i = h & this.mask;
     for (;;) {
-      const k = keys[i]!;
-      if (k < 0) break;
-      if (this.hashes[i] === h && (k === off || sameStr(S, k, off, len))) {
-        return ++this.counts[i]!;
-      }
-      i = (i + 1) & this.mask;
+      const c = S[e]!;
+      if (!(c > 0)) break;
+      h = Math.imul(h ^ c, 0x01000193);
+      e++;
     }
-    keys[i] = off;
-    this.hashes[i] = h;
-    this.counts[i] = 1;
-    if (++this.size * 2 > keys.length) this.grow();
+    const len = e - off;
+    const t = this.t;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const q = i * SLOT;
+      const k = t[q]!;
+      if (k < 0) break;
+      if (t[q + 1] === h && (k === off || sameStr(S, k, off, len))) return ++t[q + 2]!;
+      i = (i + 1) & mask;
+    }
+    const q = i * SLOT;
+    t[q] = off;
+    t[q + 1] = h;
+    t[q + 2] = 1;
+    if (++this.size * 2 > mask + 1) this.grow();
     return 1;
   }
 
   private grow(): void {
-    const oldK = this.keys;
-    const oldH = this.hashes;
-    const oldC = this.counts;
-    const cap = oldK.length * 2;
-    this.keys = new Int32Array(cap).fill(-1);
-    this.hashes = new Uint32Array(cap);
-    this.counts = new Uint32Array(cap);
-    this.mask = cap - 1;
-    for (let j = 0; j < oldK.length; j++) {
-      const k = oldK[j]!;
+    const old = this.t;
+    const cap = (this.mask + 1) * 2;
+    const t = new Int32Array(cap * SLOT).fill(-1);
+    const mask = cap - 1;
+    for (let q = 0; q < old.length; q += SLOT) {
+      const k = old[q]!;
       if (k < 0) continue;
-      let i = oldH[j]! & this.mask;
-      while (this.keys[i]! >= 0) i = (i + 1) & this.mask;
-      this.keys[i] = k;
-      this.hashes[i] = oldH[j]!;
-      this.counts[i] = oldC[j]!;
+      let i = old[q + 1]! & mask;
+      while (t[i * SLOT]! >= 0) i = (i + 1) & mask;
+      const r = i * SLOT;
+      t[r] = k;
+      t[r + 1] = old[q + 1]!;
+      t[r + 2] = old[q + 2]!;
     }
+    this.t = t;
+    this.mask = mask;
   }
 }
 
