@@ -362,9 +362,18 @@ export class CEmitter {
     let m = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      // Most are a pointer or modifier of an ORDERED type: settled, no call needed.
+      // Most are a pointer, modifier or array of an ORDERED type, or a prototype whose
+      // return and parameter types are all ORDERED: settled, no call needed.
       const k = K[id];
-      if ((k === Kind.PTR || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) && os[W[O[id]! + 2]!] === ORDERED) continue;
+      const o = O[id]!;
+      if ((k === Kind.PTR || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) && os[W[o + 2]!] === ORDERED) continue;
+      if (k === Kind.ARRAY && os[W[o + 3]!] === ORDERED) continue;
+      if (k === Kind.FUNC_PROTO) {
+        let all = os[W[o + 2]!] === ORDERED;
+        const vlen = W[o + 1]! & this.vlenMask;
+        for (let j = 0, p = o + 4; all && j < vlen; j++, p += 2) all = os[W[p]!] === ORDERED;
+        if (all) continue;
+      }
       if (!this.settled(id, memo, 0)) keep[m++] = id;
     }
     return keep.subarray(0, m);
@@ -915,9 +924,8 @@ export class CEmitter {
       const ow = W[p + 2]!;
       let mSz = kflag ? ow >>> 24 : 0;
       const mOff = kflag ? ow & 0xffffff : ow;
-      const mAlign = packed ? 1 : layout.alignOf(mtype);
-      const inBitfield = prevBitfield && mSz !== 0;
-      if (off < mOff) this.emitBitPadding(id, off, mOff, mAlign, inBitfield, lvl + 1);
+      // (The member's alignment only matters when there is a gap before it.)
+      if (off < mOff) this.emitBitPadding(id, off, mOff, packed ? 1 : layout.alignOf(mtype), prevBitfield && mSz !== 0, lvl + 1);
       w.nlTabs(inner);
       this.emitDecl(mtype, fname, 0, lvl + 1);
       if (mSz) {

@@ -115,16 +115,27 @@ export class CWriter {
   /** Appends a copy of bytes [start, start + n) already written. */
   copyOwn(start: number, n: number): void {
     if (this.len + n > this.buf.length) this.ensure(n);
-    this.buf.copyWithin(this.len, start, start + n);
-    this.len += n;
+    const b = this.buf;
+    if (n > 64) {
+      b.copyWithin(this.len, start, start + n);
+      this.len += n;
+      return;
+    }
+    // Short (most are a declaration such as `struct list_head *`): a loop costs less than
+    // the native call.
+    let p = this.len;
+    for (let i = start, e = start + n; i < e; i++) b[p++] = b[i]!;
+    this.len = p;
   }
 
-  /** Pre-encoded literal bytes. */
-  lit(b: Uint8Array): void {
-    const n = b.length;
+  /** Pre-encoded literal bytes (short). */
+  lit(l: Uint8Array): void {
+    const n = l.length;
     if (this.len + n > this.buf.length) this.ensure(n);
-    this.buf.set(b, this.len);
-    this.len += n;
+    const b = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) b[p++] = l[i]!;
+    this.len = p;
   }
 
   /** `n` tab characters. */
