@@ -6,6 +6,10 @@
  * the bundle, because starting Node's ES module loader costs more than everything this file
  * does. Without a bundle (the TypeScript compiled but not bundled), the ES modules run as they
  * are.
+ *
+ * The build replaces the '#!' line below with a /bin/sh line that clears NODE_EXTRA_CA_CERTS
+ * and runs node with BUNDLE_V8_FLAGS (see BIN_HEADER in bundle-wrap.cts): what `btfkit`
+ * executes. `node launcher.cjs` skips that line and gets the flags set here.
  */
 
 import { readFileSync } from 'node:fs';
