@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { BUNDLE_V8_FLAGS, INLINING_V8_FLAGS, wantsInlining, wrapBundle } from './bundle-wrap.cjs';
+import { BUNDLE_V8_FLAGS, FULL_OPTIMIZATION_V8_FLAGS, wantsFullOptimization, wrapBundle } from './bundle-wrap.cjs';
 
 const bundle = join(__dirname, '..', 'bin', 'btfkit.cjs');
 let source: string | null = null;
@@ -40,7 +40,7 @@ if (source === null) {
   const v8 = (): typeof import('node:v8') => require('node:v8') as typeof import('node:v8');
   if (process.execArgv.join(' ') !== BUNDLE_V8_FLAGS) v8().setFlagsFromString(BUNDLE_V8_FLAGS);
   const script = new Script(wrapBundle(source), { filename: bundle, cachedData });
-  if (wantsInlining(process.argv.slice(2))) v8().setFlagsFromString(INLINING_V8_FLAGS);
+  if (wantsFullOptimization(process.argv.slice(2))) v8().setFlagsFromString(FULL_OPTIMIZATION_V8_FLAGS);
   const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object, filename: string, dir: string) => void;
   const mod = { exports: {} };
   run.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));

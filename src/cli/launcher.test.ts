@@ -16,7 +16,7 @@ import { Btf } from '../model/btf.js';
 import { serializeBtf } from '../format/write.js';
 import { dumpRaw } from '../dump/raw.js';
 import { setFlagsFromString } from 'node:v8';
-import { BUNDLE_V8_FLAGS, wantsInlining, wrapBundle } from './bundle-wrap.cjs';
+import { BUNDLE_V8_FLAGS, wantsFullOptimization, wrapBundle } from './bundle-wrap.cjs';
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
 const BIN = join(REPO, pkg.bin.btfkit!);
@@ -81,16 +81,16 @@ test('bundled and unbundled CLI give the same bytes and the same errors', () => 
   }
 });
 
-test('inlining is turned back on for check and JSON dumps only (the format as parseArgs reads it)', () => {
-  assert.equal(wantsInlining(['check', 'x.ko']), true);
-  assert.equal(wantsInlining(['dump', 'v', '--format', 'json']), true);
-  assert.equal(wantsInlining(['dump', '--format=json', 'v']), true);
-  assert.equal(wantsInlining(['dump', 'v', '-f', 'json']), true);
-  assert.equal(wantsInlining(['dump', 'v', '-fjson']), true);
-  assert.equal(wantsInlining(['dump', 'v', '-f', 'json', '--format', 'c']), false);
-  assert.equal(wantsInlining(['dump', 'v', '--format', 'c']), false);
-  assert.equal(wantsInlining(['dump', 'v']), false);
-  assert.equal(wantsInlining(['dump', '--', '-f', 'json']), false);
-  assert.equal(wantsInlining(['info', 'json']), false);
-  assert.equal(wantsInlining([]), false);
+test('V8 default optimization is turned back on for check and JSON dumps only (the format as parseArgs reads it)', () => {
+  assert.equal(wantsFullOptimization(['check', 'x.ko']), true);
+  assert.equal(wantsFullOptimization(['dump', 'v', '--format', 'json']), true);
+  assert.equal(wantsFullOptimization(['dump', '--format=json', 'v']), true);
+  assert.equal(wantsFullOptimization(['dump', 'v', '-f', 'json']), true);
+  assert.equal(wantsFullOptimization(['dump', 'v', '-fjson']), true);
+  assert.equal(wantsFullOptimization(['dump', 'v', '-f', 'json', '--format', 'c']), false);
+  assert.equal(wantsFullOptimization(['dump', 'v', '--format', 'c']), false);
+  assert.equal(wantsFullOptimization(['dump', 'v']), false);
+  assert.equal(wantsFullOptimization(['dump', '--', '-f', 'json']), false);
+  assert.equal(wantsFullOptimization(['info', 'json']), false);
+  assert.equal(wantsFullOptimization([]), false);
 });
