@@ -44,8 +44,11 @@ export class NameCounter {
     for (;;) {
       const q = i * SLOT;
       const k = t[q]!;
+      // (Compared before the emptiness test, so that V8 has seen the comparison by the time
+      // it optimizes this function: otherwise the first collision would deoptimize it.)
+      const sameHash = t[q + 1] === h;
       if (k < 0) break;
-      if (t[q + 1] === h && (k === off || sameStr(S, k, off, len))) return ++t[q + 2]!;
+      if (sameHash && (k === off || sameStr(S, k, off, len))) return ++t[q + 2]!;
       i = (i + 1) & mask;
     }
     const q = i * SLOT;
