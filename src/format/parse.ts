@@ -276,51 +276,57 @@ function sanityScan(btf: Btf): number {
     if (words[o]! >= strLimit) return found(i, Bad.TypeName, words[o]!);
     const info = words[o + 1]!;
     const kind = (info >>> 24) & kindMask;
-    const vlen = info & vlenMask;
-    switch (kind) {
-      case Kind.INT: case Kind.FWD: case Kind.FLOAT:
-        break;
-      case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPEDEF:
-      case Kind.TYPE_TAG: case Kind.VAR: case Kind.DECL_TAG:
-        if (words[o + 2]! >= cnt) return found(i, Bad.RefId, words[o + 2]!);
-        break;
-      case Kind.ARRAY:
-        if (words[o + 3]! >= cnt) return found(i, Bad.RefId, words[o + 3]!);
-        if (words[o + 4]! >= cnt) return found(i, Bad.RefId, words[o + 4]!);
-        break;
-      case Kind.STRUCT: case Kind.UNION:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) {
-          if (words[p]! >= strLimit) return found(i, Bad.FieldName, words[p]!);
-          if (words[p + 1]! >= cnt) return found(i, Bad.RefId, words[p + 1]!);
-        }
-        break;
-      case Kind.ENUM:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) if (words[p]! >= strLimit) return found(i, Bad.EnumName, words[p]!);
-        break;
-      case Kind.ENUM64:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= strLimit) return found(i, Bad.EnumName, words[p]!);
-        break;
-      case Kind.FUNC: {
-        const t = words[o + 2]!;
-        if (t >= cnt) return found(i, Bad.RefId, t);
-        const tk = t >= startId ? (words[offs[t - startId]! + 1]! >>> 24) & kindMask : btf.kind(t);
-        if (tk !== Kind.FUNC_PROTO) return found(i, Bad.NotProto, t);
-        break;
+    if (kind > MAX_KNOWN_KIND || kind === 0) {
+      // Kinds beyond libbpf's, admitted by a 2026 layout section: nothing to check.
+      if (kind > MAX_KNOWN_KIND && unknownOk) continue;
+      return found(i, Bad.Kind, kind);
+    }
+    // One path for every kind, driven by per-kind tables (see SANITY_*), so that V8 has
+    // type feedback for all of it after the first few records: no deoptimization when the
+    // first ENUM64 or DATASEC comes along, late in a vmlinux.
+    const r1 = SANITY_REF1[kind]!;
+    if (r1 !== 0 && words[o + r1]! >= cnt) return found(i, Bad.RefId, words[o + r1]!);
+    const r2 = SANITY_REF2[kind]!;
+    if (r2 !== 0 && words[o + r2]! >= cnt) return found(i, Bad.RefId, words[o + r2]!);
+    const stride = SANITY_STRIDE[kind]!;
+    if (stride !== 0) {
+      const nameAt = SANITY_ELEM_NAME[kind]!;
+      const refAt = SANITY_ELEM_REF[kind]!;
+      const vlen = info & vlenMask;
+      for (let j = 0, p = o + 3; j < vlen; j++, p += stride) {
+        if (nameAt >= 0 && words[p + nameAt]! >= strLimit) return found(i, SANITY_ELEM_BAD[kind]!, words[p + nameAt]!);
+        if (refAt >= 0 && words[p + refAt]! >= cnt) return found(i, Bad.RefId, words[p + refAt]!);
       }
-      case Kind.FUNC_PROTO:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 2) {
-          if (words[p]! >= strLimit) return found(i, Bad.ParamName, words[p]!);
-          if (words[p + 1]! >= cnt) return found(i, Bad.RefId, words[p + 1]!);
-        }
-        break;
-      case Kind.DATASEC:
-        for (let j = 0, p = o + 3; j < vlen; j++, p += 3) if (words[p]! >= cnt) return found(i, Bad.RefId, words[p]!);
-        break;
-      default:
-        // Kinds beyond libbpf's, admitted by a 2026 layout section: nothing to check.
-        if (kind > MAX_KNOWN_KIND && unknownOk) break;
-        return found(i, Bad.Kind, kind);
+    }
+    if (kind === Kind.FUNC) {
+      const t = words[o + 2]!;
+      const tk = t >= startId ? (words[offs[t - startId]! + 1]! >>> 24) & kindMask : btf.kind(t);
+      if (tk !== Kind.FUNC_PROTO) return found(i, Bad.NotProto, t);
     }
   }
   return -1;
 }
+
+/** sanityScan's per-kind checks: word offsets of referenced type ids in the record (0: none). */
+const SANITY_REF1 = new Uint8Array(MAX_KNOWN_KIND + 1);
+const SANITY_REF2 = new Uint8Array(MAX_KNOWN_KIND + 1);
+/** Per element: words (0: no elements checked), word of a name (-1: none), word of a type id (-1: none), what a bad name is. */
+const SANITY_STRIDE = new Uint8Array(MAX_KNOWN_KIND + 1);
+const SANITY_ELEM_NAME = new Int8Array(MAX_KNOWN_KIND + 1).fill(-1);
+const SANITY_ELEM_REF = new Int8Array(MAX_KNOWN_KIND + 1).fill(-1);
+const SANITY_ELEM_BAD = new Uint8Array(MAX_KNOWN_KIND + 1);
+for (const k of [Kind.PTR, Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPEDEF, Kind.TYPE_TAG, Kind.VAR, Kind.DECL_TAG, Kind.FUNC]) SANITY_REF1[k] = 2;
+SANITY_REF1[Kind.ARRAY] = 3;
+SANITY_REF2[Kind.ARRAY] = 4;
+function sanityElems(kind: number, stride: number, nameAt: number, refAt: number, bad: Bad): void {
+  SANITY_STRIDE[kind] = stride;
+  SANITY_ELEM_NAME[kind] = nameAt;
+  SANITY_ELEM_REF[kind] = refAt;
+  SANITY_ELEM_BAD[kind] = bad;
+}
+sanityElems(Kind.STRUCT, 3, 0, 1, Bad.FieldName);
+sanityElems(Kind.UNION, 3, 0, 1, Bad.FieldName);
+sanityElems(Kind.ENUM, 2, 0, -1, Bad.EnumName);
+sanityElems(Kind.ENUM64, 3, 0, -1, Bad.EnumName);
+sanityElems(Kind.FUNC_PROTO, 2, 0, 1, Bad.ParamName);
+sanityElems(Kind.DATASEC, 3, -1, 0, Bad.RefId);
