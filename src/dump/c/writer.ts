@@ -115,9 +115,15 @@ export class CWriter {
   /** Appends a copy of bytes [start, start + n) already written. */
   copyOwn(start: number, n: number): void {
     if (this.len + n > this.buf.length) this.ensure(n);
-    // Short (a declaration such as `struct list_head *`): a loop costs less than the native
-    // call.
     const b = this.buf;
+    if (n > 1 << 16) {
+      // Only the padding of a struct with a gap of hundreds of KB (not plausible BTF).
+      b.copyWithin(this.len, start, start + n);
+      this.len += n;
+      return;
+    }
+    // Declarations (`struct list_head *`) and padding lines: short, for which a loop costs
+    // less than the native call.
     let p = this.len;
     for (let i = start, e = start + n; i < e; i++) b[p++] = b[i]!;
     this.len = p;
