@@ -43,7 +43,12 @@ function median(xs: number[]): number {
 }
 
 function timeUs(fn: () => unknown, iters: number): number {
-  for (let i = 0; i < Math.min(5, iters); i++) fn();
+  // Warm-up: at least 5 calls and 50 ms, so that the JIT has optimized the code and the
+  // allocator is in its steady state (like the C reference's repeated runs). Without it, a
+  // fresh 300 KB buffer per call (serialize xfs) is a new mmap + page faults each time, until
+  // a GC frees the earlier ones and glibc raises its mmap threshold: 16-130 µs from run to run.
+  const t0 = performance.now();
+  for (let i = 0; i < Math.min(5, iters) || (iters > 5 && performance.now() - t0 < 50); i++) fn();
   const xs: number[] = [];
   for (let i = 0; i < iters; i++) {
     const t = performance.now();
