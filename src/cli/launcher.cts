@@ -38,7 +38,7 @@ if (source === null) {
   // The cache is valid under BUNDLE_V8_FLAGS only. The bin's shell line passes them to node;
   // run as `node launcher.cjs`, set them here.
   const v8 = (): typeof import('node:v8') => require('node:v8') as typeof import('node:v8');
-  if (process.execArgv.join(' ') !== BUNDLE_V8_FLAGS) v8().setFlagsFromString(BUNDLE_V8_FLAGS);
+  if (!BUNDLE_V8_FLAGS.split(' ').every((f) => process.execArgv.includes(f))) v8().setFlagsFromString(BUNDLE_V8_FLAGS);
   const script = new Script(wrapBundle(source), { filename: bundle, cachedData });
   if (wantsFullOptimization(process.argv.slice(2))) v8().setFlagsFromString(FULL_OPTIMIZATION_V8_FLAGS);
   const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object, filename: string, dir: string) => void;

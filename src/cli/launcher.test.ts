@@ -16,7 +16,7 @@ import { Btf } from '../model/btf.js';
 import { serializeBtf } from '../format/write.js';
 import { dumpRaw } from '../dump/raw.js';
 import { setFlagsFromString } from 'node:v8';
-import { BUNDLE_V8_FLAGS, wantsFullOptimization, wrapBundle } from './bundle-wrap.cjs';
+import { BUNDLE_V8_FLAGS, ONE_SHOT_NODE_OPTIONS, wantsFullOptimization, wrapBundle } from './bundle-wrap.cjs';
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
 const BIN = join(REPO, pkg.bin.btfkit!);
@@ -45,6 +45,21 @@ test('the bin clears NODE_EXTRA_CA_CERTS before Node.js starts (run by node, the
   const odd = spawnSync(BIN, ['dump', "/nonexistent/a b'c.btf"], { encoding: 'utf8', env });
   assert.equal(odd.status, 1);
   assert.match(odd.stderr, /a b'c\.btf/);
+});
+
+test('the bin runs node with the one-shot options and V8 flags, and check with none', () => {
+  // A stand-in `node`, first on PATH, that prints how it was called.
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-fake-node-'));
+  try {
+    writeFileSync(join(dir, 'node'), '#!/bin/sh\necho "$@"\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` };
+    const dump = spawnSync(BIN, ['dump', 'a b.btf', '--format', 'c'], { encoding: 'utf8', env });
+    assert.equal(dump.stdout, `${ONE_SHOT_NODE_OPTIONS} ${BUNDLE_V8_FLAGS} ${BIN} dump a b.btf --format c\n`);
+    const check = spawnSync(BIN, ['check', 'm.ko'], { encoding: 'utf8', env });
+    assert.equal(check.stdout, `${BIN} check m.ko\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('V8 accepts the code cache shipped with the bundle', () => {
