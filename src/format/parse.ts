@@ -13,7 +13,7 @@
 import { BtfkitError, Errno } from '../errors.js';
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
 import { growU32 } from '../model/grow.js';
-import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName } from './kinds.js';
+import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName, elemWords } from './kinds.js';
 
 export const BTF_MAGIC = 0xeb9f;
 const BTF_MAX_STR_OFFSET = 0x7fffffff;
@@ -310,7 +310,7 @@ function sanityScan(btf: Btf): number {
 /** sanityScan's per-kind checks: word offsets of referenced type ids in the record (0: none). */
 const SANITY_REF1 = new Uint8Array(MAX_KNOWN_KIND + 1);
 const SANITY_REF2 = new Uint8Array(MAX_KNOWN_KIND + 1);
-/** Per element: words (0: no elements checked), word of a name (-1: none), word of a type id (-1: none), what a bad name is. */
+/** Per element: words (kinds.ts; 0: elements not checked), word of a name (-1: none), word of a type id (-1: none), what a bad name is. */
 const SANITY_STRIDE = new Uint8Array(MAX_KNOWN_KIND + 1);
 const SANITY_ELEM_NAME = new Int8Array(MAX_KNOWN_KIND + 1).fill(-1);
 const SANITY_ELEM_REF = new Int8Array(MAX_KNOWN_KIND + 1).fill(-1);
@@ -318,15 +318,15 @@ const SANITY_ELEM_BAD = new Uint8Array(MAX_KNOWN_KIND + 1);
 for (const k of [Kind.PTR, Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPEDEF, Kind.TYPE_TAG, Kind.VAR, Kind.DECL_TAG, Kind.FUNC]) SANITY_REF1[k] = 2;
 SANITY_REF1[Kind.ARRAY] = 3;
 SANITY_REF2[Kind.ARRAY] = 4;
-function sanityElems(kind: number, stride: number, nameAt: number, refAt: number, bad: Bad): void {
-  SANITY_STRIDE[kind] = stride;
+function sanityElems(kind: number, nameAt: number, refAt: number, bad: Bad): void {
+  SANITY_STRIDE[kind] = elemWords(kind);
   SANITY_ELEM_NAME[kind] = nameAt;
   SANITY_ELEM_REF[kind] = refAt;
   SANITY_ELEM_BAD[kind] = bad;
 }
-sanityElems(Kind.STRUCT, 3, 0, 1, Bad.FieldName);
-sanityElems(Kind.UNION, 3, 0, 1, Bad.FieldName);
-sanityElems(Kind.ENUM, 2, 0, -1, Bad.EnumName);
-sanityElems(Kind.ENUM64, 3, 0, -1, Bad.EnumName);
-sanityElems(Kind.FUNC_PROTO, 2, 0, 1, Bad.ParamName);
-sanityElems(Kind.DATASEC, 3, -1, 0, Bad.RefId);
+sanityElems(Kind.STRUCT, 0, 1, Bad.FieldName);
+sanityElems(Kind.UNION, 0, 1, Bad.FieldName);
+sanityElems(Kind.ENUM, 0, -1, Bad.EnumName);
+sanityElems(Kind.ENUM64, 0, -1, Bad.EnumName);
+sanityElems(Kind.FUNC_PROTO, 0, 1, Bad.ParamName);
+sanityElems(Kind.DATASEC, -1, 0, Bad.RefId);
