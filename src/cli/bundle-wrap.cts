@@ -26,6 +26,9 @@ export const BUNDLE_WRAP_TAIL = '\n});';
  */
 export const BUNDLE_V8_FLAGS = '--no-turbo-inlining --no-turbo-loop-peeling --no-turbo-loop-variable';
 
+/** The command that runs long: Node's defaults from the shell line, V8's from the launcher. */
+export const LONG_RUNNING_COMMAND = 'check';
+
 /**
  * Whether fully optimized code (V8's defaults) pays off for a command line (the arguments
  * after the bin): for commands that run long (`check` of a kernel's 4022 modules, on worker
@@ -35,7 +38,7 @@ export const BUNDLE_V8_FLAGS = '--no-turbo-inlining --no-turbo-loop-peeling --no
  * Only speed depends on it.
  */
 export function wantsFullOptimization(args: readonly string[]): boolean {
-  if (args[0] === 'check') return true;
+  if (args[0] === LONG_RUNNING_COMMAND) return true;
   if (args[0] !== 'dump') return false;
   let format = '';
   for (let i = 1; i < args.length; i++) {
@@ -62,6 +65,7 @@ export function wrapBundle(source: string): string {
  */
 export const ONE_SHOT_NODE_OPTIONS = '--v8-pool-size=1';
 
+
 /**
  * The first two lines of the installed bin (dist/src/cli/launcher.cjs, see scripts/bundle.ts):
  * run as a shell script, they clear NODE_EXTRA_CA_CERTS and execute the file with node,
@@ -70,5 +74,5 @@ export const ONE_SHOT_NODE_OPTIONS = '--v8-pool-size=1';
  * node:v8, ~2 ms. Run by node, the two lines are a no-op string statement and a comment.
  */
 export const BIN_HEADER =
-  `#!/bin/sh\n':' //; unset NODE_EXTRA_CA_CERTS; [ "$1" = check ] && exec node "$0" "$@"; ` +
+  `#!/bin/sh\n':' //; unset NODE_EXTRA_CA_CERTS; [ "$1" = ${LONG_RUNNING_COMMAND} ] && exec node "$0" "$@"; ` +
   `exec node ${ONE_SHOT_NODE_OPTIONS} ${BUNDLE_V8_FLAGS} "$0" "$@"\n`;

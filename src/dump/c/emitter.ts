@@ -1180,12 +1180,6 @@ export class CEmitter {
   }
 
   private emitName(fnOff: number, fnDup: number, lastWasPtr: boolean): void {
-    if (fnOff > 0 && fnDup <= 1) {
-      // The common case, a member or parameter name: the same as below, in fewer calls.
-      if (!lastWasPtr && this.S[fnOff] !== 0) this.out.byte(SPACE);
-      this.out.str(fnOff);
-      return;
-    }
     if (this.nameNonEmpty(fnOff, fnDup) && !lastWasPtr) this.out.byte(SPACE);
     this.writeDeclName(fnOff, fnDup);
   }

@@ -652,20 +652,10 @@ export function bpftoolDumpPlan(f: FlatBtf): DumpPlan {
   const rank = sorter.rank;
   let nRanked = 0;
   let nTail = 0;
-  const { W, O } = f;
   for (let id = 1; id < n; id++) {
     const k = K[id];
-    if ((k === Kind.FUNC || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG) && !(R[id]! & REF_ORDER)) {
-      inert[id] = 1;
-      continue;
-    }
-    // typeRank, without the call for the kinds whose rank needs no chain: an unnamed
-    // reference (a vmlinux's ~20k pointers), a FUNC_PROTO (~25k, unnamed), a struct, ...
-    let r: number;
-    if (W[O[id]!] === 0 && k !== Kind.ENUM && k !== Kind.ENUM64 && k !== Kind.INT && k !== Kind.FLOAT) r = MAX_RANK;
-    else r = typeRank(f, id);
-    rank[id] = r;
-    if (r < MAX_RANK) nRanked++;
+    if ((k === Kind.FUNC || k === Kind.VAR || k === Kind.DATASEC || k === Kind.DECL_TAG) && !(R[id]! & REF_ORDER)) inert[id] = 1;
+    else if ((rank[id] = typeRank(f, id)) < MAX_RANK) nRanked++;
     else nTail++;
   }
   let ranked = new Uint32Array(nRanked);
