@@ -17,6 +17,7 @@
  */
 
 import { KindId as Kind } from '../format/kinds.js';
+import { missedKind } from './missed-kind.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
 import {
@@ -180,7 +181,8 @@ function writeTypeJson(j: JsonW, btf: Btf, id: number, W: Uint32Array, o: number
   j.u32(K_ID, id);
   j.asciiStr(K_KIND, kind < BPFTOOL_KIND_STR.length ? BPFTOOL_KIND_STR[kind]! : 'UNKNOWN');
   j.btfStr(K_NAME, btf, W[o]!);
-  switch (kind) {
+  const k = kind as Kind;
+  switch (k) {
     case Kind.INT: {
       const v = W[o + 3]!;
       j.u32(K_SIZE, W[o + 2]!);
@@ -299,7 +301,10 @@ function writeTypeJson(j: JsonW, btf: Btf, id: number, W: Uint32Array, o: number
       j.u32(K_TYPE_ID, W[o + 2]!);
       j.i32(K_COMPONENT_IDX, W[o + 3]!);
       break;
+    case Kind.UNKN:
+      break;
     default:
+      missedKind(k);
       break;
   }
   j.end(125);

@@ -21,6 +21,7 @@
 
 import { BtfkitError } from '../errors.js';
 import { KindId as Kind } from '../format/kinds.js';
+import { missedKind } from './missed-kind.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
 import { keyBytes } from '../model/strings.js';
@@ -196,7 +197,8 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
   writeBtfStr(w, btf, W[o]!);
   w.byte(39);
 
-  switch (kind) {
+  const k = kind as Kind;
+  switch (k) {
     case Kind.INT: {
       const v = W[o + 3]!;
       w.lit(S_SIZE);
@@ -343,7 +345,10 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       w.lit(S_COMPONENT_IDX);
       w.i32(W[o + 3]!);
       break;
+    case Kind.UNKN:
+      break;
     default:
+      missedKind(k);
       break;
   }
   w.byte(10);

@@ -12,6 +12,7 @@
  */
 
 import { KindId as Kind } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
 import { growU32 } from '../../model/grow.js';
 import { MAX_DECL_NESTING, MAX_TYPE_DEPTH, tooDeep, warn, type EmitCtx } from './context.js';
 import { emitEnumDef, emitEnumFwd, emitFwdDef, emitStructDef, emitStructFwd } from './defs.js';
@@ -76,7 +77,8 @@ function declCacheable(c: EmitCtx, id: number): boolean {
   const { W, O, K } = c;
   for (let guard = 0; guard < 64; guard++) {
     if (id === 0) return true;
-    switch (K[id]) {
+    const k = K[id] as Kind;
+    switch (k) {
       case Kind.PTR: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG:
         id = W[O[id]! + 2]!;
         break;
@@ -84,7 +86,11 @@ function declCacheable(c: EmitCtx, id: number): boolean {
         return true;
       case Kind.STRUCT: case Kind.UNION: case Kind.ENUM: case Kind.ENUM64:
         return W[O[id]!] !== 0;
+      case Kind.ARRAY: case Kind.FUNC_PROTO: case Kind.UNKN: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC:
+      case Kind.DECL_TAG:
+        return false;
       default:
+        missedKind(k);
         return false;
     }
   }
@@ -98,7 +104,7 @@ function emitDeclRaw(c: EmitCtx, id: number, fnOff: number, fnDup: number, lvl: 
   const start = c.sp;
   for (;;) {
     if (c.sp - start === MAX_TYPE_DEPTH) throw tooDeep(id);
-    const k = K[id]!;
+    const k = K[id] as Kind;
     if (!(c.stripMods && (k === Kind.VOLATILE || k === Kind.CONST || k === Kind.RESTRICT || k === Kind.TYPE_TAG)))
       push(c, id);
     if (id === 0) break;
@@ -114,8 +120,12 @@ function emitDeclRaw(c: EmitCtx, id: number, fnOff: number, fnDup: number, lvl: 
       case Kind.TYPEDEF: case Kind.FLOAT:
         done = true;
         break;
-      default:
+      case Kind.UNKN: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC: case Kind.DECL_TAG:
         warn(c, `unexpected type in decl chain, kind:${k}, id:[${id}]`);
+        done = true;
+        break;
+      default:
+        warn(c, `unexpected type in decl chain, kind:${missedKind(k)}, id:[${id}]`);
         done = true;
     }
     if (done) break;
@@ -198,7 +208,7 @@ function emitChainStep(c: EmitCtx, fr: number, fnOff: number, fnDup: number, lvl
       continue;
     }
     const o = c.O[id]!;
-    const k = c.K[id]!;
+    const k = c.K[id] as Kind;
     switch (k) {
       case Kind.INT: case Kind.FLOAT:
         emitMods(c, fr);
@@ -299,8 +309,11 @@ function emitChainStep(c: EmitCtx, fr: number, fnOff: number, fnDup: number, lvl
         w.byte(41);
         return;
       }
-      default:
+      case Kind.UNKN: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC: case Kind.DECL_TAG:
         warn(c, `unexpected type in decl chain, kind:${k}, id:[${id}]`);
+        return;
+      default:
+        warn(c, `unexpected type in decl chain, kind:${missedKind(k)}, id:[${id}]`);
         return;
     }
     lastWasPtr = k === Kind.PTR;

@@ -7,6 +7,7 @@
  */
 
 import { KindId as Kind } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
 import { MAX_TYPE_DEPTH, tooDeep } from './context.js';
 import type { FlatBtf } from './flat.js';
 
@@ -91,7 +92,8 @@ export class DisambigHash {
     }
     if (depth === MAX_TYPE_DEPTH) throw tooDeep(id);
     if (id !== 0) {
-      switch (K[id]) {
+      const k = K[id] as Kind;
+      switch (k) {
         case Kind.ENUM: case Kind.ENUM64: {
           const vlen = W[o + 1]! & this.f.vlenMask;
           const stride = K[id] === Kind.ENUM ? 2 : 3;
@@ -132,7 +134,12 @@ export class DisambigHash {
           hi = r.hi;
           lo = r.lo;
           break;
+        // The name only.
+        case Kind.UNKN: case Kind.INT: case Kind.FWD: case Kind.FUNC: case Kind.FUNC_PROTO: case Kind.VAR:
+        case Kind.DATASEC: case Kind.FLOAT:
+          break;
         default:
+          missedKind(k);
           break;
       }
     }

@@ -10,6 +10,7 @@
  */
 
 import { KindId as Kind } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
 import { EMITTED, EMITTING, F_DONE, F_FWD_EMITTED, MAX_TYPE_DEPTH, NOT_EMITTED, tooDeep, warn, type EmitCtx } from './context.js';
 import { emitEnumDef, emitFwdDef, emitMissingAliases, emitStructDef, emitStructFwd, emitTypedefDef } from './defs.js';
 import { ascii, L } from './literals.js';
@@ -37,7 +38,7 @@ function emitTypeStep(c: EmitCtx, id: number, contId: number): void {
   if (st === EMITTED) return;
   const W = c.W;
   const o = c.O[id]!;
-  const k = c.K[id]!;
+  const k = c.K[id] as Kind;
   const w = c.out;
 
   if (st === EMITTING) {
@@ -62,7 +63,14 @@ function emitTypeStep(c: EmitCtx, id: number, contId: number): void {
         }
         c.flags[id]! |= F_FWD_EMITTED;
         break;
+      // Only structs, unions and typedefs are ever left EMITTING.
+      case Kind.UNKN: case Kind.INT: case Kind.PTR: case Kind.ARRAY: case Kind.ENUM: case Kind.FWD:
+      case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.FUNC: case Kind.FUNC_PROTO:
+      case Kind.VAR: case Kind.DATASEC: case Kind.FLOAT: case Kind.DECL_TAG: case Kind.TYPE_TAG:
+      case Kind.ENUM64:
+        break;
       default:
+        missedKind(k);
         break;
     }
     return;
@@ -146,7 +154,11 @@ function emitTypeStep(c: EmitCtx, id: number, contId: number): void {
       if (all) c.flags[id]! |= F_DONE;
       break;
     }
+    // Nothing to write: FLOAT needs no declaration; FUNC/VAR/DATASEC/DECL_TAG are not C types.
+    case Kind.FLOAT: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC: case Kind.DECL_TAG: case Kind.UNKN:
+      break;
     default:
+      missedKind(k);
       break;
   }
 }
@@ -160,7 +172,8 @@ function emitTypeStep(c: EmitCtx, id: number, contId: number): void {
  */
 function isDone(c: EmitCtx, t: number): boolean {
   if (c.emitState[t] === EMITTED) return true;
-  switch (c.K[t]) {
+  const k = c.K[t] as Kind;
+  switch (k) {
     case Kind.FLOAT: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC: case Kind.DECL_TAG:
       return true;
     case Kind.STRUCT: case Kind.UNION:
@@ -168,7 +181,10 @@ function isDone(c: EmitCtx, t: number): boolean {
     case Kind.PTR: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT: case Kind.TYPE_TAG:
     case Kind.ARRAY: case Kind.FUNC_PROTO:
       return (c.flags[t]! & F_DONE) !== 0;
+    case Kind.UNKN: case Kind.INT: case Kind.ENUM: case Kind.ENUM64: case Kind.FWD: case Kind.TYPEDEF:
+      return false;
     default:
+      missedKind(k);
       return false;
   }
 }

@@ -11,6 +11,7 @@
  */
 
 import { KindId as Kind } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
 import { growU32 } from '../../model/grow.js';
 import { REF_MARKED } from './flat.js';
 import { EINVAL, ELOOP, MAX_TYPE_DEPTH, ORDERED, ORDERING, warn, type EmitCtx } from './context.js';
@@ -55,7 +56,7 @@ function orderTypeStep(c: EmitCtx, id: number, throughPtr: boolean): number {
   if (st === ORDERED) return 1;
   const W = c.W;
   const o = c.O[id]!;
-  const k = c.K[id]!;
+  const k = c.K[id] as Kind;
   if (st === ORDERING) {
     if ((k === Kind.STRUCT || k === Kind.UNION) && throughPtr && W[o] !== 0) return 0;
     c.cycleId = id;
@@ -140,7 +141,10 @@ function orderTypeStep(c: EmitCtx, id: number, throughPtr: boolean): number {
     case Kind.FUNC: case Kind.VAR: case Kind.DATASEC: case Kind.DECL_TAG:
       c.orderState[id] = ORDERED;
       return 0;
+    case Kind.UNKN:
+      return -EINVAL;
     default:
+      missedKind(k);
       return -EINVAL;
   }
 }
@@ -156,7 +160,8 @@ function settled(c: EmitCtx, id: number, memo: Uint8Array, depth: number): boole
   const o = c.O[id]!;
   const os = c.orderState;
   let ok = false;
-  switch (c.K[id]) {
+  const k = c.K[id] as Kind;
+  switch (k) {
     case Kind.PTR: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.TYPE_TAG:
       ok = settled(c, W[o + 2]!, memo, depth + 1);
       break;
@@ -178,7 +183,13 @@ function settled(c: EmitCtx, id: number, memo: Uint8Array, depth: number): boole
     case Kind.ENUM: case Kind.ENUM64: case Kind.FWD:
       ok = W[o] === 0 && (c.flat.R[id]! & REF_MARKED) !== 0;
       break;
+    // Not settled until ORDERED (their first order call answers 0, later ones 1).
+    case Kind.UNKN: case Kind.INT: case Kind.FLOAT: case Kind.TYPEDEF: case Kind.FUNC: case Kind.VAR:
+    case Kind.DATASEC: case Kind.DECL_TAG:
+      ok = false;
+      break;
     default:
+      missedKind(k);
       ok = false;
   }
   memo[id] = ok ? 1 : 2;

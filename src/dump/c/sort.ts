@@ -21,6 +21,7 @@
  */
 
 import { KindId as Kind } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
 import { MAX_TYPE_DEPTH, tooDeep } from './context.js';
 import { DisambigHash } from './disambig.js';
 import { REF_ORDER, type FlatBtf } from './flat.js';
@@ -42,7 +43,8 @@ function typeRank(f: FlatBtf, id: number): number {
   for (let guard = 0; guard < MAX_CHAIN; guard++) {
     const o = O[id]!;
     if (id !== 0 && W[o] !== 0) hasName = true;
-    switch (K[id]) {
+    const k = K[id] as Kind;
+    switch (k) {
       case Kind.ENUM: case Kind.ENUM64:
         return hasName ? 1 : 0;
       case Kind.INT: case Kind.FLOAT:
@@ -60,7 +62,10 @@ function typeRank(f: FlatBtf, id: number): number {
         if (!hasName) return MAX_RANK;
         id = W[o + 2]!;
         break;
+      case Kind.UNKN: case Kind.FWD: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC:
+        return MAX_RANK;
       default:
+        missedKind(k);
         return MAX_RANK;
     }
   }
@@ -75,7 +80,8 @@ function sortName(f: FlatBtf, id: number): number {
   for (let guard = 0; guard < MAX_CHAIN; guard++) {
     if (id === 0) return 0;
     const o = O[id]!;
-    switch (K[id]) {
+    const k = K[id] as Kind;
+    switch (k) {
       case Kind.ENUM: case Kind.ENUM64: {
         const nameOff = W[o]!;
         if (!fromRef && nameOff === 0 && (W[o + 1]! & f.vlenMask) !== 0) return W[o + 3]!;
@@ -90,7 +96,11 @@ function sortName(f: FlatBtf, id: number): number {
         id = W[o + 2]!;
         fromRef = true;
         break;
+      case Kind.UNKN: case Kind.INT: case Kind.STRUCT: case Kind.UNION: case Kind.FWD: case Kind.FUNC:
+      case Kind.FUNC_PROTO: case Kind.VAR: case Kind.DATASEC: case Kind.FLOAT:
+        return W[o]!;
       default:
+        missedKind(k);
         return W[o]!;
     }
   }
