@@ -21,7 +21,7 @@ import { missedKind } from './missed-kind.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
 import {
-  BPFTOOL_KIND_STR, funcLinkageStr, intEncStr, locateStr, locateType, recLoc, strLoc, varLinkageStr,
+  BPFTOOL_KIND_STR, funcLinkageStr, intEncStr, locateType, newRecLoc, strTableOf, varLinkageStr,
 } from './raw.js';
 import { keyBytes } from '../model/strings.js';
 
@@ -132,8 +132,11 @@ class JsonW {
     const w = this.w;
     w.byte(34);
     if (off === 0) w.ascii('(anon)');
-    else if (!locateStr(btf, off)) w.ascii('(invalid)');
-    else putsEscaped(w, strLoc.bytes, strLoc.start, strLoc.limit);
+    else {
+      const b = strTableOf(btf, off);
+      if (b === null) w.ascii('(invalid)');
+      else putsEscaped(w, b.strs, off - b.startStrOff, b.strLen);
+    }
     w.byte(34);
   }
   /** jsonw_destroy's final newline. */
@@ -318,9 +321,10 @@ export function writeJson(w: ByteWriter, btf: Btf, opts: JsonDumpOptions = {}): 
   j.begin(91);
   const roots = opts.rootIds;
   if (roots) {
+    const loc = newRecLoc();
     for (const id of roots) {
-      locateType(btf, id);
-      writeTypeJson(j, btf, id, recLoc.words, recLoc.o, recLoc.kindMask, recLoc.vlenMask);
+      locateType(btf, id, loc);
+      writeTypeJson(j, btf, id, loc.words, loc.o, loc.kindMask, loc.vlenMask);
       w.flushIfFull();
     }
   } else {
