@@ -30,7 +30,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import { EHDR_SIZE, PHDR_SIZE, SHDR_SIZE, SHN_LORESERVE, SHT_NOBITS, SHT_PROGBITS } from './constants.js';
-import type { ElfFile, ElfSection } from './reader.js';
+import type { ElfFile } from './reader.js';
 
 /** A section to append. Defaults match `objcopy --add-section`. */
 export interface NewSection {

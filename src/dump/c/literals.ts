@@ -3,7 +3,6 @@
  * the output with one copy each, and the character codes it writes byte by byte.
  */
 
-export const TAB = 9;
 export const NL = 10;
 export const SPACE = 32;
 
