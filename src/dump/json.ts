@@ -17,10 +17,11 @@
  */
 
 import { KindId as Kind } from '../format/kinds.js';
+import { missedKind } from './missed-kind.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
 import {
-  BPFTOOL_KIND_STR, funcLinkageStr, intEncStr, locateStr, locateType, recLoc, strLoc, varLinkageStr,
+  BPFTOOL_KIND_STR, funcLinkageStr, intEncStr, locateType, newRecLoc, strTableOf, varLinkageStr,
 } from './raw.js';
 import { keyBytes } from '../model/strings.js';
 
@@ -131,8 +132,11 @@ class JsonW {
     const w = this.w;
     w.byte(34);
     if (off === 0) w.ascii('(anon)');
-    else if (!locateStr(btf, off)) w.ascii('(invalid)');
-    else putsEscaped(w, strLoc.bytes, strLoc.start, strLoc.limit);
+    else {
+      const b = strTableOf(btf, off);
+      if (b === null) w.ascii('(invalid)');
+      else putsEscaped(w, b.strs, off - b.startStrOff, b.strLen);
+    }
     w.byte(34);
   }
   /** jsonw_destroy's final newline. */
@@ -180,7 +184,8 @@ function writeTypeJson(j: JsonW, btf: Btf, id: number, W: Uint32Array, o: number
   j.u32(K_ID, id);
   j.asciiStr(K_KIND, kind < BPFTOOL_KIND_STR.length ? BPFTOOL_KIND_STR[kind]! : 'UNKNOWN');
   j.btfStr(K_NAME, btf, W[o]!);
-  switch (kind) {
+  const k = kind as Kind;
+  switch (k) {
     case Kind.INT: {
       const v = W[o + 3]!;
       j.u32(K_SIZE, W[o + 2]!);
@@ -299,7 +304,10 @@ function writeTypeJson(j: JsonW, btf: Btf, id: number, W: Uint32Array, o: number
       j.u32(K_TYPE_ID, W[o + 2]!);
       j.i32(K_COMPONENT_IDX, W[o + 3]!);
       break;
+    case Kind.UNKN:
+      break;
     default:
+      missedKind(k);
       break;
   }
   j.end(125);
@@ -313,9 +321,10 @@ export function writeJson(w: ByteWriter, btf: Btf, opts: JsonDumpOptions = {}): 
   j.begin(91);
   const roots = opts.rootIds;
   if (roots) {
+    const loc = newRecLoc();
     for (const id of roots) {
-      locateType(btf, id);
-      writeTypeJson(j, btf, id, recLoc.words, recLoc.o, recLoc.kindMask, recLoc.vlenMask);
+      locateType(btf, id, loc);
+      writeTypeJson(j, btf, id, loc.words, loc.o, loc.kindMask, loc.vlenMask);
       w.flushIfFull();
     }
   } else {

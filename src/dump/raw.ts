@@ -21,6 +21,7 @@
 
 import { BtfkitError } from '../errors.js';
 import { KindId as Kind } from '../format/kinds.js';
+import { missedKind } from './missed-kind.js';
 import type { Btf } from '../model/btf.js';
 import { ByteWriter, type ByteSink } from './text.js';
 import { keyBytes } from '../model/strings.js';
@@ -109,30 +110,14 @@ const S_HEAD_UNKNOWN = S_HEAD[0]!;
 // ------------------------------------------------------------------ string location
 
 /**
- * Result of `locateStr`: the table holding the string and its start/limit inside it.
- * Module-level so that resolving a name allocates nothing.
+ * libbpf btf__str_by_offset: the BTF of the chain whose string section holds logical string
+ * offset `off` (the string is at `off - startStrOff` of its `strs`, up to `strLen`), or null
+ * when libbpf would return NULL.
  */
-export const strLoc: { bytes: Uint8Array; start: number; limit: number } = { bytes: new Uint8Array(0), start: 0, limit: 0 };
-
-/**
- * libbpf btf__str_by_offset: finds logical string offset `off` through the base chain.
- * Returns false when libbpf would return NULL; otherwise fills `strLoc`.
- */
-export function locateStr(btf: Btf, off: number): boolean {
+export function strTableOf(btf: Btf, off: number): Btf | null {
   const rel = off - btf.startStrOff;
-  if (rel >= 0) {
-    if (rel >= btf.strLen) return false;
-    strLoc.bytes = btf.strs;
-    strLoc.start = rel;
-    strLoc.limit = btf.strLen;
-    return true;
-  }
-  const b = btf.strOwner(off);
-  if (b === null) return false;
-  strLoc.bytes = b.strs;
-  strLoc.start = off - b.startStrOff;
-  strLoc.limit = b.strLen;
-  return true;
+  if (rel >= 0) return rel < btf.strLen ? btf : null;
+  return btf.strOwner(off);
 }
 
 /** Writes bpftool's btf_str(off): `(anon)` for 0, `(invalid)` when unresolvable, else the bytes. */
@@ -146,25 +131,32 @@ export function writeBtfStr(w: ByteWriter, btf: Btf, off: number): void {
     w.cstr(btf.strs, rel, btf.strLen);
     return;
   }
-  if (!locateStr(btf, off)) {
+  const b = strTableOf(btf, off);
+  if (b === null) {
     w.lit(S_INVALID);
     return;
   }
-  w.cstr(strLoc.bytes, strLoc.start, strLoc.limit);
+  w.cstr(b.strs, off - b.startStrOff, b.strLen);
 }
 
 // ------------------------------------------------------------------ record location
 
-/** The words array and word offset of the record of `id` (the void record for 0). */
-export const recLoc: { words: Uint32Array; o: number; kindMask: number; vlenMask: number } = {
-  words: new Uint32Array(3),
-  o: 0,
-  kindMask: 0x1f,
-  vlenMask: 0xffff,
-};
+/** Where the record of a type id is: its words array, word offset, and the masks of its BTF. */
+export interface RecLoc {
+  words: Uint32Array;
+  o: number;
+  kindMask: number;
+  vlenMask: number;
+}
+
+export function newRecLoc(): RecLoc {
+  return { words: VOID_REC, o: 0, kindMask: 0x1f, vlenMask: 0xffff };
+}
+
 const VOID_REC = new Uint32Array(3);
 
-export function locateType(btf: Btf, id: number): void {
+/** Fills `recLoc` with the record of `id` through the base chain (the void record for 0). */
+export function locateType(btf: Btf, id: number, recLoc: RecLoc): void {
   if (id === 0) {
     recLoc.words = VOID_REC;
     recLoc.o = 0;
@@ -196,7 +188,8 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
   writeBtfStr(w, btf, W[o]!);
   w.byte(39);
 
-  switch (kind) {
+  const k = kind as Kind;
+  switch (k) {
     case Kind.INT: {
       const v = W[o + 3]!;
       w.lit(S_SIZE);
@@ -222,29 +215,13 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       w.lit(S_NR_ELEMS);
       w.u32(W[o + 5]!);
       break;
-    case Kind.STRUCT: case Kind.UNION: {
+    case Kind.STRUCT: case Kind.UNION:
       w.lit(S_SIZE);
       w.u32(W[o + 2]!);
       w.lit(S_VLEN);
       w.u32(vlen);
-      for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
-        const off = W[p + 2]!;
-        w.lit(S_NL_TAB_QUOTE);
-        writeBtfStr(w, btf, W[p]!);
-        w.lit(S_QUOTE_TYPE_ID);
-        w.u32(W[p + 1]!);
-        w.lit(S_BITS_OFFSET);
-        if (kflag) {
-          w.u32(off & 0xffffff);
-          const sz = off >>> 24;
-          if (sz) {
-            w.lit(S_BITFIELD_SIZE);
-            w.u32(sz);
-          }
-        } else w.u32(off);
-      }
+      writeMembers(w, btf, W, o, vlen, kflag);
       break;
-    }
     case Kind.ENUM: {
       enumHead(w, kflag !== 0, W[o + 2]!, vlen);
       for (let i = 0, p = o + 3; i < vlen; i++, p += 2) {
@@ -256,27 +233,10 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       }
       break;
     }
-    case Kind.ENUM64: {
+    case Kind.ENUM64:
       enumHead(w, kflag !== 0, W[o + 2]!, vlen);
-      for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
-        w.lit(S_NL_TAB_QUOTE);
-        writeBtfStr(w, btf, W[p]!);
-        w.lit(S_QUOTE_VAL);
-        const lo = W[p + 1]!;
-        const hi = W[p + 2]!;
-        if (kflag) {
-          if (hi === 0 && lo <= 0x7fffffff) w.u32(lo);
-          else if (hi === 0xffffffff && lo >= 0x80000000) w.i32(lo);
-          else w.i64((BigInt(hi) << 32n) | BigInt(lo));
-          w.lit(S_LL);
-        } else {
-          if (hi === 0) w.u32(lo);
-          else w.u64((BigInt(hi) << 32n) | BigInt(lo));
-          w.lit(S_ULL);
-        }
-      }
+      writeEnum64Values(w, btf, W, o, vlen, kflag);
       break;
-    }
     case Kind.FWD:
       w.ascii(kflag ? ' fwd_kind=union' : ' fwd_kind=struct');
       break;
@@ -305,34 +265,13 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       w.lit(S_COMMA_LINKAGE);
       w.ascii(varLinkageStr(W[o + 3]!));
       break;
-    case Kind.DATASEC: {
+    case Kind.DATASEC:
       w.lit(S_SIZE);
       w.u32(W[o + 2]!);
       w.lit(S_VLEN);
       w.u32(vlen);
-      const cnt = btf.typeCount();
-      for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
-        const t = W[p]!;
-        w.lit(S_NL_TAB_TYPE_ID);
-        w.u32(t);
-        w.lit(S_OFFSET);
-        w.u32(W[p + 1]!);
-        w.lit(S_SIZE);
-        w.u32(W[p + 2]!);
-        if (t < cnt) {
-          locateType(btf, t);
-          const VW = recLoc.words;
-          const vo = recLoc.o;
-          const vk = (VW[vo + 1]! >>> 24) & recLoc.kindMask;
-          w.lit(S_SP_PAREN);
-          w.ascii(bpftoolKindStr(vk));
-          w.lit(S_SP_QUOTE);
-          writeBtfStr(w, btf, VW[vo]!);
-          w.lit(S_QUOTE_PAREN);
-        }
-      }
+      writeDatasecVars(w, btf, W, o, vlen);
       break;
-    }
     case Kind.FLOAT:
       w.lit(S_SIZE);
       w.u32(W[o + 2]!);
@@ -343,10 +282,80 @@ function writeType(w: ByteWriter, btf: Btf, id: number, W: Uint32Array, o: numbe
       w.lit(S_COMPONENT_IDX);
       w.i32(W[o + 3]!);
       break;
+    case Kind.UNKN:
+      break;
     default:
+      missedKind(k);
       break;
   }
   w.byte(10);
+}
+
+/** Members of a STRUCT/UNION: `\n\t'NAME' type_id=N bits_offset=N[ bitfield_size=N]`. */
+function writeMembers(w: ByteWriter, btf: Btf, W: Uint32Array, o: number, vlen: number, kflag: number): void {
+  for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
+    const off = W[p + 2]!;
+    w.lit(S_NL_TAB_QUOTE);
+    writeBtfStr(w, btf, W[p]!);
+    w.lit(S_QUOTE_TYPE_ID);
+    w.u32(W[p + 1]!);
+    w.lit(S_BITS_OFFSET);
+    if (kflag) {
+      w.u32(off & 0xffffff);
+      const sz = off >>> 24;
+      if (sz) {
+        w.lit(S_BITFIELD_SIZE);
+        w.u32(sz);
+      }
+    } else w.u32(off);
+  }
+}
+
+/** Values of an ENUM64: `\n\t'NAME' val=N` with an LL (signed) or ULL suffix. */
+function writeEnum64Values(w: ByteWriter, btf: Btf, W: Uint32Array, o: number, vlen: number, kflag: number): void {
+  for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
+    w.lit(S_NL_TAB_QUOTE);
+    writeBtfStr(w, btf, W[p]!);
+    w.lit(S_QUOTE_VAL);
+    const lo = W[p + 1]!;
+    const hi = W[p + 2]!;
+    if (kflag) {
+      if (hi === 0 && lo <= 0x7fffffff) w.u32(lo);
+      else if (hi === 0xffffffff && lo >= 0x80000000) w.i32(lo);
+      else w.i64((BigInt(hi) << 32n) | BigInt(lo));
+      w.lit(S_LL);
+    } else {
+      if (hi === 0) w.u32(lo);
+      else w.u64((BigInt(hi) << 32n) | BigInt(lo));
+      w.lit(S_ULL);
+    }
+  }
+}
+
+/** Variables of a DATASEC: `\n\ttype_id=N offset=N size=N (KIND 'NAME')`. */
+function writeDatasecVars(w: ByteWriter, btf: Btf, W: Uint32Array, o: number, vlen: number): void {
+  const cnt = btf.typeCount();
+  const loc = newRecLoc();
+  for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
+    const t = W[p]!;
+    w.lit(S_NL_TAB_TYPE_ID);
+    w.u32(t);
+    w.lit(S_OFFSET);
+    w.u32(W[p + 1]!);
+    w.lit(S_SIZE);
+    w.u32(W[p + 2]!);
+    if (t < cnt) {
+      locateType(btf, t, loc);
+      const VW = loc.words;
+      const vo = loc.o;
+      const vk = (VW[vo + 1]! >>> 24) & loc.kindMask;
+      w.lit(S_SP_PAREN);
+      w.ascii(bpftoolKindStr(vk));
+      w.lit(S_SP_QUOTE);
+      writeBtfStr(w, btf, VW[vo]!);
+      w.lit(S_QUOTE_PAREN);
+    }
+  }
 }
 
 /** The head of an ENUM / ENUM64 line: ` encoding=SIGNED|UNSIGNED size=N vlen=N`. */
@@ -361,9 +370,10 @@ function enumHead(w: ByteWriter, signed: boolean, size: number, vlen: number): v
 export function writeRaw(w: ByteWriter, btf: Btf, opts: RawDumpOptions = {}): void {
   const roots = opts.rootIds;
   if (roots) {
+    const loc = newRecLoc();
     for (const id of roots) {
-      locateType(btf, id);
-      writeType(w, btf, id, recLoc.words, recLoc.o, recLoc.kindMask, recLoc.vlenMask);
+      locateType(btf, id, loc);
+      writeType(w, btf, id, loc.words, loc.o, loc.kindMask, loc.vlenMask);
       w.flushIfFull();
     }
     return;

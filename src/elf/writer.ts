@@ -22,11 +22,15 @@
  * Bytes after the last kept piece that belong to no section (e.g. an appended module
  * signature or an old section header table) are dropped, as objcopy does, unless
  * `keepTrailingData` asks to append the bytes after the input's ELF data (`elfEnd`) again.
+ * Stages of `rewriteElf`: what is replaced (`replacedData`), what is added (`checkAdditions`,
+ * `growNameTable`), whether the touched sections may change or move (`movedSections`), the
+ * new file layout (`planLayout`), then the bytes (`writeData`) and the section headers
+ * (`writeHeaders`).
  */
 
 import { BtfkitError, Errno } from '../errors.js';
 import { EHDR_SIZE, PHDR_SIZE, SHDR_SIZE, SHN_LORESERVE, SHT_NOBITS, SHT_PROGBITS } from './constants.js';
-import type { ElfFile, ElfSection } from './reader.js';
+import type { ElfFile } from './reader.js';
 
 /** A section to append. Defaults match `objcopy --add-section`. */
 export interface NewSection {
@@ -88,20 +92,23 @@ interface Range {
 
 /** Returns a new ELF image with the given sections replaced and/or added. The input is not modified. */
 export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
-  const bytes = file.bytes;
-  const cls = file.header.class;
-  const is64 = cls === 64;
-  const le = file.header.littleEndian;
-  const shdrSize = SHDR_SIZE[cls];
-  const secs = file.sections;
-  const adds = changes.add ?? [];
-  const replace = changes.replace ?? new Map<string, Uint8Array>();
-
-  if (secs.length === 0) {
+  if (file.sections.length === 0) {
     fail('the file has no section header table; sections cannot be replaced or added');
   }
+  const adds = changes.add ?? [];
+  const newData = replacedData(file, changes.replace ?? new Map<string, Uint8Array>());
+  const addNames = checkAdditions(file, adds);
+  const newNameOffsets = growNameTable(file, addNames, newData);
+  const ranges = keptRanges(file);
+  const moved = movedSections(file, newData, ranges);
+  const plan = planLayout(file, newData, moved, adds, ranges, changes.keepTrailingData === true);
+  const out = writeData(file, newData, moved, adds, plan);
+  writeHeaders(file, out, newData, adds, newNameOffsets, plan);
+  return out;
+}
 
-  // ---- what changes ----
+/** Stage 1: the sections to replace, by index (updating a missing, SHT_NOBITS or name-table section is an error). */
+function replacedData(file: ElfFile, replace: ReadonlyMap<string, Uint8Array>): Map<number, Uint8Array> {
   const newData = new Map<number, Uint8Array>();
   for (const [name, data] of replace) {
     const sec = file.section(name);
@@ -115,7 +122,12 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
     if (sec.index === file.shstrndx) fail(`section '${name}' is the section name table and can't be updated`, name, sec.headerOffset);
     newData.set(sec.index, data);
   }
+  return newData;
+}
 
+/** Stage 2: the sections to add are valid (new name, sane type/flags/alignment); their names, encoded. */
+function checkAdditions(file: ElfFile, adds: readonly NewSection[]): Uint8Array[] {
+  const is64 = file.header.class === 64;
   const encoder = new TextEncoder();
   const addNames: Uint8Array[] = [];
   const seen = new Set<string>();
@@ -136,43 +148,67 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
   if (adds.length > 0 && file.shstrndx === 0) {
     fail('the file has no section name table (e_shstrndx is 0); sections cannot be added');
   }
+  return addNames;
+}
 
-  // Grown section-name table: old contents + each new name and its NUL.
-  let shstrtab: ElfSection | undefined;
+/**
+ * Stage 3: the grown section-name table (old contents + each new name and its NUL) joins the
+ * replaced sections; returns the sh_name of each added section.
+ */
+function growNameTable(file: ElfFile, addNames: readonly Uint8Array[], newData: Map<number, Uint8Array>): number[] {
   const newNameOffsets: number[] = [];
-  if (adds.length > 0) {
-    shstrtab = secs[file.shstrndx]!;
-    const old = file.sectionData(shstrtab);
-    let total = old.length;
-    for (const n of addNames) {
-      newNameOffsets.push(total);
-      total += n.length + 1;
-    }
-    const buf = new Uint8Array(total);
-    buf.set(old, 0);
-    for (let i = 0; i < addNames.length; i++) buf.set(addNames[i]!, newNameOffsets[i]!);
-    newData.set(shstrtab.index, buf);
+  if (addNames.length === 0) return newNameOffsets;
+  const shstrtab = file.sections[file.shstrndx]!;
+  const old = file.sectionData(shstrtab);
+  let total = old.length;
+  for (const n of addNames) {
+    newNameOffsets.push(total);
+    total += n.length + 1;
   }
+  const buf = new Uint8Array(total);
+  buf.set(old, 0);
+  for (let i = 0; i < addNames.length; i++) buf.set(addNames[i]!, newNameOffsets[i]!);
+  newData.set(shstrtab.index, buf);
+  return newNameOffsets;
+}
 
-  // ---- constraints on touched sections ----
+/** File ranges that keep their place: segments, and the ELF header and program header table. */
+interface KeptRanges {
+  readonly segments: Range[];
+  readonly fixed: Range[];
+}
+
+function keptRanges(file: ElfFile): KeptRanges {
+  const cls = file.header.class;
   const segments: Range[] = [];
   for (const ph of file.programHeaders) {
     if (ph.filesz > 0) segments.push({ start: ph.offset, end: ph.offset + ph.filesz, what: `segment ${ph.index}` });
   }
-  const ehdrEnd = Math.max(EHDR_SIZE[cls], Math.min(file.header.ehsize, bytes.length));
+  const ehdrEnd = Math.max(EHDR_SIZE[cls], Math.min(file.header.ehsize, file.bytes.length));
   const fixed: Range[] = [{ start: 0, end: ehdrEnd, what: 'the ELF header' }];
   if (file.programHeaders.length > 0) {
     const ph0 = file.header.phoff;
     fixed.push({ start: ph0, end: ph0 + file.programHeaders.length * PHDR_SIZE[cls], what: 'the program header table' });
   }
-  const overlaps = (a: Range, b: Range) => a.start < b.end && b.start < a.end;
+  return { segments, fixed };
+}
 
+function overlaps(a: Range, b: Range): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+/**
+ * Stage 4: each touched section may be rewritten (it overlaps no header table or other
+ * section, and keeps its size inside a segment); the ones that grow move to the end.
+ */
+function movedSections(file: ElfFile, newData: ReadonlyMap<number, Uint8Array>, ranges: KeptRanges): Set<number> {
+  const secs = file.sections;
   const moved = new Set<number>();
   for (const [idx, data] of newData) {
     const sec = secs[idx]!;
     const r: Range = { start: sec.offset, end: sec.offset + sec.size, what: `section ${sec.name}` };
     if (data.length !== sec.size) {
-      for (const seg of segments) {
+      for (const seg of ranges.segments) {
         const hit = sec.size === 0 ? seg.start <= sec.offset && sec.offset < seg.end : overlaps(r, seg);
         if (hit) {
           fail(
@@ -184,7 +220,7 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
       }
     }
     if (sec.size > 0) {
-      for (const x of fixed) {
+      for (const x of ranges.fixed) {
         if (overlaps(r, x)) fail(`section '${sec.name}' at offset ${sec.offset} overlaps ${x.what}; it can't be rewritten`, sec.name, sec.offset);
       }
       for (const o of secs) {
@@ -196,11 +232,41 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
     }
     if (data.length > sec.size) moved.add(idx);
   }
+  return moved;
+}
 
-  // ---- layout ----
+/** Where everything goes in the output. */
+interface Layout {
+  /** End of the input prefix copied as is. */
+  readonly keptEnd: number;
+  /** New offsets of moved sections, by index. */
+  readonly newOffset: ReadonlyMap<number, number>;
+  readonly addOffsets: readonly number[];
+  /** Offset and entry count of the new section header table. */
+  readonly shoff: number;
+  readonly shnum: number;
+  readonly trailer: Uint8Array;
+  readonly total: number;
+}
+
+/**
+ * Stage 5: the input is kept up to the end of its last kept piece; moved sections, then added
+ * ones (each at its alignment), then the section header table, then any kept trailing data.
+ */
+function planLayout(
+  file: ElfFile,
+  newData: ReadonlyMap<number, Uint8Array>,
+  moved: ReadonlySet<number>,
+  adds: readonly NewSection[],
+  ranges: KeptRanges,
+  keepTrailingData: boolean,
+): Layout {
+  const bytes = file.bytes;
+  const secs = file.sections;
+  const is64 = file.header.class === 64;
   let keptEnd = 0;
-  for (const x of fixed) keptEnd = Math.max(keptEnd, x.end);
-  for (const s of segments) keptEnd = Math.max(keptEnd, s.end);
+  for (const x of ranges.fixed) keptEnd = Math.max(keptEnd, x.end);
+  for (const s of ranges.segments) keptEnd = Math.max(keptEnd, s.end);
   for (const s of secs) {
     if (s.index === 0 || moved.has(s.index) || s.type === SHT_NOBITS) continue;
     if (s.size > 0) keptEnd = Math.max(keptEnd, s.offset + s.size);
@@ -224,26 +290,53 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
   }
   const shoff = alignUp(cursor, is64 ? 8 : 4);
   const shnum = secs.length + adds.length;
-  const trailer = changes.keepTrailingData ? bytes.subarray(file.elfEnd) : bytes.subarray(0, 0);
-  const total = shoff + shnum * shdrSize + trailer.length;
+  const trailer = keepTrailingData ? bytes.subarray(file.elfEnd) : bytes.subarray(0, 0);
+  const total = shoff + shnum * SHDR_SIZE[file.header.class] + trailer.length;
   if (!is64 && total > 0xffffffff) fail(`the output (${total} bytes) is too large for ELF32`);
   if (shnum > 0xffffffff) fail(`too many sections (${shnum})`);
+  return { keptEnd, newOffset, addOffsets, shoff, shnum, trailer, total };
+}
 
-  // ---- output ----
-  const out = new Uint8Array(total);
-  out.set(bytes.subarray(0, keptEnd), 0);
+/** Stage 6: the kept prefix, replaced data in place (rest of the room zeroed) or moved, added data. */
+function writeData(file: ElfFile, newData: ReadonlyMap<number, Uint8Array>, moved: ReadonlySet<number>, adds: readonly NewSection[], plan: Layout): Uint8Array {
+  const secs = file.sections;
+  const keptEnd = plan.keptEnd;
+  const out = new Uint8Array(plan.total);
+  out.set(file.bytes.subarray(0, keptEnd), 0);
   for (const [idx, data] of newData) {
     const sec = secs[idx]!;
     if (moved.has(idx)) {
       if (sec.offset < keptEnd) out.fill(0, sec.offset, Math.min(sec.offset + sec.size, keptEnd));
-      out.set(data, newOffset.get(idx)!);
+      out.set(data, plan.newOffset.get(idx)!);
     } else {
       out.set(data, sec.offset);
       out.fill(0, sec.offset + data.length, sec.offset + sec.size);
     }
   }
-  for (let i = 0; i < adds.length; i++) out.set(adds[i]!.data, addOffsets[i]!);
+  for (let i = 0; i < adds.length; i++) out.set(adds[i]!.data, plan.addOffsets[i]!);
+  return out;
+}
 
+/**
+ * Stage 7: the section header table (existing headers copied raw with sh_offset/sh_size
+ * patched, added ones appended), the trailing data, and e_shoff/e_shnum (section 0's sh_size
+ * holds the count when it does not fit in e_shnum). e_shstrndx is unchanged: indices never move.
+ */
+function writeHeaders(
+  file: ElfFile,
+  out: Uint8Array,
+  newData: ReadonlyMap<number, Uint8Array>,
+  adds: readonly NewSection[],
+  newNameOffsets: readonly number[],
+  plan: Layout,
+): void {
+  const bytes = file.bytes;
+  const secs = file.sections;
+  const cls = file.header.class;
+  const is64 = cls === 64;
+  const le = file.header.littleEndian;
+  const shdrSize = SHDR_SIZE[cls];
+  const { shoff, shnum } = plan;
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const setWord = (off: number, v: number) => {
     if (is64) {
@@ -266,7 +359,7 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
     const data = newData.get(sec.index);
     if (data !== undefined) {
       setWord(h + F.size, data.length);
-      const off = newOffset.get(sec.index);
+      const off = plan.newOffset.get(sec.index);
       if (off !== undefined) setWord(h + F.offset, off);
     }
   }
@@ -278,15 +371,14 @@ export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
     dv.setUint32(h + F.name, newNameOffsets[i]!, le);
     dv.setUint32(h + F.type, a.type ?? SHT_PROGBITS, le);
     setWord(h + F.flags, a.flags ?? 0);
-    setWord(h + F.offset, addOffsets[i]!);
+    setWord(h + F.offset, plan.addOffsets[i]!);
     setWord(h + F.size, a.data.length);
     setWord(h + F.align, a.align ?? 1);
   }
 
-  out.set(trailer, shoff + shnum * shdrSize);
+  out.set(plan.trailer, shoff + shnum * shdrSize);
 
-  // ELF header: e_shoff and e_shnum (e_shstrndx is unchanged: indices never move).
+  // ELF header: e_shoff and e_shnum.
   setWord(is64 ? 40 : 32, shoff);
   dv.setUint16(is64 ? 60 : 48, escaped ? 0 : shnum, le);
-  return out;
 }

@@ -13,6 +13,7 @@
 
 import { BtfkitError } from '../../errors.js';
 import { KindId as Kind, MAX_KNOWN_KIND } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
 import type { Btf } from '../../model/btf.js';
 
 export interface FlatBtf {
@@ -93,7 +94,8 @@ export function flatten(btf: Btf): FlatBtf {
     if (k === 0 || k > MAX_KNOWN_KIND)
       throw new BtfkitError('BTF_TYPES', `type [${id}]: unsupported BTF kind ${k} for C dump`, { where: { typeId: id } });
     K[id] = k;
-    switch (k) {
+    const kk = k as Kind;
+    switch (kk) {
       case Kind.PTR: case Kind.TYPEDEF: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT:
       case Kind.TYPE_TAG:
         R[W[o + 2]!]! |= REF_MARKED | REF_ORDER;
@@ -123,7 +125,11 @@ export function flatten(btf: Btf): FlatBtf {
         for (let i = 0, p = o + 3; i < vlen; i++, p += 3) R[W[p]!]! |= REF_MARKED;
         break;
       }
+      // No references.
+      case Kind.UNKN: case Kind.INT: case Kind.ENUM: case Kind.FWD: case Kind.FLOAT: case Kind.ENUM64:
+        break;
       default:
+        missedKind(kk);
         break;
     }
   }

@@ -8,6 +8,7 @@
  */
 
 import { KindId as Kind } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
 import type { FlatBtf } from './flat.js';
 
 const MAX_RESOLVE_DEPTH = 32;
@@ -45,7 +46,8 @@ export class Layout {
       const k = K[id]!;
       if (id === 0 || k === Kind.FWD) break;
       const o = O[id]!;
-      switch (k) {
+      const kk = k as Kind;
+      switch (kk) {
         case Kind.INT: case Kind.STRUCT: case Kind.UNION: case Kind.ENUM: case Kind.ENUM64:
         case Kind.DATASEC: case Kind.FLOAT:
           size = W[o + 2]!;
@@ -66,7 +68,10 @@ export class Layout {
           id = W[o + 3]!;
           break;
         }
+        case Kind.UNKN: case Kind.FWD: case Kind.FUNC: case Kind.FUNC_PROTO:
+          return -EINVAL;
         default:
+          missedKind(kk);
           return -EINVAL;
       }
     }
@@ -82,7 +87,8 @@ export class Layout {
     const { W, O, K } = this.f;
     const o = O[id]!;
     let r: number;
-    switch (K[id]) {
+    const k = K[id] as Kind;
+    switch (k) {
       case Kind.INT: case Kind.ENUM: case Kind.ENUM64: case Kind.FLOAT:
         r = Math.min(this.ptrSize, W[o + 2]!);
         break;
@@ -102,7 +108,12 @@ export class Layout {
         r = this.compositeAlign(id, o);
         break;
       }
+      case Kind.UNKN: case Kind.FWD: case Kind.FUNC: case Kind.FUNC_PROTO: case Kind.VAR: case Kind.DATASEC:
+      case Kind.DECL_TAG:
+        r = 0;
+        break;
       default:
+        missedKind(k);
         r = 0;
     }
     // Alignments above 253 cannot be memoized in a byte; they do not occur in practice.

@@ -17,27 +17,23 @@
  * their rank among all distinct names (an MSD radix sort over the string bytes), and the
  * hash is computed only for the runs that tie on (rank, sort name, own name), then those
  * runs are radix-sorted by hash. 64-bit hash arithmetic is done on two 32-bit halves.
+ * The keyed and string sorts are in keysort.ts, the hash in disambig.ts.
  */
 
-import { BtfkitError } from '../../errors.js';
 import { KindId as Kind } from '../../format/kinds.js';
+import { missedKind } from '../missed-kind.js';
+import { MAX_TYPE_DEPTH, tooDeep } from './context.js';
+import { DisambigHash } from './disambig.js';
 import { REF_ORDER, type FlatBtf } from './flat.js';
+import { KeySort, MAX_KEYED, StringSorter, sortByWord } from './keysort.js';
 
 const MAX_RANK = 10;
 /**
- * Longest reference chain followed (same bound as the emitter's MAX_TYPE_DEPTH). bpftool
- * recurses without a bound and never returns on a cycle of references; real C never comes
- * near it. Longer chains and cycles are refused with ELOOP.
+ * Longest reference chain followed (the emitter's MAX_TYPE_DEPTH). bpftool recurses without a
+ * bound and never returns on a cycle of references; real C never comes near it. Longer chains
+ * and cycles are refused with ELOOP.
  */
-const MAX_CHAIN = 512;
-const ELOOP = 40;
-
-function chainTooLong(id: number): BtfkitError {
-  return new BtfkitError('BTF_INVALID', `type nesting deeper than ${MAX_CHAIN} levels or a reference loop, not dumpable as C`, {
-    errno: ELOOP,
-    where: { typeId: id },
-  });
-}
+const MAX_CHAIN = MAX_TYPE_DEPTH;
 
 /** btf_type_rank(btf, id, false). */
 function typeRank(f: FlatBtf, id: number): number {
@@ -47,7 +43,8 @@ function typeRank(f: FlatBtf, id: number): number {
   for (let guard = 0; guard < MAX_CHAIN; guard++) {
     const o = O[id]!;
     if (id !== 0 && W[o] !== 0) hasName = true;
-    switch (K[id]) {
+    const k = K[id] as Kind;
+    switch (k) {
       case Kind.ENUM: case Kind.ENUM64:
         return hasName ? 1 : 0;
       case Kind.INT: case Kind.FLOAT:
@@ -65,11 +62,14 @@ function typeRank(f: FlatBtf, id: number): number {
         if (!hasName) return MAX_RANK;
         id = W[o + 2]!;
         break;
+      case Kind.UNKN: case Kind.FWD: case Kind.FUNC: case Kind.VAR: case Kind.DATASEC:
+        return MAX_RANK;
       default:
+        missedKind(k);
         return MAX_RANK;
     }
   }
-  throw chainTooLong(start);
+  throw tooDeep(start);
 }
 
 /** btf_type_sort_name(btf, id, false), as a logical string offset. */
@@ -80,7 +80,8 @@ function sortName(f: FlatBtf, id: number): number {
   for (let guard = 0; guard < MAX_CHAIN; guard++) {
     if (id === 0) return 0;
     const o = O[id]!;
-    switch (K[id]) {
+    const k = K[id] as Kind;
+    switch (k) {
       case Kind.ENUM: case Kind.ENUM64: {
         const nameOff = W[o]!;
         if (!fromRef && nameOff === 0 && (W[o + 1]! & f.vlenMask) !== 0) return W[o + 3]!;
@@ -95,290 +96,16 @@ function sortName(f: FlatBtf, id: number): number {
         id = W[o + 2]!;
         fromRef = true;
         break;
+      case Kind.UNKN: case Kind.INT: case Kind.STRUCT: case Kind.UNION: case Kind.FWD: case Kind.FUNC:
+      case Kind.FUNC_PROTO: case Kind.VAR: case Kind.DATASEC: case Kind.FLOAT:
+        return W[o]!;
       default:
+        missedKind(k);
         return W[o]!;
     }
   }
-  throw chainTooLong(start);
+  throw tooDeep(start);
 }
-
-// ------------------------------------------------------------------ string order
-
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-/** Index of the low / high u32 half of a 64-bit element in a Uint32Array view. */
-const LO = LITTLE ? 0 : 1;
-const HI = LITTLE ? 1 : 0;
-/** Max elements of one keyed sort: positions take the low 24 bits of a key. */
-const MAX_KEYED = 1 << 24;
-
-/**
- * Native sorts of 64-bit keys. The keys are written as two u32 halves through a Uint32Array
- * view of a BigUint64Array (no BigInt arithmetic) and sorted with the typed array's native
- * sort, which runs at full speed even before the JIT has warmed up. A key's low bits hold the
- * element's position, so the sort is stable and the permutation can be read back.
- */
-class KeySort {
-  private big: BigUint64Array;
-  /** The keys as u32 halves (LO, HI) per element. */
-  readonly u32: Uint32Array;
-
-  constructor(n: number) {
-    this.big = new BigUint64Array(Math.max(1, n));
-    this.u32 = new Uint32Array(this.big.buffer);
-  }
-
-  sort(m: number): void {
-    this.big.subarray(0, m).sort();
-  }
-}
-
-/** Keys for ids[lo, lo+m): string bytes d .. d+4 of key[id] (zero after the NUL), position. */
-function strKeys(S: Uint8Array, ids: Uint32Array, lo: number, m: number, key: Uint32Array, d: number, ks: KeySort): void {
-  const u32 = ks.u32;
-  for (let i = 0; i < m; i++) {
-    const p = key[ids[lo + i]!]! + d;
-    let h = 0;
-    let b4 = 0;
-    const b0 = S[p]! | 0;
-    if (b0 !== 0) {
-      const b1 = S[p + 1]! | 0;
-      if (b1 === 0) h = b0 << 24;
-      else {
-        const b2 = S[p + 2]! | 0;
-        if (b2 === 0) h = (b0 << 24) | (b1 << 16);
-        else {
-          const b3 = S[p + 3]! | 0;
-          h = (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
-          if (b3 !== 0) b4 = S[p + 4]! | 0;
-        }
-      }
-    }
-    u32[(i << 1) + HI] = h >>> 0;
-    u32[(i << 1) + LO] = ((b4 << 24) | i) >>> 0;
-  }
-}
-
-/** Reorders ids[lo, lo+m) as the sorted keys say (position = key.lo & posMask). */
-function applyPermutation(ids: Uint32Array, lo: number, m: number, ks: KeySort, tmp: Uint32Array, posMask: number): void {
-  const u32 = ks.u32;
-  for (let i = 0; i < m; i++) tmp[i] = ids[lo + ((u32[(i << 1) + LO]! & posMask) >>> 0)]!;
-  ids.set(tmp.subarray(0, m), lo);
-}
-
-/** Records the runs of equal digits (key.hi, key.lo >>> 24) of sorted keys [0, m) at absolute positions. */
-function markDigitRuns(ks: KeySort, lo: number, m: number, runEnd: Uint32Array, refine: Uint8Array): void {
-  const u32 = ks.u32;
-  for (let s = 0; s < m;) {
-    const h = u32[(s << 1) + HI]!;
-    const l = u32[(s << 1) + LO]! >>> 24;
-    let e = s + 1;
-    while (e < m && u32[(e << 1) + HI] === h && u32[(e << 1) + LO]! >>> 24 === l) e++;
-    runEnd[lo + s] = lo + e;
-    refine[lo + s] = l !== 0 && e - s > 1 ? 1 : 0;
-    s = e;
-  }
-}
-
-/**
- * Stable sort of ids[lo, hi) by the string at key[id] (strcmp order). MSD: each level sorts
- * by the next 5 string bytes (bytes after the NUL count as 0) with a native keyed sort, then
- * refines runs whose 5 bytes are equal and whose strings go on. Small ranges use insertion
- * sort. Equal strings keep their relative order.
- */
-class StringSorter {
-  private readonly tmp: Uint32Array;
-  /** Scratch by absolute position: end of the run starting there, and whether to refine it. */
-  private readonly runEnd: Uint32Array;
-  private readonly refine: Uint8Array;
-
-  constructor(private readonly S: Uint8Array, n: number, private readonly ks: KeySort) {
-    this.tmp = new Uint32Array(n);
-    this.runEnd = new Uint32Array(n + 1);
-    this.refine = new Uint8Array(n + 1);
-  }
-
-  /** strcmp of the strings at x and y from byte d on. */
-  cmp(x: number, y: number, d: number): number {
-    const S = this.S;
-    if (x === y) return 0;
-    for (let i = d; ; i++) {
-      const bx = S[x + i]! | 0;
-      const by = S[y + i]! | 0;
-      if (bx !== by) return bx - by;
-      if (bx === 0) return 0;
-    }
-  }
-
-  sort(ids: Uint32Array, lo: number, hi: number, key: Uint32Array, d: number): void {
-    const m = hi - lo;
-    if (m <= 16 || m > MAX_KEYED) {
-      this.insertion(ids, lo, hi, key, d);
-      return;
-    }
-    // Each loop is its own function: V8 then optimizes them as whole functions instead of
-    // on-stack-replacing one loop per call and deoptimizing at the next (cold-start cost).
-    strKeys(this.S, ids, lo, m, key, d, this.ks);
-    this.ks.sort(m);
-    applyPermutation(ids, lo, m, this.ks, this.tmp, 0xffffff);
-    // Runs of equal 5-byte digits whose strings go on are refined at d + 5. Run bounds are
-    // recorded first (by absolute position): the recursion reuses the key buffer, and a
-    // child only writes inside its own run.
-    markDigitRuns(this.ks, lo, m, this.runEnd, this.refine);
-    const runEnd = this.runEnd;
-    const refine = this.refine;
-    for (let s = lo; s < hi;) {
-      const e = runEnd[s]!;
-      if (refine[s]) this.sort(ids, s, e, key, d + 5);
-      s = e;
-    }
-  }
-
-  private insertion(ids: Uint32Array, lo: number, hi: number, key: Uint32Array, d: number): void {
-    for (let i = lo + 1; i < hi; i++) {
-      const v = ids[i]!;
-      const kv = key[v]!;
-      let j = i - 1;
-      while (j >= lo && this.cmp(key[ids[j]!]!, kv, d) > 0) {
-        ids[j + 1] = ids[j]!;
-        j--;
-      }
-      ids[j + 1] = v;
-    }
-  }
-}
-
-// --------------------------------------------------------------- disambig hash
-
-/** 64-bit values as two u32 halves; results of the hash functions land here. */
-let rHi = 0;
-let rLo = 0;
-
-/** (hi, lo) = (hi, lo) * 31 + (vHi, vLo) mod 2^64, into rHi/rLo. */
-function hasher(hi: number, lo: number, vHi: number, vLo: number): void {
-  const l = lo * 31;
-  const lm = l >>> 0;
-  const carry1 = (l - lm) / 4294967296;
-  let h = (Math.imul(hi, 31) + carry1) >>> 0;
-  const s = lm + vLo;
-  const sl = s >>> 0;
-  h = (h + vHi + (s - sl) / 4294967296) >>> 0;
-  rHi = h;
-  rLo = sl;
-}
-
-/** libbpf str_hash (h = h * 31 + (signed char)c), into rHi/rLo. */
-function strHash(S: Uint8Array, off: number): void {
-  let hi = 0;
-  let lo = 0;
-  for (let p = off; ; p++) {
-    const c = S[p]! | 0;
-    if (c === 0) break;
-    // (hi, lo) * 31 + sign-extended c
-    const l = lo * 31 + (c < 128 ? c : c - 256);
-    const lm = l >>> 0;
-    hi = (Math.imul(hi, 31) + Math.floor((l - lm) / 4294967296)) >>> 0;
-    lo = lm;
-  }
-  rHi = hi;
-  rLo = lo;
-}
-
-/** btf_name_hasher(hash, name_off), into rHi/rLo. */
-function nameHasher(S: Uint8Array, hi: number, lo: number, nameOff: number): void {
-  if (nameOff === 0) {
-    rHi = hi;
-    rLo = lo;
-    return;
-  }
-  strHash(S, nameOff);
-  hasher(hi, lo, rHi, rLo);
-}
-
-class DisambigHash {
-  /** Memo per (id, include_members): hi, lo, state (1 = done). */
-  private readonly hi: Uint32Array[];
-  private readonly lo: Uint32Array[];
-  private readonly done: Uint8Array[];
-
-  constructor(private readonly f: FlatBtf) {
-    this.hi = [new Uint32Array(f.n), new Uint32Array(f.n)];
-    this.lo = [new Uint32Array(f.n), new Uint32Array(f.n)];
-    this.done = [new Uint8Array(f.n), new Uint8Array(f.n)];
-  }
-
-  /** btf_type_disambig_hash(btf, id, inc), into rHi/rLo. */
-  hash(id: number, inc: boolean, depth = 0): void {
-    const m = inc ? 1 : 0;
-    if (this.done[m]![id] === 1) {
-      rHi = this.hi[m]![id]!;
-      rLo = this.lo[m]![id]!;
-      return;
-    }
-    const { W, O, K, S } = this.f;
-    const o = O[id]!;
-    let hi = 0;
-    let lo = 0;
-    if (id !== 0) {
-      nameHasher(S, 0, 0, W[o]!);
-      hi = rHi;
-      lo = rLo;
-    }
-    if (depth === MAX_CHAIN) throw chainTooLong(id);
-    if (id !== 0) {
-      switch (K[id]) {
-        case Kind.ENUM: case Kind.ENUM64: {
-          const vlen = W[o + 1]! & this.f.vlenMask;
-          const stride = K[id] === Kind.ENUM ? 2 : 3;
-          for (let i = 0, p = o + 3; i < vlen; i++, p += stride) {
-            nameHasher(S, hi, lo, W[p]!);
-            hi = rHi;
-            lo = rLo;
-          }
-          break;
-        }
-        case Kind.STRUCT: case Kind.UNION: {
-          if (!inc) break;
-          const vlen = W[o + 1]! & this.f.vlenMask;
-          for (let i = 0, p = o + 3; i < vlen; i++, p += 3) {
-            nameHasher(S, hi, lo, W[p]!);
-            hi = rHi;
-            lo = rLo;
-            this.hash(W[p + 1]!, false, depth + 1);
-            hasher(hi, lo, rHi, rLo);
-            hi = rHi;
-            lo = rLo;
-          }
-          break;
-        }
-        case Kind.TYPE_TAG: case Kind.CONST: case Kind.PTR: case Kind.VOLATILE: case Kind.RESTRICT:
-        case Kind.TYPEDEF: case Kind.DECL_TAG:
-          this.hash(W[o + 2]!, inc, depth + 1);
-          hasher(hi, lo, rHi, rLo);
-          hi = rHi;
-          lo = rLo;
-          break;
-        case Kind.ARRAY:
-          hasher(hi, lo, 0, W[o + 5]!);
-          hi = rHi;
-          lo = rLo;
-          this.hash(W[o + 3]!, inc, depth + 1);
-          hasher(hi, lo, rHi, rLo);
-          hi = rHi;
-          lo = rLo;
-          break;
-        default:
-          break;
-      }
-    }
-    this.hi[m]![id] = hi;
-    this.lo[m]![id] = lo;
-    this.done[m]![id] = 1;
-    rHi = hi;
-    rLo = lo;
-  }
-}
-
-// ------------------------------------------------------------------- sorting
 
 /** Stable counting sort of `src` (ids) by key[id] in [0, range) into `dst`. */
 function countingPass(src: Uint32Array, dst: Uint32Array, key: Uint8Array, range: number): void {
@@ -436,21 +163,6 @@ function sortRunByHash(ids: Uint32Array, s: number, e: number, hi: Uint32Array, 
   }
 }
 
-/** Stable sort of ids[s, e) by word[id] (native keyed sort). */
-function sortByWord(ids: Uint32Array, s: number, e: number, word: Uint32Array, ks: KeySort, tmp: Uint32Array): void {
-  const m = e - s;
-  wordKeys(ids, s, m, word, ks);
-  ks.sort(m);
-  applyPermutation(ids, s, m, ks, tmp, 0xffffffff);
-}
-
-function wordKeys(ids: Uint32Array, s: number, m: number, word: Uint32Array, ks: KeySort): void {
-  const u32 = ks.u32;
-  for (let i = 0; i < m; i++) {
-    u32[(i << 1) + HI] = word[ids[s + i]!]!;
-    u32[(i << 1) + LO] = i;
-  }
-}
 
 /** End of the run of equal strings key[id] that starts at ids[s] (before hi). */
 function runEnd(ss: StringSorter, ids: Uint32Array, s: number, hi: number, key: Uint32Array): number {
@@ -514,12 +226,13 @@ class Sorter {
     if (s) return s;
     const o = this.ss.cmp(this.ownOff[a]!, this.ownOff[b]!, 0);
     if (o) return o;
+    const h = this.dh.r;
     this.dh.hash(a, true);
-    const ah = rHi;
-    const al = rLo;
+    const ah = h.hi;
+    const al = h.lo;
     this.dh.hash(b, true);
-    if (ah !== rHi) return ah < rHi ? -1 : 1;
-    if (al !== rLo) return al < rLo ? -1 : 1;
+    if (ah !== h.hi) return ah < h.hi ? -1 : 1;
+    if (al !== h.lo) return al < h.lo ? -1 : 1;
     return a - b;
   }
 
@@ -597,6 +310,7 @@ function hashTerminals(f: FlatBtf, ids: Uint32Array, s: number, e: number, term:
 /** The hashes of ids[s, e) (by their term[] types) into hHi/hLo[id]. */
 function hashRun(f: FlatBtf, dh: DisambigHash, ids: Uint32Array, s: number, e: number, term: Uint32Array, hHi: Uint32Array, hLo: Uint32Array): void {
   const { W, O, K } = f;
+  const h = dh.r;
   for (let i = s; i < e; i++) {
     const t = term[i]!;
     const id = ids[i]!;
@@ -607,8 +321,8 @@ function hashRun(f: FlatBtf, dh: DisambigHash, ids: Uint32Array, s: number, e: n
       continue;
     }
     dh.hash(t, true);
-    hHi[id] = rHi;
-    hLo[id] = rLo;
+    hHi[id] = h.hi;
+    hLo[id] = h.lo;
   }
 }
 
