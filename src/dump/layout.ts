@@ -16,6 +16,7 @@
 
 import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
+import { keyOfString } from '../model/strings.js';
 import { LayoutModel, CACHELINE_SIZE, type LayoutMember } from './layout-model.js';
 import { type Conf, tabs, padRight, gap, num, trunc } from './layout-text.js';
 import { StructWriter } from './layout-struct.js';
@@ -30,15 +31,27 @@ export class LayoutPrinter {
   }
 
   /**
-   * pahole's -C lookup (cu__find_type_by_name): the first struct, union, typedef or enum of
-   * that name that is not a declaration; -1 when none.
+   * pahole's -C lookup (cu__find_type_by_name) for several names in one pass over the types:
+   * for each name, the first struct, union, typedef or enum of that name (declarations, i.e.
+   * FWD, do not count); -1 when none. One scan compares names only on those kinds, which costs
+   * less than building the BTF's full name index for a one-shot command.
    */
-  find(name: string): number {
-    for (const id of this.btf.findAllByName(name)) {
-      const k = this.btf.kind(id);
-      if (k === Kind.STRUCT || k === Kind.UNION || k === Kind.TYPEDEF || k === Kind.ENUM || k === Kind.ENUM64) return id;
+  findAll(names: readonly string[]): Map<string, number> {
+    const btf = this.btf;
+    const want = new Map<string, string>();
+    for (const n of names) want.set(keyOfString(n), n);
+    const found = new Map<string, number>();
+    const end = btf.typeCount();
+    for (let id = 1; id < end && found.size < want.size; id++) {
+      const k = btf.kind(id);
+      if (k !== Kind.STRUCT && k !== Kind.UNION && k !== Kind.TYPEDEF && k !== Kind.ENUM && k !== Kind.ENUM64) continue;
+      const off = btf.nameOff(id);
+      if (off === 0) continue;
+      const n = want.get(btf.strKey(off));
+      if (n !== undefined && !found.has(n)) found.set(n, id);
     }
-    return -1;
+    for (const n of names) if (!found.has(n)) found.set(n, -1);
+    return found;
   }
 
   /** What pahole prints for one -C type: the definition, ';', and two newlines. */
@@ -479,9 +492,10 @@ export interface LayoutResult {
  */
 export function layoutTypes(btf: Btf, names: readonly string[]): LayoutResult {
   const p = new LayoutPrinter(btf);
+  const ids = p.findAll(names);
   let text = '';
   for (const name of names) {
-    const id = p.find(name);
+    const id = ids.get(name)!;
     if (id < 0) return { text, missing: name };
     text += p.print(id);
   }
