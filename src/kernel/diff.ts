@@ -13,6 +13,7 @@
 import { KindId as Kind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { diffComposites, formatCompositeDiff, typeToC, type FieldChange } from './structdiff.js';
+import { resolveSize } from '../model/size.js';
 
 export type DiffKind = 'struct' | 'union' | 'enum' | 'typedef' | 'func';
 const KIND_ORDER: readonly DiffKind[] = ['struct', 'union', 'enum', 'typedef', 'func'];
@@ -56,6 +57,67 @@ export interface BtfDiff {
   changed: TypeChange[];
   /** Types present in both (by kind and name), changed or not. */
   compared: number;
+}
+
+/**
+ * Per-BTF memo of the C spelling (structdiff's typeToC) and size of referenced types: member
+ * and parameter types repeat across thousands of structs and functions, so the equality
+ * pre-checks below cost one Map lookup per reference after the first.
+ */
+class Names {
+  private c = new Map<number, string>();
+  private z = new Map<number, number>();
+  constructor(readonly btf: Btf) {}
+  cName(id: number): string {
+    let v = this.c.get(id);
+    if (v === undefined) {
+      v = typeToC(this.btf, id);
+      this.c.set(id, v);
+    }
+    return v;
+  }
+  size(id: number): number {
+    let v = this.z.get(id);
+    if (v === undefined) {
+      v = resolveSize(this.btf, id);
+      this.z.set(id, v);
+    }
+    return v;
+  }
+}
+
+/**
+ * True when two structs/unions certainly compare equal under diffComposites: same size and
+ * member count, every member named (anonymous members are flattened there, so they take the
+ * full path), with the same name, offset, bitfield width, type spelling and type size.
+ */
+function sameComposite(a: Names, oldId: number, b: Names, newId: number): boolean {
+  const x = a.btf;
+  const y = b.btf;
+  const n = x.vlen(oldId);
+  if (x.size(oldId) !== y.size(newId) || n !== y.vlen(newId)) return false;
+  for (let i = 0; i < n; i++) {
+    const xn = x.memberNameOff(oldId, i);
+    const yn = y.memberNameOff(newId, i);
+    if (xn === 0 || yn === 0) return false;
+    if (x.memberBitOffset(oldId, i) !== y.memberBitOffset(newId, i)) return false;
+    if (x.memberBitfieldSize(oldId, i) !== y.memberBitfieldSize(newId, i)) return false;
+    if (x.str(xn) !== y.str(yn)) return false;
+    const xt = x.memberType(oldId, i);
+    const yt = y.memberType(newId, i);
+    if (a.cName(xt) !== b.cName(yt) || a.size(xt) !== b.size(yt)) return false;
+  }
+  return true;
+}
+
+/** True when two FUNC_PROTOs spell the same return and parameter types. */
+function sameProto(a: Names, oldProto: number, b: Names, newProto: number): boolean {
+  const x = a.btf;
+  const y = b.btf;
+  const n = x.vlen(oldProto);
+  if (n !== y.vlen(newProto) || a.cName(x.type(oldProto)) !== b.cName(y.type(newProto))) return false;
+  for (let i = 0; i < n; i++) if (a.cName(x.paramType(oldProto, i)) !== b.cName(y.paramType(newProto, i))) return false;
+  return true;
 }
 
 function diffKind(btf: Btf, id: number): DiffKind | null {
@@ -139,12 +201,15 @@ function isAnonComposite(btf: Btf, id: number): boolean {
 }
 
 /** The change of one type present in both, or null when it is the same. */
-function diffOne(kind: DiffKind, name: string, oldBtf: Btf, oldId: number, newBtf: Btf, newId: number): TypeChange | null {
+function diffOne(kind: DiffKind, name: string, a: Names, oldId: number, b: Names, newId: number): TypeChange | null {
+  const oldBtf = a.btf;
+  const newBtf = b.btf;
   const sizeBefore = sizeOf(oldBtf, oldId, kind);
   const sizeAfter = sizeOf(newBtf, newId, kind);
   const base = { kind, name, oldId, newId, sizeBefore, sizeAfter };
   switch (kind) {
     case 'struct': case 'union': {
+      if (sameComposite(a, oldId, b, newId)) return null;
       const d = diffComposites(oldBtf, oldId, newBtf, newId);
       if (d.changes.length === 0 && sizeBefore === sizeAfter) return null;
       return { ...base, fields: d.changes, lines: formatCompositeDiff(d) };
@@ -155,6 +220,9 @@ function diffOne(kind: DiffKind, name: string, oldBtf: Btf, oldId: number, newBt
       return { ...base, values, lines: enumLines(values) };
     }
     case 'func': {
+      const op = oldBtf.type(oldId);
+      const np = newBtf.type(newId);
+      if (oldBtf.kind(op) === Kind.FUNC_PROTO && newBtf.kind(np) === Kind.FUNC_PROTO && sameProto(a, op, b, np)) return null;
       const before = typeToC(oldBtf, oldBtf.type(oldId));
       const after = typeToC(newBtf, newBtf.type(newId));
       if (before === after) return null;
@@ -169,8 +237,8 @@ function diffOne(kind: DiffKind, name: string, oldBtf: Btf, oldId: number, newBt
         if (d.changes.length === 0 && oldBtf.size(ot) === newBtf.size(nt)) return null;
         return { ...base, sizeBefore: oldBtf.size(ot), sizeAfter: newBtf.size(nt), fields: d.changes, lines: formatCompositeDiff(d) };
       }
-      const before = typeToC(oldBtf, ot);
-      const after = typeToC(newBtf, nt);
+      const before = a.cName(ot);
+      const after = b.cName(nt);
       if (before === after) return null;
       return { ...base, before, after, lines: [`~ type changed: ${before} -> ${after}`] };
     }
@@ -191,6 +259,8 @@ export function diffBtf(oldBtf: Btf, newBtf: Btf, only: readonly string[] | null
   const removed: TypeRef[] = [];
   const changed: TypeChange[] = [];
   let compared = 0;
+  const na = new Names(oldBtf);
+  const nb = new Names(newBtf);
   for (const [key, oldId] of a) {
     const newId = b.get(key);
     if (newId === undefined) {
@@ -199,7 +269,7 @@ export function diffBtf(oldBtf: Btf, newBtf: Btf, only: readonly string[] | null
     }
     compared++;
     const r = ref(oldBtf, key, oldId);
-    const c = diffOne(r.kind, r.name, oldBtf, oldId, newBtf, newId);
+    const c = diffOne(r.kind, r.name, na, oldId, nb, newId);
     if (c) changed.push(c);
   }
   for (const [key, newId] of b) if (!a.has(key)) added.push(ref(newBtf, key, newId));
