@@ -15,7 +15,8 @@ export const layoutCommand: Command = {
                pahole -F btf -C TYPE[,TYPE...] FILE (pahole v1.31) prints them
   FILE         raw BTF, ELF (vmlinux, .ko, compressed), kernel image, or 'kernel'
                ('kernel' = ${KERNEL_BTF_PATH})
-  --base, -B   base BTF of a module's split BTF (pahole --btf_base)
+  --base, -B   base BTF of a module's split BTF (pahole --btf_base); for
+               /sys/kernel/btf/MODULE the running kernel's, as pahole does
 
 Exit status 0 when every TYPE was found; 1 when one is missing (pahole stops printing at
 the first missing TYPE; so does btfkit, then names it on stderr).`,
@@ -25,7 +26,9 @@ the first missing TYPE; so does btfkit, then names it on stderr).`,
     const file = args[args.length - 1]!;
     const names = args.slice(0, -1).flatMap((a) => a.split(',')).map((s) => s.trim()).filter((s) => s !== '');
     if (names.length === 0) throw new UsageError('layout needs at least one TYPE name');
-    const baseSpec = str(values, 'base');
+    // as pahole: a module's BTF under /sys/kernel/btf/ is split on the running kernel's
+    const sysModule = file.startsWith('/sys/kernel/btf/') && file !== KERNEL_BTF_PATH;
+    const baseSpec = str(values, 'base') ?? (sysModule ? 'kernel' : undefined);
     const base = baseSpec ? await loadBaseBtf(baseSpec) : null;
     const { btf } = await loadBtf(file, base);
     const { text, missing } = layoutTypes(btf, names);
