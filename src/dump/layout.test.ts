@@ -92,3 +92,10 @@ test('layout: kvm.ko split on its vmlinux (pahole --btf_base), 124 types = pahol
   assert.equal(r.missing, null);
   assertSameText(r.text, want('kvm'), 'kvm.ko');
 });
+
+test('layout CLI: -B BASE for a module (pahole --btf_base)', { skip: (!hasCorpus(KVER) || !existsSync(MAIN)) && 'corpus or build not present' }, () => {
+  const ko = join(modulesDir(KVER), 'arch/x86/kvm/kvm.ko');
+  const r = spawnSync(process.execPath, [MAIN, 'layout', 'kvm', ko, '-B', kernelBtfPath(KVER)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, want('kvm').split(/(?<=;\n\n)(?=[^\t\n])/)[0]);
+});
