@@ -15,6 +15,8 @@ const loaders: Record<string, () => Promise<Command>> = {
   dump: async () => (await import('./dump.js')).dumpCommand,
   info: async () => (await import('./info.js')).infoCommand,
   elf: async () => (await import('./elf.js')).elfCommand,
+  layout: async () => (await import('./layout.js')).layoutCommand,
+  diff: async () => (await import('./diff.js')).diffCommand,
   default: async () => (await import('./info.js')).defaultCommand,
 };
 
