@@ -5,12 +5,13 @@
  * real vmlinuz → vmlinux extraction and recompressed modules.
  */
 
+import { cacheDir } from '../testing/fixtures.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -341,7 +342,7 @@ test('CLI round trips of larger data (gzip -9, zstd -19 --long, bzip2, xz, lzma,
 // ---------------------------------------------------------------------------------------
 // Real Debian kernels, when present in the cache (skipped otherwise).
 
-const CACHE = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'btfkit');
+const CACHE = cacheDir();
 const REAL: Array<{ vmlinuz: string; vmlinux: string }> = [
   {
     vmlinuz: join(CACHE, 'x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/boot/vmlinuz-6.1.0-47-amd64'),
