@@ -25,15 +25,15 @@ const SCALE = process.env.FUZZ_SCALE !== undefined ? Number(process.env.FUZZ_SCA
 
 /** Inputs per target: about a minute in all on the CI machine (2 cores, other jobs running). */
 const RUNS: Record<string, number> = {
-  btf: 6000,
-  'btf-split': 2000,
-  distill: 1000,
-  relocate: 2500,
-  elf: 2500,
-  image: 120,
-  btfids: 2000,
-  verify: 1500,
-  'dump-c': 400,
+  btf: 12000,
+  'btf-split': 4000,
+  distill: 2000,
+  relocate: 5000,
+  elf: 5000,
+  image: 240,
+  btfids: 4000,
+  verify: 3000,
+  'dump-c': 800,
 };
 
 for (const [name, runs] of Object.entries(RUNS)) {
