@@ -10,6 +10,7 @@
  * bpftool's median of this run (the figure of ../shared/perf when bpftool is absent). Both run
  * with NODE_EXTRA_CA_CERTS removed from their environment, as on a user's machine (Node.js reads
  * that file at start-up: ~30 ms here, where it is set).
+ * `npm run bench -- --dumps [--runs N]` runs the whole-process dumps only.
  * Inputs come from the corpus (`npm run corpus`) and /sys/kernel/btf/vmlinux; operations whose
  * input is missing are reported as skipped.
  */
@@ -132,8 +133,18 @@ const REF = {
 function main(): void {
   console.log(`whole-process dumps: reference = ${BPFTOOL ? `${BPFTOOL}, measured in this run` : 'bpftool not found: ../shared/perf medians'}`);
   const quick = process.argv.includes('--quick');
+  // --dumps: the whole-process dumps only (vs bpftool), with --runs N (default 10)
+  const dumpsOnly = process.argv.includes('--dumps');
+  const runsArg = process.argv.indexOf('--runs');
   const iters = quick ? 5 : 51;
-  const procRuns = quick ? 3 : 10;
+  const procRuns = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 3 : 10;
+  if (dumpsOnly) {
+    for (const [what, file] of [['vmlinux-47', kernelBtfPath('6.1.0-47-amd64')], ['host vmlinux', HOST]] as const) {
+      if (!existsSync(file)) continue;
+      for (const format of ['raw', 'c'] as const) addDump(what, file, format, procRuns, what === 'host vmlinux' ? (format === 'c' ? REF.dumpCHost : REF.dumpRawHost) : format === 'c' ? REF.dumpC47 : REF.dumpRaw47);
+    }
+    return;
+  }
   const v47 = kernelBtfPath('6.1.0-47-amd64');
   let base47: Btf | null = null;
   if (existsSync(v47)) {
