@@ -580,7 +580,7 @@ function readIdMap(path: string): Uint32Array {
   return map;
 }
 
-test('kernel load (spec §4.5): distilled ids remapped through the relocation map == resolve against the relocated split', { skip: skipShared }, () => {
+test('kernel load (docs/design.md §module-loading): distilled ids remapped through the relocation map == resolve against the relocated split', { skip: skipShared }, () => {
   for (const m of MODULES) {
     const n = shortName(m);
     const dir = join(SHARED!, 'modules', n);
@@ -607,7 +607,7 @@ test('kernel load (spec §4.5): distilled ids remapped through the relocation ma
   }
 });
 
-test('distill (spec §4.4): remap through distillBase idMap == zero + resolve against the distilled module', { skip: skipShared }, () => {
+test('distill (docs/design.md §resolve_btfids): remap through distillBase idMap == zero + resolve against the distilled module', { skip: skipShared }, () => {
   for (const m of MODULES) {
     const n = shortName(m);
     const mod = loadModule(m);
