@@ -26,7 +26,6 @@ import { Btf } from '../src/model/btf.js';
 import { distillBase } from '../src/split/distill.js';
 import { tryRelocate } from '../src/split/relocate.js';
 import { parseElf } from '../src/elf/index.js';
-import { fileURLToPath } from 'node:url';
 import { hasCorpus, kernelBtfPath, modulesDir } from './corpus-paths.js';
 
 export const CACHE = cacheDir();
