@@ -20,6 +20,7 @@
  * --out FILE (the figures as JSON).
  */
 
+import { cacheDir, goldenDir } from '../src/testing/fixtures.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ import type { CheckReport } from '../src/kernel/report.js';
 import { hasCorpus, kernelBtfPath, modulesDir } from './corpus-paths.js';
 
 const LIBBPF_SINGLE_PROCESS_S = 7.06;
-const CACHE = process.env.BTFKIT_CACHE ?? '/root/.cache/btfkit';
+const CACHE = cacheDir();
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 function firstExisting(...c: string[]): string {
@@ -47,7 +48,7 @@ function inputs(): { k47: string; k55: string; kcloud: string; mods: string; gol
     k55: k('6.1.0-55-amd64'),
     kcloud: k('6.1.0-55-cloud-amd64'),
     mods: firstExisting(...(hasCorpus('6.1.0-47-amd64') ? [modulesDir('6.1.0-47-amd64')] : []), join(CACHE, 'x', 'linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64', 'lib', 'modules', '6.1.0-47-amd64', 'kernel')),
-    golden: firstExisting(...(process.env.BTFKIT_GOLDEN ? [join(process.env.BTFKIT_GOLDEN, 'modules-6.1.0-47.tsv.gz')] : []), join(REPO, '..', 'shared', 'golden', 'modules-6.1.0-47.tsv.gz'), '/work/shared/golden/modules-6.1.0-47.tsv.gz'),
+    golden: firstExisting(join(goldenDir() ?? join(REPO, '..', 'shared', 'golden'), 'modules-6.1.0-47.tsv.gz')),
   };
 }
 

@@ -68,7 +68,7 @@ function time(fn: () => void, n: number): number[] {
   return t;
 }
 
-/** Runs the benchmark; null when the kernel cache (/root/.cache/btfkit) is absent. */
+/** Runs the benchmark; null when the corpus (npm run corpus) is absent. */
 export function benchSplit(opts: SplitBenchOptions = {}): SplitBenchRow[] | null {
   const iters = opts.iterations ?? 51;
   const cold = opts.coldIterations ?? 11;
@@ -122,6 +122,6 @@ export function formatSplitBench(rows: SplitBenchRow[]): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const rows = benchSplit();
-  if (!rows) process.stdout.write('bench-split: /root/.cache/btfkit not found; skipped\n');
+  if (!rows) process.stdout.write('bench-split: corpus not found (npm run corpus); skipped\n');
   else process.stdout.write(formatSplitBench(rows) + '\n');
 }

@@ -3,15 +3,21 @@
  * next to the C reference's median and the ratio (ours / reference; ≤ 1.0 meets the target).
  *
  * In-process operations are timed with performance.now() over many iterations after a
- * warm-up; whole-process dumps run the installed command, dist/src/cli/launcher.cjs executed by
- * its '#!' line as `btfkit dump ...` is, and time it to exit (one more row runs it as
- * `node launcher.cjs`, which skips the bin's clearing of NODE_EXTRA_CA_CERTS).
+ * warm-up. Whole-process dumps run the installed command, dist/src/cli/launcher.cjs executed by
+ * its '#!/usr/bin/env node' line as `btfkit dump ...` is, and bpftool v7.7.0 (`btf dump file F
+ * format raw|c`; $BPFTOOL, else the oracle build in ~/.cache/btf-oracle/bin) side by side in the
+ * same run, alternating, stdout to /dev/null, each timed to exit; the reference column is then
+ * bpftool's median of this run (the figure of ../shared/perf when bpftool is absent). Both run
+ * with NODE_EXTRA_CA_CERTS removed from their environment, as on a user's machine (Node.js reads
+ * that file at start-up: ~30 ms here, where it is set).
+ * `npm run bench -- --dumps [--runs N]` runs the whole-process dumps only.
  * Inputs come from the corpus (`npm run corpus`) and /sys/kernel/btf/vmlinux; operations whose
  * input is missing are reported as skipped.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseBtf } from '../src/format/parse.js';
@@ -28,6 +34,10 @@ import { kernelBtfPath, modulesDir } from './corpus-paths.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'src', 'cli', 'launcher.cjs');
 const HOST = '/sys/kernel/btf/vmlinux';
+const BPFTOOL = [process.env.BPFTOOL, join(homedir(), '.cache', 'btf-oracle', 'bin', 'bpftool')].find((p): p is string => !!p && existsSync(p));
+/** The environment of the measured processes: this one's, without NODE_EXTRA_CA_CERTS. */
+const CHILD_ENV: NodeJS.ProcessEnv = { ...process.env };
+delete CHILD_ENV.NODE_EXTRA_CA_CERTS;
 
 interface Row {
   op: string;
@@ -58,18 +68,34 @@ function timeUs(fn: () => unknown, iters: number): number {
   return median(xs);
 }
 
-function timeProcessMs(args: string[], runs: number, viaNode = false): number {
-  const xs: number[] = [];
+function runOnce(cmd: string, args: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: CHILD_ENV });
+  const dt = performance.now() - t;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return dt;
+}
+
+/**
+ * Medians (ms) of `btfkit dump FILE --format F` and, when bpftool is here, of `bpftool btf dump
+ * file FILE format F`, run alternately (one warm-up run each), so both see the same machine.
+ */
+function timeDumpsMs(file: string, format: 'raw' | 'c', runs: number): { ours: number; bpftool?: number } {
+  const ours: number[] = [];
+  const theirs: number[] = [];
   for (let i = 0; i < runs + 1; i++) {
-    const t = performance.now();
-    const r = viaNode
-      ? spawnSync(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawnSync(CLI, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const dt = performance.now() - t;
-    if (r.status !== 0) throw new Error(`btfkit ${args.join(' ')} failed: ${r.stderr}`);
-    if (i > 0) xs.push(dt);
+    const a = runOnce(CLI, ['dump', file, '--format', format]);
+    const b = BPFTOOL ? runOnce(BPFTOOL, ['btf', 'dump', 'file', file, 'format', format]) : 0;
+    if (i === 0) continue;
+    ours.push(a);
+    theirs.push(b);
   }
-  return median(xs);
+  return BPFTOOL ? { ours: median(ours), bpftool: median(theirs) } : { ours: median(ours) };
+}
+
+function addDump(what: string, file: string, format: 'raw' | 'c', runs: number, fallbackRef: number): void {
+  const t = timeDumpsMs(file, format, runs);
+  add(`btfkit dump ${what} format ${format} (process)`, 'ms', t.ours, t.bpftool ?? fallbackRef);
 }
 
 function add(op: string, unit: 'us' | 'ms', median: number, ref?: number): void {
@@ -97,6 +123,7 @@ const REF = {
     i915: { path: 'drivers/gpu/drm/i915/i915.ko', parse: 436, serialize: 24.5 },
     amdgpu: { path: 'drivers/gpu/drm/amd/amdgpu/amdgpu.ko', parse: 1331, serialize: 357 },
   },
+  // whole-process dumps: only used when bpftool is not here to run side by side
   dumpRawHost: 153,
   dumpCHost: 173,
   dumpRaw47: 129,
@@ -104,9 +131,20 @@ const REF = {
 };
 
 function main(): void {
+  console.log(`whole-process dumps: reference = ${BPFTOOL ? `${BPFTOOL}, measured in this run` : 'bpftool not found: ../shared/perf medians'}`);
   const quick = process.argv.includes('--quick');
+  // --dumps: the whole-process dumps only (vs bpftool), with --runs N (default 10)
+  const dumpsOnly = process.argv.includes('--dumps');
+  const runsArg = process.argv.indexOf('--runs');
   const iters = quick ? 5 : 51;
-  const procRuns = quick ? 3 : 10;
+  const procRuns = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick ? 3 : 10;
+  if (dumpsOnly) {
+    for (const [what, file] of [['vmlinux-47', kernelBtfPath('6.1.0-47-amd64')], ['host vmlinux', HOST]] as const) {
+      if (!existsSync(file)) continue;
+      for (const format of ['raw', 'c'] as const) addDump(what, file, format, procRuns, what === 'host vmlinux' ? (format === 'c' ? REF.dumpCHost : REF.dumpRawHost) : format === 'c' ? REF.dumpC47 : REF.dumpRaw47);
+    }
+    return;
+  }
   const v47 = kernelBtfPath('6.1.0-47-amd64');
   let base47: Btf | null = null;
   if (existsSync(v47)) {
@@ -115,18 +153,16 @@ function main(): void {
     base47 = parseBtf(bytes);
     add('raw dump vmlinux-47 (in-process)', 'ms', timeUs(() => dumpRaw(base47!), Math.min(iters, 11)) / 1000);
     add('C dump vmlinux-47 (in-process)', 'ms', timeUs(() => dumpC(base47!), Math.min(iters, 11)) / 1000);
-    add('btfkit dump vmlinux-47 format raw (process)', 'ms', timeProcessMs(['dump', v47, '--format', 'raw'], procRuns), REF.dumpRaw47);
-    add('btfkit dump vmlinux-47 format c (process)', 'ms', timeProcessMs(['dump', v47, '--format', 'c'], procRuns), REF.dumpC47);
+    addDump('vmlinux-47', v47, 'raw', procRuns, REF.dumpRaw47);
+    addDump('vmlinux-47', v47, 'c', procRuns, REF.dumpC47);
   } else {
     console.log('skipped: corpus vmlinux-47 missing (npm run corpus)');
   }
   if (existsSync(HOST)) {
     const bytes = new Uint8Array(readFileSync(HOST));
     add('parse host vmlinux BTF', 'us', timeUs(() => parseBtf(bytes), iters));
-    add('btfkit dump host vmlinux format raw (process)', 'ms', timeProcessMs(['dump', HOST, '--format', 'raw'], procRuns), REF.dumpRawHost);
-    add('btfkit dump host vmlinux format c (process)', 'ms', timeProcessMs(['dump', HOST, '--format', 'c'], procRuns), REF.dumpCHost);
-    const extraCa = process.env.NODE_EXTRA_CA_CERTS ? 'NODE_EXTRA_CA_CERTS set' : 'NODE_EXTRA_CA_CERTS unset';
-    add(`  same, as node launcher.cjs (${extraCa})`, 'ms', timeProcessMs(['dump', HOST, '--format', 'c'], procRuns, true));
+    addDump('host vmlinux', HOST, 'raw', procRuns, REF.dumpRawHost);
+    addDump('host vmlinux', HOST, 'c', procRuns, REF.dumpCHost);
   }
   if (base47) {
     const dir = modulesDir('6.1.0-47-amd64');

@@ -9,11 +9,11 @@
  *    CommonJS file, dist/src/bin/btfkit.cjs (CommonJS: Node's ES module loader alone costs a
  *    few ms to start). npm packages stay external (resolved from node_modules at run time).
  *  - compilation: V8 compiles each function on its first call; the bundle ships with a V8 code
- *    cache of every function (dist/src/bin/btfkit.cjs.cache), produced here by compiling the
- *    bundle eagerly (V8's --no-lazy) — what Node 22's module.enableCompileCache() does, for the
- *    Node 20 this project supports. The launcher (src/cli/launcher.cts, the package's bin)
- *    runs the bundle with the cache; V8 checks that the cache matches the source, its own
- *    version and flags, and compiles normally when it does not (another Node.js, say).
+ *    cache of every function (dist/src/bin/btfkit.cjs.v8-<version>.cache, see bundleCachePath),
+ *    produced here by compiling the bundle eagerly (V8's --no-lazy, set only while this build
+ *    compiles). The launcher (src/cli/launcher.cts, the package's bin) runs the bundle with
+ *    that cache when its V8 is the one that made it; with another Node.js it uses Node's own
+ *    compile cache (Node >= 22.1) or compiles as usual.
  * The library itself is not bundled: `import 'btfkit'` uses dist/src/index.js.
  *
  * import.meta.url (used by the Node layer to find worker scripts and to require CommonJS
@@ -28,7 +28,7 @@ import { Script } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { BIN_HEADER, BUNDLE_V8_FLAGS, wrapBundle } from '../src/cli/bundle-wrap.cjs';
+import { bundleCachePath, wrapBundle } from '../src/cli/bundle-wrap.cjs';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(dist, 'src', 'bin');
@@ -52,24 +52,15 @@ await build({
 const source = readFileSync(bundle, 'utf8').replace(/^#![^\n]*\n/, '');
 writeFileSync(bundle, source);
 
-// Eager compilation, so that the cache holds every function, whatever command runs; made
-// under the flags the launcher runs the bundle with, or V8 would reject it.
-setFlagsFromString(BUNDLE_V8_FLAGS);
+// Eager compilation, so that the cache holds every function, whatever command runs. V8 accepts
+// a cache only under the flags it was made with: --lazy is back on before the cache is written.
 setFlagsFromString('--no-lazy');
 const script = new Script(wrapBundle(source), { filename: bundle });
 setFlagsFromString('--lazy');
-writeFileSync(`${bundle}.cache`, script.createCachedData());
+writeFileSync(bundleCachePath(bundle, process.versions.v8), script.createCachedData());
 
-// The package's bin runs by its '#!' line (npx, npm's bin links). That line becomes a
-// /bin/sh one that clears NODE_EXTRA_CA_CERTS and re-executes the file with node: Node.js
-// reads and parses that certificate file (plus its own root store) at start-up, before any
-// JavaScript runs, which costs ~30 ms here, and btfkit makes no TLS connections. The second
-// line is both shell (`':'` is a no-op command, then the exec) and JavaScript (a string
-// statement, then a comment), so `node launcher.cjs` runs the same file as before.
+// The package's bin runs by its '#!/usr/bin/env node' line (npx, npm's bin links): it must be
+// executable.
 const launcher = join(dist, 'src', 'cli', 'launcher.cjs');
-const NODE_SHEBANG = '#!/usr/bin/env node\n';
-const launcherText = readFileSync(launcher, 'utf8');
-if (!launcherText.startsWith(NODE_SHEBANG)) throw new Error(`${launcher}: expected a '${NODE_SHEBANG.trim()}' first line`);
-writeFileSync(launcher, BIN_HEADER + launcherText.slice(NODE_SHEBANG.length));
-// It must be executable.
+if (!readFileSync(launcher, 'utf8').startsWith('#!/usr/bin/env node\n')) throw new Error(`${launcher}: expected a '#!/usr/bin/env node' first line`);
 chmodSync(launcher, 0o755);

@@ -9,6 +9,7 @@
 
 import { parseArgs } from 'node:util';
 import { fuzzTarget, type FuzzFailure } from '../src/fuzz/run.js';
+import { SLOWNESS_LIMITS } from '../src/fuzz/harness.js';
 import { TARGET_NAMES, TARGETS, oracleTally } from '../src/fuzz/targets.js';
 
 const { values } = parseArgs({
@@ -51,7 +52,8 @@ while (Date.now() < end) {
   for (const t of targets) {
     const left = end - Date.now();
     if (left <= 0) break;
-    const r = fuzzTarget(t, { numRuns: 1e9, timeLimitMs: Math.min(slice, left), seed: seed++, save: !values['no-save'] });
+    // Exploration: an input over 1 s is a finding (tests only guard against hangs).
+    const r = fuzzTarget(t, { numRuns: 1e9, timeLimitMs: Math.min(slice, left), seed: seed++, save: !values['no-save'], limits: SLOWNESS_LIMITS });
     const tot = totals.get(t) ?? { runs: 0, ms: 0, stats: {} };
     tot.runs += r.runs;
     tot.ms += r.ms;

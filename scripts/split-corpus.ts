@@ -1,6 +1,6 @@
 /**
  * Corpus sweep for distill + relocate (issue 4): every module of Debian 6.1.0-47 against the
- * libbpf v1.7.0 results in /work/shared/golden/modules-6.1.0-47.tsv.gz.
+ * libbpf v1.7.0 results in ../shared/golden/modules-6.1.0-47.tsv.gz (src/testing/fixtures.ts).
  *
  * For each module: take the `.BTF` section of the .ko, parse it as split BTF on vmlinux-47,
  * distill, compare the sha256 of the distilled base and the new split; re-parse those bytes
@@ -13,6 +13,7 @@
  *
  */
 
+import { REPO, cacheDir, goldenDir } from '../src/testing/fixtures.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,14 +26,14 @@ import { Btf } from '../src/model/btf.js';
 import { distillBase } from '../src/split/distill.js';
 import { tryRelocate } from '../src/split/relocate.js';
 import { parseElf } from '../src/elf/index.js';
-import { fileURLToPath } from 'node:url';
 import { hasCorpus, kernelBtfPath, modulesDir } from './corpus-paths.js';
 
-export const CACHE = '/root/.cache/btfkit';
+export const CACHE = cacheDir();
 export const VMLINUX_DIR = join(CACHE, 'vmlinux');
 /** The corpus of `npm run corpus` first; the older hand-extracted cache layout as a fallback. */
 export const MODULE_DIR = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : join(CACHE, 'x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel');
-export const GOLDEN = [process.env.BTFKIT_GOLDEN, join(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/golden'), '/work/shared/golden'].find((d): d is string => !!d && existsSync(d)) ?? '/work/shared/golden';
+/** The shared golden set (src/testing/fixtures.ts); a path that does not exist when it is absent. */
+export const GOLDEN = goldenDir() ?? join(REPO, '..', 'shared', 'golden');
 export const KERNELS = ['6.1.0-47', '6.1.0-55', '6.1.0-55-cloud'] as const;
 export type KernelId = (typeof KERNELS)[number];
 

@@ -12,6 +12,7 @@
  * Prints one line per check and `N passed, M failed` at the end; exits 1 on any failure.
  */
 
+import { goldenDir as sharedGoldenDir } from '../src/testing/fixtures.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
@@ -31,10 +32,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
 
 function goldenDir(): string | null {
-  for (const d of [process.env.BTFKIT_GOLDEN, join(repo, '..', 'shared', 'golden'), '/work/shared/golden']) {
-    if (d && existsSync(join(d, 'README.md'))) return d;
-  }
-  return null;
+  const d = sharedGoldenDir();
+  return d !== null && existsSync(join(d, 'README.md')) ? d : null;
 }
 
 let passed = 0;

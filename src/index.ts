@@ -1,17 +1,34 @@
 /**
- * btfkit — library entry point. Everything exported here runs in any JavaScript runtime
- * (no `node:` imports); file and process I/O live in `btfkit/node`.
+ * btfkit — the library's root entry (`import … from 'btfkit'`). Everything here runs in any
+ * JavaScript runtime (no `node:` imports: a test scans the core for them).
+ *
+ * Public API of the root entry:
+ *  - errors:   BtfkitError (code, errno, where), isBtfkitError, Errno;
+ *  - model:    Btf (build, read, look up types), BtfHeader, Endian, HOST_ENDIAN, the kind
+ *              constants (Kind, KIND_NAMES, kindName, IntEncoding, FuncLinkage, VarLinkage),
+ *              resolveSize;
+ *  - format:   parseBtf (raw BTF bytes → Btf, libbpf's checks), readHeader, serializeBtf;
+ *  - split:    distillBase and relocate / tryRelocate / diagnoseRelocation (libbpf's
+ *              btf__distill_base and btf__relocate), formatRelocationFailure;
+ *  - dumps:    dumpRaw / dumpJson / dumpC (bpftool's `btf dump` formats, byte for byte),
+ *              their streaming and text forms, btfInfo / formatInfo;
+ *  - check:    checkModuleBtf (would the kernel load this module's BTF?), formatCheckResult.
+ * Subpath entries hold the rest: `btfkit/elf` (ELF reader and rewriter), `btfkit/kernel`
+ * (the kernel's own BTF checks, .BTF_ids, load emulation, struct diffs, check reports and
+ * their HTML) and `btfkit/node` (files, compressed inputs, kernel images: Node.js only).
+ * Anything not exported from an entry is internal and may change.
  */
 export { BtfkitError, Errno, isBtfkitError } from './errors.js';
 export type { ErrorCode, ErrorLocation } from './errors.js';
-export { Kind, KIND_NAMES, kindName, IntEncoding, FuncLinkage, VarLinkage, recordWords } from './format/kinds.js';
-export { parseBtf, readHeader, btfMagicEndian, BTF_MAGIC } from './format/parse.js';
+
+// model and format
+export { Btf, HOST_ENDIAN } from './model/btf.js';
+export type { BtfHeader, BtfOptions, Endian } from './model/btf.js';
+export { Kind, KIND_NAMES, kindName, IntEncoding, FuncLinkage, VarLinkage } from './format/kinds.js';
+export { resolveSize } from './model/size.js';
+export { parseBtf, readHeader } from './format/parse.js';
 export type { ParseOptions } from './format/parse.js';
 export { serializeBtf } from './format/write.js';
-export { Btf, HOST_ENDIAN } from './model/btf.js';
-export type { BtfHeader, Endian } from './model/btf.js';
-export { visitIdFields, visitStrFields, typeIdFields, strOffFields } from './model/iter.js';
-export { resolveSize } from './model/size.js';
 
 // split BTF: distill and relocate
 export { distillBase } from './split/distill.js';
@@ -19,23 +36,16 @@ export type { DistillResult } from './split/distill.js';
 export { relocate, tryRelocate, diagnoseRelocation, formatRelocationFailure } from './split/relocate.js';
 export type { RelocationResult, RelocationFailure, UnmappedType, RelocationProblem, TryRelocateResult } from './split/relocate.js';
 
-// ELF
-export { parseElf, isElf, rewriteElf, ElfFile } from './elf/index.js';
-export type { ElfHeader, ElfSection, ElfSymbol, ElfChanges, NewSection } from './elf/index.js';
-
 // dumps
 export { dumpRaw, dumpRawTo } from './dump/raw.js';
-export { dumpJson } from './dump/json.js';
-export { dumpC, dumpCText, CEmitter } from './dump/c.js';
+export type { RawDumpOptions } from './dump/raw.js';
+export { dumpJson, dumpJsonTo } from './dump/json.js';
+export type { JsonDumpOptions } from './dump/json.js';
+export { dumpC, dumpCText } from './dump/c.js';
+export type { DumpCOptions } from './dump/c.js';
 export { btfInfo, formatInfo } from './dump/info.js';
 export type { BtfInfo } from './dump/info.js';
 
-// kernel tooling
-export { parseBtfIds, resolveBtfIds, remapForDistill, remapForKernelLoad, zeroBtfIdSlots } from './kernel/btfids.js';
-export { verifyKernelBtf, verifyKernelModule } from './kernel/verify.js';
-export { checkModuleBtf, prepareModule, checkPrepared, formatCheckResult } from './kernel/check.js';
-export type { ModuleCheckResult, CheckReason, CheckStatus } from './kernel/check.js';
-export { emulateModuleLoad, formatLoadEmulation } from './kernel/load.js';
-export { diffComposites, formatCompositeDiff } from './kernel/structdiff.js';
-export { ReportBuilder } from './kernel/report.js';
-export { renderHtml } from './kernel/html.js';
+// module check
+export { checkModuleBtf, formatCheckResult } from './kernel/check.js';
+export type { ModuleCheckResult, ModuleBtfInput, KernelRef, CheckReason, CheckStatus } from './kernel/check.js';

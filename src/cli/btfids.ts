@@ -1,7 +1,7 @@
 /**
  * `btfkit resolve-btfids ELF [--base BASE] [-o OUT | --in-place]`: the kernel build's
  * resolve_btfids. Ids are resolved against the module's split BTF over its `.BTF.base` when it
- * has one (spec §4.4), else over BASE; a vmlinux resolves against its own `.BTF`.
+ * has one (docs/design.md §resolve_btfids), else over BASE; a vmlinux resolves against its own `.BTF`.
  */
 
 import { type Command, str, flag, UsageError } from './command.js';

@@ -1,47 +1,59 @@
 #!/usr/bin/env node
 /**
- * The `btfkit` command (package.json "bin"): runs the bundled CLI, dist/src/bin/btfkit.cjs,
- * with the V8 code cache made when it was built (see scripts/bundle.ts), so that a one-shot
- * command spends its time on the work, not on loading and compiling our code. CommonJS, like
- * the bundle, because starting Node's ES module loader costs more than everything this file
- * does. Without a bundle (the TypeScript compiled but not bundled), the ES modules run as they
- * are.
+ * The `btfkit` command (package.json "bin"): a plain Node.js script that runs the bundled CLI,
+ * dist/src/bin/btfkit.cjs (scripts/bundle.ts), so that a one-shot command spends its time on
+ * the work, not on loading and compiling our code. CommonJS, like the bundle, because starting
+ * Node's ES module loader costs more than everything this file does. No Node.js or V8 options,
+ * no change to the environment: what runs is `node` as the user has it.
  *
- * The build replaces the '#!' line below with a /bin/sh line that clears NODE_EXTRA_CA_CERTS
- * and runs node with BUNDLE_V8_FLAGS (see BIN_HEADER in bundle-wrap.cts): what `btfkit`
- * executes. `node launcher.cjs` skips that line and gets the flags set here.
+ * Compilation, cheapest first:
+ *  1. the V8 code cache shipped with the bundle, made by the build for the V8 version it ran
+ *     on (bundleCachePath): compiling the bundle against it costs next to nothing;
+ *  2. otherwise, on Node.js >= 22.1, Node's own compile cache (module.enableCompileCache(),
+ *     kept in the user's temporary directory): the first run compiles, later runs reuse it;
+ *  3. otherwise the bundle compiles as any script does.
+ * Without a bundle (the TypeScript compiled but not bundled), the ES modules run as they are.
  */
 
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { BUNDLE_V8_FLAGS, FULL_OPTIMIZATION_V8_FLAGS, wantsFullOptimization, wrapBundle } from './bundle-wrap.cjs';
+import { bundleCachePath, wrapBundle } from './bundle-wrap.cjs';
 
 const bundle = join(__dirname, '..', 'bin', 'btfkit.cjs');
-let source: string | null = null;
-try {
-  source = readFileSync(bundle, 'utf8');
-} catch {
-  source = null;
+
+function readCache(): Buffer | undefined {
+  try {
+    return readFileSync(bundleCachePath(bundle, process.versions.v8));
+  } catch {
+    return undefined;
+  }
 }
 
-if (source === null) {
-  void import('./main.js');
-} else {
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(`${bundle}.cache`);
-  } catch {
-    cachedData = undefined; // compiled as usual
-  }
-  // The cache is valid under BUNDLE_V8_FLAGS only. The bin's shell line passes them to node;
-  // run as `node launcher.cjs`, set them here.
-  const v8 = (): typeof import('node:v8') => require('node:v8') as typeof import('node:v8');
-  if (!BUNDLE_V8_FLAGS.split(' ').every((f) => process.execArgv.includes(f))) v8().setFlagsFromString(BUNDLE_V8_FLAGS);
-  const script = new Script(wrapBundle(source), { filename: bundle, cachedData });
-  if (wantsFullOptimization(process.argv.slice(2))) v8().setFlagsFromString(FULL_OPTIMIZATION_V8_FLAGS);
+function runWithCache(cachedData: Buffer): void {
+  const script = new Script(wrapBundle(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
   const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object, filename: string, dir: string) => void;
   const mod = { exports: {} };
-  run.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+  run.call(mod.exports, mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle));
+}
+
+if (!existsSync(bundle)) {
+  void import('./main.js');
+} else {
+  const cachedData = readCache();
+  if (cachedData !== undefined) {
+    runWithCache(cachedData);
+  } else {
+    // Node.js >= 22.1; a failure to set it up only costs speed.
+    const enable = (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache;
+    if (typeof enable === 'function') {
+      try {
+        enable();
+      } catch {
+        // compiled as usual
+      }
+    }
+    require(bundle);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * `btfkit load-check MODULE [--kernel KERNEL] [--dump FILE] [--btf-ids FILE]`: what the kernel
- * does with the module's BTF when it loads it (spec §4.5), offline — the verdict it would
+ * does with the module's BTF when it loads it (docs/design.md §module-loading), offline — the verdict it would
  * give, its log lines, and the module BTF it would end up with.
  */
 

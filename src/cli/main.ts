@@ -4,18 +4,27 @@
  * failure into one line on stderr and an exit status (0 ok, 1 failure, 2 usage error).
  */
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BtfkitError } from '../errors.js';
 import { UsageError, type Command, writeStdout } from './command.js';
 import { loadCommand, loadAllCommands } from './commands.js';
 
-const VERSION = '0.1.0';
+/**
+ * The package's version, from its package.json (read when asked, not at start-up). Three
+ * levels up from both dist/src/cli/main.js and the bundle, dist/src/bin/btfkit.cjs, whose
+ * import.meta.url is its own file (scripts/bundle.ts).
+ */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 function mainHelp(all: Command[]): string {
   const commands = all.filter((c) => c.name !== 'default');
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `btfkit ${VERSION} — BTF toolkit: resilient split BTF, bpftool-identical dumps, module checks
+  return `btfkit ${version()} — BTF toolkit: resilient split BTF, bpftool-identical dumps, module checks
 
 Usage: btfkit [COMMAND] [ARGS...]
        btfkit                 with no command: a summary of the running kernel's BTF (/sys/kernel/btf/vmlinux)
@@ -50,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
-    await writeStdout(`btfkit ${VERSION}\n`);
+    await writeStdout(`btfkit ${version()}\n`);
     return 0;
   }
   const cmd = await loadCommand(name!);

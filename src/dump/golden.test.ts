@@ -2,9 +2,9 @@
  * Golden parity of the raw and JSON dumps with bpftool v7.7.0.
  *
  * Always run: the small distilled-base/split pairs copied to test/golden/modules/.
- * Run when present (skipped otherwise): the shared golden set (env BTFKIT_GOLDEN, else
- * ../shared/golden beside the repo, else /work/shared/golden) with its inputs (env
- * BTFKIT_CACHE, else /root/.cache/btfkit): the 6.1.0-47/-55 vmlinux raw + JSON dumps, the 40
+ * Run when present (skipped otherwise): the shared golden set (goldenDir(): env BTFKIT_GOLDEN,
+ * else ../shared/golden beside the repo) with its inputs (the corpus, else env BTFKIT_CACHE,
+ * see src/testing/fixtures.ts): the 6.1.0-47/-55 vmlinux raw + JSON dumps, the 40
  * sampled modules dumped with -B the 6.1.0-47 vmlinux, and their 80 distilled/split dumps.
  */
 
@@ -22,16 +22,13 @@ import { dumpRaw } from './raw.js';
 import { dumpJson } from './json.js';
 import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
 import { parseElf } from '../elf/index.js';
+import { cachePath, goldenDir } from '../testing/fixtures.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const LOCAL_GOLDEN = join(REPO, 'test', 'golden');
 
-function firstDir(cands: (string | undefined)[]): string | null {
-  for (const c of cands) if (c && existsSync(c)) return c;
-  return null;
-}
-const SHARED = firstDir([process.env.BTFKIT_GOLDEN, join(REPO, '..', 'shared', 'golden'), '/work/shared/golden']);
-const CACHE = firstDir([process.env.BTFKIT_CACHE, '/root/.cache/btfkit']);
+const SHARED = goldenDir();
+const CACHE = cachePath();
 const KO_ROOT = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : CACHE
   ? join(CACHE, 'x', 'linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64', 'lib', 'modules', '6.1.0-47-amd64', 'kernel')
   : null;

@@ -12,7 +12,7 @@
 import { kindName, MAX_KNOWN_KIND } from '../format/kinds.js';
 import type { Btf, BtfHeader, Endian } from '../model/btf.js';
 
-/** Header fields as the model records them (spec §1.1; layout fields are 0 before 2026). */
+/** Header fields as the model records them (docs/design.md §format-header; layout fields are 0 before 2026). */
 export type BtfInfoHeader = BtfHeader;
 
 export interface BtfInfo {

@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseElf, isElf, SHT_SYMTAB, SHT_STRTAB, SHT_PROGBITS, SHT_SYMTAB_SHNDX, SHN_XINDEX, SHF_ALLOC } from './index.js';
 import { buildElf, packSymbols, stringTable } from './synth.js';
+import { cacheDir } from '../testing/fixtures.js';
+import { join } from 'node:path';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/elf/', import.meta.url));
 const load = (name: string) => new Uint8Array(readFileSync(FIXTURES + name));
@@ -407,31 +409,22 @@ test('more than 0xff00 sections (synthetic, escapes required)', () => {
   const sections = [];
   for (let i = 0; i < n; i++) sections.push({ name: i % 2 ? '.a' : '.b', type: SHT_PROGBITS, data: new Uint8Array(0) });
   const r = buildElf({ class: 64, littleEndian: true, escapeShnum: true, escapeShstrndx: true, sections });
-  const t0 = performance.now();
   const elf = parseElf(r.bytes);
-  const ms = performance.now() - t0;
   assert.equal(elf.sections.length, n + 2);
   assert.equal(elf.shstrndx, n + 1);
   assert.equal(elf.section('.a')!.index, n);
-  assert.ok(ms < 2000, `parse took ${ms} ms`);
 });
 
-const VMLINUX_DIR = '/root/.cache/btfkit/vmlinux/';
-test('performance: section table of a large vmlinux parses in well under a millisecond', (t) => {
-  const path = ['vmlinux-6.1.0-47-amd64', 'vmlinux-6.1.0-55-amd64'].map((n) => VMLINUX_DIR + n).find((p) => existsSync(p));
+const VMLINUX_DIR = join(cacheDir(), 'vmlinux');
+test('a large vmlinux: parseElf reads the section table only; section data are views of the input, not copies (its speed: npm run bench)', (t) => {
+  const path = ['vmlinux-6.1.0-47-amd64', 'vmlinux-6.1.0-55-amd64'].map((n) => join(VMLINUX_DIR, n)).find((p) => existsSync(p));
   if (!path) return t.skip('no vmlinux in ' + VMLINUX_DIR);
   const bytes = new Uint8Array(readFileSync(path));
-  for (let i = 0; i < 200; i++) parseElf(bytes); // warm up
-  const runs = 2000;
-  const t0 = performance.now();
-  for (let i = 0; i < runs; i++) parseElf(bytes);
-  const per = (performance.now() - t0) / runs;
   const elf = parseElf(bytes);
   const btf = elf.sectionData(elf.requireSection('.BTF'));
   assert.equal(btf[0], 0x9f);
   assert.equal(btf.buffer, bytes.buffer);
-  t.diagnostic(`parseElf(${bytes.length} bytes, ${elf.sections.length} sections): ${(per * 1000).toFixed(1)} us`);
-  assert.ok(per < 0.5, `parseElf took ${per} ms`);
+  t.diagnostic(`parseElf(${bytes.length} bytes, ${elf.sections.length} sections)`);
 });
 
 function hasTool(name: string): boolean {

@@ -30,6 +30,7 @@ import {
 } from './index.js';
 import { buildElf } from './synth.js';
 import { isBtfkitError } from '../errors.js';
+import { cacheDir } from '../testing/fixtures.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/elf/', import.meta.url));
 const load = (name: string) => new Uint8Array(readFileSync(FIXTURES + name));
@@ -147,7 +148,7 @@ test('trailing data after the ELF data: dropped by default, kept on request', ()
 });
 
 test('vmlinux (ET_EXEC, 65 MB): identity with its trailing relocation table, .BTF cannot grow, sections can be added', (t) => {
-  const path = ['vmlinux-6.1.0-47-amd64', 'vmlinux-6.1.0-55-amd64'].map((n) => '/root/.cache/btfkit/vmlinux/' + n).find((p) => existsSync(p));
+  const path = ['vmlinux-6.1.0-47-amd64', 'vmlinux-6.1.0-55-amd64'].map((n) => join(cacheDir(), 'vmlinux', n)).find((p) => existsSync(p));
   if (!path) return t.skip('no vmlinux');
   const bytes = new Uint8Array(readFileSync(path));
   const elf = parseElf(bytes);
@@ -435,7 +436,7 @@ test('objcopy comparison: same sections, headers and contents as objcopy --updat
 
 // ---------------------------------------------------------------- a real kernel module
 
-const MODULE_GLOB_ROOT = '/root/.cache/btfkit/x/';
+const MODULE_GLOB_ROOT = join(cacheDir(), 'x');
 function findModule(rel: string): string | undefined {
   if (!existsSync(MODULE_GLOB_ROOT)) return undefined;
   const pkgs = execFileSync('ls', [MODULE_GLOB_ROOT], { encoding: 'utf8' }).split('\n').filter(Boolean);

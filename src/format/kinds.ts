@@ -1,5 +1,5 @@
 /**
- * BTF kinds and the fixed geometry of their records (spec §1.2).
+ * BTF kinds and the fixed geometry of their records (docs/design.md §format-records).
  *
  * A record is a 12-byte prefix (name_off, info, size_or_type) followed by kind-specific
  * trailing data whose length depends only on kind and vlen. Everything here works in
@@ -104,7 +104,7 @@ export function elemWords(kind: number): number {
   return kind > 0 && kind <= MAX_KNOWN_KIND ? ELEM_WORDS[kind]! : 0;
 }
 
-/** Kinds whose third word is a type id (spec §1.8 "the type word"). */
+/** Kinds whose third word is a type id (docs/design.md §field-order "the type word"). */
 export function hasTypeWord(kind: number): boolean {
   switch (kind) {
     case KindId.PTR: case KindId.TYPEDEF: case KindId.VOLATILE: case KindId.CONST: case KindId.RESTRICT:

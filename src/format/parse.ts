@@ -4,7 +4,7 @@
  * Approach: validate the header, copy the type section once into a host-order Uint32Array
  * (byte-swapping every word for opposite-endian input), walk it once to index record
  * offsets, then run libbpf's sanity check over the object's own types. Checks, their order
- * and their error codes follow libbpf v1.7.0 (spec §1.6, §1.7): what libbpf accepts is
+ * and their error codes follow libbpf v1.7.0 (docs/design.md §format-endian, §format-load-checks): what libbpf accepts is
  * accepted, what it rejects is rejected with the same errno, and the error names the type id
  * and byte offset. The 2026 format (header ≥ 32 bytes with layout_off/layout_len, 24-bit
  * vlen, 7-bit kind, layout section sizing unknown kinds) is read too.
@@ -228,7 +228,7 @@ function found(i: number, what: Bad, value: number): number {
 }
 
 /**
- * libbpf btf_sanity_check over the object's own types (spec §1.7 step 9): string offsets and
+ * libbpf btf_sanity_check over the object's own types (docs/design.md §format-load-checks, the sanity pass): string offsets and
  * referenced ids valid, FUNC refers to a FUNC_PROTO. The scan formats nothing; the message
  * is built for the first bad record only.
  */

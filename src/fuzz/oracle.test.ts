@@ -1,5 +1,5 @@
 /**
- * The libbpf v1.7.0 oracle against the parser: hand-written cases for every rule of spec §1.7
+ * The libbpf v1.7.0 oracle against the parser: hand-written cases for every rule of docs/design.md §format-load-checks
  * (each must get the same verdict and errno from both, and the verdict the spec gives), then a
  * deterministic sweep of header-field and record-word rewrites over the seed corpus.
  */
@@ -64,7 +64,7 @@ function expectBoth(bytes: Uint8Array, want: 'accept' | number, step?: OracleSte
   }
 }
 
-test('oracle and parser: header rules (spec §1.7 steps 1-6)', () => {
+test('oracle and parser: header rules (docs/design.md §format-load-checks, up to the string section)', () => {
   expectBoth(new Uint8Array(23), 22, 'size');
   expectBoth(raw(INT, S).map((x, i) => (i === 0 ? 0 : x)), 22, 'magic');
   expectBoth(raw(INT, S, { magicBE: true, hdrLen: 28 }), 95, 'magic');

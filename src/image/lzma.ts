@@ -384,7 +384,7 @@ export function decodeLzmaAlone(bytes: Uint8Array, opts: DecodeOptions = {}): Ui
   if (h.size !== undefined && h.size > limit && !partial) throw tooLarge(limit);
   const dictSize = Math.max(h.dictSize, 4096);
   const hint = h.size ?? opts.sizeHint ?? bytes.length * 4;
-  const out = new OutputBuffer(limit, Math.min(hint, limit));
+  const out = new OutputBuffer(limit, Math.min(hint, limit), opts.stats);
   const dec = new LzmaDecoder(bytes, out, dictSize);
   dec.setProps(h.lc, h.lp, h.pb);
   dec.resetState();

@@ -40,6 +40,13 @@ export interface DecodeOptions {
    * candidate payload starts with an ELF header before decoding it fully.
    */
   partial?: boolean;
+  /** Filled in by the decoder, for callers (and tests) that bound the work done. */
+  stats?: DecodeStats;
+}
+
+/** What a decode did: output bytes written when it returned or refused to go on. */
+export interface DecodeStats {
+  outputBytes: number;
 }
 
 export function imageError(message: string, offset?: number, errno: number = Errno.EINVAL): BtfkitError {
@@ -64,8 +71,12 @@ export class OutputBuffer {
   /** Total size claimed by a header (0: none); only used to stop a doubling at the claim. */
   private claim = 0;
 
+  /** Written on each growth, refusal and result (optional, for callers that bound the work). */
+  private readonly stats: DecodeStats | undefined;
+
   /** `hint`: the expected total size (a claim, never trusted beyond PREALLOC_MAX). */
-  constructor(limit: number, hint: number) {
+  constructor(limit: number, hint: number, stats?: DecodeStats) {
+    this.stats = stats;
     this.limit = limit;
     const h = Number.isFinite(hint) ? Math.max(0, Math.floor(hint)) : 0;
     if (h <= limit) this.claim = h;
@@ -76,6 +87,7 @@ export class OutputBuffer {
   ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
+    if (this.stats) this.stats.outputBytes = this.pos;
     if (need > this.limit) throw tooLarge(this.limit);
     let size = Math.max(this.buf.length * 2, 65536, need);
     // Reaching a claimed total: allocate exactly it rather than doubling past it.
@@ -100,6 +112,7 @@ export class OutputBuffer {
 
   /** The bytes written so far; copies only if the buffer is much larger than the data. */
   result(): Uint8Array {
+    if (this.stats) this.stats.outputBytes = this.pos;
     if (this.pos === this.buf.length) return this.buf;
     if (this.buf.length - this.pos > (this.buf.length >>> 3)) return this.buf.slice(0, this.pos);
     return this.buf.subarray(0, this.pos);

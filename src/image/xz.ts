@@ -274,7 +274,7 @@ export function decodeXz(bytes: Uint8Array, opts: DecodeOptions = {}): Uint8Arra
   const limit = outputLimit(opts);
   const partial = opts.partial === true;
   const end = bytes.length;
-  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? end * 4));
+  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? end * 4), opts.stats);
   const truncated = (p: number) => imageError('truncated xz data', p, Errno.EIO);
   let pos = 0;
   if (!isXzMagic(bytes, 0)) throw imageError('not xz data (bad magic)', 0);

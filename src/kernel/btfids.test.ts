@@ -3,11 +3,12 @@
  *
  * Always run: hand-built ELF32/ELF64, little/big-endian, ET_REL/ET_EXEC files.
  * Run when present (skipped otherwise): the 4 Debian 6.1.0-47 modules that have `.BTF_ids`
- * (env BTFKIT_CACHE, else /root/.cache/btfkit) against the shared golden set (env
- * BTFKIT_GOLDEN, else ../shared/golden beside the repo, else /work/shared/golden); the
+ * (the corpus, else env BTFKIT_CACHE) against the shared golden set (env BTFKIT_GOLDEN, else
+ * ../shared/golden beside the repo; src/testing/fixtures.ts); the
  * section bytes are also kept in test/golden/btfids/.
  */
 
+import { cachePath, goldenDir } from '../testing/fixtures.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -495,12 +496,8 @@ test('section data of the wrong size is rejected', () => {
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const LOCAL = join(REPO, 'test', 'golden', 'btfids');
 
-function firstDir(cands: (string | undefined)[]): string | null {
-  for (const c of cands) if (c && existsSync(c)) return c;
-  return null;
-}
-const SHARED = firstDir([process.env.BTFKIT_GOLDEN, join(REPO, '..', 'shared', 'golden'), '/work/shared/golden']);
-const CACHE = firstDir([process.env.BTFKIT_CACHE, '/root/.cache/btfkit']);
+const SHARED = goldenDir();
+const CACHE = cachePath();
 const KO_ROOT = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : CACHE ? join(CACHE, 'x', 'linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64', 'lib', 'modules', '6.1.0-47-amd64', 'kernel') : null;
 const VMLINUX_BTF = (k: string) => (hasCorpus(`${k}-amd64`) ? kernelBtfPath(`${k}-amd64`) : CACHE ? join(CACHE, 'vmlinux', `${k}-amd64.btf`) : '');
 
@@ -583,7 +580,7 @@ function readIdMap(path: string): Uint32Array {
   return map;
 }
 
-test('kernel load (spec §4.5): distilled ids remapped through the relocation map == resolve against the relocated split', { skip: skipShared }, () => {
+test('kernel load (docs/design.md §module-loading): distilled ids remapped through the relocation map == resolve against the relocated split', { skip: skipShared }, () => {
   for (const m of MODULES) {
     const n = shortName(m);
     const dir = join(SHARED!, 'modules', n);
@@ -610,7 +607,7 @@ test('kernel load (spec §4.5): distilled ids remapped through the relocation ma
   }
 });
 
-test('distill (spec §4.4): remap through distillBase idMap == zero + resolve against the distilled module', { skip: skipShared }, () => {
+test('distill (docs/design.md §resolve_btfids): remap through distillBase idMap == zero + resolve against the distilled module', { skip: skipShared }, () => {
   for (const m of MODULES) {
     const n = shortName(m);
     const mod = loadModule(m);

@@ -38,7 +38,7 @@
  * at their sorted positions); `unsortBtfIdSets` puts set entries back at their symbols' slots
  * so that zero + resolve reproduces the tool's output exactly.
  *
- * Remapping (spec §4.4–§4.5): `remapForDistill` rewrites every slot through a distill
+ * Remapping (docs/design.md §resolve_btfids, §module-loading): `remapForDistill` rewrites every slot through a distill
  * old→new id map and re-sorts all sets; `remapForKernelLoad` does what a 6.11+ kernel does at
  * module load through `btf->base_id_map`: only kfunc set8s are remapped and re-sorted (plain
  * `BTF_ID_LIST` slots and `set`s are not), plus `remapDtorKfuncs` for destructor tables.
@@ -272,7 +272,7 @@ export interface ResolveBtfIdsResult {
  *
  * Which `btf` to pass: for vmlinux its own BTF; for a module without `.BTF.base` the module's
  * `.BTF` parsed as split on the vmlinux BTF (`resolve_btfids -b vmlinux`); for a module with
- * `.BTF.base` (6.11+, spec §4.4) the module's `.BTF` parsed as split on its *distilled* base
+ * `.BTF.base` (6.11+, docs/design.md §resolve_btfids) the module's `.BTF` parsed as split on its *distilled* base
  * (`parseBtf(.BTF, { base: parseBtf(.BTF.base) })`), without relocation — the tool drops the
  * `-b vmlinux` base when it sees `.BTF.base`, so the ids are in the pre-relocation numbering.
  */
@@ -499,7 +499,7 @@ export function remapForDistill(layout: BtfIdsLayout, sectionBytes: Uint8Array, 
 }
 
 /**
- * The kernel-load case (6.11+, spec §4.5): what the kernel uses after loading a module whose
+ * The kernel-load case (6.11+, docs/design.md §module-loading): what the kernel uses after loading a module whose
  * BTF was relocated, with `baseIdMap` = `btf->base_id_map` (the relocation map of every
  * pre-relocation id, distilled base and split). Only kfunc set8s are remapped
  * (`btf_relocate_id` on each pair's id) and re-sorted by id, flags kept with their id; the

@@ -2,7 +2,7 @@
  * Will this module's BTF load on that kernel, and if not, exactly why?
  *
  * Approach, per module × kernel, mirroring what the kernel does on MODULE_STATE_COMING
- * (spec §4.5):
+ * (docs/design.md §module-loading):
  * * a module with `.BTF.base` is checked with the kernel's own parse rules (verify.ts), then
  *   relocated onto the kernel BTF; every distilled type that cannot be mapped becomes a reason,
  *   in words ("struct device: 744 bytes when built, 752 in 6.1.0-55; embedded by value in

@@ -141,17 +141,17 @@ test('HTML report in headless Chromium: counts, filters, search, explanation on 
 
     // Search on a type name and on a module path.
     await page.fill('#q', 'i2c_client');
-    await page.locator('#shown[data-count="2"]').waitFor({ timeout: 10_000 });
+    await page.locator('#shown[data-count="2"]').waitFor({ timeout: 30_000 });
     await page.fill('#q', 'crc16');
-    await page.locator('#shown[data-count="1"]').waitFor({ timeout: 10_000 });
+    await page.locator('#shown[data-count="1"]').waitFor({ timeout: 30_000 });
     await page.fill('#q', '');
-    await page.locator('#shown[data-count="6"]').waitFor({ timeout: 10_000 });
+    await page.locator('#shown[data-count="6"]').waitFor({ timeout: 30_000 });
     // A top type in the summary is a search shortcut.
     await page.locator('.card[data-kernel="6.1.0-55-cloud"] .top a', { hasText: 'struct i2c_client' }).click();
     assert.equal(await page.inputValue('#q'), 'struct i2c_client');
     assert.equal(await page.locator('#shown').getAttribute('data-count'), '2');
     await page.fill('#q', '');
-    await page.locator('#shown[data-count="6"]').waitFor({ timeout: 10_000 });
+    await page.locator('#shown[data-count="6"]').waitFor({ timeout: 30_000 });
 
     // Click a failure: its explanation appears under the row, with the changed fields and libbpf's words.
     const hid = page.locator('#rows tr[data-m]', { hasText: 'hid-holtek-kbd' });
@@ -204,7 +204,7 @@ test('HTML report in headless Chromium: thousands of modules are paged, counts s
     await page.selectOption('#f0', 'failed');
     assert.equal(await page.locator('#shown').getAttribute('data-count'), '412');
     await page.fill('#q', 'struct t3'); // i ≡ 0 (mod 3) and i ≡ 3 (mod 5): i = 3, 18, …, 1233
-    await page.locator('#shown[data-count="83"]').waitFor({ timeout: 10_000 });
+    await page.locator('#shown[data-count="83"]').waitFor({ timeout: 30_000 });
   } finally {
     await browser.close();
   }

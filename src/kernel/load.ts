@@ -1,6 +1,6 @@
 /**
  * Offline emulation of what a 6.11+ kernel does with a module's BTF on MODULE_STATE_COMING
- * (spec §4.5): parse `.BTF.base` and `.BTF` with the kernel's checks (verify.ts), relocate the
+ * (docs/design.md §module-loading): parse `.BTF.base` and `.BTF` with the kernel's checks (verify.ts), relocate the
  * split onto the running kernel's BTF when a distilled base is present (btf_relocate with its
  * base_id_map), then remap the module's kfunc set8s through that map and re-sort them, as
  * register_btf_kfunc_id_set does. The verdict is the one the kernel would give: the module

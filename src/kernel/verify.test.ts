@@ -7,6 +7,8 @@ import { Kind } from '../format/kinds.js';
 import { parseBtf } from '../format/parse.js';
 import { serializeBtf } from '../format/write.js';
 import { hasCorpus, kernelBtfPath } from '../../scripts/corpus-paths.js';
+import { cacheDir, goldenPath } from '../testing/fixtures.js';
+import { join } from 'node:path';
 
 const { EINVAL, E2BIG, ELOOP, ENOTSUPP } = KernelErrno;
 const BASE: KernelVerifyOptions = { what: 'base' };
@@ -646,25 +648,18 @@ describe('kernelNameValid', () => {
 
 // ------------------------------------------------------------------------------ real data
 
-const VMLINUX = hasCorpus('6.1.0-47-amd64') ? kernelBtfPath('6.1.0-47-amd64') : '/root/.cache/btfkit/vmlinux/6.1.0-47-amd64.btf';
-const GOLDEN = '/work/shared/golden/modules';
+const VMLINUX = hasCorpus('6.1.0-47-amd64') ? kernelBtfPath('6.1.0-47-amd64') : join(cacheDir(), 'vmlinux', '6.1.0-47-amd64.btf');
+const GOLDEN = goldenPath('modules') ?? '';
 
 describe('real kernel BTF', () => {
-  test('6.1.0-47 vmlinux BTF passes as vmlinux and as base, in a few tens of ms', { skip: !existsSync(VMLINUX) }, () => {
+  test('6.1.0-47 vmlinux BTF passes as vmlinux and as base (its speed: npm run bench)', { skip: !existsSync(VMLINUX) }, () => {
     const bytes = readFileSync(VMLINUX);
-    let best = Infinity;
-    let btf: Btf | null = null;
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      const r = verifyKernelBtf(bytes, { what: 'vmlinux' });
-      best = Math.min(best, performance.now() - t0);
-      assert.ok(r.ok, r.ok ? '' : r.message);
-      btf = r.btf;
-    }
+    const r = verifyKernelBtf(bytes, { what: 'vmlinux' });
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    const btf: Btf | null = r.btf;
     assert.equal(btf!.nTypes, 100628);
     assert.equal(btf!.findByNameKind('task_struct', Kind.STRUCT) > 0, true);
     assert.equal(serializeBtf(btf!), bytes);
-    assert.ok(best < 60, `vmlinux check took ${best.toFixed(1)} ms`);
     assert.ok(verifyKernelBtf(bytes, { what: 'base' }).ok);
   });
 

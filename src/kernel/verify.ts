@@ -1,7 +1,7 @@
 /**
  * The kernel's BTF checks at load time, offline: what Linux 6.11+ (kernel/bpf/btf.c) runs on
  * vmlinux BTF (btf_parse_vmlinux), on a module's `.BTF.base` (btf_parse_base) and on a
- * module's split `.BTF` (btf_parse_module), spec §1.7 (end) and §4.5.
+ * module's split `.BTF` (btf_parse_module), docs/design.md §format-load-checks (the kernel is stricter) and §module-loading.
  *
  * Approach: the same stages in the same order as the kernel — btf_parse_hdr (with
  * btf_check_sec_info), btf_parse_str_sec, btf_check_all_metas (each kind's check_meta), then
@@ -695,7 +695,7 @@ export type KernelModuleVerifyResult =
   | (KernelVerifyError & { section: '.BTF.base' | '.BTF' });
 
 /**
- * The checks of btf_parse_module() steps 1-2 (spec §4.5): `.BTF.base` (when present) with the
+ * The checks of btf_parse_module() steps 1-2 (docs/design.md §module-loading): `.BTF.base` (when present) with the
  * base-BTF checks, then `.BTF` split on it (or on vmlinux). Relocation is not performed.
  */
 export function verifyKernelModule(btf: Uint8Array, opts: KernelModuleVerifyOptions): KernelModuleVerifyResult {

@@ -6,8 +6,8 @@
  * Uint8Array. Records are decoded lazily through accessors; nothing allocates an object
  * per type. A split object points at its base and resolves ids below `startId` and
  * string offsets below `startStrOff` through it, exactly like libbpf's `struct btf`
- * (spec §1.4). The same object is the builder: the add* methods follow libbpf's
- * btf__add_* encodings and string-interning rules (spec §1.3, §1.9).
+ * (docs/design.md §split-btf). The same object is the builder: the add* methods follow libbpf's
+ * btf__add_* encodings and string-interning rules (docs/design.md §format-strings, §builder).
  */
 
 import { BtfkitError, Errno } from '../errors.js';

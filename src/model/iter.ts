@@ -1,5 +1,5 @@
 /**
- * The two field iterators of libbpf's btf_iter.c (spec §1.8).
+ * The two field iterators of libbpf's btf_iter.c (docs/design.md §field-order).
  *
  * They visit the word positions of a record that hold type ids ("ID iterator") or string
  * offsets ("string iterator"), in the fixed order that distill's string placement and

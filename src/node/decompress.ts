@@ -238,9 +238,12 @@ function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
       return out;
     }
     // Unknown sizes (e.g. a kernel payload compressed from a pipe): stream with the cap.
-    const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? data.length * 4));
+    const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? data.length * 4), opts.stats);
     const d = new (fzstd().Decompress)((chunk) => {
-      if (out.pos + chunk.length > limit) throw tooLarge(limit);
+      if (out.pos + chunk.length > limit) {
+        if (opts.stats) opts.stats.outputBytes = out.pos;
+        throw tooLarge(limit);
+      }
       out.ensure(chunk.length);
       out.buf.set(chunk, out.pos);
       out.pos += chunk.length;
@@ -289,7 +292,7 @@ function zstdError(e: unknown, limit: number): BtfkitError {
 function bunzip2(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
   const limit = outputLimit(opts);
   const partial = opts.partial === true;
-  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? bytes.length * 4));
+  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? bytes.length * 4), opts.stats);
   const input: SeekBzipInput = {
     pos: 0,
     readByte() {
@@ -307,7 +310,10 @@ function bunzip2(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
   const sink: SeekBzipOutput = {
     writeByte(b) {
       if (out.pos >= out.buf.length) {
-        if (out.pos >= limit) throw partial ? new ProbeFull() : tooLarge(limit);
+        if (out.pos >= limit) {
+          if (opts.stats) opts.stats.outputBytes = out.pos;
+          throw partial ? new ProbeFull() : tooLarge(limit);
+        }
         out.ensure(1);
       }
       out.buf[out.pos++] = b;

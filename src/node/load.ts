@@ -1,5 +1,5 @@
 /**
- * Loading BTF from files, the way libbpf's btf__parse / btf__parse_split do (spec §4.1).
+ * Loading BTF from files, the way libbpf's btf__parse / btf__parse_split do (docs/design.md §elf-btf-base).
  *
  * A file is raw BTF when it starts with the BTF magic (either byte order); otherwise it is an
  * ELF file, possibly compressed (module .ko.xz/.zst/.gz) or inside a kernel image (vmlinuz),

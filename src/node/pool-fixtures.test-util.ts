@@ -18,8 +18,9 @@ import { Btf } from '../model/btf.js';
 import { serializeBtf } from '../format/write.js';
 import { buildElf } from '../elf/synth.js';
 import { CORPUS_KERNELS, hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
+import { cachePath, firstExisting, goldenPath } from '../testing/fixtures.js';
 
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export { REPO } from '../testing/fixtures.js';
 
 function kernel(deviceSize: number, withGone: boolean): { btf: Btf; int: number; device: number; gone: number } {
   const b = Btf.create();
@@ -90,12 +91,8 @@ export function makeSynthWorld(): SynthWorld {
 
 // ------------------------------------------------------------------ the real corpus
 
-function firstDir(cands: (string | undefined)[]): string | null {
-  for (const c of cands) if (c && existsSync(c)) return c;
-  return null;
-}
-
-const CACHE = firstDir([process.env.BTFKIT_CACHE, '/root/.cache/btfkit']);
+const firstDir = firstExisting;
+const CACHE = cachePath();
 
 /** BTF of a corpus kernel ('6.1.0-47-amd64', …), or null. */
 export function corpusKernel(kver: (typeof CORPUS_KERNELS)[number]): string | null {
@@ -111,8 +108,7 @@ export function corpusModules47(): string | null {
 
 /** The golden modules TSV, or null. */
 export function goldenTsv(): string | null {
-  const dir = firstDir([process.env.BTFKIT_GOLDEN, join(REPO, '..', 'shared', 'golden'), '/work/shared/golden']);
-  return dir ? firstDir([join(dir, 'modules-6.1.0-47.tsv.gz')]) : null;
+  return goldenPath('modules-6.1.0-47.tsv.gz');
 }
 
 export interface GoldenRow {

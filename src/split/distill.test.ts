@@ -1,6 +1,6 @@
 /**
  * The scenarios of the kernel selftest tools/testing/selftests/bpf/prog_tests/btf_distill.c
- * (spec §5), rebuilt with our builder and checked against the selftest's raw listings, plus
+ * (docs/design.md §selftests), rebuilt with our builder and checked against the selftest's raw listings, plus
  * distill's error cases and byte-level details (strings, endianness, id map).
  */
 import { test } from 'node:test';

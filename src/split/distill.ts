@@ -1,5 +1,5 @@
 /**
- * distillBase — libbpf v1.7.0 `btf__distill_base()` (spec §2), byte-identical output.
+ * distillBase — libbpf v1.7.0 `btf__distill_base()` (docs/design.md §distill), byte-identical output.
  *
  * Approach: one pass over the split's id fields marks the referenced base types (an explicit
  * DFS stack that visits fields in libbpf's recursive order, so the first "unexpected
@@ -7,10 +7,10 @@
  * distilled base (named INT/FLOAT/FWD verbatim, named STRUCT/UNION memberless, named
  * ENUM/ENUM64 as memberless sized ENUM) and the new split (all split records verbatim, then
  * the other marked base records in ascending id order) are assembled directly as word
- * arrays; ids are rewritten in one final pass (spec §2.6). Strings are re-interned in record
+ * arrays; ids are rewritten in one final pass (docs/design.md §distill-ids). Strings are re-interned in record
  * and string-iterator order through byte-keyed hash sets (no JS strings on the hot path):
  * a string equal to a distilled-base string reuses it, otherwise it is appended to the new
- * split once (spec §2.5, libbpf's strset with base-first lookup).
+ * split once (docs/design.md §distill-strings, libbpf's strset with base-first lookup).
  *
  * Reference behaviour matched: libbpf v1.7.0 btf.c btf__distill_base / btf_add_distilled_type_ids /
  * btf_add_distilled_types / btf_update_distilled_type_ids, including the rewrite of the
@@ -202,7 +202,7 @@ class IntMap {
 
 /**
  * Word index (relative to the record start) of the k-th type-id field in libbpf's ID
- * iterator order (spec §1.8); -1 after the last field; -2 for a kind the iterator rejects.
+ * iterator order (docs/design.md §field-order); -1 after the last field; -2 for a kind the iterator rejects.
  */
 export function idFieldPos(kind: number, vlen: number, k: number): number {
   switch (kind) {
@@ -225,7 +225,7 @@ export function idFieldPos(kind: number, vlen: number, k: number): number {
 }
 
 /**
- * String-field layout of a kind (spec §1.8): the name at word 0, then `vlen` elements of
+ * String-field layout of a kind (docs/design.md §field-order): the name at word 0, then `vlen` elements of
  * `stride` words starting at word 3 (stride 0 = name only); -1 for a kind the iterator rejects.
  */
 export function strFieldStride(kind: number): number {
@@ -261,7 +261,7 @@ function isPow2Le8(n: number): boolean {
 /**
  * libbpf btf__distill_base(): splits `split`'s dependencies on its base into a minimal
  * distilled base plus a new split BTF on it. Neither input is modified.
- * Throws BtfkitError code 'DISTILL' (errno EINVAL) on the errors of spec §2.1.
+ * Throws BtfkitError code 'DISTILL' (errno EINVAL) on the errors of docs/design.md §distill-contract.
  */
 export function distillBase(split: Btf): DistillResult {
   const src = split;
@@ -295,7 +295,7 @@ export function distillBase(split: Btf): DistillResult {
     return b.offs[id - b.startId]!;
   };
 
-  // ---- Phase A: mark referenced base types (spec §2.2), DFS in libbpf's recursion order.
+  // ---- Phase A: mark referenced base types (docs/design.md §distill-collect), DFS in libbpf's recursion order.
   // `newId` is a reused scratch array over the base ids (MARKED while collecting, then the new
   // id); only the entries listed in `marked` are touched and they are cleared on the way out,
   // so a small module costs nothing proportional to the size of the base.
@@ -377,7 +377,7 @@ export function distillBase(split: Btf): DistillResult {
       }
     }
 
-    // ---- String re-interning shared by phases B and C (spec §2.5).
+    // ---- String re-interning shared by phases B and C (docs/design.md §distill-strings).
     const srcStartStr = src.startStrOff;
     const srcStrs = src.strs;
     const srcStrLen = src.strLen;
@@ -432,7 +432,7 @@ export function distillBase(split: Btf): DistillResult {
       return r;
     };
 
-    // ---- Phase B: the distilled base (spec §2.3).
+    // ---- Phase B: the distilled base (docs/design.md §distill-base).
     let bw = new Uint32Array(256);
     let bnw = 0;
     let boffs = new Uint32Array(64);
@@ -518,7 +518,7 @@ export function distillBase(split: Btf): DistillResult {
     const nbCount = 1 + bn; // type_cnt(new base)
     for (let j = 0, id = nbCount + srcNTypes; j < moved.length; j++, id++) newId[moved[j]!] = id;
 
-    // ---- Phase C: the new split = split records verbatim, then the moved base records (§2.4).
+    // ---- Phase C: the new split = split records verbatim, then the moved base records (docs/design.md §distill-base).
     const nsTypes = srcNTypes + moved.length;
     const nsWordsN = src.nWords + movedWords;
     const nsw = new Uint32Array(Math.max(nsWordsN, 1));
@@ -538,7 +538,7 @@ export function distillBase(split: Btf): DistillResult {
     }
 
     // ---- Phase D, together with the strings: strings in record order, then string-iterator
-    // order (spec §2.5), and type ids (spec §2.6), in one pass over the new split's records.
+    // order (docs/design.md §distill-strings), and type ids (docs/design.md §distill-ids), in one pass over the new split's records.
     const diff = S - nbCount;
     const remap = (v: number): number => (v < S ? (newId[v] !== 0 ? newId[v]! : v) : v - diff);
     const str = (p: number, typeId: number): void => {

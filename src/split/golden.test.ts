@@ -7,8 +7,8 @@
  * own ids and string offsets, all else anonymous filler; see scripts/split-corpus.ts) and
  * compare the relocated bytes, the id map text and the error message with libbpf's.
  *
- * With the kernel cache (/root/.cache/btfkit, else skipped): the same for all 40 sampled
- * modules of /work/shared/golden on the real vmlinux BTFs, distill of each module's .BTF
+ * With the corpus (npm run corpus; src/testing/fixtures.ts; else skipped): the same for all 40
+ * sampled modules of the shared golden set on the real vmlinux BTFs, distill of each module's .BTF
  * against vmlinux-47 compared byte for byte, and the property that distilling and then
  * relocating onto the same base gives a split BTF equivalent to the original (same types,
  * names and references) plus only the duplicated anonymous/reference base types.
@@ -28,10 +28,11 @@ import { relocate, tryRelocate } from './relocate.js';
 import { idFieldPos, strFieldStride } from './distill.js';
 import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
 import { GOLDEN as SPLIT_GOLDEN } from '../../scripts/split-corpus.js';
+import { cacheDir } from '../testing/fixtures.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const FIXTURES = join(ROOT, 'test/golden/split');
-const CACHE = '/root/.cache/btfkit';
+const CACHE = cacheDir();
 const VMLINUX = (k: string): string => (hasCorpus(`${k}-amd64`) ? kernelBtfPath(`${k}-amd64`) : join(CACHE, 'vmlinux', `${k}-amd64.btf`));
 const MODULES = hasCorpus('6.1.0-47-amd64') ? modulesDir('6.1.0-47-amd64') : join(CACHE, 'x/linux-image-6.1.0-47-amd64-unsigned_6.1.170-3_amd64/lib/modules/6.1.0-47-amd64/kernel');
 const GOLDEN = join(SPLIT_GOLDEN, 'modules');

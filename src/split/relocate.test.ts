@@ -1,5 +1,5 @@
 /**
- * relocate(): libbpf's matching rules and quirks Q1–Q6 (spec §3.8), its error messages, the
+ * relocate(): libbpf's matching rules and quirks Q1–Q6 (docs/design.md §quirks), its error messages, the
  * validation step, the id map, atomicity, and the complete diagnosis that goes beyond libbpf.
  */
 import { test } from 'node:test';

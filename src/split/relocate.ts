@@ -1,5 +1,5 @@
 /**
- * relocate — libbpf `btf_relocate()` / `btf__relocate()` (spec §3): re-parents a split BTF
+ * relocate — libbpf `btf_relocate()` / `btf__relocate()` (docs/design.md §relocate): re-parents a split BTF
  * from its distilled base onto a full base (e.g. the running vmlinux BTF).
  *
  * Approach: validate the distilled base; shift split ids; sort the (small) distilled base by
@@ -9,7 +9,7 @@
  * ascending scan of the new base hashes the name bytes of each named INT/FLOAT/ENUM/ENUM64/
  * FWD/STRUCT/UNION straight from its string section and keeps only the types whose name is a
  * distilled name (no JS strings, no per-type objects). Those few are then matched exactly as
- * libbpf does, candidate by candidate, with its kind table and quirks Q1–Q6 (spec §3.4, §3.8).
+ * libbpf does, candidate by candidate, with its kind table and quirks Q1–Q6 (docs/design.md §relocate-match, §quirks).
  * Ids and string offsets are rewritten in a *copy* of the split's records, so the input is never
  * modified and a failure never leaves a half-rewritten object.
  *
@@ -207,7 +207,7 @@ function levelsOf(b: Btf): Level[] {
   return out;
 }
 
-/** New-base kinds that produce a search key (spec §3.4 d). */
+/** New-base kinds that produce a search key (docs/design.md §relocate-match, step 4). */
 const SCAN_KIND = new Uint8Array(32);
 for (const k of [Kind.INT, Kind.FLOAT, Kind.ENUM, Kind.ENUM64, Kind.FWD, Kind.STRUCT, Kind.UNION]) SCAN_KIND[k] = 1;
 
@@ -228,7 +228,7 @@ function run(split: Btf, newBase: Btf): RunResult {
   const dEnd = split.startStrOff; // distilled base string space (= D.str_len for a flat D)
   const bEnd = newBase.startStrOff + newBase.strLen;
 
-  // ---- Step 1: validate the distilled base (spec §3.2).
+  // ---- Step 1: validate the distilled base (docs/design.md §relocate-validate).
   const dKind = new Uint8Array(nD);
   const dName = new Uint32Array(nD);
   const dSize = new Uint32Array(nD);
@@ -259,7 +259,7 @@ function run(split: Btf, newBase: Btf): RunResult {
     return { failure: { message: firstMsg, errno: Errno.EINVAL, unmapped: invalid, unmappedStrings: [], distilledTypes: nD - 1, baseTypes: nB - 1 } };
   }
 
-  // ---- Step 2: split id shift (spec §3.3).
+  // ---- Step 2: split id shift (docs/design.md §relocate-shift).
   const map = new Uint32Array(n);
   for (let id = nD; id < n; id++) map[id] = id + nB - nD;
 
@@ -303,7 +303,7 @@ function run(split: Btf, newBase: Btf): RunResult {
     gSlots[i] = g + 1;
   }
 
-  // ---- Step 3b: embedded marking over all split composites (spec §3.4 b, fixed version).
+  // ---- Step 3b: embedded marking over all split composites (docs/design.md §relocate-match, step 2: the fixed version).
   const sWords = split.words;
   const sOffs = split.offs;
   const sKindMask = split.kindMask;
