@@ -16,7 +16,6 @@
 import { BtfkitError, Errno } from '../../errors.js';
 import { KindId as Kind, recordWords } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
-import { growU32 } from '../../model/grow.js';
 import { ownSections } from './access.js';
 import { CandidateTable, Hash64 } from './table.js';
 
@@ -32,6 +31,8 @@ export interface DedupState {
   w: Uint32Array;
   /** Record offset per id, [0, typeCount). */
   off: Uint32Array;
+  /** Kind per id (void = 0). */
+  kinds: Uint8Array;
   startId: number;
   typeCount: number;
   map: Uint32Array;
@@ -66,16 +67,18 @@ export function newState(btf: Btf): DedupState {
     pos += s.nWords;
   }
   const map = new Uint32Array(typeCount);
+  const kinds = new Uint8Array(typeCount);
   map[0] = 0;
   for (let id = 1; id < typeCount; id++) {
     const k = kindOf(w, off[id]!);
+    kinds[id] = k;
     map[id] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;
   }
   checkRecords(w, off, btf.startId, typeCount);
   return {
-    btf, w, off, startId: btf.startId, typeCount, map,
+    btf, w, off, kinds, startId: btf.startId, typeCount, map,
     hypot: new Uint32Array(typeCount).fill(UNPROCESSED),
-    hypotList: new Uint32Array(64), hypotCnt: 0, hypotAdjustCanon: false,
+    hypotList: new Uint32Array(typeCount), hypotCnt: 0, hypotAdjustCanon: false,
     table: new CandidateTable(), h: new Hash64(), budget: 0,
   };
 }
@@ -149,12 +152,6 @@ export function resolveFwdId(d: DedupState, id: number): number {
   if (kindOf(d.w, d.off[id]!) !== Kind.FWD) return id;
   const r = resolveId(d, id);
   return kindOf(d.w, d.off[r]!) !== Kind.FWD ? r : id;
-}
-
-export function hypotAdd(d: DedupState, from: number, to: number): void {
-  d.hypotList = growU32(d.hypotList, d.hypotCnt + 1);
-  d.hypotList[d.hypotCnt++] = from;
-  d.hypot[from] = to;
 }
 
 export function hypotClear(d: DedupState): void {

@@ -25,8 +25,7 @@
 import { KindId as Kind } from '../../format/kinds.js';
 import { growU32 } from '../../model/grow.js';
 import {
-  type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, resolveId, resolveFwdId, isMapped,
-  hypotAdd, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
+  type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, resolveId, isMapped, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
   equalIntTag, compatEnum, equalCommon, compatArray, compatFnProto,
 } from './state.js';
 
@@ -85,30 +84,27 @@ function identical(d: DedupState, id1: number, id2: number, depth: number): bool
   }
 }
 
-const DESCEND = 2;
+/** Word index of a STRUCT/UNION/FUNC_PROTO/ARRAY/reference record's child i (see childCount). */
+function childPos(kind: number, i: number): number {
+  switch (kind) {
+    case Kind.ARRAY: return i === 0 ? 4 : 3;
+    case Kind.STRUCT: case Kind.UNION: return 4 + 3 * i;
+    case Kind.FUNC_PROTO: return i === 0 ? 2 : 2 + 2 * i;
+    default: return 2;
+  }
+}
 
 /**
- * One pair of the equivalence walk: 1 equivalent, 0 not, DESCEND when the pair is shallowly
- * compatible and its children must be compared (the resolved canonical id is in d.hypot's
- * list top). Throws on kinds libbpf rejects.
+ * The shallow comparison of one pair once it is new to the hypothetical map: 0 not
+ * equivalent, 1 equivalent with nothing below, otherwise the number of child pairs + 1.
  */
-function checkPair(d: DedupState, cand: number, canon: number): number {
-  if (resolveId(d, cand) === resolveId(d, canon)) return 1;
-  canon = resolveFwdId(d, canon);
-  const hyp = d.hypot[canon]!;
-  if (hyp <= MAX_NR_TYPES) {
-    if (hyp === cand) return 1;
-    d.budget = IDENTICAL_BUDGET;
-    return identical(d, hyp, cand, 16) ? 1 : 0;
-  }
-  hypotAdd(d, canon, cand);
+function shallowPair(d: DedupState, cand: number, canon: number, ck: number, kk: number): number {
   const w = d.w;
   const a = d.off[cand]!;
   const b = d.off[canon]!;
-  const ck = kindOf(w, a);
-  const kk = kindOf(w, b);
   if (w[a] !== w[b]) return 0;
-  if ((ck === Kind.FWD || kk === Kind.FWD) && ck !== kk) {
+  if (ck !== kk) {
+    if (ck !== Kind.FWD && kk !== Kind.FWD) return 0;
     let real: number;
     let fwd: number;
     if (ck === Kind.FWD) {
@@ -121,82 +117,108 @@ function checkPair(d: DedupState, cand: number, canon: number): number {
     }
     return fwd === real ? 1 : 0;
   }
-  if (ck !== kk) return 0;
   switch (ck) {
+    case Kind.STRUCT: case Kind.UNION: {
+      if (w[a + 1] !== w[b + 1] || w[a + 2] !== w[b + 2]) return 0;
+      const n = w[a + 1]! & 0xffff;
+      for (let i = 0, p = 3; i < n; i++, p += 3) {
+        if (w[a + p] !== w[b + p] || w[a + p + 2] !== w[b + p + 2]) return 0;
+      }
+      return n === 0 ? 1 : 1 + n;
+    }
+    case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR: case Kind.TYPEDEF:
+    case Kind.FUNC: case Kind.TYPE_TAG:
+      return w[a + 1] !== w[b + 1] ? 0 : 2;
     case Kind.INT:
       return equalIntTag(w, a, b) ? 1 : 0;
     case Kind.ENUM: case Kind.ENUM64:
       return compatEnum(w, a, b) ? 1 : 0;
     case Kind.FWD: case Kind.FLOAT:
       return equalCommon(w, a, b) ? 1 : 0;
-    case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR: case Kind.TYPEDEF:
-    case Kind.FUNC: case Kind.TYPE_TAG:
-      return w[a + 1] !== w[b + 1] ? 0 : DESCEND;
     case Kind.ARRAY:
-      return compatArray(w, a, b) ? DESCEND : 0;
-    case Kind.STRUCT: case Kind.UNION:
-      return shallowEqualStruct(w, a, b) ? DESCEND : 0;
+      return compatArray(w, a, b) ? 3 : 0;
     case Kind.FUNC_PROTO:
-      return compatFnProto(w, a, b) ? DESCEND : 0;
+      return compatFnProto(w, a, b) ? 2 + (w[a + 1]! & 0xffff) : 0;
     default:
       throw dedupError(`unexpected kind ${ck} in a type graph`, undefined, cand);
   }
 }
 
-/** Number of child pairs of a DESCEND pair and the word index of child i. */
-function childCount(w: Uint32Array, o: number): number {
-  switch (kindOf(w, o)) {
-    case Kind.ARRAY: return 2;
-    case Kind.STRUCT: case Kind.UNION: return vlenOf(w, o);
-    case Kind.FUNC_PROTO: return 1 + vlenOf(w, o);
-    default: return 1;
-  }
-}
+/** Frame layout of the equivalence walk: candidate offset, canonical offset, kind, next child, child count. */
+const FRAME = 5;
 
-function childPos(w: Uint32Array, o: number, i: number): number {
-  switch (kindOf(w, o)) {
-    case Kind.ARRAY: return i === 0 ? 4 : 3;
-    case Kind.STRUCT: case Kind.UNION: return 4 + 3 * i;
-    case Kind.FUNC_PROTO: return i === 0 ? 2 : 4 + 2 * (i - 1);
-    default: return 2;
-  }
-}
-
-/** btf_dedup_is_equiv as an explicit-stack walk: true when the graphs are equivalent. */
+/**
+ * btf_dedup_is_equiv as an explicit-stack walk: true when the graphs are equivalent. Pairs are
+ * visited in libbpf's recursion order; the first non-equivalent pair ends the walk.
+ */
 function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32Array }): boolean {
   const w = d.w;
+  const off = d.off;
+  const map = d.map;
+  const hypot = d.hypot;
+  const kinds = d.kinds;
+  const hypotList = d.hypotList;
+  let s = stack.s;
   let sp = 0;
   let c = cand;
   let k = canon;
   for (;;) {
-    const r = checkPair(d, c, k);
-    if (r === 0) return false;
-    if (r === DESCEND) {
-      // the pair just recorded in the hypothetical map is (canon resolved, c)
-      const kr = d.hypotList[d.hypotCnt - 1]!;
-      stack.s = growU32(stack.s, sp + 3);
-      stack.s[sp] = c;
-      stack.s[sp + 1] = kr;
-      stack.s[sp + 2] = 0;
-      sp += 3;
+    // resolve_type_id of both sides
+    let rc = c;
+    let rk = k;
+    let guard = d.typeCount;
+    for (let m = map[rc]!; m <= MAX_NR_TYPES && m !== rc; m = map[rc]!) {
+      rc = m;
+      if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, c);
     }
-    let found = false;
-    while (sp > 0) {
-      const fc = stack.s[sp - 3]!;
-      const fk = stack.s[sp - 2]!;
-      const i = stack.s[sp - 1]!;
-      const oc = d.off[fc]!;
-      if (i < childCount(w, oc)) {
-        const p = childPos(w, oc, i);
-        stack.s[sp - 1] = i + 1;
-        c = w[oc + p]!;
-        k = w[d.off[fk]! + p]!;
-        found = true;
+    for (let m = map[rk]!; m <= MAX_NR_TYPES && m !== rk; m = map[rk]!) {
+      rk = m;
+      if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, k);
+    }
+    if (rc !== rk) {
+      // resolve_fwd_id of the canonical side
+      let kk = kinds[k]!;
+      if (kk === Kind.FWD && kinds[rk] !== Kind.FWD) {
+        k = rk;
+        kk = kinds[k]!;
+      }
+      const hyp = hypot[k]!;
+      let r: number;
+      if (hyp <= MAX_NR_TYPES) {
+        if (hyp === c) r = 1;
+        else {
+          d.budget = IDENTICAL_BUDGET;
+          r = identical(d, hyp, c, 16) ? 1 : 0;
+        }
+      } else {
+        hypotList[d.hypotCnt++] = k;
+        hypot[k] = c;
+        r = shallowPair(d, c, k, kinds[c]!, kk);
+      }
+      if (r === 0) return false;
+      if (r > 1) {
+        if (sp + FRAME > s.length) s = stack.s = growU32(s, sp + FRAME);
+        s[sp] = off[c]!;
+        s[sp + 1] = off[k]!;
+        s[sp + 2] = kinds[c]!;
+        s[sp + 3] = 0;
+        s[sp + 4] = r - 1;
+        sp += FRAME;
+      }
+    }
+    for (;;) {
+      if (sp === 0) return true;
+      const i = s[sp - 2]!;
+      if (i < s[sp - 1]!) {
+        const kind = s[sp - 3]!;
+        const p = kind === Kind.STRUCT || kind === Kind.UNION ? 4 + 3 * i : childPos(kind, i);
+        s[sp - 2] = i + 1;
+        c = w[s[sp - 5]! + p]!;
+        k = w[s[sp - 4]! + p]!;
         break;
       }
-      sp -= 3;
+      sp -= FRAME;
     }
-    if (!found) return true;
   }
 }
 
