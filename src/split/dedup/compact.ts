@@ -11,7 +11,7 @@
  */
 
 import { recordWords } from '../../format/kinds.js';
-import { type DedupState, UNPROCESSED, MAX_NR_TYPES, dedupError, kindOf, vlenOf, forEachIdPos, resolveId } from './state.js';
+import { type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, forEachIdPos, resolveId } from './state.js';
 
 export interface CompactTypes {
   words: Uint32Array;
@@ -30,7 +30,7 @@ export function compactAndRemap(d: DedupState): CompactTypes {
   let nTypes = 0;
   for (let id = d.startId; id < d.typeCount; id++) {
     if (d.map[id] !== id) {
-      renum[id] = UNPROCESSED;
+      renum[id] = 0xffffffff;
       continue;
     }
     const o = d.off[id]!;

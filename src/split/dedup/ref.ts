@@ -17,7 +17,7 @@
 import { KindId as Kind } from '../../format/kinds.js';
 import { growU32 } from '../../model/grow.js';
 import {
-  type DedupState, IN_PROGRESS, MAX_NR_TYPES, ELOOP, dedupError, kindOf, vlenOf, resolveId, tableAdd,
+  type DedupState, IN_PROGRESS, ELOOP, dedupError, kindOf, vlenOf, resolveId, tableAdd,
   hashCommon, hashIntTag, hashArray, hashFnProto, equalCommon, equalIntTag, equalArray, equalFnProto,
 } from './state.js';
 
@@ -110,7 +110,7 @@ function finishRef(d: DedupState, id: number): number {
 function refType(d: DedupState, root: number, stack: { s: Uint32Array }): void {
   const map = d.map;
   if (map[root] === IN_PROGRESS) throw dedupError('reference loop', ELOOP, root);
-  if (map[root]! <= MAX_NR_TYPES) return;
+  if (map[root]! >= 0) return;
   const w = d.w;
   startRef(d, root);
   let s = stack.s;
@@ -125,7 +125,7 @@ function refType(d: DedupState, root: number, stack: { s: Uint32Array }): void {
       const p = o + refPos(w, o, i);
       const child = w[p]!;
       if (map[child] === IN_PROGRESS) throw dedupError('reference loop', ELOOP, child);
-      if (map[child]! <= MAX_NR_TYPES) {
+      if (map[child]! >= 0) {
         w[p] = resolveId(d, child);
         s[sp - 1] = i + 1;
         continue;

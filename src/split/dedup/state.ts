@@ -19,8 +19,9 @@ import type { Btf } from '../../model/btf.js';
 import { ownSections } from './access.js';
 import { CandidateTable, Hash64 } from './table.js';
 
-export const UNPROCESSED = 0xffffffff;
-export const IN_PROGRESS = 0xfffffffe;
+/** Map markers; the maps are Int32Arrays so that every load stays a small integer. */
+export const UNPROCESSED = -1;
+export const IN_PROGRESS = -2;
 export const MAX_NR_TYPES = 0x7fffffff;
 /** errno of libbpf's reference-loop failure (not in Errno). */
 export const ELOOP = 40;
@@ -35,8 +36,8 @@ export interface DedupState {
   kinds: Uint8Array;
   startId: number;
   typeCount: number;
-  map: Uint32Array;
-  hypot: Uint32Array;
+  map: Int32Array;
+  hypot: Int32Array;
   hypotList: Uint32Array;
   hypotCnt: number;
   hypotAdjustCanon: boolean;
@@ -66,7 +67,7 @@ export function newState(btf: Btf): DedupState {
     for (let i = 0; i < s.nTypes; i++) off[b.startId + i] = pos + s.offs[i]!;
     pos += s.nWords;
   }
-  const map = new Uint32Array(typeCount);
+  const map = new Int32Array(typeCount);
   const kinds = new Uint8Array(typeCount);
   map[0] = 0;
   for (let id = 1; id < typeCount; id++) {
@@ -77,7 +78,7 @@ export function newState(btf: Btf): DedupState {
   checkRecords(w, off, btf.startId, typeCount);
   return {
     btf, w, off, kinds, startId: btf.startId, typeCount, map,
-    hypot: new Uint32Array(typeCount).fill(UNPROCESSED),
+    hypot: new Int32Array(typeCount).fill(UNPROCESSED),
     hypotList: new Uint32Array(typeCount), hypotCnt: 0, hypotAdjustCanon: false,
     table: new CandidateTable(), h: new Hash64(), budget: 0,
   };
@@ -133,14 +134,14 @@ export function forEachIdPos(w: Uint32Array, o: number, fn: (pos: number) => voi
 }
 
 export function isMapped(d: DedupState, id: number): boolean {
-  return d.map[id]! <= MAX_NR_TYPES;
+  return d.map[id]! >= 0;
 }
 
 /** Follows the canonical map to its end (resolve_type_id). */
 export function resolveId(d: DedupState, id: number): number {
   const map = d.map;
   let guard = d.typeCount;
-  while (map[id]! <= MAX_NR_TYPES && map[id] !== id) {
+  while (map[id]! >= 0 && map[id] !== id) {
     id = map[id]!;
     if (--guard < 0) throw dedupError('cycle in the canonical map', ELOOP, id);
   }

@@ -25,7 +25,7 @@
 import { KindId as Kind } from '../../format/kinds.js';
 import { growU32 } from '../../model/grow.js';
 import {
-  type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, resolveId, isMapped, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
+  type DedupState, dedupError, kindOf, vlenOf, resolveId, isMapped, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
   equalIntTag, compatEnum, equalCommon, compatArray, compatFnProto,
 } from './state.js';
 
@@ -158,56 +158,80 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
   const hypot = d.hypot;
   const kinds = d.kinds;
   const hypotList = d.hypotList;
+  let hc = d.hypotCnt;
   let s = stack.s;
   let sp = 0;
   let c = cand;
   let k = canon;
-  for (;;) {
+  let ok = true;
+  walk: for (;;) {
     // resolve_type_id of both sides
     let rc = c;
     let rk = k;
     let guard = d.typeCount;
-    for (let m = map[rc]!; m <= MAX_NR_TYPES && m !== rc; m = map[rc]!) {
+    for (let m = map[rc]!; m >= 0 && m !== rc; m = map[rc]!) {
       rc = m;
       if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, c);
     }
-    for (let m = map[rk]!; m <= MAX_NR_TYPES && m !== rk; m = map[rk]!) {
+    for (let m = map[rk]!; m >= 0 && m !== rk; m = map[rk]!) {
       rk = m;
       if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, k);
     }
     if (rc !== rk) {
       // resolve_fwd_id of the canonical side
-      let kk = kinds[k]!;
+      let b = off[k]!;
+      let kk = (w[b + 1]! >>> 24) & 0x1f;
       if (kk === Kind.FWD && kinds[rk] !== Kind.FWD) {
         k = rk;
-        kk = kinds[k]!;
+        b = off[k]!;
+        kk = (w[b + 1]! >>> 24) & 0x1f;
       }
       const hyp = hypot[k]!;
-      let r: number;
-      if (hyp <= MAX_NR_TYPES) {
-        if (hyp === c) r = 1;
-        else {
+      if (hyp >= 0) {
+        if (hyp !== c) {
           d.budget = IDENTICAL_BUDGET;
-          r = identical(d, hyp, c, 16) ? 1 : 0;
+          if (!identical(d, hyp, c, 16)) {
+            ok = false;
+            break walk;
+          }
         }
       } else {
-        hypotList[d.hypotCnt++] = k;
+        hypotList[hc++] = k;
         hypot[k] = c;
-        r = shallowPair(d, c, k, kinds[c]!, kk);
-      }
-      if (r === 0) return false;
-      if (r > 1) {
-        if (sp + FRAME > s.length) s = stack.s = growU32(s, sp + FRAME);
-        s[sp] = off[c]!;
-        s[sp + 1] = off[k]!;
-        s[sp + 2] = kinds[c]!;
-        s[sp + 3] = 0;
-        s[sp + 4] = r - 1;
-        sp += FRAME;
+        const a = off[c]!;
+        const ck = (w[a + 1]! >>> 24) & 0x1f;
+        let r: number;
+        if (ck === kk && (ck === Kind.STRUCT || ck === Kind.UNION)) {
+          // the common case, inline: shallow struct equality
+          r = 0;
+          if (w[a] === w[b] && w[a + 1] === w[b + 1] && w[a + 2] === w[b + 2]) {
+            const n = w[a + 1]! & 0xffff;
+            let i = 0;
+            for (let p = a + 3, q = b + 3; i < n; i++, p += 3, q += 3) {
+              if (w[p] !== w[q] || w[p + 2] !== w[q + 2]) break;
+            }
+            if (i === n) r = n + 1;
+          }
+        } else {
+          r = shallowPair(d, c, k, ck, kk);
+        }
+        if (r === 0) {
+          ok = false;
+          break walk;
+        }
+        if (r > 1) {
+          if (sp + FRAME > s.length) s = stack.s = growU32(s, sp + FRAME);
+          s[sp] = a;
+          s[sp + 1] = b;
+          s[sp + 2] = ck;
+          s[sp + 3] = 0;
+          s[sp + 4] = r - 1;
+          sp += FRAME;
+        }
       }
     }
     for (;;) {
-      if (sp === 0) return true;
+      if (sp === 0) break walk;
       const i = s[sp - 2]!;
       if (i < s[sp - 1]!) {
         const kind = s[sp - 3]!;
@@ -220,6 +244,8 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
       sp -= FRAME;
     }
   }
+  d.hypotCnt = hc;
+  return ok;
 }
 
 /** btf_dedup_merge_hypot_map. */
@@ -242,7 +268,7 @@ function mergeHypot(d: DedupState): void {
 }
 
 function structType(d: DedupState, id: number, stack: { s: Uint32Array }): void {
-  if (d.map[id]! <= MAX_NR_TYPES) return;
+  if (d.map[id]! >= 0) return;
   const w = d.w;
   const o = d.off[id]!;
   const kind = kindOf(w, o);
