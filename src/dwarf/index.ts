@@ -14,3 +14,4 @@ import { DwarfInfo } from './info.js';
 export function readDwarf(elf: ElfFile): DwarfInfo {
   return new DwarfInfo(readDwarfSections(elf));
 }
+export { locationExprs, parameterReg } from './location.js';
