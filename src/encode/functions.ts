@@ -18,7 +18,9 @@
  *    glibc's), same-name states combined (prototypes compared with pahole's loose types__match);
  *    kept unless an unexpected register, an inconsistent prototype, an uncertain location or an
  *    ambiguous address; each as FUNC_PROTO + FUNC (static linkage), then kfunc decl tags.
- * Not yet: packed struct parameters past the register ones (uncertain location), kfunc sets.
+ *  - kfuncs (decl_tag_kfuncs): functions in the module's BTF_SET8 kfunc sets get a `bpf_kfunc`
+ *    decl tag right after their FUNC (and `bpf_fastcall` for KF_FASTCALL ones).
+ * Not yet: packed struct parameters past the register ones (uncertain location).
  */
 
 import { Tag, At, type DwarfInfo } from '../dwarf/index.js';
@@ -32,7 +34,14 @@ export interface ElfFunction {
   name: string;
   ambiguous: boolean;
   kfunc: boolean;
+  /** The flags of its entry in the kfunc set (KF_*). */
+  kfuncFlags: number;
 }
+
+const SET8_PREFIX = '__BTF_ID__set8__';
+const FUNC_PREFIX = '__BTF_ID__func__';
+const SET8_KFUNCS = 1;
+const KF_FASTCALL = 1 << 12;
 
 const STT_FUNC = 2;
 const EM_X86_64 = 62;
@@ -65,10 +74,56 @@ export function elfFunctions(elf: ElfFile): ElfFunction[] {
         else addr = a;
       }
     }
-    out.push({ name: syms[i]!.name, ambiguous, kfunc: false });
+    out.push({ name: syms[i]!.name, ambiguous, kfunc: false, kfuncFlags: 0 });
     i = j;
   }
   return out;
+}
+
+/**
+ * Marks the functions listed in the module's kfunc sets (btf_encoder__collect_kfuncs): the
+ * `__BTF_ID__set8__*` symbols of `.BTF_ids` whose set header has BTF_SET8_KFUNCS give address
+ * ranges; a `__BTF_ID__func__NAME__N` symbol inside one names a kfunc, and the 8-byte entry at
+ * its address holds (id, flags).
+ */
+export function markKfuncs(elf: ElfFile, funcs: readonly ElfFunction[]): void {
+  const sec = elf.section('.BTF_ids');
+  if (!sec) return;
+  const data = elf.sectionData(sec);
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const le = elf.header.littleEndian;
+  const base = Number(sec.addr);
+  const syms = elf.symbols().filter((s) => s.shndx === sec.index);
+  const ranges: [number, number][] = [];
+  for (const s of syms) {
+    if (!s.name.startsWith(SET8_PREFIX)) continue;
+    const off = Number(s.value) - base;
+    if (off < 0 || off + 8 > data.length) continue;
+    if (dv.getUint32(off + 4, le) & SET8_KFUNCS) ranges.push([Number(s.value), Number(s.value + s.size)]);
+  }
+  for (const s of syms) {
+    const name = btfIdFuncName(s.name);
+    if (name === undefined) continue;
+    const addr = Number(s.value);
+    if (!ranges.some(([a, b]) => a <= addr && addr < b)) continue;
+    const off = addr - base;
+    if (off < 0 || off + 8 > data.length) continue;
+    const fn = findElfFunction(funcs, name);
+    if (fn) {
+      fn.kfunc = true;
+      fn.kfuncFlags = dv.getUint32(off + 4, le);
+    }
+  }
+}
+
+/** `__BTF_ID__func__vfs_close__1` → `vfs_close` (pahole's get_func_name). */
+function btfIdFuncName(sym: string): string | undefined {
+  if (!sym.startsWith(FUNC_PREFIX)) return undefined;
+  const rest = sym.slice(FUNC_PREFIX.length);
+  if (!rest.includes('__')) return undefined;
+  const us = rest.lastIndexOf('_');
+  if (us <= 0 || rest[us - 1] !== '_') return undefined;
+  return rest.slice(0, us - 1);
 }
 
 export function findElfFunction(funcs: readonly ElfFunction[], name: string): ElfFunction | undefined {
@@ -239,7 +294,10 @@ export function addSavedFunctions(btf: Btf, states: FuncState[], skipInconsisten
       const proto = btf.addFuncProto(s.retType);
       for (const p of s.params) btf.addFuncParam(p.nameOff ? btf.str(p.nameOff) : null, p.type);
       const fn = btf.addFunc(s.elf.name, 0, proto);
-      if (s.elf.kfunc) btf.addDeclTag('bpf_kfunc', fn, -1);
+      if (s.elf.kfunc) {
+        btf.addDeclTag('bpf_kfunc', fn, -1);
+        if (s.elf.kfuncFlags & KF_FASTCALL) btf.addDeclTag('bpf_fastcall', fn, -1);
+      }
     }
     i = j;
   }
