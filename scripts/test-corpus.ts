@@ -137,6 +137,7 @@ function main(): void {
   };
   sub('split-corpus.js', every > 1 ? ['--every', String(every)] : []);
   sub('elf-roundtrip.js', [modulesDir('6.1.0-47-amd64')]);
+  sub('dedup-corpus.js', []);
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }

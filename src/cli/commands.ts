@@ -12,6 +12,8 @@ const loaders: Record<string, () => Promise<Command>> = {
   distill: async () => (await import('./distill.js')).distillCommand,
   relocate: async () => (await import('./relocate.js')).relocateCommand,
   'resolve-btfids': async () => (await import('./btfids.js')).resolveBtfIdsCommand,
+  dedup: async () => (await import('./dedup.js')).dedupCommand,
+  merge: async () => (await import('./merge.js')).mergeCommand,
   dump: async () => (await import('./dump.js')).dumpCommand,
   info: async () => (await import('./info.js')).infoCommand,
   elf: async () => (await import('./elf.js')).elfCommand,

@@ -16,6 +16,8 @@
  *  image      unpackBytes and every decoder (xz, lzma, lz4 frame/legacy, zstd, gzip, bzip2)
  *             on mutated compressed modules and fake bzImages, with an output cap.
  *  btfids     parseBtfIds / resolveBtfIds / decodeBtfIds / unsortBtfIdSets on mutated ELFs.
+ *  dedup      dedup on mutated base BTF: only BtfkitError escapes, the output re-parses, and when
+ *             the kernel accepts the input it accepts the output too.
  *  verify     verifyKernelBtf (vmlinux/base/module, both kernel byte orders, tag attributes)
  *             never throws on any bytes.
  */
@@ -33,6 +35,7 @@ import { decompress, unpackBytes } from '../node/decompress.js';
 import type { CompressionFormat } from '../image/detect.js';
 import { distillBase } from '../split/distill.js';
 import { relocate, tryRelocate } from '../split/relocate.js';
+import { dedup } from '../split/dedup/index.js';
 import { parseBtfIds, resolveBtfIds, decodeBtfIds, unsortBtfIdSets, BTF_IDS_SECTION } from '../kernel/btfids.js';
 import { verifyKernelBtf, verifyKernelModule } from '../kernel/verify.js';
 import { dumpRaw } from '../dump/raw.js';
@@ -377,6 +380,24 @@ const btfidsTarget: Target = {
   },
 };
 
+const dedupTarget: Target = {
+  name: 'dedup',
+  about: 'dedup on mutated BTF: no escape or hang; output re-parses and passes the kernel checks the input passes',
+  check(input, stats) {
+    const btf = allow('parseBtf', () => parseBtf(input.bytes));
+    if (!btf) return;
+    const r = attempt('dedup', () => dedup(btf));
+    if (!r.ok) return bump(stats, 'dedup-rejected');
+    const out = must('invariant', 'serialize dedup output', () => serializeBtf(r.value.btf));
+    must('invariant', 're-parse dedup output', () => parseBtf(out));
+    if (verifyKernelBtf(input.bytes, { what: 'base' }).ok) {
+      const v = verifyKernelBtf(out, { what: 'base' });
+      if (!v.ok) throw new Violation('invariant', `the kernel accepts the input but not its dedup output: ${JSON.stringify(v).slice(0, 200)}`);
+    }
+    bump(stats, 'dedup-ok');
+  },
+};
+
 const verifyTarget: Target = {
   name: 'verify',
   about: 'verifyKernelBtf / verifyKernelModule never throw, in both kernel byte orders',
@@ -465,6 +486,7 @@ export const TARGETS: Record<string, TargetSpec> = {
     cost: 3,
     isolated: true,
   },
+  dedup: { target: dedupTarget, seeds: baseBtfSeeds, mutation: btfMutationArb, cost: 2 },
   verify: {
     target: verifyTarget,
     seeds: () => [...baseBtfSeeds(), ...goldenModules().map((m) => ({ ctx: `golden:${m.name}`, bytes: m.base }))],

@@ -1,0 +1,37 @@
+/**
+ * The one place where dedup and add read a Btf's storage in bulk.
+ *
+ * Approach: dedup and add_btf walk every record and every string of an object; going through
+ * the per-id accessors for that would cost a base-chain walk per word. This function hands out
+ * read-only views of one object's own sections (records, record offsets, strings). When the
+ * model's raw storage becomes private, only this function changes.
+ *
+ * Reference behaviour: none (plumbing); libbpf reads `types_data`, `type_offs` and the string
+ * set of `struct btf` directly.
+ */
+
+import type { Btf } from '../../model/btf.js';
+
+export interface OwnSections {
+  /** Own records as host-order words, [0, nWords) used. */
+  words: Uint32Array;
+  nWords: number;
+  /** Word offset of each own record, [0, nTypes) used. */
+  offs: Uint32Array;
+  nTypes: number;
+  /** Own string bytes, [0, strLen) used. */
+  strs: Uint8Array;
+  strLen: number;
+}
+
+/** Read-only views of `btf`'s own type and string sections (do not write through them). */
+export function ownSections(btf: Btf): OwnSections {
+  return {
+    words: btf.words.subarray(0, btf.nWords),
+    nWords: btf.nWords,
+    offs: btf.offs.subarray(0, btf.nTypes),
+    nTypes: btf.nTypes,
+    strs: btf.strs.subarray(0, btf.strLen),
+    strLen: btf.strLen,
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * Dedup working state and the per-kind signatures (hash, equality, compatibility).
+ *
+ * Approach: every type visible to the dedup (void, the whole base chain, the object's own
+ * types) is copied into one word array `w` with `off[id]` its record offset, void being three
+ * zero words at offset 0; the own records are a private copy that the reference stage rewrites
+ * in place, as libbpf rewrites its modifiable types. `map` is the canonical map (UNPROCESSED /
+ * IN_PROGRESS markers as libbpf's), `hypot`/`hypotList` the hypothetical map of the graph
+ * equivalence check, `table` the candidate table keyed by 64-bit signatures.
+ *
+ * Reference behaviour: libbpf v1.7.0 btf.c struct btf_dedup, btf_dedup_new (VAR and DATASEC
+ * self-canonical), btf_hash_* and btf_equal_* / btf_compat_* (enum signatures ignore size and
+ * vlen so an enum forward matches a full enum; struct/typedef signatures ignore referenced ids).
+ */
+
+import { BtfkitError, Errno } from '../../errors.js';
+import { KindId as Kind, recordWords } from '../../format/kinds.js';
+import type { Btf } from '../../model/btf.js';
+import { ownSections } from './access.js';
+import { CandidateTable, Hash64 } from './table.js';
+
+export const UNPROCESSED = 0xffffffff;
+export const IN_PROGRESS = 0xfffffffe;
+export const MAX_NR_TYPES = 0x7fffffff;
+/** errno of libbpf's reference-loop failure (not in Errno). */
+export const ELOOP = 40;
+
+export interface DedupState {
+  btf: Btf;
+  /** All records (void, base chain, own copy). */
+  w: Uint32Array;
+  /** Record offset per id, [0, typeCount). */
+  off: Uint32Array;
+  /** Kind per id (void = 0). */
+  kinds: Uint8Array;
+  startId: number;
+  typeCount: number;
+  map: Uint32Array;
+  hypot: Uint32Array;
+  hypotList: Uint32Array;
+  hypotCnt: number;
+  hypotAdjustCanon: boolean;
+  table: CandidateTable;
+  h: Hash64;
+  /** Work budget for the structural comparisons (hostile inputs must not hang). */
+  budget: number;
+}
+
+export function dedupError(msg: string, errno: number = Errno.EINVAL, typeId?: number): BtfkitError {
+  return new BtfkitError('BTF_INVALID', `dedup: ${msg}`, { errno, where: typeId === undefined ? {} : { typeId } });
+}
+
+/** Copies the records of `btf` and its base chain into one array and sets up the maps. */
+export function newState(btf: Btf): DedupState {
+  const chain: Btf[] = [];
+  for (let b: Btf | null = btf; b; b = b.base) chain.unshift(b);
+  const typeCount = btf.typeCount();
+  let total = 3;
+  for (const b of chain) total += ownSections(b).nWords;
+  const w = new Uint32Array(total);
+  const off = new Uint32Array(Math.max(typeCount, 1));
+  let pos = 3;
+  for (const b of chain) {
+    const s = ownSections(b);
+    w.set(s.words, pos);
+    for (let i = 0; i < s.nTypes; i++) off[b.startId + i] = pos + s.offs[i]!;
+    pos += s.nWords;
+  }
+  const map = new Uint32Array(typeCount);
+  const kinds = new Uint8Array(typeCount);
+  map[0] = 0;
+  for (let id = 1; id < typeCount; id++) {
+    const k = kindOf(w, off[id]!);
+    kinds[id] = k;
+    map[id] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;
+  }
+  checkRecords(w, off, btf.startId, typeCount);
+  return {
+    btf, w, off, kinds, startId: btf.startId, typeCount, map,
+    hypot: new Uint32Array(typeCount).fill(UNPROCESSED),
+    hypotList: new Uint32Array(typeCount), hypotCnt: 0, hypotAdjustCanon: false,
+    table: new CandidateTable(), h: new Hash64(), budget: 0,
+  };
+}
+
+/** Own records must be of known kinds and refer only to existing ids (parse guarantees it for files). */
+function checkRecords(w: Uint32Array, off: Uint32Array, startId: number, typeCount: number): void {
+  for (let id = startId; id < typeCount; id++) {
+    const o = off[id]!;
+    const k = kindOf(w, o);
+    const n = recordWords(k, vlenOf(w, o));
+    if (n < 0 || o + n > w.length) throw dedupError(`unknown kind ${k}`, Errno.EINVAL, id);
+    forEachIdPos(w, o, (p) => {
+      if (w[p]! >= typeCount) throw dedupError(`invalid type id ${w[p]}`, Errno.EINVAL, id);
+    });
+  }
+}
+
+export function kindOf(w: Uint32Array, o: number): number {
+  return (w[o + 1]! >>> 24) & 0x1f;
+}
+
+export function vlenOf(w: Uint32Array, o: number): number {
+  return w[o + 1]! & 0xffff;
+}
+
+/** Positions of the type-id fields of the record at `o`, in libbpf's field-iterator order. */
+export function forEachIdPos(w: Uint32Array, o: number, fn: (pos: number) => void): void {
+  const k = kindOf(w, o);
+  const n = vlenOf(w, o);
+  switch (k) {
+    case Kind.FWD: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR:
+    case Kind.TYPEDEF: case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG: case Kind.TYPE_TAG:
+      fn(o + 2);
+      return;
+    case Kind.ARRAY:
+      fn(o + 3);
+      fn(o + 4);
+      return;
+    case Kind.STRUCT: case Kind.UNION:
+      for (let i = 0; i < n; i++) fn(o + 4 + 3 * i);
+      return;
+    case Kind.FUNC_PROTO:
+      fn(o + 2);
+      for (let i = 0; i < n; i++) fn(o + 4 + 2 * i);
+      return;
+    case Kind.DATASEC:
+      for (let i = 0; i < n; i++) fn(o + 3 + 3 * i);
+      return;
+    default:
+      return;
+  }
+}
+
+export function isMapped(d: DedupState, id: number): boolean {
+  return d.map[id]! <= MAX_NR_TYPES;
+}
+
+/** Follows the canonical map to its end (resolve_type_id). */
+export function resolveId(d: DedupState, id: number): number {
+  const map = d.map;
+  let guard = d.typeCount;
+  while (map[id]! <= MAX_NR_TYPES && map[id] !== id) {
+    id = map[id]!;
+    if (--guard < 0) throw dedupError('cycle in the canonical map', ELOOP, id);
+  }
+  return id;
+}
+
+/** A FWD resolved to a STRUCT/UNION, else the id itself (resolve_fwd_id). */
+export function resolveFwdId(d: DedupState, id: number): number {
+  if (kindOf(d.w, d.off[id]!) !== Kind.FWD) return id;
+  const r = resolveId(d, id);
+  return kindOf(d.w, d.off[r]!) !== Kind.FWD ? r : id;
+}
+
+export function hypotClear(d: DedupState): void {
+  for (let i = 0; i < d.hypotCnt; i++) d.hypot[d.hypotList[i]!] = UNPROCESSED;
+  d.hypotCnt = 0;
+  d.hypotAdjustCanon = false;
+}
+
+/** Appends a canonical candidate under the signature currently in d.h. */
+export function tableAdd(d: DedupState, id: number): void {
+  d.table.append(d.h.lo, d.h.hi, id);
+}
+
+// ------------------------------------------------------------------ signatures (into d.h)
+
+export function hashCommon(d: DedupState, o: number): void {
+  const w = d.w;
+  d.h.reset(w[o]!).add(w[o + 1]!).add(w[o + 2]!);
+}
+
+export function hashTypedef(d: DedupState, o: number): void {
+  d.h.reset(d.w[o]!).add(d.w[o + 1]!);
+}
+
+export function hashIntTag(d: DedupState, o: number): void {
+  hashCommon(d, o);
+  d.h.add(d.w[o + 3]!);
+}
+
+export function hashEnum(d: DedupState, o: number): void {
+  d.h.reset(d.w[o]!);
+}
+
+export function hashStruct(d: DedupState, o: number): void {
+  hashCommon(d, o);
+  const w = d.w;
+  const n = vlenOf(w, o);
+  const h = d.h;
+  for (let i = 0, p = o + 3; i < n; i++, p += 3) h.add(w[p]!).add(w[p + 2]!);
+}
+
+export function hashArray(d: DedupState, o: number): void {
+  hashCommon(d, o);
+  d.h.add(d.w[o + 3]!).add(d.w[o + 4]!).add(d.w[o + 5]!);
+}
+
+export function hashFnProto(d: DedupState, o: number): void {
+  hashCommon(d, o);
+  const w = d.w;
+  const n = vlenOf(w, o);
+  const h = d.h;
+  for (let i = 0, p = o + 3; i < n; i++, p += 2) h.add(w[p]!).add(w[p + 1]!);
+}
+
+// ------------------------------------------------------------------ equality (record offsets)
+
+export function equalCommon(w: Uint32Array, a: number, b: number): boolean {
+  return w[a] === w[b] && w[a + 1] === w[b + 1] && w[a + 2] === w[b + 2];
+}
+
+export function equalTypedef(w: Uint32Array, a: number, b: number): boolean {
+  return w[a] === w[b] && w[a + 1] === w[b + 1];
+}
+
+export function equalIntTag(w: Uint32Array, a: number, b: number): boolean {
+  return equalCommon(w, a, b) && w[a + 3] === w[b + 3];
+}
+
+function isAnyEnum(w: Uint32Array, o: number): boolean {
+  const k = kindOf(w, o);
+  return k === Kind.ENUM || k === Kind.ENUM64;
+}
+
+export function isEnumFwd(w: Uint32Array, o: number): boolean {
+  return isAnyEnum(w, o) && vlenOf(w, o) === 0;
+}
+
+export function equalEnum(w: Uint32Array, a: number, b: number): boolean {
+  if (!equalCommon(w, a, b)) return false;
+  const n = vlenOf(w, a) * (kindOf(w, a) === Kind.ENUM ? 2 : 3);
+  for (let i = 3; i < 3 + n; i++) if (w[a + i] !== w[b + i]) return false;
+  return true;
+}
+
+export function compatEnum(w: Uint32Array, a: number, b: number): boolean {
+  if (!isEnumFwd(w, a) && !isEnumFwd(w, b)) return equalEnum(w, a, b);
+  return w[a] === w[b] && isAnyEnum(w, a) && isAnyEnum(w, b);
+}
+
+export function shallowEqualStruct(w: Uint32Array, a: number, b: number): boolean {
+  if (!equalCommon(w, a, b)) return false;
+  const n = vlenOf(w, a);
+  for (let i = 0, p = 3; i < n; i++, p += 3) {
+    if (w[a + p] !== w[b + p] || w[a + p + 2] !== w[b + p + 2]) return false;
+  }
+  return true;
+}
+
+export function equalArray(w: Uint32Array, a: number, b: number): boolean {
+  return equalCommon(w, a, b) && w[a + 3] === w[b + 3] && w[a + 4] === w[b + 4] && w[a + 5] === w[b + 5];
+}
+
+export function compatArray(w: Uint32Array, a: number, b: number): boolean {
+  return equalCommon(w, a, b) && w[a + 5] === w[b + 5];
+}
+
+export function equalFnProto(w: Uint32Array, a: number, b: number): boolean {
+  if (!equalCommon(w, a, b)) return false;
+  const n = vlenOf(w, a);
+  for (let i = 0, p = 3; i < n; i++, p += 2) {
+    if (w[a + p] !== w[b + p] || w[a + p + 1] !== w[b + p + 1]) return false;
+  }
+  return true;
+}
+
+export function compatFnProto(w: Uint32Array, a: number, b: number): boolean {
+  if (w[a] !== w[b] || w[a + 1] !== w[b + 1]) return false;
+  const n = vlenOf(w, a);
+  for (let i = 0, p = 3; i < n; i++, p += 2) if (w[a + p] !== w[b + p]) return false;
+  return true;
+}
