@@ -11,6 +11,7 @@ import { BtfkitError, Errno } from '../errors.js';
 import type { ElfFile } from '../elf/index.js';
 import { rewriteElf, type NewSection } from '../elf/index.js';
 import { serializeBtf } from '../format/write.js';
+import { KIND_NAMES } from '../format/kinds.js';
 import { hasBtfIds, resolveBtfIds, BTF_IDS_SECTION } from '../kernel/btfids.js';
 import type { Btf } from '../model/btf.js';
 import { dedup } from '../split/dedup/index.js';
@@ -47,7 +48,7 @@ export function encodeModule(elf: ElfFile, kernel: Btf, opts: EncodeModuleOption
   let btf = deduped;
   let distilled: Btf | null = null;
   if (opts.distill ?? true) {
-    const d = distillBase(deduped);
+    const d = withTypeName(kernel, () => distillBase(deduped));
     btf = d.split;
     distilled = d.base;
   }
@@ -65,4 +66,24 @@ export function encodeModule(elf: ElfFile, kernel: Btf, opts: EncodeModuleOption
     replace.set(BTF_IDS_SECTION, btfIds);
   }
   return { btf, distilledBase: distilled, btfBytes, baseBytes, btfIds, warnings, elf: rewriteElf(elf, { replace, add }) };
+}
+
+/**
+ * Runs distill, naming the kernel type in its refusal: libbpf (and so pahole) says only
+ * "unexpected reference to base type[ID] of kind [K]".
+ */
+function withTypeName<T>(kernel: Btf, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const id = e instanceof BtfkitError ? e.where.typeId : undefined;
+    if (!(e instanceof BtfkitError) || id === undefined || !kernel.hasType(id) || id >= kernel.typeCount()) throw e;
+    const kind = KIND_NAMES[kernel.kind(id)] ?? String(kernel.kind(id));
+    const name = kernel.name(id) || '(anon)';
+    return rethrow(e, `the module's BTF refers to the kernel's ${kind} '${name}' [${id}], which a distilled base cannot hold (pahole refuses this module too: ${e.message})`);
+  }
+}
+
+function rethrow(e: BtfkitError, message: string): never {
+  throw new BtfkitError(e.code, message, { errno: e.errno, where: e.where, details: e.details });
 }
