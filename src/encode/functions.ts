@@ -28,6 +28,7 @@ import { locationExprs, parameterReg } from '../dwarf/index.js';
 import type { ElfFile } from '../elf/index.js';
 import type { Btf } from '../model/btf.js';
 import { refId } from './types.js';
+import { functionAnnotations } from './tags.js';
 import type { CuTypes } from './order.js';
 
 export interface ElfFunction {
@@ -152,6 +153,8 @@ export interface FuncState {
   btf: Btf;
   retType: number;
   params: { nameOff: number; type: number }[];
+  /** Decl-tag annotations (values interned at save time, as pahole does). */
+  annots: { valueOff: number; component: number }[];
   optimized: boolean;
   unexpectedReg: boolean;
   inconsistent: boolean;
@@ -270,8 +273,10 @@ export function saveCuFunctions(d: DwarfInfo, ct: CuTypes, idOff: number, btf: B
       elf, btf,
       retType: refId(d, ct, idOff, retDie),
       params: ps.map((x) => ({ nameOff: btf.addStr(x.name!), type: refId(d, ct, idOff, x.typeDie) })),
+      annots: [],
       optimized, unexpectedReg: unexpected, inconsistent: false, uncertainLoc: false,
     };
+    for (const a of functionAnnotations(d, fn)) state.annots.push({ valueOff: btf.addStr(a.value), component: a.component });
     if (varargs) state.params.push({ nameOff: 0, type: 0 });
     out.push(state);
   }
@@ -298,6 +303,7 @@ export function addSavedFunctions(btf: Btf, states: FuncState[], skipInconsisten
         btf.addDeclTag('bpf_kfunc', fn, -1);
         if (s.elf.kfuncFlags & KF_FASTCALL) btf.addDeclTag('bpf_fastcall', fn, -1);
       }
+      for (const a of s.annots) btf.addDeclTag(btf.str(a.valueOff), fn, a.component);
     }
     i = j;
   }

@@ -16,6 +16,7 @@ import { Btf } from '../model/btf.js';
 import { cuTypes } from './order.js';
 import { encodeCuTypes, newEncoderState } from './types.js';
 import { checkCuVariables } from './variables.js';
+import { checkTypeTags, encodeTypeTags } from './tags.js';
 import { addSavedFunctions, elfFunctions, markKfuncs, saveCuFunctions, type FuncState } from './functions.js';
 
 export interface EncodeOptions {
@@ -23,10 +24,13 @@ export interface EncodeOptions {
   skipInconsistent?: boolean;
 }
 
-/** The module's split BTF on `base`, as pahole builds it before dedup. */
-export function encodeModuleBtf(elf: ElfFile, base: Btf, opts: EncodeOptions = {}): Btf {
+/**
+ * The module's split BTF on `base` (or, with a null base, standalone BTF, as `pahole -J` of an
+ * object file), as pahole builds it before dedup.
+ */
+export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOptions = {}): Btf {
   const d = readDwarf(elf);
-  const btf = Btf.createSplit(base);
+  const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
   const st = newEncoderState(btf);
   const funcs = elfFunctions(elf);
   markKfuncs(elf, funcs);
@@ -34,7 +38,9 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf, opts: EncodeOptions = {
   for (const unit of d.units) {
     if (unit.endDie === unit.firstDie) continue;
     const ct = cuTypes(d, unit);
+    checkTypeTags(d, ct);
     const idOff = encodeCuTypes(d, ct, st);
+    encodeTypeTags(d, ct, btf, idOff);
     saveCuFunctions(d, ct, idOff, btf, funcs, elf.header.machine, states);
     checkCuVariables(d, ct, elf);
   }

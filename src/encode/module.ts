@@ -44,7 +44,8 @@ export function encodeModule(elf: ElfFile, kernel: Btf, opts: EncodeModuleOption
     throw new BtfkitError('BTF_INVALID', 'the module already has a .BTF section', { errno: Errno.EINVAL, where: { section: '.BTF' } });
   }
   const pre = encodeModuleBtf(elf, kernel, opts);
-  const deduped = dedup(pre, { base: kernel }).btf;
+  // pahole's BTF is built in memory, where libbpf treats the strings as already deduplicated
+  const deduped = dedup(pre, { base: kernel, stringsDeduped: true }).btf;
   let btf = deduped;
   let distilled: Btf | null = null;
   if (opts.distill ?? true) {
