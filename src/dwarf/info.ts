@@ -68,6 +68,8 @@ export class DwarfInfo {
   private readonly dv: DataView;
   private readonly le: boolean;
   private readonly place: AttrPlace = { form: 0, p: 0, a: 0 };
+  /** One cursor for LEB128 reads (no object per read). */
+  private readonly cur: Cursor = { p: 0 };
   private readonly utf8 = new TextDecoder('utf-8');
 
   constructor(sections: DwarfSections) {
@@ -174,9 +176,9 @@ export class DwarfInfo {
       case Form.data8: case Form.ref8: case Form.ref_sig8:
         return this.u64(p);
       case Form.udata: case Form.ref_udata: case Form.strx: case Form.addrx: case Form.loclistx: case Form.rnglistx:
-        return uleb(this.sections.info, { p }, INFO);
+        return this.lebAt(p, false);
       case Form.sdata:
-        return sleb(this.sections.info, { p }, INFO);
+        return this.lebAt(p, true);
       case Form.implicit_const:
         return this.abbrevs.attrConst[a]!;
       case Form.flag_present:
@@ -237,7 +239,7 @@ export class DwarfInfo {
       case Form.ref2: target = this.u16(p); break;
       case Form.ref4: target = this.u32(p); break;
       case Form.ref8: target = this.u64(p); break;
-      case Form.ref_udata: target = uleb(this.sections.info, { p }, INFO); break;
+      case Form.ref_udata: target = this.lebAt(p, false); break;
       case Form.ref_addr: {
         const t = this.unit(die).offSize === 8 ? this.u64(p) : this.u32(p);
         return this.refTarget(t, p);
@@ -263,7 +265,7 @@ export class DwarfInfo {
       case Form.string: return this.cstr(s.info, p, INFO);
       case Form.strp: return this.cstr(s.str, this.offsetAt(die, p), '.debug_str');
       case Form.line_strp: return this.cstr(s.lineStr, this.offsetAt(die, p), '.debug_line_str');
-      case Form.strx: case Form.GNU_str_index: return this.strx(die, uleb(s.info, { p }, INFO), p);
+      case Form.strx: case Form.GNU_str_index: return this.strx(die, this.lebAt(p, false), p);
       case Form.strx1: return this.strx(die, this.u8(p), p);
       case Form.strx2: return this.strx(die, this.u16(p), p);
       case Form.strx3: return this.strx(die, this.u24(p), p);
@@ -306,7 +308,8 @@ export class DwarfInfo {
     for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
       let form = ab.attrForm[a]!;
       if (form === Form.indirect) {
-        const cur = { p };
+        const cur = this.cur;
+        cur.p = p;
         form = uleb(this.sections.info, cur, INFO);
         p = cur.p;
       }
@@ -351,7 +354,8 @@ export class DwarfInfo {
       case Form.block2: return p + 2 + this.u16(p);
       case Form.block4: return p + 4 + this.u32(p);
       case Form.block: case Form.exprloc: {
-        const cur = { p };
+        const cur = this.cur;
+        cur.p = p;
         const len = uleb(d, cur, INFO);
         return cur.p + len;
       }
@@ -486,6 +490,12 @@ export class DwarfInfo {
     const dv = new DataView(so.buffer, so.byteOffset, so.byteLength);
     const off = u.offSize === 8 ? dv.getUint32(at + (this.le ? 0 : 4), this.le) + dv.getUint32(at + (this.le ? 4 : 0), this.le) * 0x100000000 : dv.getUint32(at, this.le);
     return this.cstr(this.sections.str, off, '.debug_str');
+  }
+
+  private lebAt(p: number, signed: boolean): number {
+    const cur = this.cur;
+    cur.p = p;
+    return signed ? sleb(this.sections.info, cur, INFO) : uleb(this.sections.info, cur, INFO);
   }
 
   private offsetAt(die: number, p: number): number {
