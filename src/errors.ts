@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ELF_NO_SECTION' // a required section is missing
   | 'IMAGE' // compressed module / kernel image could not be decoded
   | 'BTF_IDS' // .BTF_ids / resolve_btfids problems
+  | 'DWARF' // DWARF debug information malformed or unsupported
   | 'IO' // file system problems (node layer only)
   | 'USAGE'; // bad command-line usage
 

@@ -10,6 +10,7 @@ const loaders: Record<string, () => Promise<Command>> = {
   check: async () => (await import('./check.js')).checkCommand,
   'load-check': async () => (await import('./loadcheck.js')).loadCheckCommand,
   distill: async () => (await import('./distill.js')).distillCommand,
+  encode: async () => (await import('./encode.js')).encodeCommand,
   relocate: async () => (await import('./relocate.js')).relocateCommand,
   'resolve-btfids': async () => (await import('./btfids.js')).resolveBtfIdsCommand,
   dedup: async () => (await import('./dedup.js')).dedupCommand,

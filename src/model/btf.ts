@@ -492,8 +492,9 @@ export class Btf {
     return ((kflag ? 0x80000000 : 0) | (kind << 24) | (vlen & 0xffff)) >>> 0;
   }
 
+  /** libbpf's validate_type_id: any id up to BTF_MAX_NR_TYPES (forward references are allowed). */
   private checkId(id: number, what: string): void {
-    if (!(Number.isInteger(id) && id >= 0 && id < this.typeCount()))
+    if (!(Number.isInteger(id) && id >= 0 && id <= 0x7fffffff))
       throw new BtfkitError('BTF_INVALID', `${what}: invalid type id ${id}`, { errno: Errno.EINVAL });
   }
 

@@ -31,3 +31,10 @@ export function growU8<T extends Uint8Array>(a: T, need: number, min = 64): T {
   b.set(a);
   return b as T;
 }
+
+export function growF64<T extends Float64Array>(a: T, need: number, min = 16): T {
+  if (need <= a.length) return a;
+  const b = new Float64Array(capacity(a.length, need, min));
+  b.set(a);
+  return b as T;
+}

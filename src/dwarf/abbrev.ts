@@ -1,0 +1,114 @@
+/**
+ * `.debug_abbrev`: the abbreviation tables that give each DIE its tag, whether it has
+ * children, and the (attribute, form) list its data follows.
+ *
+ * Approach: every table a unit names (by offset) is parsed once into flat typed arrays shared
+ * by all units: per abbreviation its tag, children flag and a slice of the attribute lists
+ * (names, forms, DW_FORM_implicit_const values). A code → abbreviation map per table is an
+ * Int32Array when codes are dense (gcc and clang number them 1, 2, 3 …), a Map otherwise.
+ */
+
+import { Form } from './constants.js';
+import { dwarfError } from './sections.js';
+import { uleb, sleb } from './leb.js';
+import { growF64, growU32, growU8 } from '../model/grow.js';
+
+const SECTION = '.debug_abbrev';
+
+export interface AbbrevTable {
+  /** code → abbreviation index (-1 / missing: unknown code). */
+  byCode: Int32Array | Map<number, number>;
+}
+
+/** All abbreviations of all tables, flat. */
+export class Abbrevs {
+  tag = new Uint32Array(256);
+  children = new Uint8Array(256);
+  attrStart = new Uint32Array(256);
+  attrCount = new Uint32Array(256);
+  n = 0;
+  attrName = new Uint32Array(1024);
+  attrForm = new Uint32Array(1024);
+  /** DW_FORM_implicit_const values (0 for other forms). */
+  attrConst = new Float64Array(1024);
+  nAttrs = 0;
+  private readonly tables = new Map<number, AbbrevTable>();
+
+  constructor(private readonly data: Uint8Array) {}
+
+  /** The table at `offset` of `.debug_abbrev`, parsed on first use. */
+  table(offset: number): AbbrevTable {
+    let t = this.tables.get(offset);
+    if (!t) {
+      t = this.parseTable(offset);
+      this.tables.set(offset, t);
+    }
+    return t;
+  }
+
+  lookup(t: AbbrevTable, code: number): number {
+    if (t.byCode instanceof Int32Array) return code < t.byCode.length ? t.byCode[code]! : -1;
+    return t.byCode.get(code) ?? -1;
+  }
+
+  private parseTable(offset: number): AbbrevTable {
+    const d = this.data;
+    if (offset >= d.length) throw dwarfError(`abbreviation table offset ${offset} is past the end (${d.length} bytes)`, SECTION, offset);
+    const cur = { p: offset };
+    const codes: number[] = [];
+    const idx: number[] = [];
+    let maxCode = 0;
+    for (;;) {
+      const at = cur.p;
+      const code = uleb(d, cur, SECTION);
+      if (code === 0) break;
+      const tag = uleb(d, cur, SECTION);
+      if (cur.p >= d.length) throw dwarfError('abbreviation truncated', SECTION, at);
+      const children = d[cur.p++]!;
+      const k = this.newAbbrev(tag, children);
+      for (;;) {
+        const name = uleb(d, cur, SECTION);
+        const form = uleb(d, cur, SECTION);
+        if (name === 0 && form === 0) break;
+        const value = form === Form.implicit_const ? sleb(d, cur, SECTION) : 0;
+        this.addAttr(name, form, value);
+        this.attrCount[k]!++;
+      }
+      codes.push(code);
+      idx.push(k);
+      if (code > maxCode) maxCode = code;
+    }
+    let byCode: Int32Array | Map<number, number>;
+    if (maxCode <= 4 * codes.length + 64) {
+      byCode = new Int32Array(maxCode + 1).fill(-1);
+      for (let i = 0; i < codes.length; i++) byCode[codes[i]!] = idx[i]!;
+    } else {
+      byCode = new Map();
+      for (let i = 0; i < codes.length; i++) byCode.set(codes[i]!, idx[i]!);
+    }
+    return { byCode };
+  }
+
+  private newAbbrev(tag: number, children: number): number {
+    const k = this.n++;
+    this.tag = growU32(this.tag, this.n);
+    this.attrStart = growU32(this.attrStart, this.n);
+    this.attrCount = growU32(this.attrCount, this.n);
+    this.children = growU8(this.children, this.n);
+    this.tag[k] = tag;
+    this.children[k] = children;
+    this.attrStart[k] = this.nAttrs;
+    this.attrCount[k] = 0;
+    return k;
+  }
+
+  private addAttr(name: number, form: number, value: number): void {
+    const i = this.nAttrs++;
+    this.attrName = growU32(this.attrName, this.nAttrs);
+    this.attrForm = growU32(this.attrForm, this.nAttrs);
+    this.attrConst = growF64(this.attrConst, this.nAttrs);
+    this.attrName[i] = name;
+    this.attrForm[i] = form;
+    this.attrConst[i] = value;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The encoder against pahole v1.31 (test/golden/encoder, made by scripts/golden-encoder.sh):
+ *  - the DWARF fixtures (gcc 12 and clang, DWARF 4 and 5) encoded and deduplicated equal
+ *    `pahole -J` of the same objects byte for byte;
+ *  - every module of the encoder corpus (scripts/encoder-corpus.sh: in-tree 6.12 modules and
+ *    v4l2loopback built by kbuild, when present) gets the .BTF, .BTF.base and .BTF_ids digests
+ *    kbuild + pahole + resolve_btfids gave it, and pahole's refusals are refusals;
+ *  - bad input: no DWARF, BTF already there, mutated DWARF: one BtfkitError, never another throw.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseElf, rewriteElf } from '../elf/index.js';
+import { parseBtf } from '../format/parse.js';
+import { serializeBtf } from '../format/write.js';
+import { BtfkitError } from '../errors.js';
+import { dedup } from '../split/dedup/index.js';
+import type { Btf } from '../model/btf.js';
+import { encodeModuleBtf } from './index.js';
+import { encodeModule } from './module.js';
+
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+const FIX = join(ROOT, 'test/fixtures/dwarf');
+const GOLD = join(ROOT, 'test/golden/encoder');
+const OBJECTS = ['sample-gcc-dwarf5', 'sample-gcc-dwarf4', 'sample-clang-dwarf5', 'sample-clang-dwarf4'];
+
+const object = (n: string) => parseElf(new Uint8Array(readFileSync(join(FIX, `${n}.o`))));
+
+for (const n of OBJECTS) {
+  test(`${n}: encoded and deduplicated as pahole -J writes it`, () => {
+    const pre = encodeModuleBtf(object(n), null);
+    const out = serializeBtf(dedup(pre, { stringsDeduped: true }).btf);
+    assert.deepEqual(out, new Uint8Array(readFileSync(join(GOLD, `${n}.btf`))));
+  });
+}
+
+test('no DWARF, or BTF already present: one BtfkitError naming the section', () => {
+  const elf = object('sample-gcc-dwarf5');
+  const stripped = parseElf(rewriteElf(elf, { replace: new Map([['.debug_info', new Uint8Array(0)]]) }));
+  assert.throws(() => encodeModuleBtf(stripped, null), (e: unknown) => e instanceof BtfkitError && e.code === 'ELF_NO_SECTION' && e.where.section === '.debug_info');
+  const withBtf = parseElf(rewriteElf(elf, { add: [{ name: '.BTF', data: new Uint8Array(24) }] }));
+  assert.throws(() => encodeModule(withBtf, parseBtf(new Uint8Array(readFileSync(join(GOLD, 'sample-gcc-dwarf5.btf'))))), /already has a \.BTF section/);
+});
+
+test('mutated DWARF: a BtfkitError or BTF, nothing else', () => {
+  const elf = object('sample-clang-dwarf5');
+  const info = elf.section('.debug_info')!;
+  let x = 12345;
+  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8);
+  let refused = 0;
+  for (let round = 0; round < 300; round++) {
+    const bytes = elf.bytes.slice();
+    for (let k = 1 + (rnd() % 3); k > 0; k--) bytes[info.offset + (rnd() % info.size)] = rnd() & 0xff;
+    try {
+      encodeModuleBtf(parseElf(bytes), null);
+    } catch (e) {
+      assert.ok(e instanceof BtfkitError, `round ${round}: ${String(e)}`);
+      refused++;
+    }
+  }
+  assert.ok(refused > 30, `${refused} of 300 refused`);
+});
+
+// ---------------------------------------------------------------- the module corpus
+
+const corpus = join(process.env.BTFKIT_CORPUS ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'btfkit', 'corpus'), 'encoder');
+const KERNEL_CANDIDATES = [
+  '/usr/src/linux-headers-6.12.118+deb12-amd64/vmlinux',
+  join(corpus, '..', '6.12.118+deb12-amd64', 'vmlinux.btf'),
+];
+const kernelPath = KERNEL_CANDIDATES.find((p) => existsSync(p));
+const skipCorpus = !existsSync(corpus) ? `no encoder corpus at ${corpus} (scripts/encoder-corpus.sh)` : !kernelPath ? 'no 6.12.118 kernel BTF (linux-headers-6.12.118+deb12-amd64)' : false;
+
+function loadKernel(path: string): Btf {
+  const bytes = new Uint8Array(readFileSync(path));
+  if (bytes[0] === 0x7f) {
+    const elf = parseElf(bytes);
+    return parseBtf(elf.sectionData(elf.section('.BTF')!));
+  }
+  return parseBtf(bytes);
+}
+
+const sha = (b: Uint8Array | null) => (b ? createHash('sha256').update(b).digest('hex') : '-');
+
+test('encoder corpus: .BTF, .BTF.base and .BTF_ids as kbuild + pahole v1.31 made them', { skip: skipCorpus }, () => {
+  const kernel = loadKernel(kernelPath!);
+  const rows = readFileSync(join(GOLD, 'modules.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+  let identical = 0;
+  let refused = 0;
+  for (const [module, btf, base, ids] of rows) {
+    const pre = join(corpus, `${module}.prebtf.ko`);
+    if (!existsSync(pre)) continue;
+    const elf = parseElf(new Uint8Array(readFileSync(pre)));
+    if (btf === 'refused') {
+      assert.throws(() => encodeModule(elf, kernel), (e: unknown) => e instanceof BtfkitError && e.message.includes(base!.replace(/^libbpf: /, '').replace(/\.$/, '')), module);
+      refused++;
+      continue;
+    }
+    const r = encodeModule(elf, kernel);
+    assert.deepEqual([sha(r.btfBytes), sha(r.baseBytes), sha(r.btfIds)], [btf, base, ids], module);
+    identical++;
+  }
+  assert.ok(identical >= 40 && refused >= 1, `${identical} identical, ${refused} refused`);
+});

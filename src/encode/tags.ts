@@ -1,0 +1,95 @@
+/**
+ * `btf_decl_tag` annotations (clang's DW_TAG_LLVM_annotation; gcc 12 emits none), as pahole
+ * v1.31 collects them (dwarf_loader.c add_llvm_annotation and its callers) and encodes them.
+ *
+ * Approach: an annotation named `btf_decl_tag` carries its value in DW_AT_const_value. On a
+ * struct/union its children annotate it (component -1) and its members' children annotate the
+ * member (component = the member's index); on a typedef, component -1; on a function, its own
+ * children (-1) and its parameters' children (the parameter's index), in DIE order. Struct,
+ * union and typedef tags are added after the unit's types (btf_encoder__encode_cu's second loop);
+ * function tags after the function (btf_encoder__add_func). `btf_type_tag` annotations (on
+ * pointers) are not encoded yet: a unit that has one is refused.
+ */
+
+import { BtfkitError, Errno } from '../errors.js';
+import { Tag, At, type DwarfInfo } from '../dwarf/index.js';
+import type { Btf } from '../model/btf.js';
+import type { CuTypes } from './order.js';
+
+export interface Annotation {
+  value: string;
+  component: number;
+}
+
+function declTag(d: DwarfInfo, a: number): string | undefined {
+  if (d.tag(a) !== Tag.LLVM_annotation || d.name(a) !== 'btf_decl_tag') return undefined;
+  return d.str(a, At.const_value) ?? '';
+}
+
+/** The decl-tag annotations of the children of `die`, with `component`. */
+function childTags(d: DwarfInfo, die: number, component: number, out: Annotation[]): void {
+  for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
+    const v = declTag(d, c);
+    if (v !== undefined) out.push({ value: v, component });
+  }
+}
+
+/** A struct's, union's or typedef's annotations in pahole's order. */
+function typeAnnotations(d: DwarfInfo, die: number): Annotation[] {
+  const out: Annotation[] = [];
+  const tag = d.tag(die);
+  if (tag === Tag.typedef) {
+    childTags(d, die, -1, out);
+    return out;
+  }
+  let member = 0;
+  for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
+    const t = d.tag(c);
+    if (t === Tag.member || t === Tag.inheritance) childTags(d, c, member++, out);
+    else {
+      const v = declTag(d, c);
+      if (v !== undefined) out.push({ value: v, component: -1 });
+    }
+  }
+  return out;
+}
+
+/** Decl tags of the unit's structs, unions and typedefs, after its types. */
+export function encodeTypeTags(d: DwarfInfo, ct: CuTypes, btf: Btf, idOff: number): void {
+  for (let k = 0; k < ct.order.length; k++) {
+    const die = ct.order[k]!;
+    const tag = d.tag(die);
+    if (tag !== Tag.structure_type && tag !== Tag.union_type && tag !== Tag.typedef) continue;
+    for (const a of typeAnnotations(d, die)) btf.addDeclTag(a.value, idOff + k + 1, a.component);
+  }
+}
+
+/** A function's annotations: its parameters' (by index) and its own, in DIE order. */
+export function functionAnnotations(d: DwarfInfo, fn: number): Annotation[] {
+  const out: Annotation[] = [];
+  let param = 0;
+  for (let c = d.firstChild(fn); c >= 0; c = d.nextSibling(c)) {
+    const t = d.tag(c);
+    if (t === Tag.formal_parameter) childTags(d, c, param++, out);
+    else {
+      const v = declTag(d, c);
+      if (v !== undefined) out.push({ value: v, component: -1 });
+    }
+  }
+  return out;
+}
+
+/** Refuses what pahole would encode from `btf_type_tag` annotations (not supported yet). */
+export function checkTypeTags(d: DwarfInfo, ct: CuTypes): void {
+  for (const die of ct.order) {
+    if (d.tag(die) !== Tag.pointer_type) continue;
+    for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
+      if (d.tag(c) === Tag.LLVM_annotation && d.name(c) === 'btf_type_tag') {
+        throw new BtfkitError('DWARF', `DIE 0x${d.offset(c).toString(16)}: btf_type_tag annotations are not encoded yet`, {
+          errno: Errno.ENOTSUP,
+          where: { section: '.debug_info', offset: d.offset(c) },
+        });
+      }
+    }
+  }
+}
