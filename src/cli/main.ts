@@ -4,10 +4,10 @@
  * failure into one line on stderr and an exit status (0 ok, 1 failure, 2 usage error).
  */
 
-import { parseArgs } from 'node:util';
 import { BtfkitError } from '../errors.js';
 import { UsageError, type Command, writeStdout } from './command.js';
-import { loadCommand, loadAllCommands } from './commands.js';
+import { loadCommand, loadAllCommands, commandNames } from './commands.js';
+import { didYouMean, parseCommandArgs } from './options.js';
 
 const VERSION = '0.1.0';
 
@@ -31,18 +31,29 @@ Exit status: 0 success, 1 failure (bad input, failed check), 2 usage error.
 `;
 }
 
+/** "unknown command 'chek' (did you mean check?)" plus the general usage line. */
+function unknownCommand(name: string): UsageError {
+  const names = commandNames.filter((n) => n !== 'default');
+  const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+  const guess = didYouMean(name.replace(/^-+/, ''), [...names, 'help', 'version']);
+  return new UsageError(`${what}${guess ? ` (did you mean ${name.startsWith('-') && (guess === 'help' || guess === 'version') ? '--' : ''}${guess}?)` : ''}\nUsage: btfkit [COMMAND] [ARGS...]\nSee 'btfkit --help'.`);
+}
+
 function commandHelp(c: Command): string {
   return `btfkit ${c.name} — ${c.summary}\n\n${c.usage.trimEnd()}\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0) argv = ['default'];
+  if (argv.length === 0) {
+    const d = (await loadCommand('default'))!;
+    return d.run([], {});
+  }
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     const sub = rest[0];
     if (sub) {
       const c = await loadCommand(sub);
-      if (!c) throw new UsageError(`unknown command '${sub}'`);
+      if (!c) throw unknownCommand(sub);
       await writeStdout(commandHelp(c));
     } else {
       await writeStdout(mainHelp(await loadAllCommands()));
@@ -53,19 +64,20 @@ async function main(argv: string[]): Promise<number> {
     await writeStdout(`btfkit ${VERSION}\n`);
     return 0;
   }
-  const cmd = await loadCommand(name!);
-  if (!cmd) throw new UsageError(`unknown command '${name}' (see 'btfkit --help')`);
+  const cmd = name === 'default' ? null : await loadCommand(name!);
+  if (!cmd) throw unknownCommand(name!);
   if (rest.includes('--help') || rest.includes('-h')) {
     await writeStdout(commandHelp(cmd));
     return 0;
   }
-  let parsed;
+  const parsed = parseCommandArgs(cmd, rest);
   try {
-    parsed = parseArgs({ args: cmd.preprocess ? cmd.preprocess(rest) : rest, options: cmd.options, allowPositionals: true, strict: true });
+    return await cmd.run(parsed.positionals, parsed.values);
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'));
+    // A usage mistake found by the command itself: show its usage line too.
+    if (e instanceof UsageError && !e.message.includes('\nUsage: ')) throw new UsageError(`${cmd.name}: ${e.message}\n${cmd.usage.split('\n')[0]}\nSee 'btfkit help ${cmd.name}'.`);
+    throw e;
   }
-  return cmd.run(parsed.positionals, parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>);
 }
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
