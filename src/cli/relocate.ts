@@ -4,7 +4,7 @@
  * mapped is listed with its reason, and nothing is written.
  */
 
-import { type Command, str, UsageError } from './command.js';
+import { type Command, str, writeStdout, UsageError } from './command.js';
 import { openInput, loadBaseBtf, elfSection, withFile } from '../node/load.js';
 import { writeFileAtomic, samePath, readFileBytes } from '../node/files.js';
 import { tryRelocate, formatRelocationFailure } from '../split/relocate.js';
@@ -31,6 +31,8 @@ export const relocateCommand: Command = {
   -o, --output       write the relocated split BTF (raw) here
   --distilled-base   the distilled base of a raw SPLIT
   --id-map FILE      write the id map, one "old new" line per pre-relocation id
+  -j, --json         the outcome as JSON on stdout (--json=FILE: to FILE): relocated or
+                     not, and every distilled type that cannot be mapped
 
 Output is byte-identical to libbpf v1.7.0. When relocation fails, exit status 1 and every
 distilled type that cannot be mapped is listed with its reason.`,
@@ -39,6 +41,7 @@ distilled type that cannot be mapped is listed with its reason.`,
     output: { type: 'string', short: 'o' },
     'distilled-base': { type: 'string' },
     'id-map': { type: 'string' },
+    json: { type: 'string' },
   },
   async run(args, values) {
     if (args.length !== 1) throw new UsageError('relocate takes exactly one SPLIT');
@@ -67,12 +70,21 @@ distilled type that cannot be mapped is listed with its reason.`,
     }
     const newBase = await loadBaseBtf(baseSpec);
     const r = tryRelocate(split, newBase);
+    const json = str(values, 'json');
+    const report = async (v: unknown): Promise<void> => {
+      if (json === undefined) return;
+      const body = JSON.stringify(v, null, 2) + '\n';
+      if (json === '-') await writeStdout(body);
+      else writeFileAtomic(json, new TextEncoder().encode(body));
+    };
     if (!r.ok) {
+      await report({ file: input.path, relocated: false, errno: r.failure.errno, message: r.failure.message, unmapped: r.failure.unmapped ?? [] });
       process.stderr.write(`btfkit: ${input.path}: ${formatRelocationFailure(r.failure).trimEnd()}\n`);
       return 1;
     }
     writeFileAtomic(out, serializeBtf(r.btf));
     if (idMapPath) writeFileAtomic(idMapPath, new TextEncoder().encode(idMapText(r.idMap)));
+    await report({ file: input.path, relocated: true, output: out, splitTypes: r.btf.nTypes, startId: r.btf.startId, idMap: idMapPath ?? null });
     return 0;
   },
 };

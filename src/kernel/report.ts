@@ -232,7 +232,7 @@ export class ReportBuilder {
       lines.push(`${k.name}: ${bad} module${bad === 1 ? '' : 's'} with BTF this kernel rejects or that does not fit; ${kernelConfigText(k)}`);
       for (const c of causes.slice(0, maxCauses)) {
         const n = c.modules.length;
-        const ex = c.modules.slice(0, maxModules).map((m) => m.slice(m.lastIndexOf('/') + 1));
+        const ex = [...c.modules].sort().slice(0, maxModules).map((m) => m.slice(m.lastIndexOf('/') + 1));
         const what = c.type ? c.detail : c.problem === 'error' ? 'could not be checked (see --verbose)' : c.problem === 'not-distilled' ? 'no .BTF.base, and its split BTF does not fit this kernel (built against another kernel)' : c.problem;
         lines.push(`  ${what}`);
         lines.push(...changeLines(c.changes, maxChanges, '      '));
