@@ -71,13 +71,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const parsed = parseCommandArgs(cmd, rest);
-  try {
-    return await cmd.run(parsed.positionals, parsed.values);
-  } catch (e) {
-    // A usage mistake found by the command itself: show its usage line too.
-    if (e instanceof UsageError && !e.message.includes('\nUsage: ')) throw new UsageError(`${cmd.name}: ${e.message}\n${cmd.usage.split('\n')[0]}\nSee 'btfkit help ${cmd.name}'.`);
-    throw e;
-  }
+  return cmd.run(parsed.positionals, parsed.values);
 }
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
