@@ -90,10 +90,10 @@ export async function findKernelConfig(path: string, explicit?: string): Promise
   if (path === 'kernel' || path === KERNEL_BTF_PATH) {
     return tryFile('/proc/config.gz') ?? tryFile(`/boot/config-${release()}`) ?? UNKNOWN;
   }
-  const dir = dirname(resolve(path));
+  const dir = dirname(path);
   const name = basename(path);
   const m = /^vmlinu[xz]-(.+)$/.exec(name);
-  const candidates = m ? [join(dir, `config-${m[1]}`)] : [join(dir, 'config'), join(dir, `config-${basename(dir)}`)];
+  const candidates = m ? [join(dir, `config-${m[1]}`)] : [join(dir, 'config'), join(dir, `config-${basename(resolve(dir))}`)];
   for (const c of candidates) {
     const f = tryFile(c);
     if (f) return f;

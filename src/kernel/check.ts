@@ -286,7 +286,7 @@ export function checkNotDistilled(module: string, btfBytes: Uint8Array, kernel: 
   if (!v.ok) {
     return notDistilled(false, [{
       type: '', kind: 'BTF', problem: 'mismatch',
-      detail: `no .BTF.base, and the kernel rejects its split BTF on ${kernel.name}: ${v.message} — it was built against a different kernel; ${fix}`,
+      detail: `no .BTF.base: its split BTF was built for another kernel, so its type ids and names point into different base types of ${kernel.name}, and the kernel rejects it; ${fix} (kernel verifier: ${v.message})`,
     }]);
   }
   const split = v.btf;
@@ -376,7 +376,8 @@ export interface FormatOptions {
 /** Readable lines for one result: the verdict and the module's fate, then the reasons, indented. */
 export function formatCheckResult(r: ModuleCheckResult, opts: FormatOptions = {}): string {
   const max = opts.maxChanges ?? 4;
-  const lines = [`${r.module} on ${r.kernel}: ${statusLabel(r)}; ${fateText(r.fate)}`];
+  const why = r.status === 'no-btf' || r.btfAccepted ? '' : r.fate === 'loads-without-btf' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH=y)' : r.fate === 'refused' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set)' : '';
+  const lines = [`${r.module} on ${r.kernel}: ${statusLabel(r)}; ${fateText(r.fate)}${why}`];
   if (r.status !== 'ok' && !(r.status === 'not-distilled' && !isProblem(r))) {
     for (const reason of r.reasons) {
       lines.push(`  - ${reason.detail}`);
