@@ -94,7 +94,7 @@ test('a kernel with CONFIG_MODULE_ALLOW_BTF_MISMATCH=y: rejected BTF means loads
   assert.deepEqual(k.fates, { loadsWithBtf: 0, loadsWithoutBtf: 3, refused: 0, refusedOrLoadsWithoutBtf: 0 });
   // One cause, both modules under it; the no-BTF module is not a cause.
   assert.equal(b.groupedText(), [
-    'deb: 2 modules with BTF this kernel rejects or that does not fit; CONFIG_MODULE_ALLOW_BTF_MISMATCH=y (/boot/config-x): a module whose BTF is rejected loads without BTF',
+    'deb: 2 modules with BTF it rejects; CONFIG_MODULE_ALLOW_BTF_MISMATCH=y (/boot/config-x): a module whose BTF is rejected loads without BTF',
     '  struct device: 744 bytes when built, 752 in deb',
     '      + long unsigned int[1] flags (offset 744, 8 bytes)',
     '      2 modules: a.ko, b.ko',

@@ -171,12 +171,13 @@ export class ReportBuilder {
     const reasons = r.status === 'failed' ? r.reasons : r.reasons.slice(0, 1);
     for (const reason of reasons) {
       const detail = r.status === 'failed' ? reason.detail.replace(/; embedded by value in .*$/, '') : '';
-      const key = r.status === 'failed' ? `${reason.type}\0${reason.problem}\0${detail}` : `\0${r.status}\0${reason.problem}`;
+      const key = r.status === 'failed' ? `${reason.type}\0${reason.problem}\0${detail}` : `\0${r.status}\0${reason.problem}\0${r.btfAccepted}`;
       if (seen.has(key)) continue;
       seen.add(key);
       let g = groups.get(key);
       if (!g) {
-        g = { kernel: r.kernel, type: reason.type, problem: r.status === 'failed' ? reason.problem : r.status, detail, changes: reason.changes ?? [], modules: [] };
+        const problem = r.status === 'failed' ? reason.problem : r.status === 'not-distilled' && r.btfAccepted ? 'not-distilled-accepted' : r.status;
+        g = { kernel: r.kernel, type: reason.type, problem, detail, changes: reason.changes ?? [], modules: [] };
         groups.set(key, g);
       }
       g.modules.push(r.module);
@@ -228,12 +229,16 @@ export class ReportBuilder {
       const causes = this.causesOf(k.name);
       if (causes.length === 0) continue;
       if (lines.length) lines.push('');
-      const bad = k.failed + k.errors + causes.filter((c) => c.problem === 'not-distilled').reduce((n, c) => n + c.modules.length, 0);
-      lines.push(`${k.name}: ${bad} module${bad === 1 ? '' : 's'} with BTF this kernel rejects or that does not fit; ${kernelConfigText(k)}`);
+      const wrong = causes.filter((c) => c.problem === 'not-distilled-accepted').reduce((n, c) => n + c.modules.length, 0);
+      const rejected = k.failed + k.errors + causes.filter((c) => c.problem === 'not-distilled').reduce((n, c) => n + c.modules.length, 0);
+      const parts = [];
+      if (rejected) parts.push(`${rejected} module${rejected === 1 ? '' : 's'} with BTF it rejects`);
+      if (wrong) parts.push(`${wrong} with BTF it accepts but that does not fit`);
+      lines.push(`${k.name}: ${parts.join(', ')}; ${kernelConfigText(k)}`);
       for (const c of causes.slice(0, maxCauses)) {
         const n = c.modules.length;
         const ex = [...c.modules].sort().slice(0, maxModules).map((m) => m.slice(m.lastIndexOf('/') + 1));
-        const what = c.type ? c.detail : c.problem === 'error' ? 'could not be checked (see --verbose)' : c.problem === 'not-distilled' ? 'no .BTF.base, and its split BTF does not fit this kernel (built against another kernel)' : c.problem;
+        const what = c.type ? c.detail : causeText(c.problem);
         lines.push(`  ${what}`);
         lines.push(...changeLines(c.changes, maxChanges, '      '));
         lines.push(`      ${n} module${n === 1 ? '' : 's'}: ${ex.join(', ')}${n > ex.length ? ` and ${n - ex.length} more` : ''}`);
@@ -265,6 +270,16 @@ export class ReportBuilder {
       for (const t of top) lines.push(`  ${t.kernel}: ${t.type}: ${t.modules} module${t.modules === 1 ? '' : 's'}`);
     }
     return lines.join('\n');
+  }
+}
+
+/** A cause that is not about one type, in words. */
+function causeText(problem: string): string {
+  switch (problem) {
+    case 'error': return 'could not be checked (unreadable or invalid; --verbose shows each)';
+    case 'not-distilled': return 'no .BTF.base: split BTF built for another kernel, which this kernel rejects';
+    case 'not-distilled-accepted': return 'no .BTF.base: split BTF built for another kernel; this kernel accepts it, but its type information is wrong';
+    default: return problem;
   }
 }
 
