@@ -27,6 +27,9 @@ ${lines.join('\n')}
 Inputs: raw BTF, ELF (vmlinux, .ko), compressed modules (.ko.xz/.zst/.gz) and kernel images
 (/boot/vmlinuz-*) are all accepted, detected by content. A base of 'kernel' means
 /sys/kernel/btf/vmlinux.
+Options shared by every command: -B/--base BASE is the BTF split input was built against
+(no default: give -B kernel for the running kernel); -j/--json prints JSON on stdout,
+--json=FILE (or -j -o FILE where -o is free) writes it to FILE.
 Exit status: 0 success, 1 failure (bad input, failed check), 2 usage error.
 `;
 }
