@@ -182,7 +182,7 @@ export async function resolveKernelConfigs(kernels: KernelSpec[], configs: strin
   for (const k of kernels) {
     const file = named.get(k.name) ?? all;
     const f: KernelConfigFinding = file !== undefined ? await readConfigFile(file) : await findKernelConfig(k.path);
-    out.push({ ...k, allowBtfMismatch: f.allowBtfMismatch, config: f.source });
+    out.push({ ...k, allowBtfMismatch: f.allowBtfMismatch, btfModules: f.btfModules, config: f.source });
   }
   return out;
 }
@@ -195,6 +195,7 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
   const perModule = textAll || !!o.verbose;
   const report = new ReportBuilder(o.kernels, o.keepResults);
   const order = new Map(o.kernels.map((k, i) => [k.name, i]));
+  const btfModulesOf = new Map(o.kernels.map((k) => [k.name, k.btfModules ?? null]));
   const text: { module: string; k: number; text: string }[] = [];
   const progress = o.progress && modules.length > 1 ? new ProgressReporter(o.progress, 'check', modules.length, o.kernels.map((k) => k.name)) : null;
   let done = 0;
@@ -212,7 +213,7 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
         report.add(r);
         if (isProblem(r)) failing.push(r.kernel);
         if (r.status === 'error') error = true;
-        if (textAll || (perModule && isProblem(r))) text.push({ module: r.module, k: order.get(r.kernel) ?? 0, text: formatCheckResult(r, o.verbose ? { maxChanges: Infinity } : {}) });
+        if (textAll || (perModule && isProblem(r))) text.push({ module: r.module, k: order.get(r.kernel) ?? 0, text: formatCheckResult(r, { ...(o.verbose ? { maxChanges: Infinity } : {}), btfModules: btfModulesOf.get(r.kernel) ?? null }) });
       }
       done++;
       progress?.update(failing, error);

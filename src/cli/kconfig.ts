@@ -20,11 +20,13 @@ import { BtfkitError } from '../errors.js';
 export interface KernelConfigFinding {
   /** CONFIG_MODULE_ALLOW_BTF_MISMATCH (null: configuration unknown). */
   allowBtfMismatch: boolean | null;
+  /** CONFIG_DEBUG_INFO_BTF_MODULES: false when the kernel does not read module BTF at all (null: unknown). */
+  btfModules: boolean | null;
   /** Where it was read ("/boot/config-6.12.118+deb12-amd64", "embedded in FILE"), or null. */
   source: string | null;
 }
 
-const UNKNOWN: KernelConfigFinding = { allowBtfMismatch: null, source: null };
+const UNKNOWN: KernelConfigFinding = { allowBtfMismatch: null, btfModules: null, source: null };
 
 function textOf(bytes: Uint8Array, file: string): string {
   let b = bytes;
@@ -39,7 +41,8 @@ function textOf(bytes: Uint8Array, file: string): string {
 }
 
 function fromText(text: string, source: string): KernelConfigFinding {
-  return { allowBtfMismatch: btfOptions(text).allowBtfMismatch, source };
+  const o = btfOptions(text);
+  return { allowBtfMismatch: o.allowBtfMismatch, btfModules: o.btfModules, source };
 }
 
 /** A configuration file given by the user: a .config (gzip'ed or not) or a kernel image with one inside. */
@@ -104,5 +107,6 @@ export async function findKernelConfig(path: string, explicit?: string): Promise
 /** "CONFIG_MODULE_ALLOW_BTF_MISMATCH=y (from FILE)" / "... unknown" for reports. */
 export function describeConfig(f: KernelConfigFinding): string {
   if (f.allowBtfMismatch === null) return 'kernel configuration unknown (give --config FILE)';
+  if (f.btfModules === false) return `CONFIG_DEBUG_INFO_BTF_MODULES is not set (${f.source}): the kernel does not read module BTF`;
   return `CONFIG_MODULE_ALLOW_BTF_MISMATCH${f.allowBtfMismatch ? '=y' : ' is not set'} (${f.source})`;
 }

@@ -56,7 +56,7 @@ Exit status: 0 when the module loads with its BTF (or has none), 1 otherwise.`,
     const cfgFile = str(values, 'config');
     if (allowOpt !== undefined && cfgFile !== undefined) throw new UsageError('--config and --allow-btf-mismatch exclude each other');
     const cfg: KernelConfigFinding = allowOpt !== undefined
-      ? { allowBtfMismatch: allowOpt.startsWith('y'), source: '--allow-btf-mismatch' }
+      ? { allowBtfMismatch: allowOpt.startsWith('y'), btfModules: true, source: '--allow-btf-mismatch' }
       : await findKernelConfig(k.path, cfgFile);
     const kernel = await loadBaseBtf(k.path);
     const input = await openInput(args[0]!);
@@ -66,15 +66,21 @@ Exit status: 0 when the module loads with its BTF (or has none), 1 otherwise.`,
     const name = basename(input.path).replace(/\.ko(\.(xz|zst|gz))?$/, '').replace(/-/g, '_');
     if (!btf) {
       // btf_module_notify: a module without BTF (btf_data_size 0) is let through untouched.
-      if (json !== undefined) await writeJson(json, { module: input.path, kernel: k.name, allowBtfMismatch: cfg.allowBtfMismatch, config: cfg.source, btfAccepted: false, fate: 'loads-without-btf', status: 'no-btf', errno: 0, kernelLog: [] });
+      if (json !== undefined) await writeJson(json, { module: input.path, kernel: k.name, allowBtfMismatch: cfg.allowBtfMismatch, btfModules: cfg.btfModules, config: cfg.source, btfAccepted: false, fate: 'loads-without-btf', status: 'no-btf', errno: 0, kernelLog: [] });
       else await writeStdout(`${input.path}: no .BTF section: loads on ${k.name} without BTF (the kernel does not look at module BTF it does not have)\n`);
       return 0;
     }
+    if (cfg.btfModules === false) {
+      // kernel/module/main.c reads .BTF only under CONFIG_DEBUG_INFO_BTF_MODULES.
+      if (json !== undefined) await writeJson(json, { module: input.path, kernel: k.name, allowBtfMismatch: cfg.allowBtfMismatch, btfModules: false, config: cfg.source, btfAccepted: false, fate: 'loads-without-btf', status: 'btf-modules-off', errno: 0, kernelLog: [] });
+      else await writeStdout(`${input.path}: loads on ${k.name} without BTF: ${describeConfig(cfg)}\n`);
+      return 0;
+    }
     const r = emulateModuleLoad({ name, btf, btfBase: elfSection(input, '.BTF.base'), elf: input.elf }, kernel);
-    const fate = moduleFate(r.loadsWithBtf, cfg.allowBtfMismatch);
+    const fate = moduleFate(r.loadsWithBtf, cfg.allowBtfMismatch, cfg.btfModules);
     if (json !== undefined) {
       await writeJson(json, {
-        module: input.path, kernel: k.name, allowBtfMismatch: cfg.allowBtfMismatch, config: cfg.source,
+        module: input.path, kernel: k.name, allowBtfMismatch: cfg.allowBtfMismatch, btfModules: cfg.btfModules, config: cfg.source,
         btfAccepted: r.loadsWithBtf, fate, status: r.loadsWithBtf ? 'ok' : 'failed', errno: r.errno,
         kernelLog: r.loadsWithBtf ? [] : cfg.allowBtfMismatch === null ? { allowBtfMismatch: kernelLogFor(r, name, true), notSet: kernelLogFor(r, name, false) } : kernelLogFor(r, name, cfg.allowBtfMismatch),
         mismatch: r.mismatch.map((m) => m.detail),

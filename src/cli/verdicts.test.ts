@@ -69,6 +69,19 @@ test('check: fates from each kernel\'s configuration; a module without .BTF is "
     assert.match(u.stdout, /dev\.ko on B: BTF REJECTED; load refused if CONFIG_MODULE_ALLOW_BTF_MISMATCH is off, loads without BTF if =y \(kernel configuration unknown\)\n/);
     const n = btfkit(['check', join(w.modules, 'sub', 'dev.ko'), '-k', `B=${w.kernelB}`, '-B', w.kernelA, '--config', w.cfgN]);
     assert.match(n.stdout, /dev\.ko on B: BTF REJECTED; load refused \(CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set\)\n/);
+    // A kernel built without CONFIG_DEBUG_INFO_BTF_MODULES never reads module BTF: every module loads without it.
+    const off = join(w.dir, 'config-off');
+    writeFileSync(off, 'CONFIG_DEBUG_INFO_BTF=y\n# CONFIG_DEBUG_INFO_BTF_MODULES is not set\n');
+    const m = btfkit(['check', join(w.modules, 'sub', 'dev.ko'), '-k', `B=${w.kernelB}`, '-B', w.kernelA, '--config', off]);
+    assert.match(m.stdout, /dev\.ko on B: BTF REJECTED; loads without BTF \(CONFIG_DEBUG_INFO_BTF_MODULES is not set: the kernel never reads module BTF\)\n/);
+    const mj = JSON.parse(btfkit(['check', w.modules, '-k', `B=${w.kernelB}`, '-B', w.kernelA, '--config', off, '-j', '-q']).stdout) as CheckReport;
+    assertReportShape(mj, ['B']);
+    assert.equal(mj.kernels[0]!.btfModules, false);
+    assert.deepEqual([...new Set(mj.results.map((x) => x.fate))], ['loads-without-btf']);
+    assert.equal(mj.kernels[0]!.fates.loadsWithoutBtf, mj.results.length);
+    const lo = btfkit(['load-check', join(w.modules, 'ok.ko'), '-k', w.kernelA, '--config', off]);
+    assert.equal(lo.code, 0);
+    assert.match(lo.stdout, /loads on .* without BTF: CONFIG_DEBUG_INFO_BTF_MODULES is not set/);
     // Only the module without BTF: exit 0.
     const o = btfkit(['check', w.noBtf, '-k', `A=${w.kernelA}`]);
     assert.equal(o.code, 0, o.stdout + o.stderr);
@@ -86,7 +99,7 @@ test('kernel configuration: beside vmlinuz-<ver>, config in a kernel directory, 
     mkdirSync(boot);
     copyFileSync(w.kernelB, join(boot, 'vmlinuz-6.1.0-55-amd64'));
     copyFileSync(join(FIXTURES, 'config-6.1.0-55-amd64'), join(boot, 'config-6.1.0-55-amd64'));
-    assert.deepEqual(await findKernelConfig(join(boot, 'vmlinuz-6.1.0-55-amd64')), { allowBtfMismatch: true, source: join(boot, 'config-6.1.0-55-amd64') });
+    assert.deepEqual(await findKernelConfig(join(boot, 'vmlinuz-6.1.0-55-amd64')), { allowBtfMismatch: true, btfModules: true, source: join(boot, 'config-6.1.0-55-amd64') });
     // A kernel directory (the corpus layout): <dir>/vmlinux.btf with <dir>/config-<dir>.
     const kd = join(w.dir, '6.12.118+deb12-amd64');
     mkdirSync(kd);
@@ -108,13 +121,13 @@ test('kernel configuration: beside vmlinuz-<ver>, config in a kernel directory, 
       class: 64, littleEndian: true, type: 2, machine: 62,
       sections: [{ name: '.rodata', type: 1, flags: 2, data: rodata, align: 8 }, { name: '.BTF', type: 1, data: readFileSync(w.kernelB), align: 4 }],
     }).bytes);
-    assert.deepEqual(await findKernelConfig(vmlinux), { allowBtfMismatch: false, source: `embedded in ${vmlinux} (CONFIG_IKCONFIG)` });
+    assert.deepEqual(await findKernelConfig(vmlinux), { allowBtfMismatch: false, btfModules: true, source: `embedded in ${vmlinux} (CONFIG_IKCONFIG)` });
     const r = btfkit(['check', join(w.modules, 'sub', 'dev.ko'), '-k', `V=${vmlinux}`, '-B', w.kernelA]);
     assert.match(r.stdout, /load refused \(CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set\)/);
     // --config accepts a gzip'ed .config (as /proc/config.gz); a file that is none is an error.
     const gz = join(w.dir, 'config.gz');
     writeFileSync(gz, gzipSync(enc.encode(CFG_Y)));
-    assert.deepEqual(await readConfigFile(gz), { allowBtfMismatch: true, source: gz });
+    assert.deepEqual(await readConfigFile(gz), { allowBtfMismatch: true, btfModules: true, source: gz });
     await assert.rejects(readConfigFile(w.kernelA), /not a kernel configuration/);
     const bad = btfkit(['check', w.noBtf, '-k', w.kernelA, '--config', join(w.dir, 'missing')]);
     assert.equal(bad.code, 1);

@@ -42,8 +42,9 @@ export interface KernelBtfConfig {
 }
 
 /** The fate of a module whose BTF is accepted (true), rejected (false) or absent (null). */
-export function moduleFate(btfAccepted: boolean | null, allowBtfMismatch: boolean | null): ModuleFate {
-  if (btfAccepted === null) return 'loads-without-btf';
+export function moduleFate(btfAccepted: boolean | null, allowBtfMismatch: boolean | null, btfModules: boolean | null = null): ModuleFate {
+  // Without CONFIG_DEBUG_INFO_BTF_MODULES the kernel never looks at a module's BTF.
+  if (btfAccepted === null || btfModules === false) return 'loads-without-btf';
   if (btfAccepted) return 'loads-with-btf';
   if (allowBtfMismatch === null) return 'refused-or-loads-without-btf';
   return allowBtfMismatch ? 'loads-without-btf' : 'refused';
@@ -95,12 +96,14 @@ export interface KernelRef {
   btf: Btf;
   /** CONFIG_MODULE_ALLOW_BTF_MISMATCH of this kernel (true =y, false off, null/absent unknown). */
   allowBtfMismatch?: boolean | null;
+  /** CONFIG_DEBUG_INFO_BTF_MODULES (false: module BTF is never read; null/absent unknown). */
+  btfModules?: boolean | null;
 }
 
 /** A result with its fate filled in from the kernel's configuration. */
 function verdict(kernel: KernelRef, r: Omit<ModuleCheckResult, 'fate'>): ModuleCheckResult {
   const accepted = r.status === 'no-btf' ? null : r.status === 'error' ? false : r.btfAccepted;
-  const fate = r.status === 'error' ? moduleFate(false, kernel.allowBtfMismatch ?? null) : moduleFate(accepted, kernel.allowBtfMismatch ?? null);
+  const fate = moduleFate(r.status === 'error' ? false : accepted, kernel.allowBtfMismatch ?? null, kernel.btfModules ?? null);
   const out: ModuleCheckResult = { module: r.module, kernel: r.kernel, status: r.status, btfAccepted: r.btfAccepted, fate, reasons: r.reasons };
   if (r.libbpfMessage !== undefined) out.libbpfMessage = r.libbpfMessage;
   return out;
@@ -371,12 +374,16 @@ export function statusLabel(r: ModuleCheckResult): string {
 export interface FormatOptions {
   /** Change lines shown per reason (default 4); Infinity with --verbose. */
   maxChanges?: number;
+  /** The kernel's CONFIG_DEBUG_INFO_BTF_MODULES, when known (false: module BTF is never read). */
+  btfModules?: boolean | null;
 }
 
 /** Readable lines for one result: the verdict and the module's fate, then the reasons, indented. */
 export function formatCheckResult(r: ModuleCheckResult, opts: FormatOptions = {}): string {
   const max = opts.maxChanges ?? 4;
-  const why = r.status === 'no-btf' || r.btfAccepted ? '' : r.fate === 'loads-without-btf' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH=y)' : r.fate === 'refused' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set)' : '';
+  const why = r.status === 'no-btf' ? ''
+    : opts.btfModules === false ? ' (CONFIG_DEBUG_INFO_BTF_MODULES is not set: the kernel never reads module BTF)'
+    : r.btfAccepted ? '' : r.fate === 'loads-without-btf' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH=y)' : r.fate === 'refused' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set)' : '';
   const lines = [`${r.module} on ${r.kernel}: ${statusLabel(r)}; ${fateText(r.fate)}${why}`];
   if (r.status !== 'ok' && !(r.status === 'not-distilled' && !isProblem(r))) {
     for (const reason of r.reasons) {

@@ -8,7 +8,7 @@ export function assertReportShape(rep: CheckReport, kernelNames: string[]): void
   assert.deepEqual(Object.keys(rep).sort(), ['kernels', 'results', 'topTypes']);
   assert.deepEqual(rep.kernels.map((k) => k.name), kernelNames);
   for (const k of rep.kernels) {
-    assert.deepEqual(Object.keys(k).sort(), ['allowBtfMismatch', 'config', 'errors', 'failed', 'fates', 'name', 'noBtf', 'notDistilled', 'ok', 'path']);
+    assert.deepEqual(Object.keys(k).sort(), ['allowBtfMismatch', 'btfModules', 'config', 'errors', 'failed', 'fates', 'name', 'noBtf', 'notDistilled', 'ok', 'path']);
     assert.equal(typeof k.path, 'string');
     assert.ok(k.allowBtfMismatch === null || typeof k.allowBtfMismatch === 'boolean');
     assert.ok(k.config === null || typeof k.config === 'string');
@@ -27,7 +27,7 @@ export function assertReportShape(rep: CheckReport, kernelNames: string[]): void
     assert.ok(fates.has(r.fate), r.fate);
     // The fate follows from the BTF verdict and the kernel's configuration.
     const kk = rep.kernels.find((k) => k.name === r.kernel)!;
-    if (r.status === 'no-btf') assert.equal(r.fate, 'loads-without-btf');
+    if (r.status === 'no-btf' || kk.btfModules === false) assert.equal(r.fate, 'loads-without-btf');
     else if (r.btfAccepted) assert.equal(r.fate, 'loads-with-btf');
     else assert.equal(r.fate, kk.allowBtfMismatch === null ? 'refused-or-loads-without-btf' : kk.allowBtfMismatch ? 'loads-without-btf' : 'refused');
     assert.ok(Array.isArray(r.reasons));

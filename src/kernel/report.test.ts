@@ -31,8 +31,8 @@ test('counters per kernel, in --kernel order; a type counts once per module', ()
   const b = build(results());
   const rep = b.report();
   assert.deepEqual(rep.kernels, [
-    { name: '6.1.0-55', path: '/k/55.btf', allowBtfMismatch: null, config: null, ok: 1, failed: 1, notDistilled: 1, noBtf: 0, errors: 0, fates: { loadsWithBtf: 2, loadsWithoutBtf: 0, refused: 0, refusedOrLoadsWithoutBtf: 1 } },
-    { name: 'cloud', path: '/k/cloud.btf', allowBtfMismatch: null, config: null, ok: 0, failed: 2, notDistilled: 0, noBtf: 0, errors: 1, fates: { loadsWithBtf: 0, loadsWithoutBtf: 0, refused: 0, refusedOrLoadsWithoutBtf: 3 } },
+    { name: '6.1.0-55', path: '/k/55.btf', allowBtfMismatch: null, btfModules: null, config: null, ok: 1, failed: 1, notDistilled: 1, noBtf: 0, errors: 0, fates: { loadsWithBtf: 2, loadsWithoutBtf: 0, refused: 0, refusedOrLoadsWithoutBtf: 1 } },
+    { name: 'cloud', path: '/k/cloud.btf', allowBtfMismatch: null, btfModules: null, config: null, ok: 0, failed: 2, notDistilled: 0, noBtf: 0, errors: 1, fates: { loadsWithBtf: 0, loadsWithoutBtf: 0, refused: 0, refusedOrLoadsWithoutBtf: 3 } },
   ]);
   assert.deepEqual(rep.topTypes, [
     { kernel: '6.1.0-55', type: 'struct device', modules: 1 },

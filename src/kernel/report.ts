@@ -17,6 +17,8 @@
  *       { "name": string,                // display name (NAME=PATH, or derived from the path)
  *         "path": string,                // the BTF file checked against
  *         "allowBtfMismatch": boolean | null, // CONFIG_MODULE_ALLOW_BTF_MISMATCH (null: unknown)
+ *         "btfModules": boolean | null,  // CONFIG_DEBUG_INFO_BTF_MODULES (false: module BTF is
+ *                                        // never read, every module loads without BTF)
  *         "config": string | null,       // where the configuration was read, null: not found
  *         "ok": number,                  // modules whose BTF is accepted (status "ok")
  *         "failed": number,              // modules whose BTF the kernel rejects (status "failed")
@@ -51,7 +53,7 @@
  *     ]
  *   }
  * Changed in 0.2: "loads" became "btfAccepted"; "fate", "noBtf", "fates", "allowBtfMismatch"
- * and "config" are new; status "no-btf" is new (a module without .BTF was an "error").
+ * "btfModules" and "config" are new; status "no-btf" is new (a module without .BTF was an "error").
  */
 
 import { changeLines, fateText, isProblem, type ModuleCheckResult, type ModuleFate } from './check.js';
@@ -67,6 +69,7 @@ export interface KernelSummary {
   name: string;
   path: string;
   allowBtfMismatch: boolean | null;
+  btfModules: boolean | null;
   config: string | null;
   ok: number;
   failed: number;
@@ -87,6 +90,7 @@ export interface ReportKernel {
   name: string;
   path: string;
   allowBtfMismatch?: boolean | null;
+  btfModules?: boolean | null;
   config?: string | null;
 }
 
@@ -127,7 +131,7 @@ export class ReportBuilder {
 
   constructor(kernels: ReportKernel[], private readonly keepResults = true) {
     this.kernels = kernels.map((k) => ({
-      name: k.name, path: k.path, allowBtfMismatch: k.allowBtfMismatch ?? null, config: k.config ?? null,
+      name: k.name, path: k.path, allowBtfMismatch: k.allowBtfMismatch ?? null, btfModules: k.btfModules ?? null, config: k.config ?? null,
       ok: 0, failed: 0, notDistilled: 0, noBtf: 0, errors: 0,
       fates: { loadsWithBtf: 0, loadsWithoutBtf: 0, refused: 0, refusedOrLoadsWithoutBtf: 0 },
     }));
@@ -284,7 +288,8 @@ function causeText(problem: string): string {
 }
 
 /** The kernel's configuration and what it means for a module whose BTF it rejects. */
-export function kernelConfigText(k: { allowBtfMismatch: boolean | null; config: string | null }): string {
+export function kernelConfigText(k: { allowBtfMismatch: boolean | null; btfModules?: boolean | null; config: string | null }): string {
+  if (k.btfModules === false) return `CONFIG_DEBUG_INFO_BTF_MODULES is not set (${k.config}): the kernel never reads module BTF, every module loads without it`;
   if (k.allowBtfMismatch === null) return `configuration unknown: ${fateText('refused-or-loads-without-btf').replace(' (kernel configuration unknown)', '')}; give --config FILE`;
   return k.allowBtfMismatch
     ? `CONFIG_MODULE_ALLOW_BTF_MISMATCH=y (${k.config}): a module whose BTF is rejected loads without BTF`

@@ -37,6 +37,8 @@ export interface KernelSpec {
   path: string;
   /** CONFIG_MODULE_ALLOW_BTF_MISMATCH of that kernel (null/absent: unknown); decides each module's fate. */
   allowBtfMismatch?: boolean | null;
+  /** CONFIG_DEBUG_INFO_BTF_MODULES (false: the kernel ignores module BTF; null/absent unknown). */
+  btfModules?: boolean | null;
   /** Where the configuration was read (reports name it). */
   config?: string | null;
 }
@@ -287,9 +289,9 @@ export function describeError(e: unknown): string {
 }
 
 /** 'error' verdicts for one module on every kernel (the module could not be processed). */
-export function errorResults(module: string, kernels: readonly { name: string; allowBtfMismatch?: boolean | null }[], detail: string, problem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
+export function errorResults(module: string, kernels: readonly { name: string; allowBtfMismatch?: boolean | null; btfModules?: boolean | null }[], detail: string, problem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
   return kernels.map((k) => ({
-    module, kernel: k.name, status: 'error' as const, btfAccepted: false, fate: moduleFate(false, k.allowBtfMismatch ?? null),
+    module, kernel: k.name, status: 'error' as const, btfAccepted: false, fate: moduleFate(false, k.allowBtfMismatch ?? null, k.btfModules ?? null),
     reasons: [{ type: '', kind, problem, detail }],
   }));
 }
@@ -323,7 +325,7 @@ export class ModuleJob {
     const buildPath = spec.kind === 'check' ? spec.build : spec.base;
     const build = buildPath ? await load(buildPath) : null;
     const kernels: KernelRef[] = [];
-    for (const k of spec.kernels) kernels.push({ name: k.name, btf: await load(k.path), allowBtfMismatch: k.allowBtfMismatch ?? null });
+    for (const k of spec.kernels) kernels.push({ name: k.name, btf: await load(k.path), allowBtfMismatch: k.allowBtfMismatch ?? null, btfModules: k.btfModules ?? null });
     return new ModuleJob(spec, kernels, build);
   }
 
