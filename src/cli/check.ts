@@ -1,8 +1,10 @@
 /**
- * `btfkit check MODULE|DIR... [--kernel KERNEL]... [--build-kernel BUILD] [--jobs N]
- * [--json[=FILE]] [--html FILE] [--quiet]`: per module and kernel, OK or every reason the
- * module's BTF will not load, in a module maintainer's words. Directories are walked for .ko,
- * .ko.xz, .ko.zst and .ko.gz.
+ * `btfkit check MODULE|DIR... [-k KERNEL]... [-B BASE] [--config FILE]... [--jobs N]
+ * [-j | --json=FILE] [--html FILE] [-v] [-q]`: per module and kernel, whether the kernel
+ * accepts the module's BTF and what it then does with the module (loads it with BTF, without
+ * BTF when CONFIG_MODULE_ALLOW_BTF_MISMATCH=y, or refuses it), and why, in a module
+ * maintainer's words. Directories are walked for .ko, .ko.xz, .ko.zst and .ko.gz. Each
+ * kernel's configuration is found by kconfig.ts (or given with --config).
  *
  * Approach: the module list is expanded up front (sorted), then handed to the worker pool
  * (src/node/pool.ts; one thread per core, each parsing every kernel once; `--jobs 1` runs
@@ -10,7 +12,10 @@
  * counters, and keeps the results themselves only for --json / --html; a text run keeps just
  * the text of results that do not load. Output is sorted by module and kernel, so it does not
  * depend on the number of workers. Progress goes to stderr (progress.ts).
- * Exit 0 when every module would load on every kernel, 1 otherwise, 2 for usage errors.
+ * Text: one module is shown in full; a tree is grouped per kernel and cause (report.ts
+ * groupedText), --verbose lists every module with a problem.
+ * Exit 0 when no module has BTF a kernel rejects (or split BTF that does not fit), 1
+ * otherwise, 2 for usage errors.
  */
 
 import { readdirSync, realpathSync, statSync } from 'node:fs';

@@ -78,12 +78,16 @@ function optionNames(cmd: Command): string[] {
 export function parseCommandArgs(cmd: Command, rest: string[]): { positionals: string[]; values: Values } {
   let args = cmd.options.json ? jsonPreprocess(rest) : rest;
   if (cmd.preprocess) args = cmd.preprocess(args);
+  let parsed;
   try {
-    const parsed = parseArgs({ args, options: cmd.options, allowPositionals: true, strict: true });
-    return { positionals: parsed.positionals, values: parsed.values as Values };
+    parsed = parseArgs({ args, options: cmd.options, allowPositionals: true, strict: true });
   } catch (e) {
     throw commandUsageError(cmd, describeParseError(cmd, e as Error & { code?: string }));
   }
+  for (const [k, v] of Object.entries(parsed.values)) {
+    if (v === '') throw commandUsageError(cmd, k === 'json' ? '--json= needs a FILE (-j alone prints JSON on stdout)' : `option --${k} needs a value`);
+  }
+  return { positionals: parsed.positionals, values: parsed.values as Values };
 }
 
 function optionOf(message: string): string {

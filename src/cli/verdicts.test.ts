@@ -219,6 +219,9 @@ test('option grammar: btfkit\'s own words, "did you mean", the usage line, exit 
     assert.match(r.stderr, /^btfkit: check: option --kernel needs a value\n/);
     r = btfkit(['check', w.modules, '--quiet=3']);
     assert.match(r.stderr, /^btfkit: check: option --quiet takes no value\n/);
+    r = btfkit(['check', w.modules, '--json=']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^btfkit: check: --json= needs a FILE \(-j alone prints JSON on stdout\)\n/);
     r = btfkit(['dump', w.kernelA, '--format']);
     assert.match(r.stderr, /^btfkit: dump: option --format needs a value\nUsage: btfkit dump/);
     // '--json report.json' is the option then a MODULE called report.json: no guessing from the name.
