@@ -28,29 +28,33 @@ function btfkit(args: string[]): { code: number; stdout: string; stderr: string 
 test('parseKernelSpec and jsonPreprocess', () => {
   assert.deepEqual(parseKernelSpec('V55=/x/y.btf'), { name: 'V55', path: '/x/y.btf' });
   assert.deepEqual(parseKernelSpec('/cache/6.1.0-55-amd64.btf'), { name: '6.1.0-55-amd64', path: '/cache/6.1.0-55-amd64.btf' });
-  assert.deepEqual(jsonPreprocess(['--json', 'r.json', '--json']), ['--json=r.json', '--json=-']);
+  // A value only after '=': '--json report.json' is the option, then a MODULE (no guessing from the name).
+  assert.deepEqual(jsonPreprocess(['--json', 'r.json', '-j', '--json=x']), ['--json=-', 'r.json', '--json=-', '--json=x']);
 });
 
 test('check DIR with two kernels: text, summary, exit status, JSON schema, same JSON with 1 or 2 jobs, HTML', () => {
   const w = makeSynthWorld();
   try {
     const k = ['-k', `A=${w.kernelA}`, '-k', `B=${w.kernelB}`, '--build-kernel', w.kernelA];
-    const r = btfkit(['check', w.modules, ...k, '--jobs', '2', '--json', join(w.dir, 'r2.json'), '--html', join(w.dir, 'r.html')]);
+    const r = btfkit(['check', w.modules, ...k, '--jobs', '2', '--json=' + join(w.dir, 'r2.json'), '--html', join(w.dir, 'r.html')]);
     assert.equal(r.code, 1, r.stderr);
-    // Only what does not load is listed, sorted; then the summary.
-    const lines = r.stdout.split('\n');
-    const heads = lines.filter((l) => l.startsWith('/')).map((l) => l.slice(w.modules.length + 1));
-    assert.deepEqual(heads, ['gone.ko on B: WILL NOT LOAD', 'junk.ko on A: ERROR', 'junk.ko on B: ERROR', 'sub/dev.ko on B: WILL NOT LOAD']);
-    assert.ok(r.stdout.includes('  - struct device: 4 bytes when built, 8 in B; embedded by value in struct holder, member dev'), r.stdout);
-    assert.ok(r.stdout.includes('kernel  ok  failing  not distilled  errors'));
-    assert.ok(r.stdout.includes('B        2        2              0       1'), r.stdout);
+    // A tree: per kernel, per cause, the root change and how many modules it breaks; then the summary.
+    assert.ok(r.stdout.includes('\n  struct device: 4 bytes when built, 8 in B\n      + int b (offset 4, 4 bytes)\n      1 module: dev.ko\n'), r.stdout);
+    assert.match(r.stdout, /^B: 3 modules with BTF it rejects; configuration unknown/m);
+    assert.ok(r.stdout.includes('kernel  ok  BTF rejected  not distilled  no BTF  errors  loads with BTF  without BTF  refused'), r.stdout);
+    assert.match(r.stdout, /^B +2 +2 +0 +0 +1 +2 +0 +0\+3\?$/m);
+    // --verbose: every module with a problem, sorted.
+    const v = btfkit(['check', w.modules, ...k, '-v', '-q']);
+    const heads = v.stdout.split('\n').filter((l) => l.startsWith('/')).map((l) => l.slice(w.modules.length + 1).replace(/;.*$/, ''));
+    assert.deepEqual(heads, ['gone.ko on B: BTF REJECTED', 'junk.ko on A: ERROR', 'junk.ko on B: ERROR', 'sub/dev.ko on B: BTF REJECTED']);
+    assert.ok(v.stdout.includes('  - struct device: 4 bytes when built, 8 in B; embedded by value in struct holder, member dev'), v.stdout);
     assert.ok(r.stdout.includes('  B: struct device: 1 module'));
     assert.match(r.stderr, /^checked 5 modules against 2 kernels in .* \(2 workers, /m);
     const rep2 = JSON.parse(readFileSync(join(w.dir, 'r2.json'), 'utf8')) as CheckReport;
     assertReportShape(rep2, ['A', 'B']);
     assert.equal(rep2.results.length, 10);
     assert.deepEqual(rep2.kernels.map((x) => [x.ok, x.failed, x.errors]), [[4, 0, 1], [2, 2, 1]]);
-    const r1 = btfkit(['check', w.modules, ...k, '--jobs', '1', '--json', join(w.dir, 'r1.json'), '-q']);
+    const r1 = btfkit(['check', w.modules, ...k, '--jobs', '1', '-j', '-o', join(w.dir, 'r1.json'), '-q']);
     assert.equal(r1.code, 1);
     assert.equal(r1.stderr, '');
     assert.equal(readFileSync(join(w.dir, 'r1.json'), 'utf8'), readFileSync(join(w.dir, 'r2.json'), 'utf8'));
@@ -64,7 +68,7 @@ test('check DIR with two kernels: text, summary, exit status, JSON schema, same 
     // One module: every result is shown, OK included; exit 0 when it loads everywhere.
     const one = btfkit(['check', join(w.modules, 'ok.ko'), ...k]);
     assert.equal(one.code, 0, one.stderr);
-    assert.match(one.stdout, /ok\.ko on A: OK\n.*ok\.ko on B: OK\n/);
+    assert.match(one.stdout, /ok\.ko on A: OK; loads with BTF\n.*ok\.ko on B: OK; loads with BTF\n/);
     assert.equal(one.stderr, '');
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
@@ -95,8 +99,8 @@ test('distill DIR -o OUTDIR mirrors the tree; check of the output; --in-place; s
     let r = btfkit(['distill', w.modules, '-B', w.kernelA, '-o', out, '-k', `B=${w.kernelB}`, '--jobs', '2']);
     assert.equal(r.code, 1, r.stderr); // junk.ko cannot be distilled, dev.ko/gone.ko do not load on B
     assert.match(r.stdout, /junk\.ko: NOT DISTILLED\n {2}- .*junk\.ko: not BTF, ELF/);
-    assert.match(r.stdout, /4 distilled into .*out, 0 already distilled, 1 could not be distilled/);
-    assert.ok(r.stdout.includes('\nB        2        2              0       1\n'), r.stdout);
+    assert.match(r.stdout, /distilled 4 modules into .*out; 0 already distilled, 0 without \.BTF \(skipped\), 1 could not be distilled/);
+    assert.match(r.stdout, /^B +2 +2 +0 +0 +1 +2 +0 +0\+3\?$/m);
     for (const f of ['ok.ko', 'gone.ko', 'sub/dev.ko', 'sub/ok2.ko']) assert.ok(existsSync(join(out, f)), f);
     r = btfkit(['check', out, '-k', `A=${w.kernelA}`, '-k', `B=${w.kernelB}`, '--json', '-q']);
     const rep = JSON.parse(r.stdout) as CheckReport;
@@ -109,11 +113,13 @@ test('distill DIR -o OUTDIR mirrors the tree; check of the output; --in-place; s
     r = btfkit(['distill', copy, '-B', w.kernelA, '--in-place', '-q']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /ok2\.ko\.gz: NOT DISTILLED\n {2}- .*cannot rewrite a gzip-compressed module in place/);
-    assert.match(r.stdout, /3 distilled in place, 0 already distilled, 1 could not be distilled/);
+    assert.match(r.stdout, /distilled 3 modules in place; 0 already distilled, 0 without \.BTF \(skipped\), 1 could not be distilled/);
     rmSync(join(copy, 'sub', 'ok2.ko.gz'));
-    r = btfkit(['distill', copy, '-B', w.kernelA, '--in-place', '-q']);
-    assert.equal(r.code, 0, r.stdout);
-    assert.match(r.stdout, /^0 distilled in place, 3 already distilled, 0 could not be distilled\n$/);
+    // A re-run: nothing to do, said truthfully, and no kernel is read (the base named does not even exist).
+    r = btfkit(['distill', copy, '-B', join(w.dir, 'no-such-kernel.btf'), '--in-place', '-q']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, 'distilled 0 modules: nothing to do (3 already distilled, 0 without .BTF)\n');
+    assert.equal(btfkit(['distill', copy, '-B', w.kernelA, '--in-place', '-q', '--strict']).code, 1);
 
     // Usage: a DIR needs -o or --in-place; -o must not be DIR itself; --kernel is for DIR only.
     assert.equal(btfkit(['distill', w.modules, '-B', w.kernelA]).code, 2);
@@ -149,7 +155,7 @@ test('corpus slice: ~50 modules of 6.1.0-47, check --jobs 2 agrees with libbpf o
   const dir = mkdtempSync(join(tmpdir(), 'btfkit-slice-'));
   try {
     const json = join(dir, 'slice.json');
-    const r = btfkit(['check', ...slice.map((m) => join(MODS!, m)), '--build-kernel', K47!, '-k', `6.1.0-55=${K55}`, '-k', `6.1.0-55-cloud=${KCLOUD}`, '--jobs', '2', '--json', json, '-q']);
+    const r = btfkit(['check', ...slice.map((m) => join(MODS!, m)), '--build-kernel', K47!, '-k', `6.1.0-55=${K55}`, '-k', `6.1.0-55-cloud=${KCLOUD}`, '--jobs', '2', '--json=' + json, '-q']);
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     const rep = JSON.parse(readFileSync(json, 'utf8')) as CheckReport;
     assertReportShape(rep, ['6.1.0-55', '6.1.0-55-cloud']);

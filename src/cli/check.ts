@@ -1,8 +1,10 @@
 /**
- * `btfkit check MODULE|DIR... [--kernel KERNEL]... [--build-kernel BUILD] [--jobs N]
- * [--json[=FILE]] [--html FILE] [--quiet]`: per module and kernel, OK or every reason the
- * module's BTF will not load, in a module maintainer's words. Directories are walked for .ko,
- * .ko.xz, .ko.zst and .ko.gz.
+ * `btfkit check MODULE|DIR... [-k KERNEL]... [-B BASE] [--config FILE]... [--jobs N]
+ * [-j | --json=FILE] [--html FILE] [-v] [-q]`: per module and kernel, whether the kernel
+ * accepts the module's BTF and what it then does with the module (loads it with BTF, without
+ * BTF when CONFIG_MODULE_ALLOW_BTF_MISMATCH=y, or refuses it), and why, in a module
+ * maintainer's words. Directories are walked for .ko, .ko.xz, .ko.zst and .ko.gz. Each
+ * kernel's configuration is found by kconfig.ts (or given with --config).
  *
  * Approach: the module list is expanded up front (sorted), then handed to the worker pool
  * (src/node/pool.ts; one thread per core, each parsing every kernel once; `--jobs 1` runs
@@ -10,7 +12,10 @@
  * counters, and keeps the results themselves only for --json / --html; a text run keeps just
  * the text of results that do not load. Output is sorted by module and kernel, so it does not
  * depend on the number of workers. Progress goes to stderr (progress.ts).
- * Exit 0 when every module would load on every kernel, 1 otherwise, 2 for usage errors.
+ * Text: one module is shown in full; a tree is grouped per kernel and cause (report.ts
+ * groupedText), --verbose lists every module with a problem.
+ * Exit 0 when no module has BTF a kernel rejects (or split BTF that does not fit), 1
+ * otherwise, 2 for usage errors.
  */
 
 import { readdirSync, realpathSync, statSync } from 'node:fs';
@@ -18,8 +23,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, str, strs, flag, int, writeStdout, UsageError, type Values } from './command.js';
 import { KERNEL_BTF_PATH } from '../node/load.js';
 import { writeFileAtomic } from '../node/files.js';
-import { formatCheckResult } from '../kernel/check.js';
+import { formatCheckResult, isProblem } from '../kernel/check.js';
 import { ReportBuilder, type CheckReport } from '../kernel/report.js';
+import { findKernelConfig, readConfigFile, type KernelConfigFinding } from './kconfig.js';
+export { jsonPreprocess } from './options.js';
 import { renderHtml } from '../kernel/html.js';
 import { runPool, autoJobs, type PoolStats } from '../node/pool.js';
 import type { ItemResult, KernelSpec } from '../node/check-worker.js';
@@ -94,21 +101,6 @@ export function parseKernelSpec(spec: string): { name: string; path: string } {
   return { name, path: spec };
 }
 
-export function jsonPreprocess(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') {
-      const next = args[i + 1];
-      if (next !== undefined && (next === '-' || next.endsWith('.json'))) {
-        out.push(`--json=${next}`);
-        i++;
-      } else out.push('--json=-');
-    } else out.push(a);
-  }
-  return out;
-}
-
 export interface CheckRunOptions {
   /** Modules and directories, as given. */
   paths: string[];
@@ -118,8 +110,10 @@ export interface CheckRunOptions {
   jobs: number | undefined;
   /** Keep every result (for --json / --html). */
   keepResults: boolean;
-  /** Keep the text of every result (true), or only of results that do not load (false). */
+  /** Keep the text of every result (true), or only of results with a problem (false). */
   textAll: boolean;
+  /** --verbose: every module's reasons in full (text output). */
+  verbose?: boolean;
   /** Where progress goes (stderr), or null for none. */
   progress: ProgressSink | null;
   /** Called after each module (benchmarks sample memory here). */
@@ -130,7 +124,7 @@ export interface CheckRunOptions {
 
 export interface CheckRun {
   report: ReportBuilder;
-  /** Formatted results (sorted by module, then kernel): those that do not load, or all. */
+  /** Formatted results (sorted by module, then kernel): those with a problem, or all. */
   text: string[];
   modules: number;
   stats: PoolStats;
@@ -139,7 +133,7 @@ export interface CheckRun {
 }
 
 /** Turns the command line into run options (shared by the CLI and scripts/bench-corpus.ts). */
-export function parseCheckArgs(args: string[], values: Values): CheckRunOptions & { json: string | undefined; html: string | undefined } {
+export function parseCheckArgs(args: string[], values: Values): CheckRunOptions & { json: string | undefined; html: string | undefined; configs: string[] } {
   if (args.length === 0) throw new UsageError('check needs at least one MODULE or DIR');
   const kernelSpecs = strs(values, 'kernel');
   if (kernelSpecs.length === 0) kernelSpecs.push('kernel');
@@ -149,20 +143,53 @@ export function parseCheckArgs(args: string[], values: Values): CheckRunOptions 
     if (kernels.some((x) => x.name === k.name)) throw new UsageError(`kernel '${k.name}' given twice`);
     kernels.push(k);
   }
-  const json = str(values, 'json');
+  let json = str(values, 'json');
+  const out = str(values, 'output');
+  if (out !== undefined) {
+    if (json !== undefined && json !== '-') throw new UsageError('give the JSON file once: --json=FILE or -j -o FILE');
+    json = out;
+  }
   const html = str(values, 'html');
   if (html === '-' ) throw new UsageError('--html needs a FILE');
+  const b1 = str(values, 'base');
+  const b2 = str(values, 'build-kernel');
+  if (b1 !== undefined && b2 !== undefined && b1 !== b2) throw new UsageError('--base and --build-kernel are the same option; give it once');
   return {
     paths: args,
     kernels,
-    build: str(values, 'build-kernel') ?? null,
+    build: b1 ?? b2 ?? null,
     jobs: int(values, 'jobs', 1, 1024),
     keepResults: json !== undefined || html !== undefined,
     textAll: false,
+    verbose: flag(values, 'verbose'),
     progress: flag(values, 'quiet') ? null : process.stderr,
     json,
     html,
+    configs: strs(values, 'config'),
   };
+}
+
+/**
+ * Each kernel's CONFIG_MODULE_ALLOW_BTF_MISMATCH: `--config FILE` (every kernel) or
+ * `--config NAME=FILE` (one kernel), else found beside or inside the kernel (kconfig.ts).
+ */
+export async function resolveKernelConfigs(kernels: KernelSpec[], configs: string[]): Promise<KernelSpec[]> {
+  let all: string | undefined;
+  const named = new Map<string, string>();
+  for (const c of configs) {
+    const eq = c.indexOf('=');
+    const name = eq > 0 ? c.slice(0, eq) : '';
+    if (name && kernels.some((k) => k.name === name)) named.set(name, c.slice(eq + 1));
+    else if (all === undefined) all = c;
+    else throw new UsageError(`--config ${c}: with several --config, name the kernel: --config NAME=FILE (kernels: ${kernels.map((k) => k.name).join(', ')})`);
+  }
+  const out: KernelSpec[] = [];
+  for (const k of kernels) {
+    const file = named.get(k.name) ?? all;
+    const f: KernelConfigFinding = file !== undefined ? await readConfigFile(file) : await findKernelConfig(k.path);
+    out.push({ ...k, allowBtfMismatch: f.allowBtfMismatch, btfModules: f.btfModules, config: f.source });
+  }
+  return out;
 }
 
 /** Checks every module against every kernel on the worker pool. */
@@ -170,8 +197,10 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
   const modules = findModules(o.paths);
   if (modules.length === 0) throw new BtfkitError('IO', 'no kernel modules found', { where: { file: o.paths.join(' ') } });
   const textAll = o.textAll || modules.length === 1;
+  const perModule = textAll || !!o.verbose;
   const report = new ReportBuilder(o.kernels, o.keepResults);
   const order = new Map(o.kernels.map((k, i) => [k.name, i]));
+  const btfModulesOf = new Map(o.kernels.map((k) => [k.name, k.btfModules ?? null]));
   const text: { module: string; k: number; text: string }[] = [];
   const progress = o.progress && modules.length > 1 ? new ProgressReporter(o.progress, 'check', modules.length, o.kernels.map((k) => k.name)) : null;
   let done = 0;
@@ -187,9 +216,9 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
       let error = false;
       for (const r of item.results) {
         report.add(r);
-        if (!r.loads) failing.push(r.kernel);
+        if (isProblem(r)) failing.push(r.kernel);
         if (r.status === 'error') error = true;
-        if (textAll || !r.loads) text.push({ module: r.module, k: order.get(r.kernel) ?? 0, text: formatCheckResult(r) });
+        if (textAll || (perModule && isProblem(r))) text.push({ module: r.module, k: order.get(r.kernel) ?? 0, text: formatCheckResult(r, { ...(o.verbose ? { maxChanges: Infinity } : {}), btfModules: btfModulesOf.get(r.kernel) ?? null }) });
       }
       done++;
       progress?.update(failing, error);
@@ -210,38 +239,51 @@ function htmlTitle(report: CheckReport): string {
 export const checkCommand: Command = {
   name: 'check',
   summary: 'will these modules load on these kernels? every reason why not',
-  usage: `Usage: btfkit check MODULE|DIR... [--kernel KERNEL]... [--build-kernel BUILD] [--jobs N]
-                    [--json[=FILE]] [--html FILE] [--quiet]
+  usage: `Usage: btfkit check MODULE|DIR... [-k KERNEL]... [-B BASE] [--config FILE]... [--jobs N]
+                    [-j | --json=FILE | -j -o FILE] [--html FILE] [-v] [-q]
 
   MODULE|DIR        modules (.ko, .ko.xz, .ko.zst, .ko.gz); directories are searched
                     recursively
   --kernel, -k      a kernel to check against: raw BTF, vmlinux, vmlinuz, or 'kernel'
                     (default: the running kernel); repeat for several; NAME=PATH names it
-  --build-kernel    the BTF the modules were built against: modules without .BTF.base
-                    are distilled against it in memory, and for size changes the fields
-                    that changed are listed
-  --jobs, -j N      worker threads (default: one per core, at most one per 8 modules);
+  --base, -B        the BTF the modules were built against (also --build-kernel): modules
+                    without .BTF.base are distilled against it in memory, and for size
+                    changes what changed is shown; no default
+  --config FILE     the kernels' configuration (.config, config.gz, or an image built with
+                    CONFIG_IKCONFIG); NAME=FILE for one kernel. Default: /proc/config.gz
+                    for 'kernel', config-<ver> beside vmlinuz-<ver> (as in /boot), config
+                    or config-<dir> beside other files, else the image's embedded config.
+                    CONFIG_MODULE_ALLOW_BTF_MISMATCH decides whether a module whose BTF is
+                    rejected loads without BTF (=y) or is refused; unknown: both are stated
+  --jobs N          worker threads (default: one per core, at most one per 8 modules);
                     1 runs in-process
-  --json[=FILE]     the full report as JSON (to stdout, or FILE; '--json FILE' works for
-                    FILE ending in .json)
+  -j, --json        the full report as JSON on stdout; --json=FILE or -j -o FILE: to FILE
   --html FILE       the report as one self-contained HTML page (matrix, filters, reasons)
+  --verbose, -v     every module with a problem, with every change (default for a tree:
+                    one entry per cause, the biggest first)
   --quiet, -q       no progress on stderr
 
-Text output lists every module × kernel that will not load, with its reasons (all results
-for a single module), then a summary per kernel. Progress goes to stderr: a bar on a
-terminal, a line every 10% or 5 s otherwise.
-Exit status: 0 every module would load on every kernel, 1 some would not, 2 usage error.`,
+Text output for one module: its verdict per kernel, the reasons, and what the kernel does
+with it. For several: per kernel and per cause (a type that changed), the root change and
+how many modules it breaks; then a summary table. Modules without .BTF are "no BTF" (the
+kernel loads them without BTF), not a failure. Progress goes to stderr.
+Exit status: 0 no module has BTF the kernels reject (or that does not fit), 1 some have,
+2 usage error.`,
   options: {
     kernel: { type: 'string', short: 'k', multiple: true },
+    base: { type: 'string', short: 'B' },
     'build-kernel': { type: 'string' },
-    jobs: { type: 'string', short: 'j' },
+    config: { type: 'string', multiple: true },
+    jobs: { type: 'string' },
     json: { type: 'string' },
+    output: { type: 'string', short: 'o' },
     html: { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' },
     quiet: { type: 'boolean', short: 'q' },
   },
-  preprocess: jsonPreprocess,
   async run(args, values) {
     const o = parseCheckArgs(args, values);
+    o.kernels = await resolveKernelConfigs(o.kernels, o.configs);
     const run = await runCheck(o);
     const { report } = run;
     if (o.json !== undefined || o.html !== undefined) {
@@ -251,11 +293,17 @@ Exit status: 0 every module would load on every kernel, 1 some would not, 2 usag
         if (o.json === '-') await writeStdout(body);
         else writeFileAtomic(o.json, new TextEncoder().encode(body));
       }
-      if (o.html !== undefined) writeFileAtomic(o.html, new TextEncoder().encode(renderHtml(all, { title: htmlTitle(all) })));
+      if (o.html !== undefined) writeFileAtomic(o.html, new TextEncoder().encode(renderHtml(all, { title: htmlTitle(all), build: o.build })));
     }
     if (o.json !== '-') {
-      if (run.text.length) await writeStdout(run.text.join('\n') + '\n');
-      if (run.modules > 1 || o.kernels.length > 1) await writeStdout((run.text.length ? '\n' : '') + report.summaryTable() + '\n');
+      const parts: string[] = [];
+      if (run.text.length) parts.push(run.text.join('\n'));
+      if (run.modules > 1) {
+        const g = report.groupedText();
+        if (g) parts.push(g);
+      }
+      if (run.modules > 1 || o.kernels.length > 1) parts.push(report.summaryTable());
+      if (parts.length) await writeStdout(parts.join('\n\n') + '\n');
     }
     return report.allLoad ? 0 : 1;
   },

@@ -5,10 +5,10 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { BtfkitError } from '../errors.js';
 import { UsageError, type Command, writeStdout } from './command.js';
-import { loadCommand, loadAllCommands } from './commands.js';
+import { loadCommand, loadAllCommands, commandNames } from './commands.js';
+import { didYouMean, parseCommandArgs } from './options.js';
 
 /**
  * The package's version, from its package.json (read when asked, not at start-up). Three
@@ -36,8 +36,19 @@ ${lines.join('\n')}
 Inputs: raw BTF, ELF (vmlinux, .ko), compressed modules (.ko.xz/.zst/.gz) and kernel images
 (/boot/vmlinuz-*) are all accepted, detected by content. A base of 'kernel' means
 /sys/kernel/btf/vmlinux.
+Options shared by every command: -B/--base BASE is the BTF split input was built against
+(no default: give -B kernel for the running kernel); -j/--json prints JSON on stdout,
+--json=FILE (or -j -o FILE where -o is free) writes it to FILE.
 Exit status: 0 success, 1 failure (bad input, failed check), 2 usage error.
 `;
+}
+
+/** "unknown command 'chek' (did you mean check?)" plus the general usage line. */
+function unknownCommand(name: string): UsageError {
+  const names = commandNames.filter((n) => n !== 'default');
+  const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+  const guess = didYouMean(name.replace(/^-+/, ''), [...names, 'help', 'version']);
+  return new UsageError(`${what}${guess ? ` (did you mean ${name.startsWith('-') && (guess === 'help' || guess === 'version') ? '--' : ''}${guess}?)` : ''}\nUsage: btfkit [COMMAND] [ARGS...]\nSee 'btfkit --help'.`);
 }
 
 function commandHelp(c: Command): string {
@@ -45,13 +56,16 @@ function commandHelp(c: Command): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0) argv = ['default'];
+  if (argv.length === 0) {
+    const d = (await loadCommand('default'))!;
+    return d.run([], {});
+  }
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     const sub = rest[0];
     if (sub) {
       const c = await loadCommand(sub);
-      if (!c) throw new UsageError(`unknown command '${sub}'`);
+      if (!c) throw unknownCommand(sub);
       await writeStdout(commandHelp(c));
     } else {
       await writeStdout(mainHelp(await loadAllCommands()));
@@ -62,19 +76,14 @@ async function main(argv: string[]): Promise<number> {
     await writeStdout(`btfkit ${version()}\n`);
     return 0;
   }
-  const cmd = await loadCommand(name!);
-  if (!cmd) throw new UsageError(`unknown command '${name}' (see 'btfkit --help')`);
+  const cmd = name === 'default' ? null : await loadCommand(name!);
+  if (!cmd) throw unknownCommand(name!);
   if (rest.includes('--help') || rest.includes('-h')) {
     await writeStdout(commandHelp(cmd));
     return 0;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: cmd.preprocess ? cmd.preprocess(rest) : rest, options: cmd.options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/^Unknown option/, 'unknown option'));
-  }
-  return cmd.run(parsed.positionals, parsed.values as Record<string, string | boolean | (string | boolean)[] | undefined>);
+  const parsed = parseCommandArgs(cmd, rest);
+  return cmd.run(parsed.positionals, parsed.values);
 }
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -115,3 +115,11 @@ test('ProgressReporter: plain lines without a terminal, \\r redraws on one', () 
   assert.equal(tty[2], '\r\x1b[K');
   assert.equal(tty[3], 'done\n');
 });
+
+test('a 0-column terminal (a pty without a size) gets the 80-column layout, not a broken bar', async () => {
+  const { termColumns, fit } = await import('./progress.js');
+  assert.equal(termColumns(0), 80);
+  assert.equal(termColumns(undefined), 80);
+  assert.equal(termColumns(120), 120);
+  assert.equal(fit('x'.repeat(200), 0).length, 79);
+});

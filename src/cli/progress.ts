@@ -69,6 +69,7 @@ function tail(st: ProgressState): string[] {
 
 /** The one-line terminal form: "check [████····] 1234/4022  30%  1520 modules/s  ETA 2s  failing: …". */
 export function ttyLine(label: string, st: ProgressState, columns = 80): string {
+  columns = termColumns(columns);
   const pct = percent(st.done, st.total);
   const rate = formatRate(st.done, st.elapsedMs);
   const left = eta(st.done, st.total, st.elapsedMs);
@@ -81,8 +82,14 @@ export function ttyLine(label: string, st: ProgressState, columns = 80): string 
   return fit(line, columns);
 }
 
+/** A terminal's width: its columns when known and positive (a 0-column pty reports 0), else 80. */
+export function termColumns(columns: number | undefined): number {
+  return columns !== undefined && Number.isFinite(columns) && columns > 0 ? columns : 80;
+}
+
 /** Cuts a line to `columns - 1` characters (the last column would wrap on some terminals). */
 export function fit(line: string, columns: number): string {
+  columns = termColumns(columns);
   const max = Math.max(10, columns - 1);
   const chars = [...line];
   return chars.length <= max ? line : chars.slice(0, max - 1).join('') + '…';
@@ -150,7 +157,7 @@ export class ProgressReporter {
   /** On a terminal, says what happens before the first module (e.g. "loading 3 kernels…"). */
   note(text: string): void {
     if (!this.sink.isTTY) return;
-    this.sink.write(`\r${fit(`${this.label}: ${text}`, this.sink.columns ?? 80)}\x1b[K`);
+    this.sink.write(`\r${fit(`${this.label}: ${text}`, termColumns(this.sink.columns))}\x1b[K`);
     this.drawn = true;
   }
 
@@ -174,7 +181,7 @@ export class ProgressReporter {
     if (this.sink.isTTY) {
       if (t - this.lastDraw >= 100 || st.done === st.total) {
         this.lastDraw = t;
-        this.sink.write(`\r${ttyLine(this.label, st, this.sink.columns ?? 80)}\x1b[K`);
+        this.sink.write(`\r${ttyLine(this.label, st, termColumns(this.sink.columns))}\x1b[K`);
         this.drawn = true;
       }
     } else if (st.done < st.total && plainDue(this.last, st.done, st.total, t, this.start)) {

@@ -4,7 +4,7 @@
  * mapped is listed with its reason, and nothing is written.
  */
 
-import { type Command, str, UsageError } from './command.js';
+import { type Command, str, writeStdout, UsageError } from './command.js';
 import { openInput, loadBaseBtf, elfSection, withFile } from '../node/load.js';
 import { writeFileAtomic, samePath, readFileBytes } from '../node/files.js';
 import { tryRelocate, formatRelocationFailure } from '../split/relocate.js';
@@ -23,27 +23,35 @@ export function idMapText(idMap: Uint32Array): string {
 export const relocateCommand: Command = {
   name: 'relocate',
   summary: 'relocate split BTF from its distilled base onto another kernel (libbpf btf__relocate)',
-  usage: `Usage: btfkit relocate SPLIT --base NEWBASE -o OUT [--distilled-base FILE] [--id-map FILE]
+  usage: `Usage: btfkit relocate SPLIT -k KERNEL -o OUT [--distilled-base FILE] [--id-map FILE] [-j]
 
   SPLIT              a module with .BTF.base (.ko, compressed too), or raw split BTF
                      together with --distilled-base
-  --base, -B         the BTF to relocate onto (raw, vmlinux, vmlinuz, or 'kernel')
+  --kernel, -k       the BTF to relocate onto (raw, vmlinux, vmlinuz, or 'kernel'); also
+                     --base/-B, libbpf's name for it (btf__relocate's base_btf)
   -o, --output       write the relocated split BTF (raw) here
   --distilled-base   the distilled base of a raw SPLIT
   --id-map FILE      write the id map, one "old new" line per pre-relocation id
+  -j, --json         the outcome as JSON on stdout (--json=FILE: to FILE): relocated or
+                     not, and every distilled type that cannot be mapped
 
 Output is byte-identical to libbpf v1.7.0. When relocation fails, exit status 1 and every
 distilled type that cannot be mapped is listed with its reason.`,
   options: {
     base: { type: 'string', short: 'B' },
+    kernel: { type: 'string', short: 'k' },
     output: { type: 'string', short: 'o' },
     'distilled-base': { type: 'string' },
     'id-map': { type: 'string' },
+    json: { type: 'string' },
   },
   async run(args, values) {
     if (args.length !== 1) throw new UsageError('relocate takes exactly one SPLIT');
-    const baseSpec = str(values, 'base');
-    if (!baseSpec) throw new UsageError('relocate needs --base NEWBASE');
+    const k = str(values, 'kernel');
+    const b = str(values, 'base');
+    if (k !== undefined && b !== undefined && k !== b) throw new UsageError('-k/--kernel and -B/--base are the same option for relocate; give it once');
+    const baseSpec = k ?? b;
+    if (!baseSpec) throw new UsageError('relocate needs -k KERNEL (the BTF to relocate onto)');
     const out = str(values, 'output');
     if (!out) throw new UsageError('relocate needs -o OUT');
     const idMapPath = str(values, 'id-map');
@@ -67,12 +75,21 @@ distilled type that cannot be mapped is listed with its reason.`,
     }
     const newBase = await loadBaseBtf(baseSpec);
     const r = tryRelocate(split, newBase);
+    const json = str(values, 'json');
+    const report = async (v: unknown): Promise<void> => {
+      if (json === undefined) return;
+      const body = JSON.stringify(v, null, 2) + '\n';
+      if (json === '-') await writeStdout(body);
+      else writeFileAtomic(json, new TextEncoder().encode(body));
+    };
     if (!r.ok) {
+      await report({ file: input.path, relocated: false, errno: r.failure.errno, message: r.failure.message, unmapped: r.failure.unmapped ?? [] });
       process.stderr.write(`btfkit: ${input.path}: ${formatRelocationFailure(r.failure).trimEnd()}\n`);
       return 1;
     }
     writeFileAtomic(out, serializeBtf(r.btf));
     if (idMapPath) writeFileAtomic(idMapPath, new TextEncoder().encode(idMapText(r.idMap)));
+    await report({ file: input.path, relocated: true, output: out, splitTypes: r.btf.nTypes, startId: r.btf.startId, idMap: idMapPath ?? null });
     return 0;
   },
 };

@@ -22,9 +22,43 @@ import type { Btf } from '../model/btf.js';
 import { distillBase } from '../split/distill.js';
 import { diagnoseRelocation, type UnmappedType } from '../split/relocate.js';
 import { verifyKernelBtf, verifyKernelModule } from './verify.js';
-import { diffComposites, formatCompositeDiff, type CompositeDiff } from './structdiff.js';
+import { diffComposites, explainCompositeDiff, type CompositeDiff } from './structdiff.js';
 
-export type CheckStatus = 'ok' | 'failed' | 'not-distilled' | 'error';
+export type CheckStatus = 'ok' | 'failed' | 'not-distilled' | 'no-btf' | 'error';
+
+/**
+ * What the kernel does with the module (kernel/bpf/btf.c btf_module_notify, Linux 6.12): a
+ * module without BTF, or whose BTF is accepted, loads; when btf_parse_module fails, the load
+ * fails ("failed to validate module [%s] BTF: %ld") unless CONFIG_MODULE_ALLOW_BTF_MISMATCH=y,
+ * which loads it without BTF. When the kernel's configuration is unknown, both outcomes are
+ * possible: 'refused-or-loads-without-btf'.
+ */
+export type ModuleFate = 'loads-with-btf' | 'loads-without-btf' | 'refused' | 'refused-or-loads-without-btf';
+
+/** The configuration option that decides a module's fate when its BTF is rejected (null: unknown). */
+export interface KernelBtfConfig {
+  /** CONFIG_MODULE_ALLOW_BTF_MISMATCH: true (=y), false (not set), null (configuration unknown). */
+  allowBtfMismatch: boolean | null;
+}
+
+/** The fate of a module whose BTF is accepted (true), rejected (false) or absent (null). */
+export function moduleFate(btfAccepted: boolean | null, allowBtfMismatch: boolean | null, btfModules: boolean | null = null): ModuleFate {
+  // Without CONFIG_DEBUG_INFO_BTF_MODULES the kernel never looks at a module's BTF.
+  if (btfAccepted === null || btfModules === false) return 'loads-without-btf';
+  if (btfAccepted) return 'loads-with-btf';
+  if (allowBtfMismatch === null) return 'refused-or-loads-without-btf';
+  return allowBtfMismatch ? 'loads-without-btf' : 'refused';
+}
+
+/** The fate in words: "loads without BTF (CONFIG_MODULE_ALLOW_BTF_MISMATCH=y)". */
+export function fateText(f: ModuleFate): string {
+  switch (f) {
+    case 'loads-with-btf': return 'loads with BTF';
+    case 'loads-without-btf': return 'loads without BTF';
+    case 'refused': return 'load refused';
+    case 'refused-or-loads-without-btf': return 'load refused if CONFIG_MODULE_ALLOW_BTF_MISMATCH is off, loads without BTF if =y (kernel configuration unknown)';
+  }
+}
 
 export interface CheckReason {
   /** Type (or item) concerned, e.g. "struct device"; '' when not about one type. */
@@ -35,7 +69,11 @@ export interface CheckReason {
   problem: string;
   /** One sentence for a module maintainer. */
   detail: string;
-  /** With a build kernel: what changed inside the struct/union. */
+  /**
+   * With a build kernel, size problems of a struct/union: what changed inside it, root changes
+   * first (nested structs opened to the field that changed, later fields that only moved
+   * collapsed into one line); see structdiff.ts explainCompositeDiff.
+   */
   changes?: string[];
 }
 
@@ -43,8 +81,10 @@ export interface ModuleCheckResult {
   module: string;
   kernel: string;
   status: CheckStatus;
-  /** Would the kernel accept the module's BTF (ok, or not-distilled but consistent)? */
-  loads: boolean;
+  /** Does the kernel accept the module's BTF (ok, or not-distilled but consistent)? false also for no-btf and error. */
+  btfAccepted: boolean;
+  /** What the kernel does with the module, given its CONFIG_MODULE_ALLOW_BTF_MISMATCH. */
+  fate: ModuleFate;
   reasons: CheckReason[];
   /** The first libbpf/kernel message, as libbpf prints it (without `libbpf: `), for failures. */
   libbpfMessage?: string;
@@ -54,6 +94,27 @@ export interface KernelRef {
   /** Display name, e.g. "6.1.0-55" or the file name. */
   name: string;
   btf: Btf;
+  /** CONFIG_MODULE_ALLOW_BTF_MISMATCH of this kernel (true =y, false off, null/absent unknown). */
+  allowBtfMismatch?: boolean | null;
+  /** CONFIG_DEBUG_INFO_BTF_MODULES (false: module BTF is never read; null/absent unknown). */
+  btfModules?: boolean | null;
+}
+
+/** A result with its fate filled in from the kernel's configuration. */
+function verdict(kernel: KernelRef, r: Omit<ModuleCheckResult, 'fate'>): ModuleCheckResult {
+  const accepted = r.status === 'no-btf' ? null : r.status === 'error' ? false : r.btfAccepted;
+  const fate = moduleFate(r.status === 'error' ? false : accepted, kernel.allowBtfMismatch ?? null, kernel.btfModules ?? null);
+  const out: ModuleCheckResult = { module: r.module, kernel: r.kernel, status: r.status, btfAccepted: r.btfAccepted, fate, reasons: r.reasons };
+  if (r.libbpfMessage !== undefined) out.libbpfMessage = r.libbpfMessage;
+  return out;
+}
+
+/** The verdict for a module without a `.BTF` section: the kernel loads it, without BTF. */
+export function noBtfResult(module: string, kernel: KernelRef): ModuleCheckResult {
+  return verdict(kernel, {
+    module, kernel: kernel.name, status: 'no-btf', btfAccepted: false,
+    reasons: [{ type: '', kind: 'ELF', problem: 'no-btf', detail: 'no .BTF section: the kernel loads it without BTF (usual for out-of-tree modules built without vmlinux; btfkit distill skips it)' }],
+  });
 }
 
 export interface ModuleBtfInput {
@@ -115,14 +176,14 @@ function reasonFor(u: UnmappedType, kernel: string, build: Btf | null, target: B
   }
   const r: CheckReason = { type: label, kind: u.kind, problem: u.problem, detail };
   if (build && (u.problem === 'size') && (u.kind === 'STRUCT' || u.kind === 'UNION')) {
-    const d = compositeDiff(build, target, u.name, u.kind === 'UNION' ? Kind.UNION : Kind.STRUCT, u.distilledSize);
-    if (d) r.changes = formatCompositeDiff(d);
+    const ids = compositeIds(build, target, u.name, u.kind === 'UNION' ? Kind.UNION : Kind.STRUCT, u.distilledSize);
+    if (ids) r.changes = explainCompositeDiff(build, ids[0], target, ids[1]);
   }
   return r;
 }
 
-/** Diff of the named composite between the build kernel (the one with `sizeBefore`) and the target. */
-export function compositeDiff(build: Btf, target: Btf, name: string, kind: number, sizeBefore: number): CompositeDiff | null {
+/** The ids of the named composite in the build kernel (the one with `sizeBefore`) and the target. */
+function compositeIds(build: Btf, target: Btf, name: string, kind: number, sizeBefore: number): [number, number] | null {
   const pick = (b: Btf, size: number | null): number => {
     let first = -1;
     for (const id of b.findAllByName(name)) {
@@ -134,24 +195,29 @@ export function compositeDiff(build: Btf, target: Btf, name: string, kind: numbe
   };
   const a = pick(build, sizeBefore);
   const t = pick(target, null);
-  if (a < 0 || t < 0) return null;
-  return diffComposites(build, a, target, t);
+  return a < 0 || t < 0 ? null : [a, t];
+}
+
+/** Diff of the named composite between the build kernel (the one with `sizeBefore`) and the target. */
+export function compositeDiff(build: Btf, target: Btf, name: string, kind: number, sizeBefore: number): CompositeDiff | null {
+  const ids = compositeIds(build, target, name, kind, sizeBefore);
+  return ids ? diffComposites(build, ids[0], target, ids[1]) : null;
 }
 
 function verdictFromFailure(module: string, kernel: KernelRef, split: Btf, build: Btf | null): ModuleCheckResult {
   const f = diagnoseRelocation(split, kernel.btf);
-  if (!f) return { module, kernel: kernel.name, status: 'ok', loads: true, reasons: [] };
+  if (!f) return verdict(kernel, { module, kernel: kernel.name, status: 'ok', btfAccepted: true, reasons: [] });
   const reasons = f.unmapped.map((u) => reasonFor(u, kernel.name, build, kernel.btf));
   for (const s of f.unmappedStrings) {
     reasons.push({ type: '', kind: 'BTF', problem: 'string', detail: `type [${s.typeId}] refers to distilled-base string '${s.string}' (offset ${s.offset}) that names no base type` });
   }
   if (!reasons.length) reasons.push({ type: '', kind: 'BTF', problem: 'relocation', detail: f.message });
-  return { module, kernel: kernel.name, status: 'failed', loads: false, reasons, libbpfMessage: f.message };
+  return verdict(kernel, { module, kernel: kernel.name, status: 'failed', btfAccepted: false, reasons, libbpfMessage: f.message });
 }
 
-function errorResult(module: string, kernel: string, e: unknown): ModuleCheckResult {
+function errorResult(module: string, kernel: KernelRef, e: unknown): ModuleCheckResult {
   const msg = e instanceof BtfkitError ? e.describe() : (e as Error).message;
-  return { module, kernel, status: 'error', loads: false, reasons: [{ type: '', kind: 'BTF', problem: 'invalid-btf', detail: msg }] };
+  return verdict(kernel, { module, kernel: kernel.name, status: 'error', btfAccepted: false, reasons: [{ type: '', kind: 'BTF', problem: 'invalid-btf', detail: msg }] });
 }
 
 /**
@@ -185,23 +251,23 @@ export function prepareModule(input: ModuleBtfInput, build: Btf | null): Prepare
 
 /** Check one prepared module against one kernel. */
 export function checkPrepared(p: PreparedModule, kernel: KernelRef, build: Btf | null): ModuleCheckResult {
-  if (p.error) return errorResult(p.name, kernel.name, p.error);
+  if (p.error) return errorResult(p.name, kernel, p.error);
   if (p.hasBase) {
     // The kernel's own parse rules first: a .BTF.base or .BTF it rejects never gets relocated.
     const v = verifyKernelModule(p.input.btf, { vmlinux: kernel.btf, btfBase: p.input.btfBase });
     if (!v.ok) {
-      return {
-        module: p.name, kernel: kernel.name, status: 'failed', loads: false,
+      return verdict(kernel, {
+        module: p.name, kernel: kernel.name, status: 'failed', btfAccepted: false,
         reasons: [{ type: '', kind: 'BTF', problem: 'invalid-btf', detail: `the kernel rejects ${v.section}: ${v.message}${v.log.length ? ` (${v.log[v.log.length - 1]})` : ''}` }],
         libbpfMessage: v.message,
-      };
+      });
     }
   }
   if (p.distilled) {
     try {
       return verdictFromFailure(p.name, kernel, p.distilled, build);
     } catch (e) {
-      return errorResult(p.name, kernel.name, e);
+      return errorResult(p.name, kernel, e);
     }
   }
   return checkNotDistilled(p.name, p.input.btf, kernel);
@@ -218,12 +284,12 @@ export function checkModuleBtf(input: ModuleBtfInput, kernel: KernelRef, build: 
  */
 export function checkNotDistilled(module: string, btfBytes: Uint8Array, kernel: KernelRef): ModuleCheckResult {
   const fix = 'rebuild it against this kernel, or make it resilient: btfkit distill MODULE --base <BTF of the kernel it was built for>';
-  const notDistilled = (loads: boolean, reasons: CheckReason[]): ModuleCheckResult => ({ module, kernel: kernel.name, status: 'not-distilled', loads, reasons });
+  const notDistilled = (accepted: boolean, reasons: CheckReason[]): ModuleCheckResult => verdict(kernel, { module, kernel: kernel.name, status: 'not-distilled', btfAccepted: accepted, reasons });
   const v = verifyKernelBtf(btfBytes, { what: 'module', base: kernel.btf });
   if (!v.ok) {
     return notDistilled(false, [{
       type: '', kind: 'BTF', problem: 'mismatch',
-      detail: `no .BTF.base, and the kernel rejects its split BTF on ${kernel.name}: ${v.message} — it was built against a different kernel; ${fix}`,
+      detail: `no .BTF.base: its split BTF was built for another kernel, so its type ids and names point into different base types of ${kernel.name}, and the kernel rejects it; ${fix} (kernel verifier: ${v.message})`,
     }]);
   }
   const split = v.btf;
@@ -232,8 +298,9 @@ export function checkNotDistilled(module: string, btfBytes: Uint8Array, kernel: 
   if (evidence.length === 0) {
     return notDistilled(true, [{ type: '', kind: 'BTF', problem: 'not-distilled', detail: `no .BTF.base; its split BTF is consistent with ${kernel.name} (it was probably built against it)` }]);
   }
-  return notDistilled(false, [
-    { type: '', kind: 'BTF', problem: 'mismatch', detail: `no .BTF.base, and its split BTF does not fit ${kernel.name}: it was built against a different kernel; ${fix}` },
+  // The kernel's own checks pass: it accepts this BTF, and its type information is wrong.
+  return notDistilled(true, [
+    { type: '', kind: 'BTF', problem: 'mismatch', detail: `no .BTF.base, and its split BTF does not fit ${kernel.name}: it was built against a different kernel (the kernel accepts it, but its type information is wrong); ${fix}` },
     ...evidence.slice(0, 8),
   ]);
 }
@@ -284,17 +351,54 @@ function findMismatches(split: Btf, base: Btf): CheckReason[] {
   return out;
 }
 
-/** Readable lines for one result: "OK" or the reasons, indented. */
-export function formatCheckResult(r: ModuleCheckResult): string {
-  const head = `${r.module} on ${r.kernel}: ${r.status === 'ok' ? 'OK' : r.status === 'not-distilled' ? (r.loads ? 'OK (not distilled)' : 'WILL NOT LOAD (not distilled)') : r.status === 'error' ? 'ERROR' : 'WILL NOT LOAD'}`;
-  const lines = [head];
-  if (r.status !== 'ok' && !(r.status === 'not-distilled' && r.loads)) {
+/** Is the result a problem (exit status 1): BTF rejected, unreadable, or accepted but wrong? */
+export function isProblem(r: ModuleCheckResult): boolean {
+  if (r.status === 'ok' || r.status === 'no-btf') return false;
+  if (r.status === 'not-distilled') return r.reasons.some((x) => x.problem === 'mismatch');
+  return true;
+}
+
+/** The verdict word of a result: OK, BTF REJECTED, NO BTF, ... */
+export function statusLabel(r: ModuleCheckResult): string {
+  switch (r.status) {
+    case 'ok': return 'OK';
+    case 'failed': return 'BTF REJECTED';
+    case 'no-btf': return 'NO BTF';
+    case 'error': return 'ERROR';
+    case 'not-distilled':
+      if (!r.btfAccepted) return 'BTF REJECTED (not distilled)';
+      return isProblem(r) ? 'BTF ACCEPTED BUT WRONG (not distilled)' : 'OK (not distilled)';
+  }
+}
+
+export interface FormatOptions {
+  /** Change lines shown per reason (default 4); Infinity with --verbose. */
+  maxChanges?: number;
+  /** The kernel's CONFIG_DEBUG_INFO_BTF_MODULES, when known (false: module BTF is never read). */
+  btfModules?: boolean | null;
+}
+
+/** Readable lines for one result: the verdict and the module's fate, then the reasons, indented. */
+export function formatCheckResult(r: ModuleCheckResult, opts: FormatOptions = {}): string {
+  const max = opts.maxChanges ?? 4;
+  const why = r.status === 'no-btf' ? ''
+    : opts.btfModules === false ? ' (CONFIG_DEBUG_INFO_BTF_MODULES is not set: the kernel never reads module BTF)'
+    : r.btfAccepted ? '' : r.fate === 'loads-without-btf' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH=y)' : r.fate === 'refused' ? ' (CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set)' : '';
+  const lines = [`${r.module} on ${r.kernel}: ${statusLabel(r)}; ${fateText(r.fate)}${why}`];
+  if (r.status !== 'ok' && !(r.status === 'not-distilled' && !isProblem(r))) {
     for (const reason of r.reasons) {
       lines.push(`  - ${reason.detail}`);
-      for (const c of reason.changes ?? []) lines.push(`      ${c}`);
+      lines.push(...changeLines(reason.changes ?? [], max, '      '));
     }
   }
   return lines.join('\n');
+}
+
+/** At most `max` change lines (indented), then how many more --verbose would show. */
+export function changeLines(changes: readonly string[], max: number, indent: string): string[] {
+  const shown = changes.slice(0, max).map((c) => indent + c);
+  if (changes.length > max) shown.push(`${indent}(${changes.length - max} more line${changes.length - max === 1 ? '' : 's'}; --verbose shows all)`);
+  return shown;
 }
 
 export { kindName };

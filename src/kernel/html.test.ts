@@ -21,7 +21,7 @@ const EVIL = 'drivers/evil/</script><b>bold</b><!--x.ko';
 
 function sampleReport(): CheckReport {
   const kernels = [{ name: '6.1.0-55', path: '/cache/6.1.0-55-amd64.btf' }, { name: '6.1.0-55-cloud', path: '/cache/6.1.0-55-cloud-amd64.btf' }];
-  const b = new ReportBuilder(kernels);
+  const b = new ReportBuilder([{ ...kernels[0]!, allowBtfMismatch: true, config: '/boot/config-6.1.0-55-amd64' }, kernels[1]!]);
   const dev: CheckReason = {
     type: 'struct device', kind: 'STRUCT', problem: 'size',
     detail: 'struct device: 744 bytes when built, 752 in 6.1.0-55; embedded by value in struct hid_device, member dev',
@@ -29,7 +29,7 @@ function sampleReport(): CheckReport {
   };
   const i2c: CheckReason = { type: 'struct i2c_client', kind: 'STRUCT', problem: 'missing', detail: 'struct i2c_client: not in 6.1.0-55-cloud (no type of that name)' };
   const add = (module: string, kernel: string, status: ModuleCheckResult['status'], reasons: CheckReason[] = [], loads = status === 'ok'): void =>
-    b.add({ module: `/lib/modules/6.1.0-47-amd64/kernel/${module}`, kernel, status, loads, reasons, ...(status === 'failed' ? { libbpfMessage: `distilled base BTF type '${reasons[0]?.type.split(' ').pop()}' [3] is not mapped to base BTF id` } : {}) });
+    b.add({ module: `/lib/modules/6.1.0-47-amd64/kernel/${module}`, kernel, status, btfAccepted: loads, fate: status === 'no-btf' ? 'loads-without-btf' : loads ? 'loads-with-btf' : kernel === '6.1.0-55' ? 'loads-without-btf' : 'refused-or-loads-without-btf', reasons, ...(status === 'failed' ? { libbpfMessage: `distilled base BTF type '${reasons[0]?.type.split(' ').pop()}' [3] is not mapped to base BTF id` } : {}) });
   add('lib/crc16.ko', '6.1.0-55', 'ok');
   add('lib/crc16.ko', '6.1.0-55-cloud', 'ok');
   add('drivers/hid/hid-holtek-kbd.ko', '6.1.0-55', 'failed', [dev]);
@@ -42,6 +42,9 @@ function sampleReport(): CheckReport {
   add('net/broken.ko', '6.1.0-55-cloud', 'error', [{ type: '', kind: 'ELF', problem: 'invalid-input', detail: 'net/broken.ko: not a kernel module (no ELF)' }]);
   add(EVIL, '6.1.0-55', 'failed', [{ type: 'struct </script>', kind: 'STRUCT', problem: 'missing', detail: 'detail with </script><script>alert(1)</script> and \u2028 & <!-- -->' }]);
   add(EVIL, '6.1.0-55-cloud', 'ok');
+  const nobtf: CheckReason = { type: '', kind: 'ELF', problem: 'no-btf', detail: 'no .BTF section: the kernel loads it without BTF' };
+  add('extra/oot.ko', '6.1.0-55', 'no-btf', [nobtf]);
+  add('extra/oot.ko', '6.1.0-55-cloud', 'no-btf', [nobtf]);
   return b.report();
 }
 
@@ -61,7 +64,7 @@ test('commonDirPrefix and htmlData compaction', () => {
   const rep = sampleReport();
   const d = htmlData(rep);
   assert.equal(d.prefix, '/lib/modules/6.1.0-47-amd64/kernel/');
-  assert.equal(d.modules.length, 6);
+  assert.equal(d.modules.length, 7);
   assert.ok(d.modules.includes('lib/crc16.ko'));
   // struct device's reason is used by two cells but stored once.
   assert.equal(d.reasons.filter((r) => r.t === 'struct device').length, 1);
@@ -94,7 +97,7 @@ test('HTML report in headless Chromium: counts, filters, search, explanation on 
   const dir = shotDir();
   const file = join(dir, 'report.html');
   const rep = sampleReport();
-  writeFileSync(file, renderHtml(rep, { title: 'btfkit check: 6.1.0-55, 6.1.0-55-cloud' }));
+  writeFileSync(file, renderHtml(rep, { title: 'btfkit check: 6.1.0-55, 6.1.0-55-cloud', build: '/cache/6.1.0-47-amd64.btf' }));
   const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -115,10 +118,24 @@ test('HTML report in headless Chromium: counts, filters, search, explanation on 
       assert.equal(await card.locator('b[data-n="failed"]').textContent(), String(k.failed));
       assert.equal(await card.locator('b[data-n="notDistilled"]').textContent(), String(k.notDistilled));
       assert.equal(await card.locator('b[data-n="errors"]').textContent(), String(k.errors));
+      assert.equal(await card.locator('b[data-n="noBtf"]').textContent(), String(k.noBtf));
     }
+    // Each kernel's configuration and the modules' fates.
+    assert.match((await page.locator('.card[data-kernel="6.1.0-55"] .config').textContent()) ?? '', /CONFIG_MODULE_ALLOW_BTF_MISMATCH=y: a module whose BTF is rejected loads without BTF \(\/boot\/config-6\.1\.0-55-amd64\)/);
+    assert.match((await page.locator('.card[data-kernel="6.1.0-55-cloud"] .config').textContent()) ?? '', /configuration unknown/);
+    assert.match((await page.locator('.card[data-kernel="6.1.0-55"] .fates').textContent()) ?? '', /loads with BTF 2, without BTF 5, refused 0/);
+    // The build kernel is named.
+    assert.match((await page.locator('#subtitle').textContent()) ?? '', /built against \/cache\/6\.1\.0-47-amd64\.btf/);
+    // The page opens on the modules with a problem (crc16 and the no-BTF module are fine).
+    assert.equal(await page.inputValue('#view'), 'problems');
+    assert.equal(await page.locator('#rows tr[data-m]').count(), 5);
+    assert.equal(await page.locator('#shown').textContent(), 'showing 5 of 5 matching (7 modules)');
+    assert.equal(await page.locator('#rows tr[data-m]', { hasText: 'crc16' }).count(), 0);
+    await page.selectOption('#view', 'all');
     // The matrix: one row per module, one badge per kernel, counts by class.
-    assert.equal(await page.locator('#rows tr[data-m]').count(), 6);
-    assert.equal(await page.locator('#shown').textContent(), 'showing 6 of 6 modules');
+    assert.equal(await page.locator('#rows tr[data-m]').count(), 7);
+    assert.equal(await page.locator('#shown').textContent(), 'showing 7 of 7');
+    assert.equal(await page.locator('#rows .b.nobtf').count(), 2);
     assert.equal(await page.locator('#rows td[data-k="0"] .b.ok').count(), 2);
     assert.equal(await page.locator('#rows td[data-k="0"] .b.failed').count(), 2);
     assert.equal(await page.locator('#rows td[data-k="1"] .b.ok').count(), 3); // incl. not distilled but consistent
@@ -145,13 +162,13 @@ test('HTML report in headless Chromium: counts, filters, search, explanation on 
     await page.fill('#q', 'crc16');
     await page.locator('#shown[data-count="1"]').waitFor({ timeout: 30_000 });
     await page.fill('#q', '');
-    await page.locator('#shown[data-count="6"]').waitFor({ timeout: 30_000 });
+    await page.locator('#shown[data-count="7"]').waitFor({ timeout: 30_000 });
     // A top type in the summary is a search shortcut.
     await page.locator('.card[data-kernel="6.1.0-55-cloud"] .top a', { hasText: 'struct i2c_client' }).click();
     assert.equal(await page.inputValue('#q'), 'struct i2c_client');
     assert.equal(await page.locator('#shown').getAttribute('data-count'), '2');
     await page.fill('#q', '');
-    await page.locator('#shown[data-count="6"]').waitFor({ timeout: 30_000 });
+    await page.locator('#shown[data-count="7"]').waitFor({ timeout: 30_000 });
 
     // Click a failure: its explanation appears under the row, with the changed fields and libbpf's words.
     const hid = page.locator('#rows tr[data-m]', { hasText: 'hid-holtek-kbd' });
@@ -159,7 +176,8 @@ test('HTML report in headless Chromium: counts, filters, search, explanation on 
     const detail = page.locator('#rows tr.detail');
     assert.equal(await detail.count(), 1);
     const text = (await detail.textContent()) ?? '';
-    assert.match(text, /hid-holtek-kbd\.ko on 6\.1\.0-55-cloud: will not load/);
+    assert.match(text, /hid-holtek-kbd\.ko on 6\.1\.0-55-cloud: BTF rejected/);
+    assert.match(text, /the module: refused if CONFIG_MODULE_ALLOW_BTF_MISMATCH is off, loads without BTF if =y/);
     assert.match(text, /struct device: 744 bytes when built, 752 in 6\.1\.0-55/);
     assert.match(text, /struct i2c_client: not in 6\.1\.0-55-cloud/);
     assert.match(text, /dma_ops_bypass/);
@@ -184,7 +202,7 @@ test('HTML report in headless Chromium: thousands of modules are paged, counts s
   const b = new ReportBuilder(kernels);
   for (let i = 0; i < 1234; i++) {
     const fail = i % 3 === 0;
-    b.add({ module: `/m/d${i % 7}/mod${String(i).padStart(4, '0')}.ko`, kernel: 'K', status: fail ? 'failed' : 'ok', loads: !fail, reasons: fail ? [{ type: `struct t${i % 5}`, kind: 'STRUCT', problem: 'size', detail: `struct t${i % 5}: size changed` }] : [] });
+    b.add({ module: `/m/d${i % 7}/mod${String(i).padStart(4, '0')}.ko`, kernel: 'K', status: fail ? 'failed' : 'ok', btfAccepted: !fail, fate: fail ? 'refused' : 'loads-with-btf', reasons: fail ? [{ type: `struct t${i % 5}`, kind: 'STRUCT', problem: 'size', detail: `struct t${i % 5}: size changed` }] : [] });
   }
   const dir = mkdtempSync(join(tmpdir(), 'btfkit-html-'));
   const file = join(dir, 'big.html');
@@ -194,12 +212,16 @@ test('HTML report in headless Chromium: thousands of modules are paged, counts s
     const page = await browser.newPage();
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('#rows tr');
-    assert.equal(await page.locator('#shown').textContent(), 'showing 1234 of 1234 modules');
+    // Opens on the 412 failures; the counter says how many rows are shown.
+    assert.equal(await page.locator('#shown').textContent(), 'showing 412 of 412 matching (1234 modules)');
+    await page.selectOption('#view', 'all');
+    assert.equal(await page.locator('#shown').textContent(), 'showing 500 of 1234');
     assert.equal(await page.locator('#rows tr[data-m]').count(), 500);
     assert.match((await page.locator('#more').textContent()) ?? '', /show 500 more \(734 not shown\)/);
     await page.click('#more');
     await page.click('#more');
     assert.equal(await page.locator('#rows tr[data-m]').count(), 1234);
+    assert.equal(await page.locator('#shown').textContent(), 'showing 1234 of 1234');
     assert.equal(await page.locator('#more').isHidden(), true);
     await page.selectOption('#f0', 'failed');
     assert.equal(await page.locator('#shown').getAttribute('data-count'), '412');

@@ -13,16 +13,18 @@
  */
 
 import type { CheckReport } from './report.js';
-import type { CheckReason } from './check.js';
+import { isProblem, type CheckReason } from './check.js';
 
 export interface HtmlOptions {
   title?: string;
   /** A line under the title, e.g. when and how the report was made. */
   subtitle?: string;
+  /** The BTF the modules were built against (--base), named in the subtitle. */
+  build?: string | null;
 }
 
-/** One module's verdict on one kernel: [status, loads (0/1), reason indexes]. */
-type Cell = [string, number, number[]] | null;
+/** One module's verdict on one kernel: [status, problem (0/1), reason indexes, fate, BTF accepted (0/1)]. */
+type Cell = [string, number, number[], string, number] | null;
 
 interface HtmlReason {
   /** type */
@@ -111,7 +113,7 @@ export function htmlData(report: CheckReport, opts: HtmlOptions = {}): HtmlData 
     const m = modIndex.get(r.module)!;
     const k = kIndex.get(r.kernel);
     if (k === undefined) continue;
-    cells[m]![k] = [r.status, r.loads ? 1 : 0, r.reasons.map(reasonId)];
+    cells[m]![k] = [r.status, isProblem(r) ? 1 : 0, r.reasons.map(reasonId), r.fate, r.btfAccepted ? 1 : 0];
     if (r.libbpfMessage) {
       let i = libbpfKey.get(r.libbpfMessage);
       if (i === undefined) {
@@ -123,7 +125,7 @@ export function htmlData(report: CheckReport, opts: HtmlOptions = {}): HtmlData 
     }
   }
   const title = opts.title ?? 'btfkit check';
-  const subtitle = opts.subtitle ?? `${modules.length} module${modules.length === 1 ? '' : 's'} × ${report.kernels.length} kernel${report.kernels.length === 1 ? '' : 's'}`;
+  const subtitle = opts.subtitle ?? `${modules.length} module${modules.length === 1 ? '' : 's'} × ${report.kernels.length} kernel${report.kernels.length === 1 ? '' : 's'}; built against ${opts.build ?? '(no --base given: modules without .BTF.base are checked as they are)'}`;
   return {
     title,
     subtitle,
@@ -154,7 +156,9 @@ h2{font-size:15px;margin:0 0 8px}
 .count{display:flex;flex-direction:column}
 .count b{font-size:20px;line-height:1.1}
 .count span{font-size:12px;color:var(--mut)}
-.count.ok b{color:var(--ok)}.count.failed b{color:var(--bad)}.count.nd b{color:var(--nd)}.count.err b{color:var(--err)}
+.count.ok b{color:var(--ok)}.count.failed b{color:var(--bad)}.count.nd b{color:var(--nd)}.count.err b{color:var(--err)}.count.nobtf b{color:var(--mut)}
+.config{font-size:12.5px;margin:2px 0 6px}
+.fate{margin:0 0 6px;font-weight:600}
 .top{margin:0;padding:0;list-style:none;font-size:13px}
 .top li{display:flex;justify-content:space-between;gap:8px;padding:1px 0}
 .top a{color:var(--sel);cursor:pointer;text-decoration:none}
@@ -177,6 +181,7 @@ td.c,th.k{white-space:nowrap;width:1%}
 .b.failed{color:var(--bad);background:var(--badbg);cursor:pointer}
 .b.nd{color:var(--nd);background:var(--ndbg);cursor:pointer}
 .b.error{color:var(--err);background:var(--errbg);cursor:pointer}
+.b.nobtf{color:var(--mut);background:var(--bg2);cursor:pointer}
 .b.sel{border-color:var(--fg)}
 .b.none{color:var(--mut)}
 tr.detail>td{background:var(--bg2);padding:10px 16px 12px}
@@ -197,28 +202,31 @@ const JS = `
 'use strict';
 var D=JSON.parse(document.getElementById('btfkit-data').textContent);
 var K=D.kernels.length, PAGE=500, limit=PAGE, open=null;
-var LABEL={ok:'ok',failed:'will not load','not-distilled':'not distilled',error:'error'};
+var LABEL={ok:'ok',failed:'BTF rejected','not-distilled':'not distilled','no-btf':'no BTF',error:'error'};
+var FATE={'loads-with-btf':'loads with BTF','loads-without-btf':'loads without BTF',refused:'load refused','refused-or-loads-without-btf':'refused if CONFIG_MODULE_ALLOW_BTF_MISMATCH is off, loads without BTF if =y'};
 function esc(s){return String(s).replace(/[&<>"']/g,function(c){return c==='&'?'&amp;':c==='<'?'&lt;':c==='>'?'&gt;':c==='"'?'&quot;':'&#39;';});}
 function $(id){return document.getElementById(id);}
-function cls(c){if(!c)return 'none';if(c[0]==='ok')return 'ok';if(c[0]==='not-distilled')return c[1]?'ok':'nd';return c[0]==='failed'?'failed':'error';}
+function cls(c){if(!c)return 'none';if(c[0]==='ok')return 'ok';if(c[0]==='no-btf')return 'nobtf';if(c[0]==='not-distilled')return c[1]?'nd':'ok';return c[0]==='failed'?'failed':'error';}
 function badge(c){
   if(!c)return '<span class="b none">\\u2013</span>';
   if(c[0]==='ok')return '<span class="b ok">ok</span>';
-  if(c[0]==='not-distilled'&&c[1])return '<span class="b ok" title="no .BTF.base; consistent with this kernel">ok (not distilled)</span>';
+  if(c[0]==='no-btf')return '<span class="b nobtf" data-click="1" title="no .BTF section: loads without BTF">no BTF</span>';
+  if(c[0]==='not-distilled'&&!c[1])return '<span class="b ok" title="no .BTF.base; consistent with this kernel">ok (not distilled)</span>';
   var first='',n=0;
   for(var i=0;i<c[2].length;i++){var t=D.reasons[c[2][i]].t;if(t){if(!first)first=t;n++;}}
-  var txt=c[0]==='failed'?(first?'\\u2717 '+first+(n>1?' +'+(n-1):''):'\\u2717 will not load'):c[0]==='error'?'error':'\\u2717 not distilled';
+  var txt=c[0]==='failed'?(first?'\\u2717 '+first+(n>1?' +'+(n-1):''):'\\u2717 BTF rejected'):c[0]==='error'?'error':'\\u2717 not distilled';
   return '<span class="b '+cls(c)+'" data-click="1">'+esc(txt)+'</span>';
 }
 function statusMatch(c,f){
   if(f==='all')return true;
   if(!c)return false;
-  if(f==='ok')return c[1]===1;
-  if(f==='fail')return c[1]===0;
+  if(f==='ok')return c[1]===0;
+  if(f==='fail')return c[1]===1;
   return c[0]===f;
 }
-function rowMatches(m,q,fs){
+function rowMatches(m,q,fs,view){
   var cs=D.cells[m];
+  if(view==='problems'){var any=false;for(var k0=0;k0<K;k0++)if(cs[k0]&&cs[k0][1]===1)any=true;if(!any)return false;}
   for(var k=0;k<K;k++)if(!statusMatch(cs[k],fs[k]))return false;
   if(!q)return true;
   if((D.prefix+D.modules[m]).toLowerCase().indexOf(q)>=0)return true;
@@ -228,7 +236,8 @@ function rowMatches(m,q,fs){
 function filters(){var fs=[];for(var k=0;k<K;k++)fs.push($('f'+k).value);return fs;}
 function explain(m,k){
   var c=D.cells[m][k],kn=D.kernels[k].name;
-  var h='<div class="expl"><h3>'+esc(D.prefix+D.modules[m])+' on '+esc(kn)+': '+esc(c?(c[0]==='not-distilled'&&!c[1]?'will not load (not distilled)':LABEL[c[0]]):'no result')+'</h3>';
+  var h='<div class="expl"><h3>'+esc(D.prefix+D.modules[m])+' on '+esc(kn)+': '+esc(c?(c[0]==='not-distilled'&&c[1]?(c[4]?'BTF accepted but it does not fit (not distilled)':'BTF rejected (not distilled)'):LABEL[c[0]]):'no result')+'</h3>';
+  if(c)h+='<div class="fate" data-fate="'+esc(c[3])+'">the module: '+esc(FATE[c[3]]||c[3])+'</div>';
   if(c&&c[2].length){
     h+='<ul>';
     for(var i=0;i<c[2].length;i++){
@@ -241,14 +250,14 @@ function explain(m,k){
   }
   var l=D.lb[m*K+k];
   if(l>=0)h+='<div class="lb">libbpf: <code>'+esc(D.libbpf[l])+'</code></div>';
-  if(c&&c[0]==='failed')h+='<div class="hint">A distilled base type must match a type of the same name, kind and size in the kernel; when it does not, the kernel refuses the module\\u2019s BTF. Rebuild the module against '+esc(kn)+', or fix the type it depends on.</div>';
+  if(c&&c[0]==='failed')h+='<div class="hint">A distilled base type must match a type of the same name, kind and size in the kernel; when it does not, the kernel rejects the module\\u2019s BTF (and, unless CONFIG_MODULE_ALLOW_BTF_MISMATCH=y, the module). Rebuild the module against '+esc(kn)+', or fix the type it depends on.</div>';
   if(c&&c[0]==='not-distilled')h+='<div class="hint">The module has no .BTF.base: its BTF only fits the exact kernel it was built against. Make it resilient with <code>btfkit distill</code>.</div>';
   return h+'</div>';
 }
 function render(){
-  var q=$('q').value.trim().toLowerCase(),fs=filters(),rows=[],total=0;
+  var q=$('q').value.trim().toLowerCase(),fs=filters(),view=$('view').value,rows=[],total=0;
   for(var m=0;m<D.modules.length;m++){
-    if(!rowMatches(m,q,fs))continue;
+    if(!rowMatches(m,q,fs,view))continue;
     total++;
     if(rows.length>=limit)continue;
     var h='<tr data-m="'+m+'"><td class="m mono">'+(D.prefix?'<span class="prefix">\\u2026/</span>':'')+esc(D.modules[m])+'</td>';
@@ -259,8 +268,9 @@ function render(){
   }
   $('rows').innerHTML=rows.join('');
   if(open){var sel=document.querySelector('tr[data-m="'+open[0]+'"] td[data-k="'+open[1]+'"] .b');if(sel)sel.classList.add('sel');}
-  $('shown').textContent='showing '+total+' of '+D.modules.length+' modules';
+  $('shown').textContent='showing '+rows.length+' of '+total+(total===D.modules.length?'':' matching ('+D.modules.length+' modules)');
   $('shown').setAttribute('data-count',String(total));
+  $('shown').setAttribute('data-shown',String(rows.length));
   var more=$('more');
   if(total>rows.length){more.hidden=false;more.textContent='show '+Math.min(PAGE,total-rows.length)+' more ('+(total-rows.length)+' not shown)';}
   else more.hidden=true;
@@ -271,9 +281,12 @@ function summary(){
     var s=D.kernels[k];
     h+='<div class="card" data-kernel="'+esc(s.name)+'"><h2>'+esc(s.name)+'</h2><div class="path mono">'+esc(s.path)+'</div><div class="counts">'+
       '<div class="count ok"><b data-n="ok">'+s.ok+'</b><span>ok</span></div>'+
-      '<div class="count failed"><b data-n="failed">'+s.failed+'</b><span>will not load</span></div>'+
+      '<div class="count failed"><b data-n="failed">'+s.failed+'</b><span>BTF rejected</span></div>'+
       '<div class="count nd"><b data-n="notDistilled">'+s.notDistilled+'</b><span>not distilled</span></div>'+
-      '<div class="count err"><b data-n="errors">'+(s.errors||0)+'</b><span>errors</span></div></div>';
+      '<div class="count nobtf"><b data-n="noBtf">'+(s.noBtf||0)+'</b><span>no BTF</span></div>'+
+      '<div class="count err"><b data-n="errors">'+(s.errors||0)+'</b><span>errors</span></div></div>'+
+      '<div class="config" data-allow="'+String(s.allowBtfMismatch)+'">'+(s.allowBtfMismatch===null?'configuration unknown: a module whose BTF is rejected is refused if CONFIG_MODULE_ALLOW_BTF_MISMATCH is off, loads without BTF if =y':s.allowBtfMismatch?'CONFIG_MODULE_ALLOW_BTF_MISMATCH=y: a module whose BTF is rejected loads without BTF':'CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set: a module whose BTF is rejected is refused')+(s.config?' <span class="path mono">('+esc(s.config)+')</span>':'')+'</div>'+
+      '<div class="fates hint" data-fates="1">loads with BTF <b>'+s.fates.loadsWithBtf+'</b>, without BTF <b>'+s.fates.loadsWithoutBtf+'</b>, refused <b>'+s.fates.refused+'</b>'+(s.fates.refusedOrLoadsWithoutBtf?', refused or without BTF (configuration unknown) <b>'+s.fates.refusedOrLoadsWithoutBtf+'</b>':'')+'</div>';
     var top=D.topTypes.filter(function(t){return t.kernel===s.name;}).slice(0,5);
     if(top.length){
       h+='<div class="hint">types that break the most modules</div><ul class="top">';
@@ -291,8 +304,8 @@ function setup(){
   var fh='',th='<th>module'+(D.prefix?' <span class="prefix mono" title="common prefix">(\\u2026/ = '+esc(D.prefix)+')</span>':'')+'</th>';
   for(var k=0;k<K;k++){
     fh+='<label>'+esc(D.kernels[k].name)+' <select id="f'+k+'" aria-label="status on '+esc(D.kernels[k].name)+'">'+
-      '<option value="all">any status</option><option value="ok">loads</option><option value="fail">will not load</option>'+
-      '<option value="failed">failed</option><option value="not-distilled">not distilled</option><option value="error">error</option></select></label>';
+      '<option value="all">any status</option><option value="ok">fine</option><option value="fail">problem</option>'+
+      '<option value="failed">BTF rejected</option><option value="not-distilled">not distilled</option><option value="no-btf">no BTF</option><option value="error">error</option></select></label>';
     th+='<th class="k">'+esc(D.kernels[k].name)+'</th>';
   }
   $('kfilters').innerHTML=fh;
@@ -303,6 +316,9 @@ function setup(){
   var timer=0;
   $('q').addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(function(){limit=PAGE;render();},120);});
   for(var k2=0;k2<K;k2++)$('f'+k2).addEventListener('change',function(){limit=PAGE;render();});
+  var anyProblem=false;for(var m0=0;m0<D.modules.length&&!anyProblem;m0++)for(var k3=0;k3<K;k3++)if(D.cells[m0][k3]&&D.cells[m0][k3][1]===1)anyProblem=true;
+  $('view').value=anyProblem?'problems':'all';
+  $('view').addEventListener('change',function(){limit=PAGE;render();});
   $('more').addEventListener('click',function(){limit+=PAGE;render();});
   $('rows').addEventListener('click',function(e){
     var b=e.target.closest?e.target.closest('.b[data-click]'):null;if(!b)return;
@@ -336,13 +352,13 @@ export function renderHtml(report: CheckReport, opts: HtmlOptions = {}): string 
 <body>
 <header><h1 id="title">${title}</h1><p class="sub" id="subtitle">${escapeHtml(data.subtitle)}</p></header>
 <section id="summary" aria-label="summary"></section>
-<div id="filters"><label>search <input id="q" type="search" placeholder="module path or type, e.g. struct device" autocomplete="off"></label><span id="kfilters"></span><span id="shown"></span></div>
+<div id="filters"><label>show <select id="view" aria-label="rows"><option value="problems">modules with a problem</option><option value="all">all modules</option></select></label><label>search <input id="q" type="search" placeholder="module path or type, e.g. struct device" autocomplete="off"></label><span id="kfilters"></span><span id="shown"></span></div>
 <main>
 <table id="matrix"><thead id="head"></thead><tbody id="rows"></tbody></table>
 <button id="more" hidden></button>
 <noscript><p>This report needs JavaScript to show the matrix; the data is in the script element below.</p></noscript>
 </main>
-<footer>Made by btfkit. Click a failing cell for its reasons. A module loads on a kernel when every type of its distilled base (.BTF.base) maps onto that kernel’s BTF.</footer>
+<footer>Made by btfkit. Click a cell for its reasons and the module’s fate. The kernel accepts a module’s BTF when every type of its distilled base (.BTF.base) maps onto that kernel’s BTF; when it does not, CONFIG_MODULE_ALLOW_BTF_MISMATCH decides: =y loads the module without BTF, otherwise the load is refused.</footer>
 <script type="application/json" id="btfkit-data">${scriptSafeJson(data)}</script>
 <script>${JS}</script>
 </body>

@@ -13,7 +13,7 @@ import type { ElfFile } from '../elf/reader.js';
 import { parseBtf } from '../format/parse.js';
 import { tryRelocate, formatRelocationFailure, type RelocationFailure } from '../split/relocate.js';
 import { verifyKernelModule } from './verify.js';
-import { checkNotDistilled, type CheckReason } from './check.js';
+import { checkNotDistilled, isProblem, type CheckReason } from './check.js';
 import { hasBtfIds, parseBtfIds, remapForKernelLoad, decodeBtfIds, BTF_IDS_SECTION, type DecodedBtfIdSet } from './btfids.js';
 
 export interface LoadEmulationInput {
@@ -40,6 +40,13 @@ export interface LoadEmulationResult {
   /** kfunc sets after remapping: ids with their names in the kernel BTF. */
   kfuncSets: { name: string; entries: { id: number; name: string; flags: number }[] }[];
   relocationFailure: RelocationFailure | null;
+  /**
+   * The verifier's own log lines of a rejected `.BTF.base`/`.BTF` (without the notify notice),
+   * which section, and at which stage; empty when the failure is the relocation.
+   */
+  verifierLog: string[];
+  verifierSection: '.BTF.base' | '.BTF' | null;
+  verifierStage: string | null;
   /** For modules without `.BTF.base`: evidence that the split does not fit this kernel. */
   mismatch: CheckReason[];
 }
@@ -47,12 +54,15 @@ export interface LoadEmulationResult {
 export function emulateModuleLoad(mod: LoadEmulationInput, kernel: Btf): LoadEmulationResult {
   const res: LoadEmulationResult = {
     loadsWithBtf: false, kernelLog: [], errno: 0, moduleBtf: null, idMap: null, btfIds: null,
-    kfuncSets: [], relocationFailure: null, mismatch: [],
+    kfuncSets: [], relocationFailure: null, mismatch: [], verifierLog: [], verifierSection: null, verifierStage: null,
   };
-  const v = verifyKernelModule(mod.btf, { vmlinux: kernel, btfBase: mod.btfBase, moduleName: mod.name });
+  const v = verifyKernelModule(mod.btf, { vmlinux: kernel, btfBase: mod.btfBase });
   if (!v.ok) {
-    res.kernelLog = v.dmesg;
+    res.verifierLog = v.dmesg;
+    res.verifierSection = v.section;
+    res.verifierStage = v.stage;
     res.errno = v.errno;
+    res.kernelLog = kernelLogFor(res, mod.name, false);
     return res;
   }
   if (mod.btfBase) {
@@ -62,7 +72,7 @@ export function emulateModuleLoad(mod: LoadEmulationInput, kernel: Btf): LoadEmu
     if (!r.ok) {
       res.relocationFailure = r.failure;
       res.errno = r.failure.errno;
-      res.kernelLog = [r.failure.message, `failed to validate module [${mod.name}] BTF: -${r.failure.errno}`];
+      res.kernelLog = kernelLogFor(res, mod.name, false);
       return res;
     }
     res.moduleBtf = r.btf;
@@ -76,7 +86,7 @@ export function emulateModuleLoad(mod: LoadEmulationInput, kernel: Btf): LoadEmu
   } else {
     res.moduleBtf = parseBtf(mod.btf, { base: kernel, section: '.BTF' });
     const c = checkNotDistilled(mod.name, mod.btf, { name: 'this kernel', btf: kernel });
-    if (!c.loads) res.mismatch = c.reasons;
+    if (isProblem(c)) res.mismatch = c.reasons;
     if (mod.elf && hasBtfIds(mod.elf)) {
       const layout = parseBtfIds(mod.elf);
       const sec = mod.elf.section(BTF_IDS_SECTION)!;
@@ -95,8 +105,32 @@ function describeSets(sets: DecodedBtfIdSet[], btf: Btf): { name: string; entrie
   }));
 }
 
-/** Readable report of an emulated load. */
-export function formatLoadEmulation(name: string, kernelName: string, r: LoadEmulationResult, allowMismatch: boolean): string {
+/**
+ * The kernel's messages for a rejected module BTF, as a kernel with or without
+ * CONFIG_MODULE_ALLOW_BTF_MISMATCH prints them (kernel/bpf/btf.c, Linux 6.12):
+ * - the relocation's own warning (btf_relocate, printed either way);
+ * - the verifier's log: with the option, the per-type and per-member lines of the module's
+ *   split BTF are skipped ("Skip logging when loading module BTF with mismatches permitted");
+ * - without it: "failed to validate module [NAME] BTF: -ERRNO" and the load fails; with it:
+ *   "Kernel module BTF mismatch detected, BTF debug info may be unavailable for some modules"
+ *   (pr_warn_once: once per boot) and the module loads without BTF.
+ */
+export function kernelLogFor(r: LoadEmulationResult, name: string, allowMismatch: boolean): string[] {
+  const log: string[] = [];
+  if (r.relocationFailure) log.push(r.relocationFailure.message);
+  const typeLevel = allowMismatch && r.verifierSection === '.BTF' && r.verifierStage === 'types';
+  if (!typeLevel) log.push(...r.verifierLog);
+  log.push(allowMismatch
+    ? 'Kernel module BTF mismatch detected, BTF debug info may be unavailable for some modules'
+    : `failed to validate module [${name}] BTF: -${r.errno}`);
+  return log;
+}
+
+/**
+ * Readable report of an emulated load, for a kernel with CONFIG_MODULE_ALLOW_BTF_MISMATCH
+ * set (true), not set (false), or unknown (null: both outcomes, each with its messages).
+ */
+export function formatLoadEmulation(name: string, kernelName: string, r: LoadEmulationResult, allowMismatch: boolean | null, moduleName = name, configNote = ''): string {
   const lines: string[] = [];
   if (r.loadsWithBtf) {
     const t = r.moduleBtf!;
@@ -110,10 +144,14 @@ export function formatLoadEmulation(name: string, kernelName: string, r: LoadEmu
       for (const e of s.entries) lines.push(`    [${e.id}] ${e.name}${e.flags ? ` flags 0x${e.flags.toString(16)}` : ''}`);
     }
   } else {
-    lines.push(`${name}: ${allowMismatch ? 'loads WITHOUT BTF' : 'load FAILS'} on ${kernelName} (CONFIG_MODULE_ALLOW_BTF_MISMATCH=${allowMismatch ? 'y' : 'n'})`);
-    lines.push('  kernel log:');
-    for (const l of r.kernelLog) lines.push(`    ${l}`);
-    if (allowMismatch) lines.push('    Kernel module BTF mismatch detected, BTF debug info may be unavailable for some modules');
+    const outcomes = allowMismatch === null ? [false, true] : [allowMismatch];
+    lines.push(`${name}: BTF rejected by ${kernelName} (-${r.errno})${configNote ? `; ${configNote}` : ''}`);
+    for (const allow of outcomes) {
+      lines.push(allow
+        ? `  CONFIG_MODULE_ALLOW_BTF_MISMATCH=y: the module loads WITHOUT BTF; kernel log:`
+        : `  CONFIG_MODULE_ALLOW_BTF_MISMATCH not set: the load FAILS; kernel log:`);
+      for (const l of kernelLogFor(r, moduleName, allow)) lines.push(`    ${l}`);
+    }
     if (r.relocationFailure) {
       lines.push('  why:');
       for (const l of formatRelocationFailure(r.relocationFailure).trimEnd().split('\n').slice(1)) lines.push(`  ${l}`);

@@ -8,6 +8,12 @@
  * the new one added; a field in both may have moved (bit offset), been resized (byte size or
  * bitfield width) or changed type (C spelling of its type). Output is ordered by the new
  * layout's offsets, removed fields by their old offsets.
+ *
+ * The explanation a maintainer reads (explainCompositeDiff) puts the root changes first:
+ * added, removed, resized and retyped fields; a resized member that is itself a struct or union
+ * is opened (recursively, a few levels) down to the field that changed; and a run of later
+ * fields that only moved by the same amount becomes one line ("~ 12 later fields moved by 8
+ * bytes (a … z)"), like the "+N" summaries of pahole's --reorganize.
  */
 
 import { KindId as Kind } from '../format/kinds.js';
@@ -23,6 +29,8 @@ export interface FlatField {
   size: number;
   /** C spelling of the member's type, e.g. "struct list_head", "u8[16]", "void (*)(struct device *)". */
   type: string;
+  /** The member's type id with modifiers and typedefs skipped (to open nested structs). */
+  typeId?: number;
 }
 
 export type FieldChangeKind = 'added' | 'removed' | 'moved' | 'resized' | 'retyped';
@@ -61,7 +69,7 @@ export function flattenFields(btf: Btf, id: number): FlatField[] {
           continue;
         }
       }
-      out.push({ name: mname, bitOffset: off, bitfieldSize: btf.memberBitfieldSize(tid, i), size: resolveSize(btf, mtype), type: typeToC(btf, mtype) });
+      out.push({ name: mname, bitOffset: off, bitfieldSize: btf.memberBitfieldSize(tid, i), size: resolveSize(btf, mtype), type: typeToC(btf, mtype), typeId: btf.skipModsAndTypedefs(mtype) });
     }
   };
   walk(id, 0, 0);
@@ -127,6 +135,88 @@ export function formatCompositeDiff(d: CompositeDiff): string[] {
         lines.push(`~ ${c.field} type changed: ${c.before!.type} -> ${c.after!.type}`);
         break;
     }
+  }
+  return lines;
+}
+
+const MAX_OPEN_DEPTH = 4;
+
+function isComposite(btf: Btf, id: number | undefined): id is number {
+  if (id === undefined || id <= 0) return false;
+  const k = btf.kind(id);
+  return k === Kind.STRUCT || k === Kind.UNION;
+}
+
+function delta(bits: number): string {
+  const n = Math.abs(bits);
+  const dir = bits < 0 ? '-' : '+';
+  return n % 8 === 0 ? `${dir}${n / 8} byte${n === 8 ? '' : 's'}` : `${dir}${n} bit${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * What changed in a struct/union, root changes first, nested structs opened, runs of fields
+ * that only moved collapsed into one line each. Lines are indented by `indent`.
+ */
+export function explainCompositeDiff(oldBtf: Btf, oldId: number, newBtf: Btf, newId: number, indent = '', depth = 0): string[] {
+  const d = diffComposites(oldBtf, oldId, newBtf, newId);
+  const lines: string[] = [];
+  const byField = new Map<string, FieldChange[]>();
+  for (const c of d.changes) {
+    if (c.change === 'removed') continue;
+    const l = byField.get(c.field);
+    if (l) l.push(c);
+    else byField.set(c.field, [c]);
+  }
+  // A run of fields that only moved, all by the same amount.
+  let run: { first: string; last: string; n: number; by: number } | null = null;
+  const flush = (): void => {
+    if (!run) return;
+    lines.push(run.n === 1
+      ? `${indent}~ ${run.first} moved by ${delta(run.by)}`
+      : `${indent}~ ${run.n} later fields moved by ${delta(run.by)} (${run.first} … ${run.last})`);
+    run = null;
+  };
+  const seen = new Set<string>();
+  for (const c of d.changes) {
+    if (c.change === 'removed' || seen.has(c.field)) continue;
+    seen.add(c.field);
+    const cs = byField.get(c.field)!;
+    const root = cs.find((x) => x.change !== 'moved');
+    const moved = cs.find((x) => x.change === 'moved');
+    if (!root) {
+      const by = moved!.after!.bitOffset - moved!.before!.bitOffset;
+      if (run && run.by === by) {
+        run.n++;
+        run.last = c.field;
+      } else {
+        flush();
+        run = { first: c.field, last: c.field, n: 1, by };
+      }
+      continue;
+    }
+    flush();
+    const at = moved ? `, now at offset ${fmtOff(moved.after!)} (was ${fmtOff(moved.before!)})` : '';
+    switch (root.change) {
+      case 'added':
+        lines.push(`${indent}+ ${root.after!.type} ${root.field} (${pos(root.after!)})`);
+        break;
+      case 'resized':
+      case 'retyped': {
+        const b = root.before!;
+        const a = root.after!;
+        const what = b.type === a.type ? a.type : `${b.type} -> ${a.type}`;
+        const size = root.change === 'resized' ? `, ${sz(b)} -> ${sz(a)}` : ', same size';
+        lines.push(`${indent}~ ${root.field}: ${what}${size}${at}`);
+        if (depth < MAX_OPEN_DEPTH && isComposite(oldBtf, b.typeId) && isComposite(newBtf, a.typeId) && oldBtf.kind(b.typeId) === newBtf.kind(a.typeId)) {
+          lines.push(...explainCompositeDiff(oldBtf, b.typeId, newBtf, a.typeId, indent + '    ', depth + 1));
+        }
+        break;
+      }
+    }
+  }
+  flush();
+  for (const c of d.changes) {
+    if (c.change === 'removed') lines.push(`${indent}- ${c.before!.type} ${c.field} (was at ${pos(c.before!)})`);
   }
   return lines;
 }

@@ -24,7 +24,7 @@ import type { Btf } from '../model/btf.js';
 import { parseBtf } from '../format/parse.js';
 import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
 import { writeFileAtomic, ioError } from './files.js';
-import { checkPrepared, prepareModule, type KernelRef, type ModuleCheckResult, type PreparedModule } from '../kernel/check.js';
+import { checkPrepared, prepareModule, noBtfResult, moduleFate, type KernelRef, type ModuleCheckResult, type PreparedModule } from '../kernel/check.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
 import { rewriteElf, isElf, SHF_ALLOC, SHN_XINDEX, EHDR_SIZE, SHDR_SIZE, SHT_NOBITS } from '../elf/index.js';
@@ -35,6 +35,12 @@ import { BtfkitError } from '../errors.js';
 export interface KernelSpec {
   name: string;
   path: string;
+  /** CONFIG_MODULE_ALLOW_BTF_MISMATCH of that kernel (null/absent: unknown); decides each module's fate. */
+  allowBtfMismatch?: boolean | null;
+  /** CONFIG_DEBUG_INFO_BTF_MODULES (false: the kernel ignores module BTF; null/absent unknown). */
+  btfModules?: boolean | null;
+  /** Where the configuration was read (reports name it). */
+  config?: string | null;
 }
 
 /** A kernel's raw BTF, read once by the main thread (bytes in a SharedArrayBuffer). */
@@ -115,8 +121,11 @@ export interface WorkItem {
 }
 
 export interface DistillOutcome {
-  /** distilled: written; skipped: already has .BTF.base (copied unchanged to dest, if any); error. */
-  status: 'distilled' | 'skipped' | 'error';
+  /**
+   * distilled: written; skipped: already has .BTF.base (copied unchanged to dest, if any);
+   * no-btf: the module has no .BTF section, nothing to distill (copied unchanged to dest, if any); error.
+   */
+  status: 'distilled' | 'skipped' | 'no-btf' | 'error';
   /** Where the module was written (null: nothing written). */
   dest: string | null;
   /** One line for the maintainer. */
@@ -237,6 +246,11 @@ export function readElfSections(path: string, wanted: readonly string[]): Map<st
   }
 }
 
+/** True for the error readModuleSections throws for a module without a `.BTF` section. */
+export function isNoBtfError(e: unknown): boolean {
+  return e instanceof BtfkitError && e.code === 'ELF_NO_SECTION' && e.message.includes("'.BTF'");
+}
+
 export async function readModuleSections(path: string): Promise<ModuleSections> {
   const fast = path === 'kernel' ? null : readElfSections(path, ['.BTF', '.BTF.base']);
   const btf0 = fast?.get('.BTF');
@@ -275,8 +289,11 @@ export function describeError(e: unknown): string {
 }
 
 /** 'error' verdicts for one module on every kernel (the module could not be processed). */
-export function errorResults(module: string, kernels: readonly { name: string }[], detail: string, problem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
-  return kernels.map((k) => ({ module, kernel: k.name, status: 'error' as const, loads: false, reasons: [{ type: '', kind, problem, detail }] }));
+export function errorResults(module: string, kernels: readonly { name: string; allowBtfMismatch?: boolean | null; btfModules?: boolean | null }[], detail: string, problem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
+  return kernels.map((k) => ({
+    module, kernel: k.name, status: 'error' as const, btfAccepted: false, fate: moduleFate(false, k.allowBtfMismatch ?? null, k.btfModules ?? null),
+    reasons: [{ type: '', kind, problem, detail }],
+  }));
 }
 
 /** The ItemResult for a module whose processing failed outside the job (e.g. its worker died). */
@@ -308,7 +325,7 @@ export class ModuleJob {
     const buildPath = spec.kind === 'check' ? spec.build : spec.base;
     const build = buildPath ? await load(buildPath) : null;
     const kernels: KernelRef[] = [];
-    for (const k of spec.kernels) kernels.push({ name: k.name, btf: await load(k.path) });
+    for (const k of spec.kernels) kernels.push({ name: k.name, btf: await load(k.path), allowBtfMismatch: k.allowBtfMismatch ?? null, btfModules: k.btfModules ?? null });
     return new ModuleJob(spec, kernels, build);
   }
 
@@ -331,7 +348,8 @@ export class ModuleJob {
       const p = prepareModule({ name: path, btf: sec.btf, btfBase: sec.btfBase }, this.build);
       results = this.kernels.map((k) => checkPrepared(p, k, this.build));
     } catch (e) {
-      results = errorResults(path, this.kernels, describeError(e));
+      // A module without .BTF is a state (the kernel loads it without BTF), not an error.
+      results = isNoBtfError(e) ? this.kernels.map((k) => noBtfResult(path, k)) : errorResults(path, this.kernels, describeError(e));
     }
     return { module: path, results };
   }
@@ -364,6 +382,18 @@ export class ModuleJob {
           module: path,
           results: this.kernels.map((k) => checkPrepared(p, k, this.build)),
           distill: { status: 'skipped', dest, detail: 'already distilled (has .BTF.base)' + (dest !== null ? ', copied unchanged' : '') },
+        };
+      }
+      if (!elfSection(input, '.BTF')) {
+        // Nothing to distill. Hook: once btfkit can encode BTF from DWARF (issue 14), encode here.
+        if (dest !== null) {
+          mkdirSync(dirname(dest), { recursive: true });
+          writeFileAtomic(dest, readFileSync(path), { modeFrom: path });
+        }
+        return {
+          module: path,
+          results: this.kernels.map((k) => noBtfResult(path, k)),
+          distill: { status: 'no-btf', dest, detail: 'no .BTF section (built without BTF): nothing to distill' + (dest !== null ? ', copied unchanged' : ', left unchanged') },
         };
       }
       if (dest === null && input.container !== 'plain') return fail(`${path}: cannot rewrite a ${input.container}-compressed module in place; use -o OUTDIR`);
