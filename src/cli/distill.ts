@@ -15,7 +15,9 @@
 import { statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { type Command, str, strs, flag, int, writeStdout, UsageError } from './command.js';
-import { openInput, loadBaseBtf, loadBtfFromInput, elfSection } from '../node/load.js';
+import { openInput, loadBaseBtf, loadBtfFromInput, elfSection, withFile, type InputFile } from '../node/load.js';
+import { encodeModule } from '../encode/module.js';
+import { hasDwarf } from '../dwarf/index.js';
 import { writeFileAtomic, samePath } from '../node/files.js';
 import { distillBase } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
@@ -108,8 +110,8 @@ rejects; 2 for usage errors.`,
       return strict ? 1 : 0;
     }
     if (input.type === 'elf' && !elfSection(input, '.BTF')) {
-      // Hook: once btfkit can encode BTF from DWARF (issue 14), encode the module here.
-      await report('no-btf', 'no .BTF section (built without BTF): nothing to distill; the kernel loads such a module without BTF');
+      if (input.elf && hasDwarf(input.elf)) return encodeOne(input, values, report);
+      await report('no-btf', 'no .BTF section and no debug info (built without BTF or -g): nothing to distill; the kernel loads such a module without BTF');
       return strict ? 1 : 0;
     }
     const baseSpec = str(values, 'base');
@@ -157,16 +159,34 @@ function needsDistill(modules: string[]): { need: number; distilled: number; noB
   for (const m of modules) {
     let secs: Map<string, Uint8Array> | null = null;
     try {
-      secs = readElfSections(m, ['.BTF', '.BTF.base']);
+      secs = readElfSections(m, ['.BTF', '.BTF.base', '.debug_info']);
     } catch {
       /* unreadable: the pool reports it */
     }
     if (!secs) need++; // compressed or unusual: the pool looks
     else if (secs.has('.BTF.base')) distilled++;
-    else if (!secs.has('.BTF')) noBtf++;
+    else if (!secs.has('.BTF') && !secs.has('.debug_info')) noBtf++;
     else need++;
   }
   return { need, distilled, noBtf };
+}
+
+/**
+ * A module kbuild left without BTF but with debug info: encoded from its DWARF as kbuild's
+ * pahole v1.31 would have done it (src/encode), which also gives it its .BTF.base.
+ */
+async function encodeOne(input: InputFile, values: Parameters<Command['run']>[1], report: (status: string, detail: string, extra?: Record<string, unknown>) => Promise<void>): Promise<number> {
+  const baseSpec = str(values, 'base');
+  if (baseSpec === undefined) throw new UsageError(`distill ${BASE_NEEDED} (the module has no .BTF: it is encoded from its DWARF on that kernel's BTF)`);
+  if (str(values, 'out-base') !== undefined) throw new UsageError('--out-base/--out-split take raw split BTF; this module has none yet (use -o or --in-place)');
+  const kernel = await loadBaseBtf(baseSpec);
+  const r = withFile(input.path, undefined, () => encodeModule(input.elf!, kernel));
+  const out = str(values, 'output');
+  writeFileAtomic(out ?? input.path, r.elf, { modeFrom: input.path });
+  const nBase = r.distilledBase ? r.distilledBase.typeCount() - 1 : 0;
+  const nSplit = r.btf.typeCount() - r.btf.startId;
+  await report('distilled', `no .BTF: encoded from DWARF, ${nBase} base types in .BTF.base, ${nSplit} split types`, { baseTypes: nBase, splitTypes: nSplit, encoded: true });
+  return 0;
 }
 
 /** `btfkit distill DIR …`: every module of a tree on the worker pool. */

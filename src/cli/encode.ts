@@ -16,7 +16,7 @@ import { BtfkitError, Errno } from '../errors.js';
 export const encodeCommand: Command = {
   name: 'encode',
   summary: "give a module BTF from its DWARF (pahole -J as kbuild runs it), distilled and resolved",
-  usage: `Usage: btfkit encode MODULE [--base KERNEL] (-o OUT | --in-place) [--no-distill]
+  usage: `Usage: btfkit encode MODULE -B KERNEL (-o OUT | --in-place) [--no-distill]
 
   MODULE          a kernel module built with debug info (-g) and without .BTF
                   (.ko; compressed modules are read, and written uncompressed with -o)
@@ -48,7 +48,9 @@ refer to a kernel function, which a distilled base cannot hold), so does btfkit:
       throw new BtfkitError('ELF', 'not a kernel module (raw BTF has no DWARF to encode)', { errno: Errno.EINVAL, where: { file: input.path } });
     }
     if (inPlace && input.container !== 'plain') throw new UsageError(`--in-place cannot rewrite a ${input.container} compressed module; use -o`);
-    const kernel = await loadBaseBtf(str(values, 'base') ?? 'kernel');
+    const baseSpec = str(values, 'base');
+    if (baseSpec === undefined) throw new UsageError("encode needs -B KERNEL, the BTF of the kernel the module was built for ('-B kernel' for the running one)");
+    const kernel = await loadBaseBtf(baseSpec);
     let r;
     try {
       r = encodeModule(input.elf, kernel, { distill: !flag(values, 'no-distill') });

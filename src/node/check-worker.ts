@@ -25,6 +25,8 @@ import { parseBtf } from '../format/parse.js';
 import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
 import { writeFileAtomic, ioError } from './files.js';
 import { checkPrepared, prepareModule, noBtfResult, moduleFate, type KernelRef, type ModuleCheckResult, type PreparedModule } from '../kernel/check.js';
+import { encodeModule } from '../encode/module.js';
+import { hasDwarf } from '../dwarf/index.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
 import { rewriteElf, isElf, SHF_ALLOC, SHN_XINDEX, EHDR_SIZE, SHDR_SIZE, SHT_NOBITS } from '../elf/index.js';
@@ -384,8 +386,25 @@ export class ModuleJob {
           distill: { status: 'skipped', dest, detail: 'already distilled (has .BTF.base)' + (dest !== null ? ', copied unchanged' : '') },
         };
       }
+      if (!elfSection(input, '.BTF') && hasDwarf(input.elf)) {
+        // Built without BTF but with debug info: encode it first, as kbuild's pahole would have.
+        if (!this.build) return fail(`${path}: no .BTF: encoding it from DWARF needs -B, the kernel it was built for`);
+        if (dest === null && input.container !== 'plain') return fail(`${path}: cannot rewrite a ${input.container}-compressed module in place; use -o OUTDIR`);
+        const r = encodeModule(input.elf, this.build);
+        const out = dest === null ? input.path : distilledName(dest);
+        if (dest !== null) mkdirSync(dirname(out), { recursive: true });
+        writeFileAtomic(out, r.elf, { modeFrom: input.path });
+        const p: PreparedModule = { name: path, input: { name: path, btf: r.btfBytes, btfBase: r.baseBytes }, distilled: r.btf, error: null, hasBase: true };
+        const nBase = r.distilledBase ? r.distilledBase.typeCount() - 1 : 0;
+        const nSplit = r.btf.typeCount() - r.btf.startId;
+        return {
+          module: path,
+          results: this.kernels.map((k) => checkPrepared(p, k, this.build)),
+          distill: { status: 'distilled', dest: out, detail: `no .BTF: encoded from DWARF, ${nBase} base types in .BTF.base, ${nSplit} split types`, baseTypes: nBase, splitTypes: nSplit },
+        };
+      }
       if (!elfSection(input, '.BTF')) {
-        // Nothing to distill. Hook: once btfkit can encode BTF from DWARF (issue 14), encode here.
+        // Neither BTF nor debug info: nothing to distill or encode.
         if (dest !== null) {
           mkdirSync(dirname(dest), { recursive: true });
           writeFileAtomic(dest, readFileSync(path), { modeFrom: path });
