@@ -193,7 +193,13 @@ async function runBoot(what: string, work: string, k: OracleKernel, loader: stri
   mkdirSync(dir, { recursive: true });
   const ird = buildInitramfs(dir, BUSYBOX, loader, entries, loaderArgs);
   log(`${what}: booting ${k.kver} with ${entries.length} modules (initramfs ${(ird.bytes / 1048576).toFixed(0)} MiB)`);
-  const r = await boot({ vmlinuz: k.vmlinuz, initrd: ird.path, initrdBytes: ird.bytes, consoleLog: join(dir, 'console.log'), reportFile: join(dir, 'report.txt'), timeoutMs: BOOT_TIMEOUT_MS });
+  const once = (): Promise<BootResult> => boot({ vmlinuz: k.vmlinuz, initrd: ird.path, initrdBytes: ird.bytes, consoleLog: join(dir, 'console.log'), reportFile: join(dir, 'report.txt'), timeoutMs: BOOT_TIMEOUT_MS });
+  let r = await once();
+  if (r.report.modules.length === 0 && !r.timedOut) {
+    // the guest died before its first module (e.g. a boot-time panic under a busy host): once more
+    log(`${what}: the guest stopped before loading anything (${r.console.match(/Kernel panic[^\n]*/)?.[0] ?? `exit ${r.exitCode}`}); booting again`);
+    r = await once();
+  }
   log(`${what}: guest ${r.timedOut ? 'TIMED OUT' : 'powered off'} after ${(r.ms / 1000).toFixed(1)} s, reported ${r.report.modules.length}/${entries.length} modules${r.report.done === null ? ' (no @@DONE)' : ''}`);
   if (r.report.modules.length === 0 && !/Linux version|Run \/init|@@@INIT-DONE|Kernel panic/.test(r.console)) {
     skip(`QEMU did not start the guest kernel under TCG (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}; console: ${r.console.trim().split('\n').pop() ?? ''})`);
@@ -237,9 +243,15 @@ async function main(): Promise<void> {
     const predicted = await checkJson(oldK.modules, newK.btf, join(work, 'predict.json'), oldK.btf);
     const mustFail = new Set([...predicted].filter(([, v]) => !v.loads).map(([n]) => n));
     log(`btfkit check: ${predicted.size} modules of ${oldK.kver} distilled on its BTF: ${mustFail.size} predicted to fail on ${newK.kver}`);
-    const big = (n: string): boolean => statSync(oldFiles.get(n)!).size > SPREAD_MAX_BYTES;
-    const sample = selectSample([...oldFiles.keys()], mustFail, opts.sample, oldDeps, big);
+    // e. modules from elsewhere: what they need of OLD joins the sample; their names stay out of it
+    const extra = opts.extra ? moduleFiles(opts.extra) : new Map<string, string>();
+    const extraDeps = extra.size ? readDepends([...extra.values()]) : new Map<string, string[]>();
+    const mustLoad = new Set([...mustFail, ...[...extraDeps.values()].flat().filter((d) => !extra.has(d))]);
+    const big = (n: string): boolean => extra.has(n) || statSync(oldFiles.get(n)!).size > SPREAD_MAX_BYTES;
+    const sample = selectSample([...oldFiles.keys()], mustLoad, opts.sample, oldDeps, big);
     const order = loadOrder(sample, oldDeps);
+    const clash = order.filter((n) => extra.has(n));
+    if (clash.length) throw new Error(`extra modules share a name with modules the sample needs: ${clash.join(', ')}`);
     log(`sample: ${mustFail.size} predicted failures + ${sample.length - mustFail.size} spread, with dependencies ${order.length} modules`);
 
     const distDir = join(work, 'distilled');
@@ -248,7 +260,6 @@ async function main(): Promise<void> {
     cpSync(distDir, ctrlDir, { recursive: true });
     const ctrl = new Map([...dist].map(([n, f]) => [n, join(ctrlDir, relative(distDir, f))]));
     await btfkitOk(['distill', distDir, '--base', oldK.btf, '--in-place', '-q']);
-    const extra = opts.extra ? moduleFiles(opts.extra) : new Map<string, string>();
     const extraDir = join(work, 'extra');
     const extraCopies = copyModules([...extra.keys()], extra, opts.extra ?? '', extraDir);
     const cleared = clearInits([...dist.values(), ...ctrl.values(), ...extraCopies.values()]);
@@ -260,7 +271,7 @@ async function main(): Promise<void> {
 
     const accepted = order.filter((n) => verdicts.get(n)?.loads);
     const byteSample = new Set([...spread(accepted, opts.bytes), ...extraCopies.keys()]);
-    const extraOrder = extraCopies.size ? loadOrder(extraCopies.keys(), new Map([...readDepends([...extraCopies.values()])].map(([n, d]) => [n, d.filter((x) => !oldDeps.has(x) || extraCopies.has(x))]))) : [];
+    const extraOrder = loadOrder(extra.keys(), new Map([...extraDeps].map(([n, d]) => [n, d.filter((x) => extra.has(x))])));
     const distEntries: ListEntry[] = [...order.map((n) => ({ name: n, file: dist.get(n)!, dump: byteSample.has(n) })), ...extraOrder.map((n) => ({ name: n, file: extraCopies.get(n)!, dump: true }))];
     const ctrlEntries: ListEntry[] = order.map((n) => ({ name: n, file: ctrl.get(n)!, dump: false }));
 

@@ -71,7 +71,7 @@ test('qemuArgs: TCG, no reboot, two serial ports, memory grows with the initramf
   const small = qemuArgs({ ...base, initrdBytes: 4 << 20 });
   assert.deepEqual(small.slice(0, 6), ['-accel', 'tcg', '-cpu', 'max', '-m', '1024M']);
   assert.ok(small.includes('-no-reboot'));
-  assert.equal(small[small.indexOf('-append') + 1], 'console=ttyS0 panic=-1 quiet loglevel=1');
+  assert.equal(small[small.indexOf('-append') + 1], 'console=ttyS0 panic=-1 quiet loglevel=1 no_timer_check');
   assert.deepEqual(small.slice(-4), ['-serial', 'file:/k/c.log', '-serial', 'file:/k/r.txt']);
   const big = qemuArgs({ ...base, initrdBytes: 400 << 20 });
   assert.equal(big[big.indexOf('-m') + 1], '1312M');

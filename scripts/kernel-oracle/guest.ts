@@ -7,7 +7,10 @@
  * second serial port (/dev/ttyS1, raw) and powers off. QEMU runs under TCG with
  * `-no-reboot` and `panic=-1`, so a panic ends the run too; a timer kills it otherwise. The
  * first serial port (the console) goes to a log file for diagnosis; the report is parsed
- * from the second (see loader.c for its line format).
+ * from the second (see loader.c for its line format). `loglevel=1` keeps the kernel's
+ * messages off the slow emulated console (the loader reads them from /dev/kmsg);
+ * `no_timer_check` skips the IO-APIC timer probe, which a busy host can make fail under TCG
+ * ("IO-APIC + timer doesn't work!" panics at boot).
  */
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -166,7 +169,7 @@ export function qemuArgs(o: BootOptions): string[] {
     '-accel', 'tcg', '-cpu', 'max', '-m', `${mem}M`, '-smp', '1',
     '-display', 'none', '-monitor', 'none', '-no-reboot', '-nodefaults',
     '-kernel', o.vmlinuz, '-initrd', o.initrd,
-    '-append', 'console=ttyS0 panic=-1 quiet loglevel=1',
+    '-append', 'console=ttyS0 panic=-1 quiet loglevel=1 no_timer_check',
     '-serial', `file:${o.consoleLog}`, '-serial', `file:${o.reportFile}`,
   ];
 }
