@@ -200,7 +200,9 @@ async function runBoot(what: string, work: string, k: OracleKernel, loader: stri
     log(`${what}: the guest stopped before loading anything (${r.console.match(/Kernel panic[^\n]*/)?.[0] ?? `exit ${r.exitCode}`}); booting again`);
     r = await once();
   }
-  log(`${what}: guest ${r.timedOut ? 'TIMED OUT' : 'powered off'} after ${(r.ms / 1000).toFixed(1)} s, reported ${r.report.modules.length}/${entries.length} modules${r.report.done === null ? ' (no @@DONE)' : ''}`);
+  const inLoads = r.report.modules.reduce((s, m) => s + Math.max(0, m.us), 0) / 1e6;
+  const slow = [...r.report.modules].sort((a, b) => b.us - a.us).slice(0, 3).map((m) => `${m.name} ${(m.us / 1e6).toFixed(1)} s`);
+  log(`${what}: guest ${r.timedOut ? 'TIMED OUT' : 'powered off'} after ${(r.ms / 1000).toFixed(1)} s, reported ${r.report.modules.length}/${entries.length} modules${r.report.done === null ? ' (no @@DONE)' : ''}; ${inLoads.toFixed(1)} s (guest clock) in finit_module, slowest ${slow.join(', ')}`);
   if (r.report.modules.length === 0 && !/Linux version|Run \/init|@@@INIT-DONE|Kernel panic/.test(r.console)) {
     skip(`QEMU did not start the guest kernel under TCG (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}; console: ${r.console.trim().split('\n').pop() ?? ''})`);
   }

@@ -8,7 +8,7 @@ import { btfErrors, compareVerdicts, expectedFate, namedType, observedFate, type
 const MSG = (t: string): string => `distilled base BTF type '${t}' [30] is not mapped to base BTF id`;
 const ok = (module: string): CheckVerdict => ({ module, status: 'ok', loads: true, reasons: [] });
 const bad = (module: string, t: string): CheckVerdict => ({ module, status: 'failed', loads: false, reasons: [{ type: `struct ${t}`, detail: '' }], libbpfMessage: MSG(t) });
-const g = (name: string, rc: number, btfSize: number, log: string[] = []): GuestModule => ({ name, rc, btfSize, bytes: null, log, complete: true });
+const g = (name: string, rc: number, btfSize: number, log: string[] = []): GuestModule => ({ name, rc, us: 1000, btfSize, bytes: null, log, complete: true });
 
 test('expectedFate: from loads and CONFIG_MODULE_ALLOW_BTF_MISMATCH, or check\'s own fate field', () => {
   assert.equal(expectedFate(ok('a'), true), 'with-btf');

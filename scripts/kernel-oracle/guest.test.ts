@@ -24,6 +24,7 @@ test('parseReport: modules with result, BTF size, bytes and log; \\r and noise i
     'garbage before',
     '@@MOD tcp_bbr\r',
     '@@RC 0\r',
+    '@@US 1234\r',
     '@@BTF 32\r',
     `@@B64 ${b64.slice(0, 20)}\r`,
     `@@B64 ${b64.slice(20)}\r`,
@@ -50,6 +51,7 @@ test('parseReport: modules with result, BTF size, bytes and log; \\r and noise i
   ]);
   assert.deepEqual(Buffer.from(r.modules[0]!.bytes!), bytes);
   assert.equal(r.modules[1]!.bytes, null);
+  assert.deepEqual(r.modules.map((m) => m.us), [1234, -1, -1]);
 });
 
 test('parseReport: a report cut short marks the last module incomplete and has no DONE', () => {

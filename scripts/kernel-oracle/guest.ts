@@ -31,6 +31,8 @@ export interface GuestModule {
   name: string;
   /** finit_module result: 0 or a positive errno. */
   rc: number;
+  /** How long finit_module took in the guest, in microseconds (-1: not reported). */
+  us: number;
   /** Size of /sys/kernel/btf/<name>, -1 when absent. */
   btfSize: number;
   /** Its bytes, when they were asked for. */
@@ -47,7 +49,7 @@ export interface GuestReport {
   done: number | null;
 }
 
-const PAYLOAD = /^@@(MOD|RC|BTF|B64|LOG|END|DONE) ?(.*)$/;
+const PAYLOAD = /^@@(MOD|RC|US|BTF|B64|LOG|END|DONE) ?(.*)$/;
 
 /** Parses the loader's report (loader.c); tolerant of \r and of noise between lines. */
 export function parseReport(text: string): GuestReport {
@@ -70,9 +72,10 @@ export function parseReport(text: string): GuestReport {
     switch (tag) {
       case 'MOD':
         finish(false);
-        cur = { name: arg, rc: -1, btfSize: -1, bytes: null, log: [], complete: false };
+        cur = { name: arg, rc: -1, us: -1, btfSize: -1, bytes: null, log: [], complete: false };
         break;
       case 'RC': if (cur) cur.rc = Number(arg); break;
+      case 'US': if (cur) cur.us = Number(arg); break;
       case 'BTF': if (cur) cur.btfSize = Number(arg); break;
       case 'B64': if (cur) b64.push(arg); break;
       case 'LOG': if (cur) cur.log.push(arg); break;

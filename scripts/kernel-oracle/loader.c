@@ -14,6 +14,7 @@
  *
  *   @@MOD NAME            start of a module
  *   @@RC ERRNO            finit_module result: 0, or the positive errno
+ *   @@US MICROSECONDS     how long finit_module took (guest clock)
  *   @@BTF SIZE            size of /sys/kernel/btf/NAME, -1 when absent
  *   @@B64 TEXT            its bytes, base64, 76 characters a line (when DUMP is 1)
  *   @@LOG TEXT            kernel log records written while the module loaded (/dev/kmsg)
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef MODULE_INIT_IGNORE_MODVERSIONS
@@ -164,13 +166,17 @@ int main(int argc, char **argv)
 		int flags = force ? MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC : 0;
 		if (ends_with(path, ".xz") || ends_with(path, ".zst") || ends_with(path, ".gz")) flags |= MODULE_INIT_COMPRESSED_FILE;
 		int rc = 0;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) rc = errno;
 		else {
 			if (syscall(SYS_finit_module, fd, "", flags) != 0) rc = errno;
 			close(fd);
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		fprintf(out, "@@RC %d\n", rc);
+		fprintf(out, "@@US %lld\n", (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 		report_btf(name, dump);
 		if (kfd >= 0) drain_kmsg(kfd);
 		fprintf(out, "@@END %s\n", name);
