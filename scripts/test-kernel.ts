@@ -219,15 +219,164 @@ function printVerdicts(what: string, c: VerdictCounts): void {
   for (const m of c.typeMismatch.slice(0, 10)) log(`${what}: TYPE MISMATCH ${m.name}: kernel "${m.kernel}", btfkit "${m.btfkit}"`);
 }
 
+interface Ctx {
+  opts: Options;
+  oldK: OracleKernel;
+  newK: OracleKernel;
+  work: string;
+  allowMismatch: boolean;
+  failures: string[];
+}
+
+/** The a/b/c side: btfkit's predictions, the sample, its distilled and control copies, verdicts. */
+async function prepareSample(c: Ctx) {
+  const { opts, oldK, newK, work } = c;
+  const oldFiles = moduleFiles(oldK.modules);
+  const oldDeps = kernelDepends(oldK, oldFiles);
+  const predicted = await checkJson(oldK.modules, newK.btf, join(work, 'predict.json'), oldK.btf);
+  const mustFail = new Set([...predicted].filter(([, v]) => !v.loads).map(([n]) => n));
+  log(`btfkit check: ${predicted.size} modules of ${oldK.kver} distilled on its BTF: ${mustFail.size} predicted to fail on ${newK.kver}`);
+  // e. modules from elsewhere: what they need of OLD joins the sample; their names stay out of it
+  const extra = opts.extra ? moduleFiles(opts.extra) : new Map<string, string>();
+  const extraDeps = extra.size ? readDepends([...extra.values()]) : new Map<string, string[]>();
+  const mustLoad = new Set([...mustFail, ...[...extraDeps.values()].flat().filter((d) => !extra.has(d))]);
+  const big = (n: string): boolean => extra.has(n) || statSync(oldFiles.get(n)!).size > SPREAD_MAX_BYTES;
+  const sample = selectSample([...oldFiles.keys()], mustLoad, opts.sample, oldDeps, big);
+  const order = loadOrder(sample, oldDeps);
+  const clash = order.filter((n) => extra.has(n));
+  if (clash.length) throw new Error(`extra modules share a name with modules the sample needs: ${clash.join(', ')}`);
+  log(`sample: ${mustFail.size} predicted failures + ${sample.length - mustFail.size} spread, with dependencies ${order.length} modules`);
+
+  const distDir = join(work, 'distilled');
+  const ctrlDir = join(work, 'control');
+  const dist = copyModules(order, oldFiles, oldK.modules, distDir);
+  cpSync(distDir, ctrlDir, { recursive: true });
+  const ctrl = new Map([...dist].map(([n, f]) => [n, join(ctrlDir, relative(distDir, f))]));
+  await btfkitOk(['distill', distDir, '--base', oldK.btf, '--in-place', '-q']);
+  const extraDir = join(work, 'extra');
+  const extraCopies = copyModules([...extra.keys()], extra, opts.extra ?? '', extraDir);
+  const cleared = clearInits([...dist.values(), ...ctrl.values(), ...extraCopies.values()]);
+  log(`distilled ${dist.size} modules with btfkit (--in-place), ${extraCopies.size} extra modules; init cleared in ${cleared} files`);
+  const verdicts = await checkJson(distDir, newK.btf, join(work, 'verdicts.json'));
+  const ctrlVerdicts = await checkJson(ctrlDir, newK.btf, join(work, 'control.json'));
+  const extraVerdicts = extraCopies.size ? await checkJson(extraDir, newK.btf, join(work, 'extra.json')) : new Map<string, CheckVerdict>();
+  for (const [n, v] of extraVerdicts) verdicts.set(n, v);
+
+  const accepted = order.filter((n) => verdicts.get(n)?.loads);
+  const byteSample = new Set([...spread(accepted, opts.bytes), ...extraCopies.keys()]);
+  const extraOrder = loadOrder(extra.keys(), new Map([...extraDeps].map(([n, d]) => [n, d.filter((x) => extra.has(x))])));
+  const files = new Map([...dist, ...extraCopies]);
+  const distEntries: ListEntry[] = [...order, ...extraOrder].map((n) => ({ name: n, file: files.get(n)!, dump: byteSample.has(n) }));
+  const ctrlEntries: ListEntry[] = order.map((n) => ({ name: n, file: ctrl.get(n)!, dump: false }));
+  return { order, mustFail, files, verdicts, ctrlVerdicts, byteSample, distEntries, ctrlEntries };
+}
+
+/** The d side: NEW's kfunc modules and their dependencies, distilled on NEW's BTF. */
+async function prepareKfunc(c: Ctx) {
+  const { newK, work } = c;
+  const newFiles = moduleFiles(newK.modules);
+  const newDeps = kernelDepends(newK, newFiles);
+  for (const [n, pre] of Object.entries(SOFT_PRE)) if (newDeps.has(n)) newDeps.set(n, [...newDeps.get(n)!, ...pre.filter((p) => newDeps.has(p))]);
+  const kfOrder = loadOrder(KFUNC_MODULES.filter((n) => newFiles.has(n)), newDeps);
+  const kfDir = join(work, 'kfunc');
+  const kf = copyModules(kfOrder, newFiles, newK.modules, kfDir);
+  await btfkitOk(['distill', kfDir, '--base', newK.btf, '--in-place', '-q']);
+  const kfEntries: ListEntry[] = kfOrder.map((n) => ({ name: n, file: kf.get(n)!, dump: false }));
+  return { kfOrder, kf, kfEntries };
+}
+
+/** a: every loaded module's fate and named type as btfkit states them. */
+function assertVerdicts(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>, guest: Map<string, GuestModule>): VerdictCounts {
+  const ca = compareVerdicts(s.distEntries.map((e) => e.name), s.verdicts, guest, c.allowMismatch);
+  printVerdicts('a. distilled', ca);
+  if (ca.loaded < 500) c.failures.push(`a: only ${ca.loaded} distilled modules loaded (need >= 500)`);
+  if (ca.fateMismatch.length) c.failures.push(`a: ${ca.fateMismatch.length} modules' fate differs from btfkit's`);
+  if (ca.typeMismatch.length) c.failures.push(`a: ${ca.typeMismatch.length} refused modules name another type than btfkit`);
+  if (ca.missing.length) c.failures.push(`a: ${ca.missing.length} modules missing from the guest's report (first ${ca.missing[0]})`);
+  if (!ca.agreeRejected && s.mustFail.size) c.failures.push('a: no module of the predicted failures was seen rejected');
+  return ca;
+}
+
+/** b: the guest's /sys/kernel/btf/<module> bytes against load-check --dump. */
+function assertBytes(c: Ctx, mine: { n: string; mine: Uint8Array | null }[], guest: Map<string, GuestModule>): string {
+  const dumps = mine.filter((d) => guest.get(d.n)?.bytes).map(({ n, mine }) => {
+    const g = guest.get(n)!;
+    return { n, same: mine !== null && Buffer.compare(mine, g.bytes!) === 0 && g.bytes!.length === g.btfSize };
+  });
+  const same = dumps.filter((d) => d.same).length;
+  log(`b. bytes: /sys/kernel/btf/<module> = btfkit load-check --dump for ${same}/${dumps.length} modules${dumps.length - same ? ` (differ: ${dumps.filter((d) => !d.same).map((d) => d.n).slice(0, 8).join(', ')})` : ''}`);
+  if (same < 40) c.failures.push(`b: only ${same} byte-identical modules (need >= 40)`);
+  if (same !== dumps.length) c.failures.push(`b: ${dumps.length - same} modules' BTF differs from btfkit load-check --dump`);
+  return `${same}/${dumps.length} byte-identical`;
+}
+
+/** c: modules not distilled: the kernel drops every BTF, as btfkit says. */
+function assertControl(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>, guest: Map<string, GuestModule>): string {
+  const cc = compareVerdicts(s.order, s.ctrlVerdicts, guest, c.allowMismatch);
+  printVerdicts('c. control (not distilled)', cc);
+  const refuses = s.order.filter((n) => s.ctrlVerdicts.get(n)?.loads === false).length;
+  log(`c. control: btfkit says ${refuses}/${s.order.length} are refused; the kernel dropped the BTF of ${cc.droppedBtf}/${cc.loaded} loaded`);
+  if (cc.keptBtf) c.failures.push(`c: the kernel kept the BTF of ${cc.keptBtf} modules not distilled`);
+  if (cc.fateMismatch.length) c.failures.push(`c: ${cc.fateMismatch.length} control modules' fate differs from btfkit's`);
+  if (cc.missing.length) c.failures.push(`c: ${cc.missing.length} modules missing from the guest's report`);
+  if (cc.loaded < 500) c.failures.push(`c: only ${cc.loaded} control modules loaded`);
+  return `${cc.droppedBtf}/${cc.loaded} dropped, btfkit ${refuses}/${s.order.length}`;
+}
+
+/** d: kfunc modules loaded with init: BTF kept, no BTF or kfunc error. */
+function assertKfunc(c: Ctx, k: Awaited<ReturnType<typeof prepareKfunc>>, kfSets: Map<string, number>, guest: Map<string, GuestModule>): string {
+  let ok = 0;
+  for (const n of k.kfOrder) {
+    const g = guest.get(n);
+    const errs = g ? btfErrors(g.log) : [];
+    const good = g !== undefined && g.complete && g.rc === 0 && g.btfSize >= 0 && errs.length === 0;
+    if (good) ok++;
+    const sets = kfSets.get(n);
+    log(`d. kfunc: ${n}: ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? `kept (${g.btfSize} bytes)` : 'DROPPED'}` : 'NOT REPORTED'}${sets !== undefined ? `, ${sets} kfunc set${sets === 1 ? '' : 's'} per load-check` : ''}${errs.length ? `; errors: ${errs.join(' | ')}` : ''}`);
+    if (!good) c.failures.push(`d: ${n} did not load cleanly with its BTF`);
+  }
+  log(`d. kfunc: ${ok}/${k.kfOrder.length} modules (${KFUNC_MODULES.filter((x) => k.kf.has(x)).length} kfunc modules + dependencies) loaded with init and BTF, no BTF/kfunc error`);
+  return `${ok}/${k.kfOrder.length}`;
+}
+
+async function run(c: Ctx): Promise<void> {
+  const s = await prepareSample(c);
+  const k = await prepareKfunc(c);
+  const { newK, work } = c;
+  // btfkit's side of b and d runs while the guests boot
+  const kfSetsP = pool(KFUNC_MODULES.filter((x) => k.kf.has(x)), 1, async (n) => {
+    const out = await btfkit(['load-check', k.kf.get(n)!, '-k', newK.btf]);
+    return [n, (out.out.match(/^ {2}kfunc set /gm) ?? []).length] as const;
+  });
+  const dumping = pool([...s.byteSample], 1, async (n) => {
+    const dump = join(work, 'dumps', `${n}.btf`);
+    mkdirSync(dirname(dump), { recursive: true });
+    await btfkit(['load-check', s.files.get(n)!, '-k', newK.btf, '--dump', dump]);
+    return { n, mine: existsSync(dump) ? new Uint8Array(readFileSync(dump)) : null };
+  });
+  mkdirSync(join(work, 'bin'), { recursive: true });
+  const loader = buildLoader(LOADER_C, join(work, 'bin'));
+  log(`loader built with gcc -static; setup took ${secs()} s`);
+  const [bDist, bKf, bCtrl] = await pool([
+    () => runBoot('distilled', work, newK, loader, s.distEntries, '-f'),
+    () => runBoot('kfunc', work, newK, loader, k.kfEntries, ''),
+    () => runBoot('control', work, newK, loader, s.ctrlEntries, '-f'),
+  ], 2, (f) => f());
+  const ca = assertVerdicts(c, s, byName(bDist!));
+  const b = assertBytes(c, await dumping, byName(bDist!));
+  const cc = assertControl(c, s, byName(bCtrl!));
+  const d = assertKfunc(c, k, new Map(await kfSetsP), byName(bKf!));
+  log(`summary: a ${ca.agreeAccepted + ca.agreeRejected}/${ca.loaded} fates agree (kept ${ca.keptBtf}, dropped ${ca.droppedBtf}, types ${ca.typeAgree}/${ca.typeChecked}); b ${b}; c ${cc}; d ${d}; ${secs()} s`);
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const missing = missingTool();
   if (missing) skip(missing);
-  let kernels: [string, string];
   let oldK: OracleKernel;
   let newK: OracleKernel;
   try {
-    kernels = chooseKernels(log);
+    const kernels = chooseKernels(log);
     oldK = await ensureKernel(kernels[0], log);
     newK = await ensureKernel(kernels[1], log);
   } catch (e) {
@@ -236,133 +385,16 @@ async function main(): Promise<void> {
   log(`modules of ${oldK.kver} into ${newK.kver}`);
   const allowMismatch = configHas(readFileSync(newK.config, 'utf8'), 'CONFIG_MODULE_ALLOW_BTF_MISMATCH');
   const work = mkdtempSync(join(tmpdir(), 'btfkit-kernel-oracle-'));
-  const failures: string[] = [];
-  let finished = false;
+  const c: Ctx = { opts, oldK, newK, work, allowMismatch, failures: [] };
+  let passed = false;
   try {
-    // --- what btfkit predicts, the sample, the copies
-    const oldFiles = moduleFiles(oldK.modules);
-    const oldDeps = kernelDepends(oldK, oldFiles);
-    const predicted = await checkJson(oldK.modules, newK.btf, join(work, 'predict.json'), oldK.btf);
-    const mustFail = new Set([...predicted].filter(([, v]) => !v.loads).map(([n]) => n));
-    log(`btfkit check: ${predicted.size} modules of ${oldK.kver} distilled on its BTF: ${mustFail.size} predicted to fail on ${newK.kver}`);
-    // e. modules from elsewhere: what they need of OLD joins the sample; their names stay out of it
-    const extra = opts.extra ? moduleFiles(opts.extra) : new Map<string, string>();
-    const extraDeps = extra.size ? readDepends([...extra.values()]) : new Map<string, string[]>();
-    const mustLoad = new Set([...mustFail, ...[...extraDeps.values()].flat().filter((d) => !extra.has(d))]);
-    const big = (n: string): boolean => extra.has(n) || statSync(oldFiles.get(n)!).size > SPREAD_MAX_BYTES;
-    const sample = selectSample([...oldFiles.keys()], mustLoad, opts.sample, oldDeps, big);
-    const order = loadOrder(sample, oldDeps);
-    const clash = order.filter((n) => extra.has(n));
-    if (clash.length) throw new Error(`extra modules share a name with modules the sample needs: ${clash.join(', ')}`);
-    log(`sample: ${mustFail.size} predicted failures + ${sample.length - mustFail.size} spread, with dependencies ${order.length} modules`);
-
-    const distDir = join(work, 'distilled');
-    const ctrlDir = join(work, 'control');
-    const dist = copyModules(order, oldFiles, oldK.modules, distDir);
-    cpSync(distDir, ctrlDir, { recursive: true });
-    const ctrl = new Map([...dist].map(([n, f]) => [n, join(ctrlDir, relative(distDir, f))]));
-    await btfkitOk(['distill', distDir, '--base', oldK.btf, '--in-place', '-q']);
-    const extraDir = join(work, 'extra');
-    const extraCopies = copyModules([...extra.keys()], extra, opts.extra ?? '', extraDir);
-    const cleared = clearInits([...dist.values(), ...ctrl.values(), ...extraCopies.values()]);
-    log(`distilled ${dist.size} modules with btfkit (--in-place), ${extraCopies.size} extra modules; init cleared in ${cleared} files`);
-    const verdicts = await checkJson(distDir, newK.btf, join(work, 'verdicts.json'));
-    const ctrlVerdicts = await checkJson(ctrlDir, newK.btf, join(work, 'control.json'));
-    const extraVerdicts = extraCopies.size ? await checkJson(extraDir, newK.btf, join(work, 'extra.json')) : new Map<string, CheckVerdict>();
-    for (const [n, v] of extraVerdicts) verdicts.set(n, v);
-
-    const accepted = order.filter((n) => verdicts.get(n)?.loads);
-    const byteSample = new Set([...spread(accepted, opts.bytes), ...extraCopies.keys()]);
-    const extraOrder = loadOrder(extra.keys(), new Map([...extraDeps].map(([n, d]) => [n, d.filter((x) => extra.has(x))])));
-    const distEntries: ListEntry[] = [...order.map((n) => ({ name: n, file: dist.get(n)!, dump: byteSample.has(n) })), ...extraOrder.map((n) => ({ name: n, file: extraCopies.get(n)!, dump: true }))];
-    const ctrlEntries: ListEntry[] = order.map((n) => ({ name: n, file: ctrl.get(n)!, dump: false }));
-
-    // --- kfunc modules of NEW, distilled on NEW, init running
-    const newFiles = moduleFiles(newK.modules);
-    const newDeps = kernelDepends(newK, newFiles);
-    for (const [n, pre] of Object.entries(SOFT_PRE)) if (newDeps.has(n)) newDeps.set(n, [...newDeps.get(n)!, ...pre.filter((p) => newDeps.has(p))]);
-    const kfOrder = loadOrder(KFUNC_MODULES.filter((n) => newFiles.has(n)), newDeps);
-    const kfDir = join(work, 'kfunc');
-    const kf = copyModules(kfOrder, newFiles, newK.modules, kfDir);
-    await btfkitOk(['distill', kfDir, '--base', newK.btf, '--in-place', '-q']);
-    const kfEntries: ListEntry[] = kfOrder.map((n) => ({ name: n, file: kf.get(n)!, dump: false }));
-    // what load-check says of their kfunc sets, while the guests boot
-    const kfSetsP = pool(KFUNC_MODULES.filter((x) => kf.has(x)), 1, async (n) => {
-      const out = await btfkit(['load-check', kf.get(n)!, '-k', newK.btf]);
-      return [n, (out.out.match(/^ {2}kfunc set /gm) ?? []).length] as const;
-    });
-
-    // --- boot
-    mkdirSync(join(work, 'bin'), { recursive: true });
-    const loader = buildLoader(LOADER_C, join(work, 'bin'));
-    log(`loader built with gcc -static; setup took ${secs()} s`);
-    // btfkit's side of b. runs while the guests boot
-    const dumping = pool([...byteSample], 1, async (n) => {
-      const dump = join(work, 'dumps', `${n}.btf`);
-      mkdirSync(dirname(dump), { recursive: true });
-      await btfkit(['load-check', dist.get(n) ?? extraCopies.get(n)!, '-k', newK.btf, '--dump', dump]);
-      return { n, mine: existsSync(dump) ? new Uint8Array(readFileSync(dump)) : null };
-    });
-    const [bDist, bKf, bCtrl] = await pool([
-      () => runBoot('distilled', work, newK, loader, distEntries, '-f'),
-      () => runBoot('kfunc', work, newK, loader, kfEntries, ''),
-      () => runBoot('control', work, newK, loader, ctrlEntries, '-f'),
-    ], 2, (f) => f());
-    const mine = await dumping;
-    const kfSets = new Map(await kfSetsP);
-
-    // --- a. verdicts
-    const ca = compareVerdicts(distEntries.map((e) => e.name), verdicts, byName(bDist!), allowMismatch);
-    printVerdicts('a. distilled', ca);
-    if (ca.loaded < 500) failures.push(`a: only ${ca.loaded} distilled modules loaded (need >= 500)`);
-    if (ca.fateMismatch.length) failures.push(`a: ${ca.fateMismatch.length} modules' fate differs from btfkit's`);
-    if (ca.typeMismatch.length) failures.push(`a: ${ca.typeMismatch.length} refused modules name another type than btfkit`);
-    if (ca.missing.length) failures.push(`a: ${ca.missing.length} modules missing from the guest's report (first ${ca.missing[0]})`);
-    if (!ca.agreeRejected && mustFail.size) failures.push('a: no module of the predicted failures was seen rejected');
-
-    // --- b. bytes
-    const guestDist = byName(bDist!);
-    const dumps = mine.filter((d) => guestDist.get(d.n)?.bytes).map(({ n, mine }) => {
-      const g = guestDist.get(n)!;
-      return { n, same: mine !== null && Buffer.compare(mine, g.bytes!) === 0 && g.bytes!.length === g.btfSize };
-    });
-    const same = dumps.filter((d) => d.same).length;
-    log(`b. bytes: /sys/kernel/btf/<module> = btfkit load-check --dump for ${same}/${dumps.length} modules${dumps.length - same ? ` (differ: ${dumps.filter((d) => !d.same).map((d) => d.n).slice(0, 8).join(', ')})` : ''}`);
-    if (same < 40) failures.push(`b: only ${same} byte-identical modules (need >= 40)`);
-    if (same !== dumps.length) failures.push(`b: ${dumps.length - same} modules' BTF differs from btfkit load-check --dump`);
-
-    // --- c. control
-    const cc = compareVerdicts(order, ctrlVerdicts, byName(bCtrl!), allowMismatch);
-    printVerdicts('c. control (not distilled)', cc);
-    const btfkitRefuses = order.filter((n) => ctrlVerdicts.get(n)?.loads === false).length;
-    log(`c. control: btfkit says ${btfkitRefuses}/${order.length} are refused; the kernel dropped the BTF of ${cc.droppedBtf}/${cc.loaded} loaded`);
-    if (cc.keptBtf) failures.push(`c: the kernel kept the BTF of ${cc.keptBtf} modules not distilled`);
-    if (cc.fateMismatch.length) failures.push(`c: ${cc.fateMismatch.length} control modules' fate differs from btfkit's`);
-    if (cc.missing.length) failures.push(`c: ${cc.missing.length} modules missing from the guest's report`);
-    if (cc.loaded < 500) failures.push(`c: only ${cc.loaded} control modules loaded`);
-
-    // --- d. kfunc
-    const gk = byName(bKf!);
-    let kfOk = 0;
-    for (const n of kfOrder) {
-      const g = gk.get(n);
-      const errs = g ? btfErrors(g.log) : [];
-      const good = g !== undefined && g.complete && g.rc === 0 && g.btfSize >= 0 && errs.length === 0;
-      if (good) kfOk++;
-      const sets = kfSets.get(n);
-      log(`d. kfunc: ${n}: ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? `kept (${g.btfSize} bytes)` : 'DROPPED'}` : 'NOT REPORTED'}${sets !== undefined ? `, ${sets} kfunc set${sets === 1 ? '' : 's'} per load-check` : ''}${errs.length ? `; errors: ${errs.join(' | ')}` : ''}`);
-      if (!good) failures.push(`d: ${n} did not load cleanly with its BTF`);
-    }
-    log(`d. kfunc: ${kfOk}/${kfOrder.length} modules (${KFUNC_MODULES.filter((x) => kf.has(x)).length} kfunc modules + dependencies) loaded with init and BTF, no BTF/kfunc error`);
-
-    const ok = failures.length === 0;
-    log(`summary: a ${ca.agreeAccepted + ca.agreeRejected}/${ca.loaded} fates agree (kept ${ca.keptBtf}, dropped ${ca.droppedBtf}, types ${ca.typeAgree}/${ca.typeChecked}); b ${same}/${dumps.length} byte-identical; c ${cc.droppedBtf}/${cc.loaded} dropped, btfkit ${btfkitRefuses}/${order.length}; d ${kfOk}/${kfOrder.length}; ${secs()} s`);
-    for (const f of failures) log(`FAIL ${f}`);
-    log(ok ? 'test:kernel: passed' : `test:kernel: FAILED (${failures.length})`);
-    process.exitCode = ok ? 0 : 1;
-    finished = ok;
+    await run(c);
+    for (const f of c.failures) log(`FAIL ${f}`);
+    passed = c.failures.length === 0;
+    log(passed ? 'test:kernel: passed' : `test:kernel: FAILED (${c.failures.length})`);
+    process.exitCode = passed ? 0 : 1;
   } finally {
-    if (opts.keep || !finished) log(`work directory kept: ${work}`);
+    if (opts.keep || !passed) log(`work directory kept: ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
 }
