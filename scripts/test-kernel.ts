@@ -1,10 +1,10 @@
 /**
  * `npm run test:kernel`: the real kernel as the oracle for distill, check and load-check.
  *
- *   node dist/scripts/test-kernel.js [--sample N] [--bytes N] [--extra DIR] [--keep]
+ *   node dist/scripts/test-kernel.js [--old KVER --new KVER] [--sample N] [--bytes N] [--extra DIR] [--keep]
  *
  * Approach: two Debian 6.12 kernels (scripts/kernel-oracle/fetch.ts; an older build OLD whose
- * modules go into a newer one NEW) are unpacked in the corpus cache. `btfkit check` predicts,
+ * modules go into a newer one NEW; --old/--new name others, e.g. 6.12.111+deb12-amd64) are unpacked in the corpus cache. `btfkit check` predicts,
  * for every module of OLD distilled on OLD's BTF, whether NEW's loader accepts its BTF; the
  * sample is every predicted failure, an even spread of the rest, and their dependencies
  * (modinfo), in dependency order. Three initramfs images (guest.ts) are booted on NEW under
@@ -66,21 +66,32 @@ interface Options {
   bytes: number;
   extra: string | undefined;
   keep: boolean;
+  kernels: [string, string] | undefined;
+}
+
+function usage(): never {
+  process.stderr.write('usage: test-kernel [--old KVER --new KVER] [--sample N] [--bytes N] [--extra DIR] [--keep]\n');
+  process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sample: 540, bytes: 48, extra: process.env.BTFKIT_ORACLE_EXTRA || undefined, keep: false };
+  const o: Options = { sample: 540, bytes: 48, extra: process.env.BTFKIT_ORACLE_EXTRA || undefined, keep: false, kernels: undefined };
+  let oldK: string | undefined;
+  let newK: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--sample') o.sample = Number(argv[++i]);
     else if (a === '--bytes') o.bytes = Number(argv[++i]);
     else if (a === '--extra') o.extra = argv[++i];
     else if (a === '--keep') o.keep = true;
+    else if (a === '--old') oldK = argv[++i];
+    else if (a === '--new') newK = argv[++i];
     else {
-      process.stderr.write('usage: test-kernel [--sample N] [--bytes N] [--extra DIR] [--keep]\n');
-      process.exit(2);
+      usage();
     }
   }
+  if ((oldK === undefined) !== (newK === undefined) || !(o.sample > 0) || !(o.bytes >= 0)) usage();
+  if (oldK !== undefined && newK !== undefined) o.kernels = [oldK, newK];
   return o;
 }
 
@@ -376,7 +387,7 @@ async function main(): Promise<void> {
   let oldK: OracleKernel;
   let newK: OracleKernel;
   try {
-    const kernels = chooseKernels(log);
+    const kernels = opts.kernels ?? chooseKernels(log);
     oldK = await ensureKernel(kernels[0], log);
     newK = await ensureKernel(kernels[1], log);
   } catch (e) {
