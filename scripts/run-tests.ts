@@ -4,6 +4,7 @@
  *
  * A test file belongs to the fuzz suite when it sits in src/fuzz/ and is listed in FUZZ_TESTS
  * below (the long, randomized or process-killing ones); every other *.test.js under dist/src
+ * (and under dist/scripts)
  * is a unit test, so a new test file joins `npm test` without a change here. (Node 20's
  * `node --test` takes directories but no exclusions, hence this list.)
  */
@@ -17,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 export const FUZZ_TESTS = ['fuzz/fuzz.test.js', 'fuzz/hostile.test.js', 'fuzz/safe-writes.test.js'];
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+/** Tests of the scripts' own pieces (e.g. the real-kernel oracle's), unit suite only. */
+const SCRIPTS = dirname(fileURLToPath(import.meta.url));
 
 function testFiles(dir: string): string[] {
   const out: string[] = [];
@@ -34,5 +37,6 @@ if (suite !== 'unit' && suite !== 'fuzz') {
   process.exit(2);
 }
 const files = testFiles(SRC).filter((f) => FUZZ_TESTS.includes(relative(SRC, f).split('\\').join('/')) === (suite === 'fuzz'));
+if (suite === 'unit') files.push(...testFiles(SCRIPTS));
 const r = spawnSync(process.execPath, ['--test', ...nodeArgs, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
