@@ -26,7 +26,7 @@ import { kernelBtfPath, modulesDir, hasCorpus } from './corpus-paths.js';
 import { loadBtf, loadBaseBtf } from '../src/node/load.js';
 import type { Btf } from '../src/model/btf.js';
 import { serializeBtf } from '../src/format/write.js';
-import { syntheticLayoutBtf, SYNTHETIC_TYPES } from '../src/dump/layout-fixture.js';
+import { syntheticLayoutBtf, SYNTHETIC_TYPES } from '../src/dump/layout-fixture.test-util.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const LAYOUT_GOLDEN = join(REPO, 'test', 'golden', 'layout');

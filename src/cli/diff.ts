@@ -4,11 +4,12 @@ import { type Command, str, flag, writeStdout, UsageError } from './command.js';
 import { loadBtf, loadBaseBtf, KERNEL_BTF_PATH } from '../node/load.js';
 import { diffBtf, formatDiff, diffSummary } from '../kernel/diff.js';
 import { BtfkitError } from '../errors.js';
+import { writeFileAtomic } from '../node/files.js';
 
 export const diffCommand: Command = {
   name: 'diff',
   summary: 'what changed between two kernels (or modules): types added, removed, changed field by field',
-  usage: `Usage: btfkit diff OLD NEW [TYPE...] [--base BASE] [--old-base B] [--new-base B] [-j]
+  usage: `Usage: btfkit diff OLD NEW [TYPE...] [-B BASE] [--old-base B] [--new-base B] [-j | --json=FILE]
 
   OLD, NEW       raw BTF, ELF (vmlinux, .ko, compressed), kernel image, or 'kernel'
                  ('kernel' = ${KERNEL_BTF_PATH})
@@ -17,7 +18,7 @@ export const diffCommand: Command = {
                  types are compared)
   --old-base B, --new-base B
                  a different base for OLD or NEW
-  --json, -j     JSON to stdout
+  -j, --json     JSON to stdout (--json=FILE: to FILE)
 
 Types are matched by kind and name (struct, union, enum, typedef, func). Exit status 0 when
 the two are the same, 1 when they differ, 2 for a usage error.`,
@@ -25,7 +26,7 @@ the two are the same, 1 when they differ, 2 for a usage error.`,
     base: { type: 'string', short: 'B' },
     'old-base': { type: 'string' },
     'new-base': { type: 'string' },
-    json: { type: 'boolean', short: 'j' },
+    json: { type: 'string' },
   },
   async run(args, values) {
     if (args.length < 2) throw new UsageError('diff takes OLD and NEW (and optional TYPE names)');
@@ -46,8 +47,11 @@ the two are the same, 1 when they differ, 2 for a usage error.`,
       if (missing.length) throw new BtfkitError('BTF_INVALID', `no struct, union, enum, typedef or func named '${missing[0]}' in ${oldPath} or ${newPath}`);
     }
     const different = d.added.length + d.removed.length + d.changed.length > 0;
-    if (flag(values, 'json')) {
-      await writeStdout(JSON.stringify({ old: oldPath, new: newPath, summary: diffSummary(d), compared: d.compared, changed: d.changed, added: d.added, removed: d.removed }, null, 2) + '\n');
+    const json = str(values, 'json');
+    if (json !== undefined) {
+      const text = JSON.stringify({ old: oldPath, new: newPath, summary: diffSummary(d), compared: d.compared, changed: d.changed, added: d.added, removed: d.removed }, null, 2) + '\n';
+      if (json === '-') await writeStdout(text);
+      else writeFileAtomic(json, new TextEncoder().encode(text));
     } else {
       await writeStdout(formatDiff(d));
     }

@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseElf } from '../elf/index.js';
 import { gzipSync } from 'node:zlib';
 import type { CheckReport } from '../kernel/report.js';
 import { assertReportShape } from '../kernel/report-shape.test-util.js';
@@ -153,7 +155,7 @@ test('distill: modules without .BTF are skipped with a note (exit 0, --strict 1)
     // One module without .BTF: a note on stderr, exit 0; -j says so.
     r = btfkit(['distill', w.noBtf, '-B', w.kernelA, '-o', join(w.dir, 'x.ko')]);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /oot-nobtf\.ko: no \.BTF section \(built without BTF\): nothing to distill/);
+    assert.match(r.stderr, /oot-nobtf\.ko: no \.BTF section and no debug info \(built without BTF or -g\): nothing to distill/);
     r = btfkit(['distill', w.noBtf, '-B', w.kernelA, '-o', join(w.dir, 'x.ko'), '-j', '-q']);
     assert.equal(JSON.parse(r.stdout).status, 'no-btf');
     assert.equal(btfkit(['distill', w.noBtf, '-B', w.kernelA, '-o', join(w.dir, 'x.ko'), '--strict', '-q']).code, 1);
@@ -170,6 +172,16 @@ test('distill: modules without .BTF are skipped with a note (exit 0, --strict 1)
     r = btfkit(['distill', join(copy, 'ok.ko'), '-B', w.kernelA, '-o', join(w.dir, 'z.ko')]);
     assert.equal(r.code, 0);
     assert.match(r.stderr, /already distilled \(has \.BTF\.base\): nothing to do/);
+    // No .BTF but debug info: encoded from the DWARF first (here an object file on the BTF that
+    // pahole made of it, so every type dedups into the base), with .BTF and .BTF.base after.
+    const obj = fileURLToPath(new URL('../../../test/fixtures/dwarf/sample-gcc-dwarf5.o', import.meta.url));
+    const objBase = fileURLToPath(new URL('../../../test/golden/encoder/sample-gcc-dwarf5.btf', import.meta.url));
+    r = btfkit(['distill', obj, '-B', objBase, '-o', join(w.dir, 'enc.o'), '-j', '-q']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).status, 'distilled');
+    assert.match(JSON.parse(r.stdout).detail, /^no \.BTF: encoded from DWARF, \d+ base types in \.BTF\.base, \d+ split types$/);
+    const enc = parseElf(new Uint8Array(readFileSync(join(w.dir, 'enc.o'))));
+    assert.ok(enc.section('.BTF') && enc.section('.BTF.base'));
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { parseBtf } from '../format/parse.js';
 import { serializeBtf } from '../format/write.js';
 import { layoutTypes } from './layout.js';
-import { syntheticLayoutBtf, SYNTHETIC_TYPES } from './layout-fixture.js';
+import { syntheticLayoutBtf, SYNTHETIC_TYPES } from './layout-fixture.test-util.js';
 import { hasCorpus, kernelBtfPath, modulesDir } from '../../scripts/corpus-paths.js';
 import { loadBtf, loadBaseBtf } from '../node/load.js';
 

@@ -72,7 +72,7 @@ test('builder encodings follow libbpf', () => {
   assert.deepEqual(strOffFields(b, s), [b.nameOff(s), b.memberNameOff(s, 0), b.memberNameOff(s, 1), b.memberNameOff(s, 2)]);
   const f = b.addFunc('f', 2, fp);
   assert.equal(b.vlen(f), 2);
-  assert.throws(() => b.addFunc('g', 0, 999), BtfkitError);
+  assert.throws(() => b.addFunc('g', 0, -1), BtfkitError);
   const v = b.addVar('v', 1, i);
   b.addDatasec('.data', 4);
   b.addDatasecVarInfo(v, 0, 4);
@@ -110,4 +110,14 @@ test('split on split: ids and string offsets chain through both bases', () => {
   const c2 = parseBtf(serializeBtf(c), { base: b2 });
   assert.equal(c2.name(t), 'pint');
   assert.equal(c2.type(t), p);
+});
+
+test("builder: forward type references are allowed, as libbpf's validate_type_id allows them", () => {
+  // pahole's encoder adds a pointer before the type it points to
+  const b = Btf.create();
+  const p = b.addPtr(2);
+  const i = b.addInt('int', 4, 1);
+  assert.deepEqual([p, i, b.type(p)], [1, 2, 2]);
+  assert.throws(() => b.addPtr(-1), BtfkitError);
+  assert.throws(() => b.addPtr(0x80000000), BtfkitError);
 });
