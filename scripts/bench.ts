@@ -21,6 +21,7 @@ import { dumpC } from '../src/dump/c.js';
 import { parseElf } from '../src/elf/index.js';
 import { distillBase } from '../src/split/distill.js';
 import { benchSplit } from './bench-split.js';
+import { benchDecompression } from './bench-decomp.js';
 import { relocate } from '../src/split/relocate.js';
 import type { Btf } from '../src/model/btf.js';
 import { kernelBtfPath, modulesDir } from './corpus-paths.js';
@@ -146,6 +147,7 @@ function main(): void {
       add(`relocate ${row.module} onto vmlinux-47 (warm base)`, 'us', row.relocateUs, row.libbpfRelocateUs);
     }
   }
+  benchDecompression(add, { quick, cli: CLI });
   const worst = rows.filter((r) => r.ref).map((r) => r.median / r.ref!);
   if (worst.length) console.log(`\n${worst.filter((x) => x <= 1).length}/${worst.length} operations at or below the C reference's median`);
 }
