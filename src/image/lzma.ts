@@ -25,7 +25,7 @@
  */
 
 import { Errno } from '../errors.js';
-import { type DecodeOptions, OutputBuffer, imageError, outputLimit, tooLarge } from './output.js';
+import { type DecodeOptions, OutputBuffer, imageError, outputLimit, tooLarge, trustedPrealloc } from './output.js';
 
 const NUM_STATES = 12;
 const POS_STATES_MAX = 16;
@@ -602,7 +602,7 @@ export function decodeLzmaAlone(bytes: Uint8Array, opts: DecodeOptions = {}): Ui
   if (h.size !== undefined && h.size > limit && !partial) throw tooLarge(limit);
   const dictSize = Math.max(h.dictSize, 4096);
   const hint = h.size ?? opts.sizeHint ?? bytes.length * 4;
-  const out = new OutputBuffer(limit, Math.min(hint, limit));
+  const out = new OutputBuffer(limit, Math.min(hint, limit), trustedPrealloc(bytes.length));
   const dec = new LzmaDecoder(bytes, out, dictSize);
   dec.setProps(h.lc, h.lp, h.pb);
   dec.resetState();
