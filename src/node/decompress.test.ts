@@ -220,6 +220,17 @@ test('bombs made by the CLI tools (zstd --long=27, zstd, xz of 128 MiB of zeros)
   }
 });
 
+test('zstd without a declared size and a claimed size (kernel images): one shot when right, streaming when too small', { skip: !hasTool('zstd') && 'zstd not installed' }, () => {
+  const data = new Uint8Array(300_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 27;
+  const z = run('zstd', ['-q', '-c', '-3'], data); // piped: no content size in the frame
+  for (const hint of [data.length, data.length - 1, 1000, 1]) {
+    assert.equal(sha256(decompress('zstd', z, { sizeHint: hint })), sha256(data), `hint ${hint}`);
+  }
+  // a truncated frame stays an error with any claim
+  assert.throws(() => decompress('zstd', z.subarray(0, z.length >> 1), { sizeHint: data.length }), (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE');
+});
+
 test('decompress(): concatenated gzip members and bzip2 streams', () => {
   const cat = (a: Uint8Array, b: Uint8Array) => {
     const r = new Uint8Array(a.length + b.length);

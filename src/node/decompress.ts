@@ -52,6 +52,7 @@ import { decodeLzmaAlone } from '../image/lzma.js';
 import { type DecodeOptions, KERNEL_MAX_OUTPUT, OutputBuffer, imageError, outputLimit, tooLarge } from '../image/output.js';
 import { decodeXz } from '../image/xz.js';
 import { walkZstdFrames } from '../image/zstd.js';
+import { xxh64 } from '../image/xxh64.js';
 
 export type { CompressionFormat, PayloadCandidate } from '../image/detect.js';
 export { DEFAULT_MAX_OUTPUT, KERNEL_MAX_OUTPUT } from '../image/output.js';
@@ -237,11 +238,22 @@ function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
       if (out.length !== frames.contentSize) throw imageError('corrupt zstd data (size differs from the frame headers)');
       return out;
     }
-    // Unknown size but a claimed one (a kernel image appends the vmlinux size to its payload):
-    // decode in one shot into a buffer of that size. Its streaming path would shift a 128 MiB
+    // Unknown size but a claimed one (a kernel image appends the vmlinux size to its payload)
+    // and a content checksum (zstd's default, kbuild's too): decode in one shot into a buffer
+    // of that size, proven by the checksum. Its streaming path would shift a 128 MiB
     // window after every 128 KiB block (~11 s for a kernel instead of ~1.3 s).
     const hint = opts.sizeHint;
-    if (frames.frames === 1 && hint !== undefined && hint > 0 && hint <= limit && hint <= frames.maxSize) return zstdInto(data, hint);
+    const checksum = data.length >= 9 && (data[4]! & 0x04) !== 0;
+    if (frames.frames === 1 && checksum && hint !== undefined && hint > 0 && hint <= limit && hint <= frames.maxSize) {
+      try {
+        const out = zstdInto(data, hint);
+        const [, lo] = xxh64(out);
+        if (lo === le32(data, data.length - 4)) return out;
+      } catch {
+        // fzstd ran out of buffer
+      }
+      // The claim was wrong (or the data is corrupt): the streaming decoder below tells which.
+    }
     // Unknown sizes (e.g. a kernel payload compressed from a pipe): stream with the cap.
     const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? data.length * 4));
     const d = new (fzstd().Decompress)((chunk) => {
@@ -259,9 +271,10 @@ function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
 
 /**
  * One-shot decoding of a single frame into a buffer of exactly `size` bytes (fzstd then uses
- * the output itself as its window, as for a frame that declares its size). The claimed size
- * is not proven by the frame (fzstd reports neither the length it wrote nor checks the
- * XXH64): a wrong claim yields a wrong-length vmlinux, which the ELF parser then refuses.
+ * the output itself as its window, as for a frame that declares its size). fzstd reports
+ * neither the length it wrote nor checks the frame's XXH64, and drops writes past the end of
+ * the buffer: the caller proves the result with the checksum (a claim too small or too large
+ * fails it) and otherwise decodes by streaming.
  */
 function zstdInto(data: Uint8Array, size: number): Uint8Array {
   const buf = new Uint8Array(size);
