@@ -52,6 +52,11 @@ export interface DecodeOptions {
    * candidate payload starts with an ELF header before decoding it fully.
    */
   partial?: boolean;
+  /**
+   * CRC-32 of bytes[start, end) to check decoded data with (xz blocks); default: the pure
+   * slicing-by-8 one of crc.ts. The Node layer passes node:zlib's (the core imports no node:).
+   */
+  crc32?: (bytes: Uint8Array, start: number, end: number) => number;
 }
 
 export function imageError(message: string, offset?: number, errno: number = Errno.EINVAL): BtfkitError {

@@ -387,7 +387,7 @@ export function decodeXz(bytes: Uint8Array, opts: DecodeOptions = {}): Uint8Arra
         throw truncated(pos);
       }
       if (checkType === CHECK_CRC32) {
-        if (crc32(out.buf, outStart, out.pos) !== le32(bytes, pos)) throw imageError('corrupt xz data (CRC32 check failed)', pos);
+        if ((opts.crc32 ?? crc32)(out.buf, outStart, out.pos) !== le32(bytes, pos)) throw imageError('corrupt xz data (CRC32 check failed)', pos);
       } else if (checkType === CHECK_CRC64) {
         const [lo, hi] = crc64(out.buf, outStart, out.pos);
         if (lo !== le32(bytes, pos) || hi !== le32(bytes, pos + 4)) throw imageError('corrupt xz data (CRC64 check failed)', pos);

@@ -107,6 +107,11 @@ function nativeZstd(): ZstdNative | undefined {
   return typeof f === 'function' ? f : undefined;
 }
 
+type ZlibCrc32 = (data: Uint8Array, value?: number) => number;
+const zlibCrc32 = (zlib as unknown as { crc32?: ZlibCrc32 }).crc32;
+/** node:zlib's CRC-32 (Node >= 20.15) for the xz block checks, when present. */
+const nativeCrc32 = typeof zlibCrc32 === 'function' ? (b: Uint8Array, s: number, e: number): number => zlibCrc32(b.subarray(s, e)) >>> 0 : undefined;
+
 /** True when node:zlib decodes zstd itself (Node >= 22.15); otherwise fzstd is used. */
 export function hasNativeZstd(): boolean {
   return nativeZstd() !== undefined;
@@ -426,7 +431,7 @@ function decompressWith(format: CompressionFormat, bytes: Uint8Array, opts: Deco
       case 'bzip2':
         return bunzip2(bytes, opts);
       case 'xz':
-        return decodeXz(bytes, opts);
+        return decodeXz(bytes, nativeCrc32 ? { ...opts, crc32: nativeCrc32 } : opts);
       case 'lzma':
         return decodeLzmaAlone(bytes, opts);
       case 'lz4-legacy':
