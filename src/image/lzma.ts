@@ -71,7 +71,9 @@ export function decodeLzmaProps(b: number): [number, number, number] | undefined
  *
  * Speed: decode() keeps the range coder (range, code, input position), the state and the
  * reps in local variables and spells out every bit decoding in place (what the C decoders
- * do with macros): a call per bit, or fields read and written per bit, cost 2-3x.
+ * do with macros) instead of a method call per bit on fields and per-table arrays: the 4229
+ * .ko.xz modules of Debian 6.12.107 decode in ~8.6 s of CPU instead of ~10.0 (the one large
+ * xz vmlinux ~equal).
  * range and code are kept as int32 (their uint32 value's bit pattern) so that V8 keeps them
  * in integer registers; unsigned comparisons flip the sign bit first.
  */
