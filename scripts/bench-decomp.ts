@@ -26,7 +26,7 @@ import { walkZstdFrames } from '../src/image/zstd.js';
 import { decompress, extractKernelElf } from '../src/node/decompress.js';
 import { corpus612, kernelBtfPath, modulesDir, modulesXzDir, vmlinuzPath } from './corpus-paths.js';
 
-export type AddRow = (op: string, unit: 'us' | 'ms', median: number, ref?: number) => void;
+export type AddRow = (op: string, unit: 'us' | 'ms' | 'MB', median: number, ref?: number) => void;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -140,7 +140,7 @@ function checkRows(add: AddRow, cli: string, older: string, newer: string, runs:
     console.log(`skipped: peak RSS (${r.stderr})`);
     return;
   }
-  add(`peak RSS: check .ko.xz tree, 3 kernels as vmlinuz (MB)`, 'ms', kb / 1024, 300);
+  add(`peak RSS: check .ko.xz tree, 3 kernels as vmlinuz`, 'MB', kb / 1024, 300);
 }
 
 export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: string }): void {

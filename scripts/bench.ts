@@ -32,7 +32,7 @@ const HOST = '/sys/kernel/btf/vmlinux';
 
 interface Row {
   op: string;
-  unit: 'us' | 'ms';
+  unit: 'us' | 'ms' | 'MB';
   median: number;
   ref?: number;
 }
@@ -73,7 +73,7 @@ function timeProcessMs(args: string[], runs: number, viaNode = false): number {
   return median(xs);
 }
 
-function add(op: string, unit: 'us' | 'ms', median: number, ref?: number): void {
+function add(op: string, unit: 'us' | 'ms' | 'MB', median: number, ref?: number): void {
   rows.push({ op, unit, median, ref });
   const r = ref ? `  ref ${fmt(ref)}  ratio ${(median / ref).toFixed(2)}` : '';
   console.log(`${op.padEnd(44)} ${fmt(median).padStart(10)} ${unit}${r}`);
