@@ -28,6 +28,7 @@ import { parseElf } from '../src/elf/index.js';
 import { distillBase } from '../src/split/distill.js';
 import { benchSplit } from './bench-split.js';
 import { benchDedup } from './bench-dedup.js';
+import { benchDecompression } from './bench-decomp.js';
 import { relocate } from '../src/split/relocate.js';
 import type { Btf } from '../src/model/btf.js';
 import { kernelBtfPath, modulesDir } from './corpus-paths.js';
@@ -42,7 +43,7 @@ delete CHILD_ENV.NODE_EXTRA_CA_CERTS;
 
 interface Row {
   op: string;
-  unit: 'us' | 'ms';
+  unit: 'us' | 'ms' | 'MB';
   median: number;
   ref?: number;
 }
@@ -99,7 +100,7 @@ function addDump(what: string, file: string, format: 'raw' | 'c', runs: number, 
   add(`btfkit dump ${what} format ${format} (process)`, 'ms', t.ours, t.bpftool ?? fallbackRef);
 }
 
-function add(op: string, unit: 'us' | 'ms', median: number, ref?: number): void {
+function add(op: string, unit: 'us' | 'ms' | 'MB', median: number, ref?: number): void {
   rows.push({ op, unit, median, ref });
   const r = ref ? `  ref ${fmt(ref)}  ratio ${(median / ref).toFixed(2)}` : '';
   console.log(`${op.padEnd(44)} ${fmt(median).padStart(10)} ${unit}${r}`);
@@ -184,6 +185,7 @@ function main(): void {
     }
   }
   for (const r of benchDedup({ runs: quick ? 1 : 5 })) add(`${r.name} (dedup only; heap +${r.heapMB.toFixed(0)} MB)`, 'ms', r.ms, r.libbpfMs);
+  benchDecompression(add, { quick, cli: CLI });
   const worst = rows.filter((r) => r.ref).map((r) => r.median / r.ref!);
   if (worst.length) console.log(`\n${worst.filter((x) => x <= 1).length}/${worst.length} operations at or below the C reference's median`);
 }

@@ -13,6 +13,12 @@
  * content into .ko). The scratch tree is then deleted; .deb files are kept so a rebuild needs
  * no network (--prune-debs deletes them). vmlinux.btf must match the sha256 pinned below.
  * <corpus>/manifest.json records kernels, paths, sizes, sha256 and module counts.
+ * The two 6.12 kernels (zstd images, .ko.xz modules) also keep boot/vmlinuz as <kver>/vmlinuz;
+ * the older one keeps its .ko.xz tree as shipped in <kver>/modules-xz next to the decompressed
+ * modules/, the newer one keeps no modules (its image and BTF are what the tests need). When
+ * the archive no longer offers a kernel, another build of the same series and flavour that
+ * it offers is taken (the oldest for an "older" role, the newest for a "newer" one); its BTF
+ * cannot be pinned, so its sha256 is only recorded (and the run says so).
  * Idempotent: when everything is present a run only verifies (vmlinux.btf hash, module
  * count; --deep re-hashes the module trees) and prints "up to date". Kernels are built in a
  * "<kver>.tmp" directory and renamed into place, so an interrupted run leaves no half corpus.
@@ -22,34 +28,77 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 import { parseElf } from '../src/elf/index.js';
 import { BtfkitError } from '../src/errors.js';
 import { extractKernelElf, unpackBytes } from '../src/node/decompress.js';
 import { parseBzImageHeader } from '../src/image/detect.js';
-import { CORPUS_KERNELS, corpusDir, manifestPath } from './corpus-paths.js';
+import { CORPUS_612, corpusDir, manifestPath } from './corpus-paths.js';
 
 interface KernelSpec {
-  kver: (typeof CORPUS_KERNELS)[number];
+  kver: string;
   pkg: string;
-  btfSha256: string;
+  /** Pinned sha256 of vmlinux.btf (of this exact package; a stand-in is not pinned). */
+  btfSha256: string | null;
+  /** 6.12 kernels: their role in the tests (corpus612()), what is kept, how to replace them. */
+  role?: '6.12-older' | '6.12-newer';
+  keep?: { vmlinuz: boolean; modules: boolean; modulesXz: boolean };
+  /** Regular expression for `apt-cache search --names-only` of stand-ins, and which to take. */
+  standIn?: { pattern: string; pick: 'oldest' | 'newest' };
 }
 
+const STAND_IN_612 = '^linux-image-6\\.12\\.[0-9]+\\+deb[0-9]+-amd64-unsigned$';
+
 const KERNELS: KernelSpec[] = [
-  { kver: '6.1.0-47-amd64', pkg: 'linux-image-6.1.0-47-amd64-unsigned', btfSha256: '465bdfeb99080d0314d51da1f677d9b0555d88a86731260a7c8e2eec92bef4d5' },
+  {
+    kver: '6.1.0-47-amd64',
+    pkg: 'linux-image-6.1.0-47-amd64-unsigned',
+    btfSha256: '465bdfeb99080d0314d51da1f677d9b0555d88a86731260a7c8e2eec92bef4d5',
+    // the xz image of the decompression benchmarks (scripts/bench-decomp.ts)
+    keep: { vmlinuz: true, modules: true, modulesXz: false },
+  },
   { kver: '6.1.0-55-amd64', pkg: 'linux-image-6.1.0-55-amd64-unsigned', btfSha256: 'c09f1a7c565d81fce4ec0adcb1b361b86ee5c31ceddd86ffea2a2d7ec19d82c5' },
   { kver: '6.1.0-55-cloud-amd64', pkg: 'linux-image-6.1.0-55-cloud-amd64-unsigned', btfSha256: '1fdb23f4d53c8c00c8ce5681cfeea20bb06040cd97acb345c72048a409283e4c' },
+  {
+    kver: CORPUS_612[0],
+    pkg: `linux-image-${CORPUS_612[0]}-unsigned`,
+    btfSha256: 'e5312389e824314dcbf494e28d7cbf4e68405ad87666f2174cb9b24abf24cd04',
+    role: '6.12-older',
+    keep: { vmlinuz: true, modules: true, modulesXz: true },
+    standIn: { pattern: STAND_IN_612, pick: 'oldest' },
+  },
+  {
+    kver: CORPUS_612[1],
+    pkg: `linux-image-${CORPUS_612[1]}-unsigned`,
+    btfSha256: '1360145b60eb67b7ab6a5568314c481a58ede7b9502a8e3d48d18e5a3ed67093',
+    role: '6.12-newer',
+    keep: { vmlinuz: true, modules: false, modulesXz: false },
+    standIn: { pattern: STAND_IN_612, pick: 'newest' },
+  },
 ];
+
+interface TreeManifest {
+  path: string;
+  count: number;
+  bytes: number;
+  treeSha256: string;
+}
 
 interface KernelManifest {
   kver: string;
   package: string;
+  role?: string;
+  /** The image itself, when kept (6.12 kernels). */
+  vmlinuzFile?: { path: string; size: number; sha256: string };
   deb: string;
   kernelVersion?: string;
   vmlinuz: { payloadFormat: string; payloadOffset: number; vmlinuxSize: number; vmlinuxSha256: string };
   vmlinuxBtf: { path: string; size: number; sha256: string };
-  modules: { path: string; count: number; bytes: number; treeSha256: string };
+  /** Absent when the kernel keeps no decompressed module tree. */
+  modules?: TreeManifest;
+  /** The compressed tree as shipped (.ko.xz), when kept. */
+  modulesXz?: TreeManifest;
 }
 
 interface Manifest {
@@ -108,7 +157,7 @@ function hashTree(dir: string): { count: number; bytes: number; treeSha256: stri
   let bytes = 0;
   for (const rel of listFiles(dir)) {
     const data = readFileSync(join(dir, rel));
-    if (rel.endsWith('.ko')) count++;
+    if (/\.ko(\.[a-z0-9]+)?$/.test(rel)) count++;
     bytes += data.length;
     h.update(`${rel}\0${sha256(data)}\n`);
   }
@@ -116,7 +165,7 @@ function hashTree(dir: string): { count: number; bytes: number; treeSha256: stri
 }
 
 function countModules(dir: string): number {
-  return listFiles(dir).filter((f) => f.endsWith('.ko')).length;
+  return listFiles(dir).filter((f) => /\.ko(\.[a-z0-9]+)?$/.test(f)).length;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -128,16 +177,48 @@ function checkKernel(spec: KernelSpec, m: KernelManifest | undefined, deep: bool
   const btfPath = join(root, spec.kver, 'vmlinux.btf');
   if (!existsSync(btfPath)) return 'vmlinux.btf missing';
   const sum = sha256(readFileSync(btfPath));
-  if (sum !== spec.btfSha256) return `vmlinux.btf sha256 ${sum} differs from the pinned one`;
-  const mods = join(root, spec.kver, 'modules');
-  if (!existsSync(mods)) return 'modules/ missing';
-  if (deep) {
-    const t = hashTree(mods);
-    if (t.treeSha256 !== m.modules.treeSha256 || t.count !== m.modules.count) return 'module tree digest differs from the manifest';
-  } else if (countModules(mods) !== m.modules.count) {
-    return 'module count differs from the manifest';
+  const pinned = spec.btfSha256 ?? m.vmlinuxBtf.sha256;
+  if (sum !== pinned) return `vmlinux.btf sha256 ${sum} differs from the pinned one`;
+  const keep = spec.keep ?? { vmlinuz: false, modules: true, modulesXz: false };
+  if (keep.vmlinuz) {
+    const f = join(root, m.kver, 'vmlinuz');
+    if (!m.vmlinuzFile || !existsSync(f)) return VMLINUZ_MISSING;
+    if (deep && sha256(readFileSync(f)) !== m.vmlinuzFile.sha256) return 'vmlinuz digest differs from the manifest';
+  }
+  const trees: Array<[string, TreeManifest | undefined]> = [];
+  if (keep.modules) trees.push(['modules', m.modules]);
+  if (keep.modulesXz) trees.push(['modules-xz', m.modulesXz]);
+  for (const [name, t] of trees) {
+    const dir = join(root, m.kver, name);
+    if (!t || !existsSync(dir)) return `${name}/ missing`;
+    if (deep) {
+      const h = hashTree(dir);
+      if (h.treeSha256 !== t.treeSha256 || h.count !== t.count) return `${name} tree digest differs from the manifest`;
+    } else if (countModules(dir) !== t.count) {
+      return `${name} count differs from the manifest`;
+    }
   }
   return undefined;
+}
+
+const VMLINUZ_MISSING = 'vmlinuz missing';
+
+/**
+ * Adds the kept image to a kernel built before images were kept: only boot/vmlinuz is
+ * extracted from the .deb (the module tree, which tests may be reading, is left alone).
+ */
+async function addVmlinuz(spec: KernelSpec, m: KernelManifest): Promise<KernelManifest> {
+  const root = corpusDir();
+  const deb = download(spec, join(root, 'debs'));
+  const scratch = join(root, `.scratch-${spec.kver}`);
+  rmSync(scratch, { recursive: true, force: true });
+  await extractDeb(deb, scratch, ['./boot/vmlinuz-*']);
+  const image = readFileSync(join(scratch, 'boot', `vmlinuz-${spec.kver}`));
+  if (sha256(extractKernelElf(new Uint8Array(image)).bytes) !== m.vmlinuz.vmlinuxSha256) fail(`${spec.kver}: the vmlinux of ${deb} differs from the manifest`);
+  writeAtomic(join(root, spec.kver, 'vmlinuz'), image);
+  rmSync(scratch, { recursive: true, force: true });
+  log(`${spec.kver}: added vmlinuz (${(image.length / 1048576).toFixed(1)} MiB)`);
+  return { ...m, vmlinuzFile: { path: `${spec.kver}/vmlinuz`, size: image.length, sha256: sha256(image) } };
 }
 
 function findDeb(debs: string, pkg: string): string | undefined {
@@ -153,6 +234,40 @@ function aptGet(args: string[], cwd: string): { ok: boolean; output: string } {
 }
 
 let aptUpdated = false;
+
+/** Package names matching `pattern` that apt offers, ordered by their version numbers. */
+function standIns(pattern: string, debs: string): string[] {
+  const r = spawnSync('apt-cache', ['search', '--names-only', pattern], { cwd: debs, encoding: 'utf8' });
+  if (r.status !== 0) return [];
+  const names = r.stdout.split('\n').map((l) => l.split(' - ')[0]!.trim()).filter((n) => new RegExp(pattern).test(n));
+  const key = (n: string) => (n.match(/\d+/g) ?? []).map(Number);
+  return names.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? -1) !== (y[i] ?? -1)) return (x[i] ?? -1) - (y[i] ?? -1);
+    return 0;
+  });
+}
+
+/**
+ * The spec to build: `spec` itself when its package is cached or offered, else a stand-in of
+ * the same series (other role's choice excluded), not pinned.
+ */
+function resolveSpec(spec: KernelSpec, debs: string, taken: Set<string>): KernelSpec {
+  if (findDeb(debs, spec.pkg) || !spec.standIn) return spec;
+  if (!aptUpdated && !aptGet(['download', '--print-uris', spec.pkg], debs).ok) {
+    aptGet(['update'], debs);
+    aptUpdated = true;
+  }
+  if (aptGet(['download', '--print-uris', spec.pkg], debs).ok) return spec;
+  const offered = standIns(spec.standIn.pattern, debs).filter((n) => !taken.has(n));
+  const pkg = spec.standIn.pick === 'oldest' ? offered[0] : offered[offered.length - 1];
+  if (!pkg) fail(`${spec.pkg} is not offered and no stand-in matches ${spec.standIn.pattern}`);
+  const kver = pkg.replace(/^linux-image-/, '').replace(/-unsigned$/, '');
+  log(`${spec.kver}: not offered any more, taking ${kver} instead (its BTF is not pinned)`);
+  return { ...spec, kver, pkg, btfSha256: null };
+}
+
 function download(spec: KernelSpec, debs: string): string {
   const have = findDeb(debs, spec.pkg);
   if (have) {
@@ -177,11 +292,11 @@ function download(spec: KernelSpec, debs: string): string {
 }
 
 /** dpkg-deb --fsys-tarfile DEB | tar -x -C DIR ./boot/vmlinuz-* ./lib/modules/* */
-function extractDeb(deb: string, dir: string): Promise<void> {
+function extractDeb(deb: string, dir: string, members = ['./boot/vmlinuz-*', './lib/modules/*']): Promise<void> {
   mkdirSync(dir, { recursive: true });
   return new Promise((resolve, reject) => {
     const dpkg = spawn('dpkg-deb', ['--fsys-tarfile', deb], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const tar = spawn('tar', ['-x', '-C', dir, '--wildcards', './boot/vmlinuz-*', './lib/modules/*'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const tar = spawn('tar', ['-x', '-C', dir, '--wildcards', ...members], { stdio: ['pipe', 'inherit', 'inherit'] });
     dpkg.stdout.pipe(tar.stdin);
     let pending = 2;
     let failed = false;
@@ -199,16 +314,24 @@ function extractDeb(deb: string, dir: string): Promise<void> {
   });
 }
 
-/** Decompresses compressed modules (.ko.xz/.ko.zst/.ko.gz...) in place, by content. */
-function uncompressModules(dir: string): number {
+/**
+ * Decompresses compressed modules (.ko.xz/.ko.zst/.ko.gz...) by content: in place, or (with
+ * `dest`) into a copy of the tree at `dest`, leaving `dir` as it was.
+ */
+function uncompressModules(dir: string, dest?: string): number {
   let n = 0;
   for (const rel of listFiles(dir)) {
     const m = /^(.*\.ko)\.[a-z0-9]+$/.exec(rel);
-    if (!m) continue;
-    const u = unpackBytes(new Uint8Array(readFileSync(join(dir, rel))));
+    const data = readFileSync(join(dir, rel));
+    if (dest) mkdirSync(dirname(join(dest, rel)), { recursive: true });
+    if (!m) {
+      if (dest) writeFileSync(join(dest, rel), data);
+      continue;
+    }
+    const u = unpackBytes(new Uint8Array(data.buffer, data.byteOffset, data.length));
     if (u.kind !== 'elf') fail(`${rel}: not an ELF module after decompression`);
-    writeFileSync(join(dir, m[1]!), u.bytes);
-    unlinkSync(join(dir, rel));
+    writeFileSync(join(dest ?? dir, m[1]!), u.bytes);
+    if (!dest) unlinkSync(join(dir, rel));
     n++;
   }
   return n;
@@ -238,18 +361,34 @@ async function buildKernel(spec: KernelSpec): Promise<KernelManifest> {
   if (!sec) fail(`${spec.kver}: the vmlinux has no .BTF section`);
   const btf = elf.sectionData(sec);
   const btfSum = sha256(btf);
-  if (btfSum !== spec.btfSha256) fail(`${spec.kver}: vmlinux.btf sha256 ${btfSum}, expected ${spec.btfSha256}`);
+  if (spec.btfSha256 !== null && btfSum !== spec.btfSha256) fail(`${spec.kver}: vmlinux.btf sha256 ${btfSum}, expected ${spec.btfSha256}`);
+  if (spec.btfSha256 === null) log(`${spec.kver}: vmlinux.btf sha256 ${btfSum} (stand-in, not pinned)`);
 
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, 'vmlinux.btf'), btf);
+  const keep = spec.keep ?? { vmlinuz: false, modules: true, modulesXz: false };
+  let vmlinuzFile: KernelManifest['vmlinuzFile'];
+  if (keep.vmlinuz) {
+    renameSync(vmlinuzPath, join(tmp, 'vmlinuz'));
+    vmlinuzFile = { path: `${spec.kver}/vmlinuz`, size: image.length, sha256: sha256(image) };
+  }
   const modSrc = join(scratch, 'lib', 'modules', spec.kver, 'kernel');
-  if (!existsSync(modSrc)) fail(`${spec.kver}: lib/modules/${spec.kver}/kernel not found in ${deb}`);
-  renameSync(modSrc, join(tmp, 'modules'));
-  const unpacked = uncompressModules(join(tmp, 'modules'));
-  if (unpacked) log(`${spec.kver}: decompressed ${unpacked} compressed modules`);
-  t = performance.now();
-  const tree = hashTree(join(tmp, 'modules'));
-  log(`${spec.kver}: ${tree.count} modules, ${(tree.bytes / 1048576).toFixed(0)} MiB (hashed in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  if ((keep.modules || keep.modulesXz) && !existsSync(modSrc)) fail(`${spec.kver}: lib/modules/${spec.kver}/kernel not found in ${deb}`);
+  let tree: TreeManifest | undefined;
+  let treeXz: TreeManifest | undefined;
+  if (keep.modulesXz) {
+    renameSync(modSrc, join(tmp, 'modules-xz'));
+    treeXz = { path: `${spec.kver}/modules-xz`, ...hashTree(join(tmp, 'modules-xz')) };
+    log(`${spec.kver}: kept ${treeXz.count} compressed modules, ${(treeXz.bytes / 1048576).toFixed(0)} MiB`);
+  }
+  if (keep.modules) {
+    t = performance.now();
+    const unpacked = keep.modulesXz ? uncompressModules(join(tmp, 'modules-xz'), join(tmp, 'modules')) : (renameSync(modSrc, join(tmp, 'modules')), uncompressModules(join(tmp, 'modules')));
+    if (unpacked) log(`${spec.kver}: decompressed ${unpacked} compressed modules (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    t = performance.now();
+    tree = { path: `${spec.kver}/modules`, ...hashTree(join(tmp, 'modules')) };
+    log(`${spec.kver}: ${tree.count} modules, ${(tree.bytes / 1048576).toFixed(0)} MiB (hashed in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  }
 
   const final = join(root, spec.kver);
   rmSync(final, { recursive: true, force: true });
@@ -260,11 +399,14 @@ async function buildKernel(spec: KernelSpec): Promise<KernelManifest> {
   return {
     kver: spec.kver,
     package: spec.pkg,
+    ...(spec.role ? { role: spec.role } : {}),
     deb: relative(root, deb),
     ...(kernelVersion !== undefined ? { kernelVersion } : {}),
+    ...(vmlinuzFile ? { vmlinuzFile } : {}),
     vmlinuz: { payloadFormat: k.payload.format, payloadOffset: k.payload.offset, vmlinuxSize: k.bytes.length, vmlinuxSha256: sha256(k.bytes) },
     vmlinuxBtf: { path: `${spec.kver}/vmlinux.btf`, size: btf.length, sha256: btfSum },
-    modules: { path: `${spec.kver}/modules`, ...tree },
+    ...(tree ? { modules: tree } : {}),
+    ...(treeXz ? { modulesXz: treeXz } : {}),
   };
 }
 
@@ -285,12 +427,25 @@ async function main(): Promise<void> {
   const old = readManifest();
   const kernels: KernelManifest[] = [];
   let built = 0;
-  for (const spec of KERNELS) {
+  const taken = new Set<string>();
+  for (const preferred of KERNELS) {
+    // A stand-in built earlier stays while its package is cached; else resolve anew.
+    const prevStandIn = preferred.role ? old?.kernels.find((k) => k.role === preferred.role && k.kver !== preferred.kver) : undefined;
+    const spec =
+      prevStandIn && findDeb(join(root, 'debs'), prevStandIn.package) && !findDeb(join(root, 'debs'), preferred.pkg)
+        ? { ...preferred, kver: prevStandIn.kver, pkg: prevStandIn.package, btfSha256: null }
+        : resolveSpec(preferred, join(root, 'debs'), taken);
+    taken.add(spec.pkg);
     const prev = old?.kernels.find((k) => k.kver === spec.kver);
     const why = force ? 'forced' : checkKernel(spec, prev, deep);
     if (why === undefined) {
-      log(`${spec.kver}: ok (vmlinux.btf sha256 verified, ${prev!.modules.count} modules)`);
+      log(`${spec.kver}: ok (vmlinux.btf sha256 verified${prev!.modules ? `, ${prev!.modules.count} modules` : ''}${prev!.modulesXz ? `, ${prev!.modulesXz.count} compressed` : ''})`);
       kernels.push(prev!);
+      continue;
+    }
+    if (why === VMLINUZ_MISSING && prev && !force) {
+      kernels.push(await addVmlinuz(spec, prev));
+      built++;
       continue;
     }
     log(`${spec.kver}: building (${why})`);

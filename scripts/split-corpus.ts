@@ -15,7 +15,8 @@
 
 import { REPO, cacheDir, goldenDir } from '../src/testing/fixtures.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -331,3 +332,89 @@ function main(argv: string[]): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+
+// ------------------------------------------------------------------ 6.12 (live libbpf)
+
+export interface Sweep612Result {
+  modules: number;
+  statusSame: number;
+  statusDiffers: string[];
+  bytesChecked: number;
+  bytesDiffer: string[];
+  ms: number;
+}
+
+/** Our distill of `ko`'s .BTF on `oldBase` and relocation onto `newBase` (as btfo's sweep). */
+function roundTrip612(ko: Uint8Array, oldBase: Btf, newBase: Btf): { status: 'ok' | 'nobtf' | 'fail'; base?: Uint8Array; split?: Uint8Array; relocated?: Uint8Array } {
+  const sec = elfSection(ko, '.BTF');
+  if (!sec) return { status: 'nobtf' };
+  try {
+    const d = distillBase(parseBtf(sec, { base: oldBase, section: '.BTF' }));
+    const base = serializeBtf(d.base);
+    const split = serializeBtf(d.split);
+    const r = tryRelocate(parseBtf(split, { base: parseBtf(base) }), newBase);
+    return r.ok ? { status: 'ok', base, split, relocated: serializeBtf(r.btf) } : { status: 'fail', base, split };
+  } catch {
+    return { status: 'fail' };
+  }
+}
+
+/**
+ * Distill + relocate of the 6.12 corpus tree (modules of the older 6.12 kernel distilled on its
+ * vmlinux, relocated onto the newer one's) against libbpf v1.7.0 run live through the btfo
+ * harness: the status of every module (one `btfo sweep` process), and byte equality of the
+ * distilled base, the split and the relocated BTF for every `bytesEvery`-th module (`btfo
+ * distill` + `btfo relocate`).
+ */
+export function sweep612(opts: { btfo: string; every?: number; bytesEvery?: number; older: string; newer: string; modulesDir: string; tmp: string; log?: (s: string) => void }): Sweep612Result {
+  const t0 = performance.now();
+  const oldPath = kernelBtfPath(opts.older);
+  const newPath = kernelBtfPath(opts.newer);
+  const oldBase = parseBtf(new Uint8Array(readFileSync(oldPath)));
+  const newBase = parseBtf(new Uint8Array(readFileSync(newPath)));
+  const every = Math.max(1, opts.every ?? 1);
+  const bytesEvery = Math.max(1, opts.bytesEvery ?? 40);
+  const mods = listKo(opts.modulesDir).filter((_, i) => i % every === 0);
+  const list = join(opts.tmp, 'modules-612.txt');
+  writeFileSync(list, mods.join('\n') + '\n');
+  const r = spawnSync(opts.btfo, ['sweep', oldPath, newPath, list], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const theirs = new Map<string, string>();
+  for (const line of (r.stdout ?? '').split('\n')) {
+    const m = /^(\S+) (ok|nobtf|fail)\b/.exec(line);
+    if (m) theirs.set(m[1]!, m[2]!);
+  }
+  const res: Sweep612Result = { modules: mods.length, statusSame: 0, statusDiffers: [], bytesChecked: 0, bytesDiffer: [], ms: 0 };
+  const same = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+  mods.forEach((m, i) => {
+    const ours = roundTrip612(new Uint8Array(readFileSync(m)), oldBase, newBase);
+    if (theirs.get(m) === ours.status) res.statusSame++;
+    else res.statusDiffers.push(`${m}: ours ${ours.status}, libbpf ${theirs.get(m) ?? '(no line)'}`);
+    if (i % bytesEvery !== 0 || ours.status === 'nobtf') return;
+    const [d, s, o] = ['d', 's', 'o'].map((x) => join(opts.tmp, `612.${x}`));
+    const dist = spawnSync(opts.btfo, ['distill', oldPath, m, d!, s!], { encoding: 'utf8' });
+    if (dist.status !== 0) return;
+    res.bytesChecked++;
+    const rel = spawnSync(opts.btfo, ['relocate', d!, s!, newPath, o!], { encoding: 'utf8' });
+    const ok =
+      same(ours.base, readFileSync(d!)) &&
+      same(ours.split, readFileSync(s!)) &&
+      (rel.status === 0 ? same(ours.relocated, readFileSync(o!)) : ours.relocated === undefined);
+    if (!ok) res.bytesDiffer.push(m);
+  });
+  res.ms = performance.now() - t0;
+  opts.log?.(`6.12 sweep: ${res.statusSame}/${res.modules} statuses as libbpf, ${res.bytesChecked - res.bytesDiffer.length}/${res.bytesChecked} byte-identical`);
+  return res;
+}
+
+function listKo(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ko')) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}

@@ -5,9 +5,15 @@
  *  2. the bpftool goldens: raw / JSON / C dumps of the 6.1.0-47 and -55 vmlinux, raw and C
  *     dumps of the 40 golden modules with -B vmlinux-47;
  *  3. distill + relocate of every module against libbpf's results (scripts/split-corpus);
- *  4. the ELF write path: every module's `.BTF` rewritten with its own bytes (scripts/elf-roundtrip).
+ *  4. the ELF write path: every module's `.BTF` rewritten with its own bytes (scripts/elf-roundtrip);
+ *  5. the 6.12 kernels (zstd images, .ko.xz modules), when the corpus has them: round trips,
+ *     raw and C dumps of both vmlinux against bpftool v7.7.0 run live, distill + relocate of
+ *     the older one's tree onto the newer one against libbpf v1.7.0 run live (btfo), and
+ *     the shipped .ko.xz tree decoding to the decompressed one. The reference tools come
+ *     from $BTFKIT_ORACLE or ~/.cache/btf-oracle/bin; without them those checks fail.
  *
- *   node dist/scripts/test-corpus.js [--every K]   (K > 1: a representative slice, for CI)
+ *   node dist/scripts/test-corpus.js [--every K] [--612]   (K > 1: a representative slice, for
+ *   CI; --612: only the 6.12 checks)
  *
  * Prints one line per check and `N passed, M failed` at the end; exits 1 on any failure.
  */
@@ -26,7 +32,11 @@ import { dumpRaw } from '../src/dump/raw.js';
 import { dumpJson } from '../src/dump/json.js';
 import { dumpC } from '../src/dump/c.js';
 import type { Btf } from '../src/model/btf.js';
-import { CORPUS_KERNELS, hasCorpus, kernelBtfPath, modulesDir } from './corpus-paths.js';
+import { CORPUS_KERNELS, corpus612, hasCorpus, kernelBtfPath, modulesDir, modulesXzDir } from './corpus-paths.js';
+import { sweep612 } from './split-corpus.js';
+import { decompress } from '../src/node/decompress.js';
+import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -48,13 +58,13 @@ function sha(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-function modulesUnder(dir: string): string[] {
+function modulesUnder(dir: string, suffix = '.ko'): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
       if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith('.ko')) out.push(p);
+      else if (e.endsWith(suffix)) out.push(p);
     }
   };
   walk(dir);
@@ -67,9 +77,66 @@ function roundTrip(btf: Btf, bytes: Uint8Array): boolean {
   return out.length === bytes.length && Buffer.compare(Buffer.from(out), Buffer.from(bytes)) === 0;
 }
 
+function oracleBin(name: string): string {
+  return join(process.env.BTFKIT_ORACLE ?? join(homedir(), '.cache', 'btf-oracle', 'bin'), name);
+}
+
+/** 5. The 6.12 kernels (see the file comment). */
+function check612(every: number): void {
+  const k = corpus612();
+  if (!k) {
+    report('6.12 corpus kernels', false, 'missing: run `npm run corpus`');
+    return;
+  }
+  const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+  const bpftool = oracleBin('bpftool');
+  for (const kver of [k.older, k.newer]) {
+    const vb = new Uint8Array(readFileSync(kernelBtfPath(kver)));
+    const v = parseBtf(vb);
+    report(`round trip vmlinux ${kver} (${v.nTypes} types)`, roundTrip(parseBtf(vb), vb));
+    for (const [format, ours] of [['raw', dumpRaw], ['c', dumpC]] as const) {
+      const r = spawnSync(bpftool, ['btf', 'dump', 'file', kernelBtfPath(kver), 'format', format], { maxBuffer: 1 << 30 });
+      if (r.status !== 0) {
+        report(`bpftool ${format} dump vmlinux ${kver}`, false, `bpftool failed: ${r.error?.message ?? r.stderr}`);
+        continue;
+      }
+      report(`bpftool ${format} dump vmlinux ${kver} (live)`, same(ours(v), new Uint8Array(r.stdout)));
+    }
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'btfkit-612-'));
+  try {
+    const s = sweep612({ btfo: oracleBin('btfo'), every, bytesEvery: 40, older: k.older, newer: k.newer, modulesDir: modulesDir(k.older), tmp });
+    for (const d of [...s.statusDiffers, ...s.bytesDiffer].slice(0, 10)) console.log(`  ${d}`);
+    report(`distill ${k.older} modules + relocate onto ${k.newer}: status as libbpf (live)`, s.statusDiffers.length === 0 && s.modules > 0, `${s.statusSame}/${s.modules}`);
+    report(`  same, byte-identical base/split/relocated (every 40th)`, s.bytesDiffer.length === 0 && s.bytesChecked > 0, `${s.bytesChecked - s.bytesDiffer.length}/${s.bytesChecked} (${(s.ms / 1000).toFixed(1)} s)`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  // The shipped .ko.xz tree decodes to the decompressed tree the corpus keeps.
+  const xz = modulesUnder(modulesXzDir(k.older).replace(/\/$/, ''), '.ko.xz').filter((_, i) => i % every === 0);
+  let bad = 0;
+  for (const f of xz) {
+    const plain = join(modulesDir(k.older), f.slice(modulesXzDir(k.older).length + 1, -3));
+    try {
+      if (!same(decompress('xz', new Uint8Array(readFileSync(f))), new Uint8Array(readFileSync(plain)))) bad++;
+    } catch (e) {
+      bad++;
+      console.log(`  ${f}: ${(e as Error).message}`);
+    }
+  }
+  report(`decode ${xz.length} .ko.xz of ${k.older}`, bad === 0 && xz.length > 0, `${xz.length - bad}/${xz.length} identical`);
+}
+
 function main(): void {
   const ei = process.argv.indexOf('--every');
   const every = ei > 0 ? Math.max(1, Number(process.argv[ei + 1])) : 1;
+  if (process.argv.includes('--612')) {
+    // only the 6.12 checks (5.)
+    check612(every);
+    console.log(`\n${passed} passed, ${failed} failed`);
+    process.exitCode = failed ? 1 : 0;
+    return;
+  }
   if (!hasCorpus()) {
     console.log('no corpus: run `npm run corpus` first');
     process.exit(1);
@@ -137,6 +204,7 @@ function main(): void {
   sub('split-corpus.js', every > 1 ? ['--every', String(every)] : []);
   sub('elf-roundtrip.js', [modulesDir('6.1.0-47-amd64')]);
   sub('dedup-corpus.js', []);
+  check612(every);
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }

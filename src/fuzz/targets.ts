@@ -352,6 +352,12 @@ const imageTarget: Target = {
       const d = allow(`decompress ${f}`, () => decompress(f, input.bytes, { maxOutput: CAP }));
       if (d && d.length > CAP) throw new Violation('invariant', `${f} returned ${d.length} bytes over the cap`);
       allow(`decompress ${f} partial`, () => decompress(f, input.bytes, { maxOutput: 64, partial: true }));
+      // A claimed size (as a kernel image's appended one) only changes how the output is
+      // allocated (zstd: one shot, proven by the checksum), never what it is.
+      const n = input.bytes.length;
+      const claim = n >= 4 ? (input.bytes[n - 4]! | (input.bytes[n - 3]! << 8) | (input.bytes[n - 2]! << 16)) + 1 : 1;
+      const h = allow(`decompress ${f} sizeHint`, () => decompress(f, input.bytes, { maxOutput: CAP, sizeHint: Math.min(claim, CAP) }));
+      if (d && h && (d.length !== h.length || d.some((x, i) => x !== h[i]))) throw new Violation('invariant', `${f}: a size hint changed the output`);
     }
   },
 };

@@ -180,7 +180,7 @@ export function decodeLz4Legacy(bytes: Uint8Array, opts: DecodeOptions = {}): Ui
   const limit = outputLimit(opts);
   const probe = opts.partial === true;
   if (le32(bytes, 0) !== LZ4_LEGACY_MAGIC || bytes.length < 4) throw imageError('not LZ4 legacy data (bad magic)', 0);
-  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? bytes.length * 3), opts.stats);
+  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? bytes.length * 3), undefined, opts.stats);
   let pos = 4;
   try {
     for (;;) {
@@ -220,7 +220,7 @@ export function decodeLz4Frame(bytes: Uint8Array, opts: DecodeOptions = {}): Uin
   const limit = outputLimit(opts);
   const probe = opts.partial === true;
   const end = bytes.length;
-  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? end * 3), opts.stats);
+  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? end * 3), undefined, opts.stats);
   const truncated = (p: number) => imageError('truncated LZ4 frame', p, Errno.EIO);
   let pos = 0;
   let frames = 0;

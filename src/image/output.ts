@@ -10,6 +10,10 @@
  * xz's --memlimit / the kernel decompressors' fixed output window. A claimed size is only used
  * to stop a doubling short (grow to exactly the claim when the claim is reached), so the
  * buffer never exceeds twice the output actually produced (plus PREALLOC_MAX).
+ * A claim that is plausible for the input it comes with — at most TRUSTED_RATIO times the
+ * compressed size (real kernels and modules: 3-10x) — is allocated in full up front instead:
+ * no doubling, no copies, no 2x transient, and the result needs no trimming copy. A bomb's
+ * claim (a few KB claiming hundreds of MB) is not plausible and gets the PREALLOC_MAX start.
  */
 
 import { BtfkitError, Errno } from '../errors.js';
@@ -29,6 +33,14 @@ export const KERNEL_MAX_OUTPUT = 512 * 1024 * 1024;
  */
 export const PREALLOC_MAX = 4 * 1024 * 1024;
 
+/** A claimed size up to this many times the compressed input is allocated up front. */
+export const TRUSTED_RATIO = 16;
+
+/** How much of a claim to allocate up front for `inputLength` compressed bytes. */
+export function trustedPrealloc(inputLength: number): number {
+  return Math.max(PREALLOC_MAX, inputLength * TRUSTED_RATIO);
+}
+
 export interface DecodeOptions {
   /** Refuse (or, with `partial`, stop at) more output than this many bytes. Default 256 MiB. */
   maxOutput?: number;
@@ -42,6 +54,11 @@ export interface DecodeOptions {
   partial?: boolean;
   /** Filled in by the decoder, for callers (and tests) that bound the work done. */
   stats?: DecodeStats;
+  /**
+   * CRC-32 of bytes[start, end) to check decoded data with (xz blocks); default: the pure
+   * slicing-by-8 one of crc.ts. The Node layer passes node:zlib's (the core imports no node:).
+   */
+  crc32?: (bytes: Uint8Array, start: number, end: number) => number;
 }
 
 /** What a decode did: output bytes written when it returned or refused to go on. */
@@ -70,17 +87,23 @@ export class OutputBuffer {
   readonly limit: number;
   /** Total size claimed by a header (0: none); only used to stop a doubling at the claim. */
   private claim = 0;
+  /** How much of a claim is allocated before output arrives (trustedPrealloc()). */
+  private readonly prealloc: number;
 
   /** Written on each growth, refusal and result (optional, for callers that bound the work). */
   private readonly stats: DecodeStats | undefined;
 
-  /** `hint`: the expected total size (a claim, never trusted beyond PREALLOC_MAX). */
-  constructor(limit: number, hint: number, stats?: DecodeStats) {
+  /**
+   * `hint`: the expected total size (a claim, allocated up front only up to `prealloc`,
+   * default PREALLOC_MAX; pass trustedPrealloc(input length) to trust plausible claims).
+   */
+  constructor(limit: number, hint: number, prealloc = PREALLOC_MAX, stats?: DecodeStats) {
     this.stats = stats;
     this.limit = limit;
+    this.prealloc = prealloc;
     const h = Number.isFinite(hint) ? Math.max(0, Math.floor(hint)) : 0;
     if (h <= limit) this.claim = h;
-    this.buf = new Uint8Array(Math.min(limit, PREALLOC_MAX, h));
+    this.buf = new Uint8Array(Math.min(limit, prealloc, h));
   }
 
   /** Makes room for `n` more bytes after `pos`; throws once the limit would be exceeded. */
@@ -100,13 +123,13 @@ export class OutputBuffer {
 
   /**
    * A header declares `n` more bytes: remembered as the claimed total (to size the growth),
-   * pre-allocated only up to PREALLOC_MAX beyond what exists.
+   * pre-allocated only up to the constructor's `prealloc` beyond what exists.
    */
   reserve(n: number): void {
     const total = this.pos + Math.max(0, n);
     if (total > this.limit) return;
     this.claim = total;
-    const want = Math.min(total, this.pos + PREALLOC_MAX);
+    const want = Math.min(total, this.pos + this.prealloc);
     if (want > this.buf.length) this.ensure(want - this.pos);
   }
 

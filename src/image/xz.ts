@@ -22,7 +22,7 @@
 import { Errno } from '../errors.js';
 import { crc32, crc64 } from './crc.js';
 import { decodeLzma2, lzma2DictSize } from './lzma.js';
-import { type DecodeOptions, OutputBuffer, imageError, outputLimit, tooLarge } from './output.js';
+import { type DecodeOptions, OutputBuffer, imageError, outputLimit, tooLarge, trustedPrealloc } from './output.js';
 
 export const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] as const;
 
@@ -264,6 +264,32 @@ function applyFilter(f: Filter, buf: Uint8Array, start: number, end: number): vo
   }
 }
 
+/**
+ * The uncompressed size that the index of a single xz stream ending exactly at the end of
+ * `bytes` records (a .ko.xz), read from the back (footer → backward size → index records);
+ * undefined when there is no such index. Only a size hint: decodeXz checks the index anyway.
+ */
+export function xzIndexTotal(bytes: Uint8Array): number | undefined {
+  const end = bytes.length;
+  if (end < 24 || bytes[end - 2] !== 0x59 || bytes[end - 1] !== 0x5a) return undefined;
+  const indexSize = (le32(bytes, end - 8) + 1) * 4;
+  const start = end - 12 - indexSize;
+  if (start < 12 || bytes[start] !== 0) return undefined;
+  try {
+    let [count, p] = readVli(bytes, start + 1, end - 12);
+    let total = 0;
+    for (; count > 0; count--) {
+      let u: number;
+      [, p] = readVli(bytes, p, end - 12);
+      [u, p] = readVli(bytes, p, end - 12);
+      total += u;
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 
 /**
@@ -274,7 +300,8 @@ export function decodeXz(bytes: Uint8Array, opts: DecodeOptions = {}): Uint8Arra
   const limit = outputLimit(opts);
   const partial = opts.partial === true;
   const end = bytes.length;
-  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? end * 4), opts.stats);
+  const claim = opts.sizeHint ?? (partial ? undefined : xzIndexTotal(bytes)) ?? end * 4;
+  const out = new OutputBuffer(limit, Math.min(limit, claim), trustedPrealloc(end), opts.stats);
   const truncated = (p: number) => imageError('truncated xz data', p, Errno.EIO);
   let pos = 0;
   if (!isXzMagic(bytes, 0)) throw imageError('not xz data (bad magic)', 0);
@@ -360,7 +387,7 @@ export function decodeXz(bytes: Uint8Array, opts: DecodeOptions = {}): Uint8Arra
         throw truncated(pos);
       }
       if (checkType === CHECK_CRC32) {
-        if (crc32(out.buf, outStart, out.pos) !== le32(bytes, pos)) throw imageError('corrupt xz data (CRC32 check failed)', pos);
+        if ((opts.crc32 ?? crc32)(out.buf, outStart, out.pos) !== le32(bytes, pos)) throw imageError('corrupt xz data (CRC32 check failed)', pos);
       } else if (checkType === CHECK_CRC64) {
         const [lo, hi] = crc64(out.buf, outStart, out.pos);
         if (lo !== le32(bytes, pos) || hi !== le32(bytes, pos + 4)) throw imageError('corrupt xz data (CRC64 check failed)', pos);

@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { BtfkitError } from '../errors.js';
 import { makeFakeBzImage } from '../image/bzimage-fixture.js';
 import type { CompressionFormat } from '../image/detect.js';
+import { xzIndexTotal } from '../image/xz.js';
+import { corpus612, manifestPath, modulesDir, modulesXzDir, vmlinuzPath } from '../../scripts/corpus-paths.js';
 import {
   DEFAULT_MAX_OUTPUT,
   KERNEL_MAX_OUTPUT,
@@ -206,7 +208,7 @@ test('zstd: a window larger than the cap (which the decoder would allocate) is r
   assert.equal(decompress('zstd', ok).length, 0);
 });
 
-test('bombs made by the CLI tools (zstd --long=27, zstd, xz of 128 MiB of zeros): E2BIG after at most the limit of output', { skip: !hasTool('zstd') && 'zstd not installed' }, () => {
+test('bombs made by the CLI tools (zstd --long=27, zstd, xz of 128 MiB of zeros): E2BIG after at most the limit of output, in bounded memory', { skip: !hasTool('zstd') && 'zstd not installed' }, () => {
   const zeros = new Uint8Array(128 << 20);
   const cases: Array<[string, string[], CompressionFormat]> = [
     ['zstd', ['-q', '-c', '--long=27', '-3'], 'zstd'],
@@ -223,8 +225,20 @@ test('bombs made by the CLI tools (zstd --long=27, zstd, xz of 128 MiB of zeros)
     assert.throws(() => decompress(fmt, c, { stats }), isE2big);
     const { limit } = effectiveLimit(c.length);
     assert.ok(limit < zeros.length && stats.outputBytes <= limit, `${tool} ${args.join(' ')} (${c.length} bytes): ${stats.outputBytes} bytes decoded, limit ${limit}`);
+    assert.ok(r.mem < 2 * RATIO_FLOOR + (8 << 20), `${tool} ${args.join(' ')} (${c.length} bytes): ${r.mem} bytes`);
     assert.throws(() => decompress(fmt, c, { maxOutput: 1 << 20, maxRatio: Infinity }), isE2big);
   }
+});
+
+test('zstd without a declared size and a claimed size (kernel images): one shot when right, streaming when too small', { skip: !hasTool('zstd') && 'zstd not installed' }, () => {
+  const data = new Uint8Array(300_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 27;
+  const z = run('zstd', ['-q', '-c', '-3'], data); // piped: no content size in the frame
+  for (const hint of [data.length, data.length - 1, 1000, 1]) {
+    assert.equal(sha256(decompress('zstd', z, { sizeHint: hint })), sha256(data), `hint ${hint}`);
+  }
+  // a truncated frame stays an error with any claim
+  assert.throws(() => decompress('zstd', z.subarray(0, z.length >> 1), { sizeHint: data.length }), (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE');
 });
 
 test('decompress(): concatenated gzip members and bzip2 streams', () => {
@@ -364,6 +378,36 @@ for (const r of REAL) {
     assert.equal(sha256(u.bytes), sha256(readFileSync(r.vmlinux)));
   });
 }
+
+// The corpus kernels that keep their images (npm run corpus): 6.1.0-47 (xz + x86 BCJ) and the
+// 6.12 pair (zstd, no declared content size: the one-shot path sized by the appended size).
+const CORPUS_IMAGES = ['6.1.0-47-amd64', ...(corpus612() ? [corpus612()!.older, corpus612()!.newer] : [])];
+for (const kver of CORPUS_IMAGES) {
+  const present = existsSync(vmlinuzPath(kver)) && existsSync(manifestPath());
+  test(`corpus image ${kver}: vmlinux identical to the one the manifest records`, { skip: !present && 'no corpus image (npm run corpus)' }, async () => {
+    const m = JSON.parse(readFileSync(manifestPath(), 'utf8')) as { kernels: Array<{ kver: string; vmlinuz: { vmlinuxSha256: string; payloadFormat: string } }> };
+    const k = m.kernels.find((x) => x.kver === kver)!;
+    const u = await loadElfOrBtfBytes(vmlinuzPath(kver));
+    assert.equal(u.kernelImage, true);
+    assert.equal(u.container, k.vmlinuz.payloadFormat);
+    assert.equal(sha256(u.bytes), k.vmlinuz.vmlinuxSha256);
+  });
+}
+
+test('corpus .ko.xz modules decode to the shipped modules (sizes from the xz index)', { skip: !corpus612() && 'no 6.12 corpus (npm run corpus)' }, () => {
+  const { older } = corpus612()!;
+  for (const rel of ['fs/xfs/xfs.ko', 'lib/crc16.ko', 'net/key/af_key.ko']) {
+    const xzPath = join(modulesXzDir(older), `${rel}.xz`);
+    if (!existsSync(xzPath)) continue;
+    const packed = new Uint8Array(readFileSync(xzPath));
+    const plain = new Uint8Array(readFileSync(join(modulesDir(older), rel)));
+    assert.equal(xzIndexTotal(packed), plain.length);
+    const out = decompress('xz', packed);
+    assert.equal(out.length, plain.length);
+    assert.equal(out.buffer.byteLength, plain.length, 'allocated once, exactly (a plausible index claim)');
+    assert.equal(sha256(out), sha256(plain));
+  }
+});
 
 function findModules(): string[] {
   const roots = [join(CACHE, 'corpus'), join(CACHE, 'x')];

@@ -1,8 +1,8 @@
 /**
  * A worker_threads pool that runs a ModuleJob (check-worker.ts) over many modules.
  *
- * Approach: the main thread reads each kernel's raw BTF once (a vmlinuz is unpacked once) into
- * shared memory; N workers each parse the kernels once, then receive module paths in small batches
+ * Approach: the main thread reads each kernel's raw BTF once (a vmlinuz is unpacked once, in a
+ * short-lived thread that takes its memory with it: pool-kernels.ts) into shared memory; N workers each parse the kernels once, then receive module paths in small batches
  * (guided scheduling: about remaining/(4·N) per batch, at most `maxBatch`, down to 1 near the
  * end so the last big module does not leave the other cores idle) with two batches in flight
  * per worker, so a worker never waits for the main thread. Results come back compact (verdicts,
@@ -16,8 +16,9 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { BtfkitError } from '../errors.js';
+import { resolveKernelsShared } from './pool-kernels.js';
 import {
-  ModuleJob, WORKER_TAG, failedItem, memSample, resolveKernels,
+  ModuleJob, WORKER_TAG, failedItem, memSample,
   type FromWorker, type ItemResult, type JobSpec, type MemSample, type ToWorker, type WorkItem,
 } from './check-worker.js';
 
@@ -85,7 +86,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
   const start = performance.now();
   const items = opts.items;
   // Kernel files are read (and their errors reported) before any thread starts.
-  const spec = await resolveKernels(opts.spec);
+  const spec = await resolveKernelsShared(opts.spec);
   const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), items.length));
   const maxBatch = Math.max(1, opts.maxBatch ?? 16);
   let peakRss = 0;

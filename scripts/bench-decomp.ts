@@ -1,0 +1,161 @@
+/**
+ * Benchmark rows of the ways in (issue 17): kernel images and compressed module trees, timed
+ * side by side with the native decompressors in the same run, and peak memory of a check.
+ *
+ * Approach: each row runs ours and the reference alternately (so load on a shared machine
+ * hits both alike) and reports medians of wall time and the ratio ours / native:
+ *   - zstd image: extractKernelElf() of a 6.12 vmlinuz (in-process) vs `zstd -d` of its
+ *     payload (written to a temp file, cut where the frames end: what the kernel's decompressor
+ *     and extract-vmlinux unpack);
+ *   - xz image: the same for the 6.1.0-47 vmlinuz (xz with the x86 BCJ filter) vs `xz -d`;
+ *   - .ko.xz tree: every module of the 6.12 tree decoded in-process on one thread vs one
+ *     `xz -d -c` process over the same files (in batches of 500 names);
+ *   - `btfkit check` of the .ko.xz tree vs the same tree uncompressed (processes);
+ *   - peak RSS of `btfkit check` of the .ko.xz tree against three kernels given as vmlinuz
+ *     (/usr/bin/time -f %M; skipped without it).
+ * Rows whose inputs or tools are missing print "skipped". Targets of the issue: ratios <= 1.5,
+ * peak RSS <= 300 MB.
+ */
+
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findKernelPayload } from '../src/image/detect.js';
+import { walkZstdFrames } from '../src/image/zstd.js';
+import { decompress, extractKernelElf } from '../src/node/decompress.js';
+import { corpus612, kernelBtfPath, modulesDir, modulesXzDir, vmlinuzPath } from './corpus-paths.js';
+
+export type AddRow = (op: string, unit: 'us' | 'ms' | 'MB', median: number, ref?: number) => void;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+function hasTool(name: string): boolean {
+  return spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function run(cmd: string, args: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  if (r.status !== 0 && !(cmd.endsWith('launcher.cjs') && r.status === 1)) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return performance.now() - t;
+}
+
+/** Alternating runs of ours and the reference; medians in ms. */
+function sideBySide(runs: number, ours: () => number, ref: () => number): [number, number] {
+  const a: number[] = [];
+  const b: number[] = [];
+  ours();
+  ref();
+  for (let i = 0; i < runs; i++) {
+    a.push(ours());
+    b.push(ref());
+  }
+  return [median(a), median(b)];
+}
+
+function timed(fn: () => unknown): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+function filesUnder(dir: string, suffix: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (e.endsWith(suffix)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The compressed vmlinux of an image as its own file (zstd frames / xz stream only). */
+function payloadFile(image: Uint8Array, dir: string): { path: string; tool: 'zstd' | 'xz' } | null {
+  const c = findKernelPayload(image)[0];
+  if (!c || (c.format !== 'zstd' && c.format !== 'xz')) return null;
+  let data = image.subarray(c.offset, c.offset + c.length);
+  if (c.format === 'zstd') data = data.subarray(0, walkZstdFrames(data).end);
+  else data = data.subarray(0, data.length - 4); // the kernel's appended size
+  const path = join(dir, `payload.${c.format === 'zstd' ? 'zst' : 'xz'}`);
+  writeFileSync(path, data);
+  return { path, tool: c.format };
+}
+
+function imageRow(add: AddRow, label: string, vmlinuz: string, runs: number, tmp: string): void {
+  if (!existsSync(vmlinuz)) {
+    console.log(`skipped: ${label} (${vmlinuz} missing: npm run corpus)`);
+    return;
+  }
+  const image = new Uint8Array(readFileSync(vmlinuz));
+  const p = payloadFile(image, tmp);
+  if (!p || !hasTool(p.tool)) {
+    console.log(`skipped: ${label} (${p ? `${p.tool} not installed` : 'no zstd/xz payload'})`);
+    return;
+  }
+  const [ours, ref] = sideBySide(runs, () => timed(() => extractKernelElf(image)), () => run(p.tool, ['-d', '-c', '-T1', p.path]));
+  add(`${label}: vmlinux from vmlinuz vs ${p.tool} -d`, 'ms', ours, ref);
+}
+
+function treeRow(add: AddRow, dir: string, runs: number): void {
+  const files = filesUnder(dir, '.ko.xz');
+  if (!files.length || !hasTool('xz')) {
+    console.log(`skipped: .ko.xz tree (${files.length ? 'xz not installed' : 'no .ko.xz files'})`);
+    return;
+  }
+  const data = files.map((f) => new Uint8Array(readFileSync(f)));
+  const ours = () => timed(() => {
+    for (const d of data) decompress('xz', d);
+  });
+  const ref = () => {
+    let t = 0;
+    for (let i = 0; i < files.length; i += 500) t += run('xz', ['-d', '-c', '-T1', ...files.slice(i, i + 500)]);
+    return t;
+  };
+  const [a, b] = sideBySide(runs, ours, ref);
+  add(`decode ${files.length} .ko.xz (1 thread) vs xz -d`, 'ms', a, b);
+}
+
+function checkRows(add: AddRow, cli: string, older: string, newer: string, runs: number): void {
+  const k = kernelBtfPath(newer);
+  const [xz, plain] = sideBySide(runs, () => run(cli, ['check', modulesXzDir(older), '-k', k, '-q']), () => run(cli, ['check', modulesDir(older), '-k', k, '-q']));
+  add(`check .ko.xz tree vs the same tree uncompressed`, 'ms', xz, plain);
+  if (!existsSync('/usr/bin/time')) {
+    console.log('skipped: peak RSS (/usr/bin/time missing)');
+    return;
+  }
+  const kernels = [vmlinuzPath(older), vmlinuzPath(newer), vmlinuzPath(older)];
+  // A third distinct vmlinuz when the corpus keeps one (6.1.0-47, xz).
+  if (existsSync(vmlinuzPath('6.1.0-47-amd64'))) kernels[2] = vmlinuzPath('6.1.0-47-amd64');
+  const args = ['-f', '%M', cli, 'check', modulesXzDir(older), '-q', ...kernels.flatMap((v) => ['-k', v])];
+  const r = spawnSync('/usr/bin/time', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const kb = Number(/(\d+)\s*$/.exec(r.stderr ?? '')?.[1]);
+  if (!Number.isFinite(kb)) {
+    console.log(`skipped: peak RSS (${r.stderr})`);
+    return;
+  }
+  add(`peak RSS: check .ko.xz tree, 3 kernels as vmlinuz`, 'MB', kb / 1024, 300);
+}
+
+export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: string }): void {
+  const runs = opts.quick ? 1 : 5;
+  const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bench-'));
+  try {
+    const k612 = corpus612();
+    if (k612) imageRow(add, `zstd image ${k612.newer}`, vmlinuzPath(k612.newer), runs, tmp);
+    else console.log('skipped: zstd image (no 6.12 kernels in the corpus: npm run corpus)');
+    imageRow(add, 'xz image 6.1.0-47-amd64', vmlinuzPath('6.1.0-47-amd64'), runs, tmp);
+    if (k612) {
+      treeRow(add, modulesXzDir(k612.older), opts.quick ? 1 : 3);
+      checkRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
