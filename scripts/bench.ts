@@ -29,6 +29,7 @@ import { distillBase } from '../src/split/distill.js';
 import { benchSplit } from './bench-split.js';
 import { benchDedup } from './bench-dedup.js';
 import { benchDecompression } from './bench-decomp.js';
+import { benchEncode } from './bench-encode.js';
 import { relocate } from '../src/split/relocate.js';
 import type { Btf } from '../src/model/btf.js';
 import { kernelBtfPath, modulesDir } from './corpus-paths.js';
@@ -186,6 +187,7 @@ function main(): void {
   }
   for (const r of benchDedup({ runs: quick ? 1 : 5 })) add(`${r.name} (dedup only; heap +${r.heapMB.toFixed(0)} MB)`, 'ms', r.ms, r.libbpfMs);
   benchDecompression(add, { quick, cli: CLI });
+  benchEncode(add, { quick, cli: CLI });
   const worst = rows.filter((r) => r.ref).map((r) => r.median / r.ref!);
   if (worst.length) console.log(`\n${worst.filter((x) => x <= 1).length}/${worst.length} operations at or below the C reference's median`);
 }
