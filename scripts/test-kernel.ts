@@ -280,7 +280,7 @@ async function prepareSample(c: Ctx) {
   const files = new Map([...dist, ...extraCopies]);
   const distEntries: ListEntry[] = [...order, ...extraOrder].map((n) => ({ name: n, file: files.get(n)!, dump: byteSample.has(n) }));
   const ctrlEntries: ListEntry[] = order.map((n) => ({ name: n, file: ctrl.get(n)!, dump: false }));
-  return { order, mustFail, files, verdicts, ctrlVerdicts, byteSample, distEntries, ctrlEntries };
+  return { order, mustFail, files, verdicts, ctrlVerdicts, byteSample, distEntries, ctrlEntries, extraNames: [...extraCopies.keys()] };
 }
 
 /** The d side: NEW's kfunc modules and their dependencies, distilled on NEW's BTF. */
@@ -338,6 +338,21 @@ function assertControl(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>, gue
   return `${cc.droppedBtf}/${cc.loaded} dropped, btfkit ${refuses}/${s.order.length}`;
 }
 
+/** e: the extra modules (e.g. made by `btfkit encode`): loaded, with their BTF when btfkit says it is accepted. */
+function assertExtra(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>, guest: Map<string, GuestModule>): string {
+  let ok = 0;
+  for (const n of s.extraNames) {
+    const g = guest.get(n);
+    const v = s.verdicts.get(n);
+    const wantBtf = v !== undefined && btfAccepted(v);
+    const good = g !== undefined && g.rc === 0 && (g.btfSize >= 0) === wantBtf;
+    if (good) ok++;
+    else c.failures.push(`e: extra module ${n} ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? 'kept' : 'dropped'}` : 'not reported'}; btfkit: BTF ${wantBtf ? 'accepted' : 'rejected'}`);
+    log(`e. extra: ${n}: ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? `kept (${g.btfSize} bytes)` : 'dropped'}` : 'NOT REPORTED'}; btfkit: BTF ${wantBtf ? 'accepted' : 'rejected'}`);
+  }
+  return `${ok}/${s.extraNames.length}`;
+}
+
 /** d: kfunc modules loaded with init: BTF kept, no BTF or kfunc error. */
 function assertKfunc(c: Ctx, k: Awaited<ReturnType<typeof prepareKfunc>>, kfSets: Map<string, number>, guest: Map<string, GuestModule>): string {
   let ok = 0;
@@ -381,7 +396,8 @@ async function run(c: Ctx): Promise<void> {
   const b = assertBytes(c, await dumping, byName(bDist!));
   const cc = assertControl(c, s, byName(bCtrl!));
   const d = assertKfunc(c, k, new Map(await kfSetsP), byName(bKf!));
-  log(`summary: a ${ca.agreeAccepted + ca.agreeRejected}/${ca.loaded} fates agree (kept ${ca.keptBtf}, dropped ${ca.droppedBtf}, types ${ca.typeAgree}/${ca.typeChecked}); b ${b}; c ${cc}; d ${d}; ${secs()} s`);
+  const e = s.extraNames.length ? `; e ${assertExtra(c, s, byName(bDist!))} extra modules as btfkit states` : '';
+  log(`summary: a ${ca.agreeAccepted + ca.agreeRejected}/${ca.loaded} fates agree (kept ${ca.keptBtf}, dropped ${ca.droppedBtf}, types ${ca.typeAgree}/${ca.typeChecked}); b ${b}; c ${cc}; d ${d}${e}; ${secs()} s`);
 }
 
 async function main(): Promise<void> {
