@@ -31,6 +31,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { unpackBytes } from '../src/node/decompress.js';
+import { corpusDir } from './corpus-paths.js';
 import { chooseKernels, configHas, ensureKernel, type OracleKernel } from './kernel-oracle/fetch.js';
 import { loadOrder, moduleName, readDepends, selectSample } from './kernel-oracle/modules.js';
 import { clearModuleInit } from './kernel-oracle/clear-init.js';
@@ -240,6 +241,29 @@ interface Ctx {
   failures: string[];
 }
 
+/** Modules of the encoder corpus (scripts/encoder-corpus.sh: built by kbuild for 6.12.118). */
+const ENCODED = ['net/dummy', 'net/ifb', 'net/nlmon', 'minix/minix', 'v4l2loopback/v4l2loopback', 'netfilter/xt_comment', 'hid/hid-cherry', 'usb/cytherm', 'usb/usbsevseg', 'tcp/tcp_vegas', 'tcp/tcp_yeah', 'tcp/tcp_westwood'];
+
+/**
+ * e. without --extra: when the encoder corpus is here and NEW is the kernel its modules were
+ * built for, those modules get their BTF from `btfkit encode` (on NEW's BTF) and join a and b.
+ */
+async function encodedModules(newK: OracleKernel, work: string): Promise<string | undefined> {
+  const corpus = join(corpusDir(), 'encoder');
+  if (!newK.kver.startsWith('6.12.118') || !existsSync(corpus)) return undefined;
+  const dir = join(work, 'encoded');
+  mkdirSync(dir, { recursive: true });
+  let n = 0;
+  for (const m of ENCODED) {
+    const pre = join(corpus, `${m}.prebtf.ko`);
+    if (!existsSync(pre)) continue;
+    await btfkitOk(['encode', pre, '-B', newK.btf, '-o', join(dir, `${m.split('/').pop()}.ko`), '-q']);
+    n++;
+  }
+  log(`e. encoded ${n} modules of the encoder corpus with btfkit encode -B ${newK.kver}`);
+  return n ? dir : undefined;
+}
+
 /** The a/b/c side: btfkit's predictions, the sample, its distilled and control copies, verdicts. */
 async function prepareSample(c: Ctx) {
   const { opts, oldK, newK, work } = c;
@@ -419,6 +443,7 @@ async function main(): Promise<void> {
   const c: Ctx = { opts, oldK, newK, work, allowMismatch, failures: [] };
   let passed = false;
   try {
+    if (opts.extra === undefined) opts.extra = await encodedModules(newK, work);
     await run(c);
     for (const f of c.failures) log(`FAIL ${f}`);
     passed = c.failures.length === 0;

@@ -70,6 +70,7 @@ test('mutated DWARF: a BtfkitError or BTF, nothing else', () => {
 const corpus = join(process.env.BTFKIT_CORPUS ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'btfkit', 'corpus'), 'encoder');
 const KERNEL_CANDIDATES = [
   '/usr/src/linux-headers-6.12.118+deb12-amd64/vmlinux',
+  join(corpus, '..', 'kernel-oracle', '6.12.118+deb12-amd64', 'vmlinux.btf'),
   join(corpus, '..', '6.12.118+deb12-amd64', 'vmlinux.btf'),
 ];
 const kernelPath = KERNEL_CANDIDATES.find((p) => existsSync(p));
