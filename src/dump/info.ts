@@ -67,8 +67,8 @@ export function btfInfo(btf: Btf): BtfInfo {
     : header.hdrLen + typeLen + btf.strLen + layoutLen;
 
   const counts = new Map<number, number>();
-  const W = btf.words;
-  const offs = btf.offs;
+  const W = btf.raw().words;
+  const offs = btf.raw().offs;
   const km = btf.kindMask;
   for (let i = 0; i < btf.nTypes; i++) {
     const k = (W[offs[i]! + 1]! >>> 24) & km;
@@ -80,7 +80,7 @@ export function btfInfo(btf: Btf): BtfInfo {
   }
 
   let strCount = 0;
-  const s = btf.strs;
+  const s = btf.raw().strs;
   for (let i = 0; i < btf.strLen; i++) if (s[i] === 0) strCount++;
   if (btf.strLen > 0 && s[btf.strLen - 1] !== 0) strCount++;
 

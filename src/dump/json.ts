@@ -319,8 +319,8 @@ export function writeJson(w: ByteWriter, btf: Btf, opts: JsonDumpOptions = {}): 
       w.flushIfFull();
     }
   } else {
-    const W = btf.words;
-    const offs = btf.offs;
+    const W = btf.raw().words;
+    const offs = btf.raw().offs;
     const n = btf.nTypes;
     const start = btf.startId;
     const km = btf.kindMask;

@@ -122,14 +122,14 @@ export function locateStr(btf: Btf, off: number): boolean {
   const rel = off - btf.startStrOff;
   if (rel >= 0) {
     if (rel >= btf.strLen) return false;
-    strLoc.bytes = btf.strs;
+    strLoc.bytes = btf.raw().strs;
     strLoc.start = rel;
     strLoc.limit = btf.strLen;
     return true;
   }
   const b = btf.strOwner(off);
   if (b === null) return false;
-  strLoc.bytes = b.strs;
+  strLoc.bytes = b.raw().strs;
   strLoc.start = off - b.startStrOff;
   strLoc.limit = b.strLen;
   return true;
@@ -143,7 +143,7 @@ export function writeBtfStr(w: ByteWriter, btf: Btf, off: number): void {
   }
   const rel = off - btf.startStrOff;
   if (rel >= 0 && rel < btf.strLen) {
-    w.cstr(btf.strs, rel, btf.strLen);
+    w.cstr(btf.raw().strs, rel, btf.strLen);
     return;
   }
   if (!locateStr(btf, off)) {
@@ -176,8 +176,8 @@ export function locateType(btf: Btf, id: number): void {
   const i = id - b.startId;
   if (!(i >= 0 && i < b.nTypes) || !Number.isInteger(id))
     throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
-  recLoc.words = b.words;
-  recLoc.o = b.offs[i]!;
+  recLoc.words = b.raw().words;
+  recLoc.o = b.raw().offs[i]!;
   recLoc.kindMask = b.kindMask;
   recLoc.vlenMask = b.vlenMask;
 }
@@ -368,8 +368,8 @@ export function writeRaw(w: ByteWriter, btf: Btf, opts: RawDumpOptions = {}): vo
     }
     return;
   }
-  const W = btf.words;
-  const offs = btf.offs;
+  const W = btf.raw().words;
+  const offs = btf.raw().offs;
   const n = btf.nTypes;
   const start = btf.startId;
   const km = btf.kindMask;

@@ -241,14 +241,14 @@ export function checkNotDistilled(module: string, btfBytes: Uint8Array, kernel: 
 /** Evidence that split BTF laid over `base` was built against another base. */
 function findMismatches(split: Btf, base: Btf): CheckReason[] {
   const out: CheckReason[] = [];
-  const bstr = base.strs;
+  const bstr = base.raw().strs;
   const bStrEnd = base.startStrOff + base.strLen;
   let midString = 0;
   let example = -1;
   const startStr = split.startStrOff;
-  const words = split.words;
+  const words = split.raw().words;
   for (let i = 0; i < split.nTypes; i++) {
-    const o = split.offs[i]!;
+    const o = split.raw().offs[i]!;
     const off = words[o]!;
     if (off !== 0 && off < startStr && off < bStrEnd) {
       const local = off - base.startStrOff;

@@ -341,7 +341,7 @@ function run(bytes: Uint8Array, opts: KernelVerifyOptions, base: Btf | null, log
     }
     const b = base ? base.strOwner(off) : null;
     if (!b) return false;
-    sArr = b.strs;
+    sArr = b.raw().strs;
     sIdx = off - b.startStrOff;
     return true;
   };
@@ -657,15 +657,8 @@ function run(bytes: Uint8Array, opts: KernelVerifyOptions, base: Btf | null, log
   }
 
   // ---- the verified object
-  const btf = new Btf(base, endian);
   const header: BtfHeader = { magic, version, flags, hdrLen, typeOff, typeLen, strOff, strLen, layoutOff: 0, layoutLen: 0 };
-  btf.header = header;
-  btf.words = words;
-  btf.nWords = typeLen >>> 2;
-  btf.offs = offs;
-  btf.nTypes = nTypes;
-  btf.strs = bytes.slice(strStart, strEndPos);
-  btf.strLen = strLen;
+  const btf = Btf.fromParts(base, endian, { words, nWords: typeLen >>> 2, offs, nTypes, strs: bytes.slice(strStart, strEndPos), strLen }, { header, wide: false });
   btf.setRaw(bytes);
   return btf;
 }
