@@ -10,6 +10,7 @@
  */
 
 import { kindName, MAX_KNOWN_KIND } from '../format/kinds.js';
+import { BTF_MAGIC } from '../format/parse.js';
 import type { Btf, BtfHeader, Endian } from '../model/btf.js';
 
 /** Header fields as the model records them (spec §1.1; layout fields are 0 before 2026). */
@@ -51,7 +52,7 @@ export function btfInfo(btf: Btf): BtfInfo {
   const header: BtfInfoHeader = parsed
     ? { ...btf.header! }
     : {
-        magic: 0xeb9f,
+        magic: BTF_MAGIC,
         version: 1,
         flags: 0,
         hdrLen: btf.layout ? 32 : 24,

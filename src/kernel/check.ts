@@ -20,19 +20,27 @@ import { KindId as Kind, kindName } from '../format/kinds.js';
 import { parseBtf } from '../format/parse.js';
 import type { Btf } from '../model/btf.js';
 import { distillBase } from '../split/distill.js';
-import { diagnoseRelocation, type UnmappedType } from '../split/relocate.js';
+import { diagnoseRelocation, type RelocationProblem, type UnmappedType } from '../split/relocate.js';
 import { verifyKernelBtf, verifyKernelModule } from './verify.js';
 import { diffComposites, formatCompositeDiff, type CompositeDiff } from './structdiff.js';
 
 export type CheckStatus = 'ok' | 'failed' | 'not-distilled' | 'error';
+
+/**
+ * What a check reason is about: a relocation problem of one distilled type (RelocationProblem),
+ * or 'string' (a split string names no base type), 'relocation' (relocation failed otherwise),
+ * 'invalid-btf' (the kernel or libbpf rejects the BTF), 'mismatch' (split BTF built against
+ * another kernel), 'not-distilled', 'invalid-input' (the file cannot be read), 'crash' (a worker died).
+ */
+export type CheckProblem = RelocationProblem | 'string' | 'relocation' | 'invalid-btf' | 'mismatch' | 'not-distilled' | 'invalid-input' | 'crash';
 
 export interface CheckReason {
   /** Type (or item) concerned, e.g. "struct device"; '' when not about one type. */
   type: string;
   /** BTF kind of the type ('STRUCT', …) or the area ('BTF', 'ELF'). */
   kind: string;
-  /** Machine-readable problem: missing, size, encoding, kind, multiple, invalid-btf, mismatch, … */
-  problem: string;
+  /** Machine-readable problem (CheckProblem). */
+  problem: CheckProblem;
   /** One sentence for a module maintainer. */
   detail: string;
   /** With a build kernel: what changed inside the struct/union. */

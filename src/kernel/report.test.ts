@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportBuilder, type CheckReport } from './report.js';
-import type { ModuleCheckResult } from './check.js';
+import type { CheckReason, ModuleCheckResult } from './check.js';
 import { assertReportShape } from './report-shape.test-util.js';
 
 const kernels = [{ name: '6.1.0-55', path: '/k/55.btf' }, { name: 'cloud', path: '/k/cloud.btf' }];
 
 function results(): ModuleCheckResult[] {
-  const dev = { type: 'struct device', kind: 'STRUCT', problem: 'size', detail: 'struct device: 744 bytes when built, 752 in 6.1.0-55' };
-  const i2c = { type: 'struct i2c_client', kind: 'STRUCT', problem: 'missing', detail: 'struct i2c_client: not in cloud (no type of that name)' };
+  const dev: CheckReason = { type: 'struct device', kind: 'STRUCT', problem: 'size', detail: 'struct device: 744 bytes when built, 752 in 6.1.0-55' };
+  const i2c: CheckReason = { type: 'struct i2c_client', kind: 'STRUCT', problem: 'missing', detail: 'struct i2c_client: not in cloud (no type of that name)' };
   return [
     { module: 'a.ko', kernel: '6.1.0-55', status: 'ok', loads: true, reasons: [] },
     { module: 'a.ko', kernel: 'cloud', status: 'failed', loads: false, reasons: [i2c], libbpfMessage: "distilled base BTF type 'i2c_client' [3] is not mapped to base BTF id" },

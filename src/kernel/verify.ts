@@ -16,20 +16,20 @@
  * BTF, so e.g. a PTR to a missing type id passes here, while libbpf rejects it.
  */
 
+import { Errno, errnoName } from '../errors.js';
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
+import { BTF_MAGIC, swapWords } from '../format/parse.js';
 import { KindId as Kind, KIND_NAMES } from '../format/kinds.js';
 import { decodeStr, strEnd } from '../model/strings.js';
 import { growU32 } from '../model/grow.js';
 
-/** errno values the kernel returns from these checks (positive). ENOTSUPP is the kernel-internal 524. */
+/** The errno values the kernel returns from these checks (from the one table in errors.ts). */
 export const KernelErrno = {
-  E2BIG: 7,
-  EINVAL: 22,
-  ELOOP: 40,
-  ENOTSUPP: 524,
+  E2BIG: Errno.E2BIG,
+  EINVAL: Errno.EINVAL,
+  ELOOP: Errno.ELOOP,
+  ENOTSUPP: Errno.ENOTSUPP,
 } as const;
-
-const ERRNO_NAMES: Record<number, string> = { 7: 'E2BIG', 22: 'EINVAL', 40: 'ELOOP', 524: 'ENOTSUPP' };
 
 /** Which kernel entry point is emulated. */
 export type KernelBtfWhat = 'vmlinux' | 'base' | 'module';
@@ -82,7 +82,6 @@ export type KernelVerifyResult = KernelVerifyOk | KernelVerifyError;
 
 // ------------------------------------------------------------------------ constants
 
-const BTF_MAGIC = 0xeb9f;
 const BTF_VERSION = 1;
 /** sizeof(struct btf_header) in 6.11. */
 const KERNEL_HDR_LEN = 24;
@@ -202,7 +201,7 @@ function fail(log: KernelLog, r: Reject): KernelVerifyError {
   const e: KernelVerifyError = {
     ok: false,
     errno: r.errno,
-    errnoName: ERRNO_NAMES[r.errno] ?? `errno ${r.errno}`,
+    errnoName: errnoName(r.errno),
     stage: r.stage,
     log: log.lines(),
     dmesg: log.dmesg(),
@@ -321,12 +320,7 @@ function run(bytes: Uint8Array, opts: KernelVerifyOptions, base: Btf | null, log
   const nw = Math.ceil(typeLen / 4);
   const words = new Uint32Array(nw);
   new Uint8Array(words.buffer).set(bytes.subarray(typeStart, typeStart + typeLen));
-  if (endian !== HOST_ENDIAN) {
-    for (let i = 0; i < nw; i++) {
-      const v = words[i]!;
-      words[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
-    }
-  }
+  if (endian !== HOST_ENDIAN) swapWords(words, nw);
 
   // String access: own section, or the base chain below strBase.
   let sArr: Uint8Array = ownStrs;

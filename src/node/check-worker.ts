@@ -24,7 +24,7 @@ import type { Btf } from '../model/btf.js';
 import { parseBtf } from '../format/parse.js';
 import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
 import { writeFileAtomic, ioError } from './files.js';
-import { checkPrepared, prepareModule, type KernelRef, type ModuleCheckResult, type PreparedModule } from '../kernel/check.js';
+import { checkPrepared, prepareModule, type KernelRef, type ModuleCheckResult, type PreparedModule, type CheckProblem } from '../kernel/check.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
 import { rewriteElf, isElf, SHF_ALLOC, SHN_XINDEX, EHDR_SIZE, SHDR_SIZE, SHT_NOBITS } from '../elf/index.js';
@@ -275,7 +275,7 @@ export function describeError(e: unknown): string {
 }
 
 /** 'error' verdicts for one module on every kernel (the module could not be processed). */
-export function errorResults(module: string, kernels: readonly { name: string }[], detail: string, problem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
+export function errorResults(module: string, kernels: readonly { name: string }[], detail: string, problem: CheckProblem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
   return kernels.map((k) => ({ module, kernel: k.name, status: 'error' as const, loads: false, reasons: [{ type: '', kind, problem, detail }] }));
 }
 

@@ -45,8 +45,8 @@ const F_NAME_RESOLVED = 2;
 /** Pointer/modifier/array/prototype chain whose emission can no longer write anything. */
 const F_DONE = 8;
 
-const ELOOP = 40;
-const EINVAL = 22;
+const ELOOP = Errno.ELOOP;
+const EINVAL = Errno.EINVAL;
 
 /**
  * Most nested levels the recursive walks (ordering, emission) and the sort follow. libbpf
