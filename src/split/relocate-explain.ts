@@ -5,7 +5,7 @@
  * reports only its first message; this is btfkit's own explanation.
  */
 
-import { KindId as Kind, kindName, isModifierKind, RELOC_KEY, strFieldPos } from '../format/kinds.js';
+import { KindId as Kind, kindName, isModifierKind, RELOC_KEY, strFieldPos, unreachableKind } from '../format/kinds.js';
 import type { Btf } from '../model/btf.js';
 import { keyBytes, keyToString } from '../model/strings.js';
 import { typesNamed } from './relocate-index.js';
@@ -69,7 +69,7 @@ export function explain(split: Btf, base: Btf, cx: ExplainCtx): UnmappedType[] {
 
   for (const d of [...problemIds].sort((a, b) => a - b)) {
     const name = keyToString(cx.keys[d]!);
-    const dk = cx.dKind[d]!;
+    const dk = cx.dKind[d]! as Kind;
     const dsz = cx.dSize[d]!;
     const same = wanted.get(cx.keys[d]!) ?? [];
     const u: UnmappedType = {
@@ -156,9 +156,15 @@ export function explain(split: Btf, base: Btf, cx: ExplainCtx): UnmappedType[] {
         }
         break;
       }
-      default:
+      // A distilled base holds no other kind (validated before matching).
+      case Kind.UNKN: case Kind.PTR: case Kind.ARRAY: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST:
+      case Kind.RESTRICT: case Kind.FUNC: case Kind.FUNC_PROTO: case Kind.VAR: case Kind.DATASEC:
+      case Kind.DECL_TAG: case Kind.TYPE_TAG: case Kind.ENUM64:
         u.problem = 'kind';
         u.reason = `unexpected distilled kind ${kindName(dk)}`;
+        break;
+      default:
+        unreachableKind(dk);
     }
     out.push(u);
   }

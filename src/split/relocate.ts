@@ -25,7 +25,7 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { KindId as Kind, kindName, KINDS, MAX_KNOWN_KIND, MODIFIER, idFieldPos, strFieldPos } from '../format/kinds.js';
+import { KindId as Kind, kindName, KINDS, MAX_KNOWN_KIND, MODIFIER, idFieldPos, strFieldPos, unreachableKind } from '../format/kinds.js';
 import { Btf, WIDE_KIND_MASK } from '../model/btf.js';
 import { keyBytes, keyToString } from '../model/strings.js';
 import { hashBytes } from './strset.js';
@@ -414,7 +414,8 @@ function matchBaseTypes(split: Btf, newBase: Btf, dist: Distilled, g: NameGroups
         st.emptyNameHits.push(b);
         continue;
       }
-      switch (dKind[d]) {
+      const dk = dKind[d]! as Kind;
+      switch (dk) {
         case Kind.FWD:
           if (bKind === Kind.FWD) {
             if (dKflag[d] !== bKflag) continue;
@@ -436,9 +437,13 @@ function matchBaseTypes(split: Btf, newBase: Btf, dist: Distilled, g: NameGroups
         case Kind.STRUCT: case Kind.UNION:
           if (map[d] === EMBEDDED && bSize !== dSize[d]) continue;
           break;
-        default:
-          // validateDistilledBase admits no other kind.
+        // validateDistilledBase admits no other kind (KINDS[k].distilledBase).
+        case Kind.UNKN: case Kind.PTR: case Kind.ARRAY: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST:
+        case Kind.RESTRICT: case Kind.FUNC: case Kind.FUNC_PROTO: case Kind.VAR: case Kind.DATASEC:
+        case Kind.DECL_TAG: case Kind.TYPE_TAG: case Kind.ENUM64:
           continue;
+        default:
+          unreachableKind(dk);
       }
       const cur = map[d]!;
       if (cur !== 0 && cur !== EMBEDDED) {
