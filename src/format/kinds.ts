@@ -145,16 +145,21 @@ const REF = { infoWords: 0, elemWords: 0, word2: 'type', ids: [2], elemId: -1, e
  * THE table: one entry per kind. The mapped type makes tsc point here when a kind is added
  * to KindId without a descriptor.
  *
- * Checklist: what else a new kind needs (everything else follows from this table):
- * - src/model/btf.ts: an add* builder method (and accessors for new fields);
- * - src/format/parse.ts: nothing, unless libbpf's sanity check grows a rule not expressible here;
- * - src/kernel/verify.ts: the kernel's check_meta for it (CHECK_META, a table over every kind)
- *   and its log_details text (switch with a `never` check);
- * - src/split/distill.ts, relocate.ts: nothing beyond `distill` / `distilledBase` / `relocKey`;
- *   distill's string/id rewrite is driven by the field tables;
- * - src/model/size.ts (resolveSize: exhaustive switch), dumps: src/dump/raw.ts, json.ts (their
- *   per-kind text), src/dump/c/* (how C declares it);
- * - src/format/every-kind.test.ts: a builder case (the test fails for a kind without one).
+ * Checklist: what else a new kind needs. Derived from this table without further edits: record
+ * sizes (recordWords), the parser's sanity checks (format/parse.ts), the id and string visitors
+ * (model/iter.ts), distill's marking, placement and rewriting (split/distill.ts), relocation's
+ * name keys, distilled-base validation, id and string rewriting (split/relocate*.ts), the
+ * modifier chains (model/btf.ts skipModsAndTypedefs, kernel type-tag check). Still to write by
+ * hand, because each says something kind-specific in its own words:
+ * - src/model/btf.ts: an add* builder method (libbpf btf__add_*) and accessors for new fields;
+ * - src/kernel/verify-kinds.ts: the kernel's check_meta (CHECK_META, a table over every kind:
+ *   tsc asks for the entry) and its log_details text (exhaustive switch);
+ * - src/model/size.ts: resolveSize (exhaustive switch); src/split/relocate*.ts: only if the kind
+ *   may appear in a distilled base (exhaustive switches over distilled kinds);
+ * - dumps, which print each kind in the reference tool's words: src/dump/raw.ts and json.ts
+ *   (bpftool's raw/JSON lines), src/dump/c/* (how C declares it: emitter, sort, layout, flat),
+ *   src/kernel/structdiff.ts (member comparison);
+ * - src/format/every-kind.test.ts: a case (CASES is a table over every kind: tsc asks for it).
  */
 export const KIND_TABLE: { readonly [K in KindId]: Desc } = {
   [KindId.UNKN]: { infoWords: -1, elemWords: -1, word2: 'none', ids: [], elemId: -1, elemStr: -1, distill: 'reject' },

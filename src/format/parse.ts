@@ -283,16 +283,14 @@ function sanityScan(btf: Btf): SanityFinding | null {
       if (kind > MAX_KNOWN_KIND && unknownOk) continue;
       return { index: i, what: Bad.Kind, value: kind };
     }
-    if (SANITY_IDS[kind] !== 0) {
-      const r1 = ID_WORD1[kind]!;
-      if (r1 !== 0 && words[o + r1]! >= cnt) return { index: i, what: Bad.RefId, value: words[o + r1]! };
-      const r2 = ID_WORD2[kind]!;
-      if (r2 !== 0 && words[o + r2]! >= cnt) return { index: i, what: Bad.RefId, value: words[o + r2]! };
-    }
-    const nameAt = ELEM_STR[kind]!;
-    const refAt = ELEM_ID[kind]!;
-    if (nameAt >= 0 || refAt >= 0) {
-      const stride = ELEM_WORDS[kind]!;
+    const r1 = SANITY_REF1[kind]!;
+    if (r1 !== 0 && words[o + r1]! >= cnt) return { index: i, what: Bad.RefId, value: words[o + r1]! };
+    const r2 = SANITY_REF2[kind]!;
+    if (r2 !== 0 && words[o + r2]! >= cnt) return { index: i, what: Bad.RefId, value: words[o + r2]! };
+    const stride = SANITY_STRIDE[kind]!;
+    if (stride !== 0) {
+      const nameAt = ELEM_STR[kind]!;
+      const refAt = ELEM_ID[kind]!;
       const vlen = info & vlenMask;
       for (let j = 0, p = o + ELEM_START[kind]!; j < vlen; j++, p += stride) {
         if (nameAt >= 0 && words[p + nameAt]! >= strLimit) return { index: i, what: Bad.ElemName, value: words[p + nameAt]! };
@@ -306,4 +304,20 @@ function sanityScan(btf: Btf): SanityFinding | null {
     }
   }
   return null;
+}
+
+/**
+ * sanityScan's per-kind tables, derived from the kind descriptors: the record words of the
+ * fixed type ids libbpf validates (0: none), and the element stride of kinds whose elements
+ * hold a name or a type id (0: elements not checked).
+ */
+const SANITY_REF1 = new Uint8Array(MAX_KNOWN_KIND + 1);
+const SANITY_REF2 = new Uint8Array(MAX_KNOWN_KIND + 1);
+const SANITY_STRIDE = new Uint8Array(MAX_KNOWN_KIND + 1);
+for (let k = 1; k <= MAX_KNOWN_KIND; k++) {
+  if (SANITY_IDS[k] !== 0) {
+    SANITY_REF1[k] = ID_WORD1[k]!;
+    SANITY_REF2[k] = ID_WORD2[k]!;
+  }
+  if (ELEM_STR[k]! >= 0 || ELEM_ID[k]! >= 0) SANITY_STRIDE[k] = ELEM_WORDS[k]!;
 }

@@ -3,10 +3,10 @@
  * vmlinux BTF (btf_parse_vmlinux), on a module's `.BTF.base` (btf_parse_base) and on a
  * module's split `.BTF` (btf_parse_module), spec §1.7 (end) and §4.5.
  *
- * Approach: the same stages in the same order as the kernel — btf_parse_hdr (with
- * btf_check_sec_info), btf_parse_str_sec, btf_check_all_metas (each kind's check_meta), then
- * btf_check_type_tags — stopping at the first failure with the kernel's errno (positive) and
- * its verifier log. The log is kept both as logical lines and as the `BPF: ...` lines the
+ * Approach: the same stages in the same order as the kernel, one Verifier method each —
+ * btf_parse_hdr, btf_check_sec_info, btf_parse_str_sec, btf_check_all_metas (each kind's
+ * check_meta from the CHECK_META table of verify-kinds.ts), then btf_check_type_tags —
+ * stopping at the first failure with the kernel's errno (positive) and its verifier log. The log is kept both as logical lines and as the `BPF: ...` lines the
  * kernel prints to dmesg (every bpf_verifier_log() call is one printk there). The type section
  * is copied once into an aligned Uint32Array in kernel byte order and walked once; nothing is
  * allocated per type, and identifier checks are cached per string offset. On success the words
