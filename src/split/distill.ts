@@ -20,7 +20,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import { KindId as Kind, KINDS, MAX_KNOWN_KIND, recordWords, idFieldPos, ELEM_STR, ELEM_ID, ELEM_START, ELEM_WORDS, ID_FIXED, ID_WORD1, ID_WORD2 } from '../format/kinds.js';
-import { Btf, type BtfRaw, type DerivedKey } from '../model/btf.js';
+import { Btf, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, type BtfRaw, type DerivedKey } from '../model/btf.js';
 import { ByteStrSet, IntMap, FNV_BASIS, FNV_PRIME } from './strset.js';
 
 export { hashBytes } from './strset.js';
@@ -234,8 +234,8 @@ class Distiller {
   private readonly strings: StringRemap;
   /** Record located by `loc`: its words and masks. */
   private rw: Uint32Array;
-  private rKindMask = 0x1f;
-  private rVlenMask = 0xffff;
+  private rKindMask = CLASSIC_KIND_MASK;
+  private rVlenMask = CLASSIC_VLEN_MASK;
   // DFS stack of markReferencedBaseTypes: type id and next field index.
   private stId = new Int32Array(64);
   private stK = new Int32Array(64);
@@ -452,9 +452,11 @@ class Distiller {
       const o = nsOffs[i]!;
       const info = nsw[o + 1]!;
       const isSrc = i < srcN;
-      const kind = (info >>> 24) & (isSrc ? srcKindMask : 0x1f);
-      const vlen = info & (isSrc ? srcVlenMask : 0xffff);
       const typeId = isSrc ? S + i : this.moved[i - srcN]!;
+      // A moved record keeps its format: the masks of the base it came from.
+      if (!isSrc) this.loc(typeId);
+      const kind = (info >>> 24) & (isSrc ? srcKindMask : this.rKindMask);
+      const vlen = info & (isSrc ? srcVlenMask : this.rVlenMask);
       if (kind === Kind.UNKN || kind > MAX_KNOWN_KIND)
         throw distillError(`type [${typeId}] has unsupported kind [${kind}] for the string iterator`, typeId);
       nsw[o] = strings.mapCached(nsw[o]!, typeId);
@@ -473,7 +475,7 @@ class Distiller {
     const b = this.baseRecs;
     for (let i = 0; i < b.n; i++) {
       const o = b.offs[i]!;
-      if (((b.words[o + 1]! >>> 24) & 0x1f) === Kind.FWD) b.words[o + 2] = remap(b.words[o + 2]!);
+      if (((b.words[o + 1]! >>> 24) & CLASSIC_KIND_MASK) === Kind.FWD) b.words[o + 2] = remap(b.words[o + 2]!);
     }
   }
 
