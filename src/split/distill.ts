@@ -293,12 +293,23 @@ class Distiller {
       const o = offs[i]!;
       const info = words[o + 1]!;
       const kind = (info >>> 24) & kindMask;
+      if (kind > MAX_KNOWN_KIND) throw distillError(`type [${S + i}] has unsupported kind [${kind}] for the type id iterator`, S + i);
+      // The id fields in libbpf's iterator order: the fixed ones, then one per element.
+      const nf = ID_FIXED[kind]!;
+      if (nf > 0) {
+        const x = words[o + ID_WORD1[kind]!]!;
+        if (x !== 0 && x < S && newId[x] === 0) this.visitRef(x);
+      }
+      if (nf > 1) {
+        const x = words[o + ID_WORD2[kind]!]!;
+        if (x !== 0 && x < S && newId[x] === 0) this.visitRef(x);
+      }
+      const ei = ELEM_ID[kind]!;
+      if (ei < 0) continue;
+      const ew = ELEM_WORDS[kind]!;
       const vlen = info & vlenMask;
-      for (let k = 0; ; k++) {
-        const p = idFieldPos(kind, vlen, k);
-        if (p === -1) break;
-        if (p === -2) throw distillError(`type [${S + i}] has unsupported kind [${kind}] for the type id iterator`, S + i);
-        const x = words[o + p]!;
+      for (let k = 0, p = o + ELEM_START[kind]! + ei; k < vlen; k++, p += ew) {
+        const x = words[p]!;
         if (x !== 0 && x < S && newId[x] === 0) this.visitRef(x);
       }
     }

@@ -25,7 +25,7 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { KindId as Kind, kindName, KINDS, MAX_KNOWN_KIND, MODIFIER, idFieldPos, strFieldPos, unreachableKind } from '../format/kinds.js';
+import { KindId as Kind, kindName, KINDS, MAX_KNOWN_KIND, MODIFIER, ID_FIXED, ID_WORD1, ID_WORD2, ELEM_ID, ELEM_STR, ELEM_START, ELEM_WORDS, unreachableKind } from '../format/kinds.js';
 import { Btf, WIDE_KIND_MASK } from '../model/btf.js';
 import { keyBytes, keyToString } from '../model/strings.js';
 import { hashBytes } from './strset.js';
@@ -192,6 +192,11 @@ type RunResult = RelocationResult | { failure: RelocationFailure };
 
 function simpleFailure(message: string, nD: number, nB: number): { failure: RelocationFailure } {
   return { failure: { message, errno: Errno.EINVAL, unmapped: [], unmappedStrings: [], distilledTypes: Math.max(0, nD - 1), baseTypes: Math.max(0, nB - 1) } };
+}
+
+/** A split id after relocation: through the map below `n`, else shifted. */
+function mapId(v: number, n: number, map: Uint32Array, shift: number): number {
+  return v < n ? map[v]! : v + shift;
 }
 
 /** The distilled base, decoded once: per id its kind, name offset, size word, INT encoding, kflag. */
@@ -487,29 +492,32 @@ function rewriteSplit(split: Btf, newBase: Btf, dist: Distilled, map: Uint32Arra
   const bEnd = newBase.startStrOff + newBase.strLen;
   const words = sr.words.slice(0, Math.max(nWords, 1));
   const shift = nB - nD;
-  for (let i = 0; i < nS; i++) {
-    const o = sOffs[i]!;
-    const info = words[o + 1]!;
-    const kind = (info >>> 24) & sKindMask;
-    const vlen = info & sVlenMask;
-    for (let k = 0; ; k++) {
-      const p = idFieldPos(kind, vlen, k);
-      if (p < 0) break;
-      const v = words[o + p]!;
-      words[o + p] = v < n ? map[v]! : v + shift;
-    }
-  }
   const strShift = bEnd - dEnd;
   let strMsg: string | null = null;
+  // Ids first, then strings, over every record; fields where the kind descriptors put them.
   for (let i = 0; i < nS; i++) {
     const o = sOffs[i]!;
     const info = words[o + 1]!;
     const kind = (info >>> 24) & sKindMask;
+    if (kind > MAX_KNOWN_KIND) continue; // a kind of the 2026 layout section: no known fields
     const vlen = info & sVlenMask;
-    for (let k = 0; ; k++) {
-      const fp = strFieldPos(kind, vlen, k);
-      if (fp < 0) break;
-      const p = o + fp;
+    const nf = ID_FIXED[kind]!;
+    if (nf > 0) words[o + ID_WORD1[kind]!] = mapId(words[o + ID_WORD1[kind]!]!, n, map, shift);
+    if (nf > 1) words[o + ID_WORD2[kind]!] = mapId(words[o + ID_WORD2[kind]!]!, n, map, shift);
+    const ei = ELEM_ID[kind]!;
+    const ew = ELEM_WORDS[kind]!;
+    if (ei >= 0) for (let k = 0, p = o + ELEM_START[kind]! + ei; k < vlen; k++, p += ew) words[p] = mapId(words[p]!, n, map, shift);
+  }
+  for (let i = 0; i < nS; i++) {
+    const o = sOffs[i]!;
+    const info = words[o + 1]!;
+    const kind = (info >>> 24) & sKindMask;
+    if (kind > MAX_KNOWN_KIND || kind === Kind.UNKN) continue;
+    const vlen = info & sVlenMask;
+    const es = ELEM_STR[kind]!;
+    const ew = ELEM_WORDS[kind]!;
+    const last = es >= 0 ? vlen : 0;
+    for (let k = -1, p = o; k < last; k++, p = o + ELEM_START[kind]! + ew * k + es) {
       const s = words[p]!;
       if (s === 0) continue;
       if (s >= dEnd) {
