@@ -26,7 +26,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import { KindId as Kind, kindName, KINDS, MAX_KNOWN_KIND, MODIFIER, ID_FIXED, ID_WORD1, ID_WORD2, ELEM_ID, ELEM_STR, ELEM_START, ELEM_WORDS, unreachableKind } from '../format/kinds.js';
-import { Btf, WIDE_KIND_MASK } from '../model/btf.js';
+import { Btf, WIDE_KIND_MASK, type BtfRaw } from '../model/btf.js';
 import { keyBytes, keyToString } from '../model/strings.js';
 import { hashBytes } from './strset.js';
 import { findNamedMatches } from './relocate-index.js';
@@ -197,6 +197,66 @@ function simpleFailure(message: string, nD: number, nB: number): { failure: Relo
 /** A split id after relocation: through the map below `n`, else shifted. */
 function mapId(v: number, n: number, map: Uint32Array, shift: number): number {
   return v < n ? map[v]! : v + shift;
+}
+
+/**
+ * libbpf btf_relocate_rewrite_type_id over every record of `words` (a copy of the split's):
+ * the id fields where the kind descriptors put them. (Its own function: one hot loop per
+ * function lets V8 optimize each on its own.)
+ */
+function rewriteIds(words: Uint32Array, sr: BtfRaw, n: number, map: Uint32Array, shift: number): void {
+  const { offs, kindMask, vlenMask, nTypes } = sr;
+  for (let i = 0; i < nTypes; i++) {
+    const o = offs[i]!;
+    const info = words[o + 1]!;
+    const kind = (info >>> 24) & kindMask;
+    if (kind > MAX_KNOWN_KIND) continue; // a kind of the 2026 layout section: no known fields
+    const nf = ID_FIXED[kind]!;
+    if (nf > 0) words[o + ID_WORD1[kind]!] = mapId(words[o + ID_WORD1[kind]!]!, n, map, shift);
+    if (nf > 1) words[o + ID_WORD2[kind]!] = mapId(words[o + ID_WORD2[kind]!]!, n, map, shift);
+    const ei = ELEM_ID[kind]!;
+    if (ei < 0) continue;
+    const ew = ELEM_WORDS[kind]!;
+    const vlen = info & vlenMask;
+    for (let k = 0, p = o + ELEM_START[kind]! + ei; k < vlen; k++, p += ew) words[p] = mapId(words[p]!, n, map, shift);
+  }
+}
+
+/**
+ * libbpf btf_relocate_rewrite_strs: split strings move past the new base's; strings of the
+ * distilled base become the matched base type's name. Returns the first string offset that
+ * names no matched type (-1: none); such a field is left as it was.
+ */
+function rewriteStrs(words: Uint32Array, sr: BtfRaw, dEnd: number, strShift: number, strmap: Uint32Array): number {
+  const { offs, kindMask, vlenMask, nTypes } = sr;
+  let unmapped = -1;
+  for (let i = 0; i < nTypes; i++) {
+    const o = offs[i]!;
+    const info = words[o + 1]!;
+    const kind = (info >>> 24) & kindMask;
+    if (kind > MAX_KNOWN_KIND || kind === Kind.UNKN) continue;
+    const v = mapStrOff(words[o]!, dEnd, strShift, strmap);
+    if (v >= 0) words[o] = v;
+    else if (unmapped < 0) unmapped = words[o]!;
+    const es = ELEM_STR[kind]!;
+    if (es < 0) continue;
+    const ew = ELEM_WORDS[kind]!;
+    const vlen = info & vlenMask;
+    for (let k = 0, p = o + ELEM_START[kind]! + es; k < vlen; k++, p += ew) {
+      const e = mapStrOff(words[p]!, dEnd, strShift, strmap);
+      if (e >= 0) words[p] = e;
+      else if (unmapped < 0) unmapped = words[p]!;
+    }
+  }
+  return unmapped;
+}
+
+/** A split string offset after relocation, or -1 when it points into the distilled base at no matched name. */
+function mapStrOff(s: number, dEnd: number, strShift: number, strmap: Uint32Array): number {
+  if (s === 0) return 0;
+  if (s >= dEnd) return s + strShift;
+  const m = strmap[s]!;
+  return m === 0 ? -1 : m;
 }
 
 /** The distilled base, decoded once: per id its kind, name offset, size word, INT encoding, kflag. */
@@ -484,54 +544,16 @@ function checkComplete(dist: Distilled, g: NameGroups, map: Uint32Array, st: Mat
  */
 function rewriteSplit(split: Btf, newBase: Btf, dist: Distilled, map: Uint32Array, strmap: Uint32Array): RunResult {
   const sr = split.raw();
-  const { offs: sOffs, kindMask: sKindMask, vlenMask: sVlenMask, nTypes: nS, nWords } = sr;
+  const { offs: sOffs, nTypes: nS, nWords } = sr;
   const nD = dist.nD;
   const n = nD + nS;
   const nB = newBase.typeCount();
   const dEnd = split.startStrOff;
   const bEnd = newBase.startStrOff + newBase.strLen;
   const words = sr.words.slice(0, Math.max(nWords, 1));
-  const shift = nB - nD;
-  const strShift = bEnd - dEnd;
-  let strMsg: string | null = null;
-  // Ids first, then strings, over every record; fields where the kind descriptors put them.
-  for (let i = 0; i < nS; i++) {
-    const o = sOffs[i]!;
-    const info = words[o + 1]!;
-    const kind = (info >>> 24) & sKindMask;
-    if (kind > MAX_KNOWN_KIND) continue; // a kind of the 2026 layout section: no known fields
-    const vlen = info & sVlenMask;
-    const nf = ID_FIXED[kind]!;
-    if (nf > 0) words[o + ID_WORD1[kind]!] = mapId(words[o + ID_WORD1[kind]!]!, n, map, shift);
-    if (nf > 1) words[o + ID_WORD2[kind]!] = mapId(words[o + ID_WORD2[kind]!]!, n, map, shift);
-    const ei = ELEM_ID[kind]!;
-    const ew = ELEM_WORDS[kind]!;
-    if (ei >= 0) for (let k = 0, p = o + ELEM_START[kind]! + ei; k < vlen; k++, p += ew) words[p] = mapId(words[p]!, n, map, shift);
-  }
-  for (let i = 0; i < nS; i++) {
-    const o = sOffs[i]!;
-    const info = words[o + 1]!;
-    const kind = (info >>> 24) & sKindMask;
-    if (kind > MAX_KNOWN_KIND || kind === Kind.UNKN) continue;
-    const vlen = info & sVlenMask;
-    const es = ELEM_STR[kind]!;
-    const ew = ELEM_WORDS[kind]!;
-    const last = es >= 0 ? vlen : 0;
-    for (let k = -1, p = o; k < last; k++, p = o + ELEM_START[kind]! + ew * k + es) {
-      const s = words[p]!;
-      if (s === 0) continue;
-      if (s >= dEnd) {
-        words[p] = s + strShift;
-      } else {
-        const m = strmap[s]!;
-        if (m === 0) {
-          strMsg ??= `string '' [offset ${s}] is not mapped to base BTF`;
-          continue;
-        }
-        words[p] = m;
-      }
-    }
-  }
+  rewriteIds(words, sr, n, map, nB - nD);
+  const unmappedStr = rewriteStrs(words, sr, dEnd, bEnd - dEnd, strmap);
+  const strMsg = unmappedStr >= 0 ? `string '' [offset ${unmappedStr}] is not mapped to base BTF` : null;
   if (strMsg !== null) {
     return {
       failure: { message: strMsg, errno: Errno.ENOENT, unmapped: [], unmappedStrings: strayStrings(split, nD, dEnd, dist.name), distilledTypes: nD - 1, baseTypes: nB - 1 },
