@@ -247,8 +247,8 @@ export function skeletonBase(full: Btf, names: Set<string>): Btf {
     const no = full.nameOff(id);
     const s = full.strOwner(no)!;
     const l = no - s.startStrOff;
-    const e = s.strs.indexOf(0, l);
-    strs.set(s.strs.subarray(l, e), no);
+    const e = s.raw().strs.indexOf(0, l);
+    strs.set(s.raw().strs.subarray(l, e), no);
     const kflag = full.info(id) & 0x80000000;
     switch (kind) {
       case Kind.INT:

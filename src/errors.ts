@@ -31,29 +31,53 @@ export interface ErrorLocation {
   offset?: number;
 }
 
-/** errno values as libbpf returns them (negated in libbpf; positive here). */
+/**
+ * THE errno table: every errno value btfkit reports, defined here only (positive; libbpf and
+ * the kernel return them negated). Linux values; ENOTSUPP (524) is the kernel-internal one the
+ * BTF checks return, distinct from user-space ENOTSUP (95); LIBELF/FORMAT are libbpf's own.
+ */
 export const Errno = {
   ENOENT: 2,
   EIO: 5,
   E2BIG: 7,
   ENOMEM: 12,
   EINVAL: 22,
+  ELOOP: 40,
   ENODATA: 61,
   EPROTO: 71,
   ENOTSUP: 95,
+  ENOTSUPP: 524,
   LIBELF: 4000,
   FORMAT: 4001,
 } as const;
+export type ErrnoName = keyof typeof Errno;
+export type ErrnoValue = (typeof Errno)[ErrnoName];
+
+const ERRNO_NAMES = new Map<number, ErrnoName>(Object.entries(Errno).map(([k, v]) => [v, k as ErrnoName]));
+
+/** The symbolic name of an errno value ('EINVAL'), or `errno N` for one not in the table. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+}
+
+/**
+ * Structured payloads of errors, by code: what a program can inspect beyond the message.
+ * (RELOCATE carries the full RelocationFailure of split/relocate.ts.)
+ */
+export interface ErrorDetailsByCode {
+  RELOCATE: import('./split/relocate.js').RelocationFailure;
+}
+export type ErrorDetails = ErrorDetailsByCode[keyof ErrorDetailsByCode];
 
 export class BtfkitError extends Error {
   readonly code: ErrorCode;
   /** libbpf-style errno (positive), when the operation has a libbpf equivalent. */
   readonly errno: number;
   readonly where: ErrorLocation;
-  /** Optional structured payload (e.g. the list of unmapped types of a failed relocation). */
-  readonly details: unknown;
+  /** Optional structured payload (ErrorDetailsByCode: e.g. the unmapped types of a failed relocation). */
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { errno?: number; where?: ErrorLocation; details?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { errno?: number; where?: ErrorLocation; details?: ErrorDetails } = {}) {
     super(message);
     this.name = 'BtfkitError';
     this.code = code;

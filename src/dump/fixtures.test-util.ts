@@ -55,7 +55,7 @@ export function everyKind(): Btf {
   b.addDatasecVarInfo(0, 8, 4);
   b.addDatasecVarInfo(int, 12, 4);
   // Point the last var info past the last id: bpftool then prints no "(KIND 'name')".
-  b.words[b.offs[ds - 1]! + 3 + 3 * 3] = 999;
+  b.setWord(b.startId + ds - 1, 3 + 3 * 3, 999);
   b.addFloat('double', 8); // 27
   b.addDeclTag('tag1', s, -1); // 28
   b.addDeclTag('tag2', s, 1); // 29

@@ -9,7 +9,7 @@ import { everyKind } from './fixtures.test-util.js';
 
 test('btfInfo: parsed base BTF', () => {
   const built = everyKind();
-  built.words[built.offs[25]! + 3 + 3 * 3] = 1; // the fixture's var info id 999 would be rejected
+  built.setWord(built.startId + 25, 3 + 3 * 3, 1); // the fixture's var info id 999 would be rejected
   const bytes = serializeBtf(built);
   const info = btfInfo(parseBtf(bytes));
   assert.equal(info.byteOrder, 'little');

@@ -10,6 +10,7 @@
  */
 
 import { kindName, MAX_KNOWN_KIND } from '../format/kinds.js';
+import { BTF_MAGIC } from '../format/parse.js';
 import type { Btf, BtfHeader, Endian } from '../model/btf.js';
 
 /** Header fields as the model records them (docs/design.md §format-header; layout fields are 0 before 2026). */
@@ -51,7 +52,7 @@ export function btfInfo(btf: Btf): BtfInfo {
   const header: BtfInfoHeader = parsed
     ? { ...btf.header! }
     : {
-        magic: 0xeb9f,
+        magic: BTF_MAGIC,
         version: 1,
         flags: 0,
         hdrLen: btf.layout ? 32 : 24,
@@ -67,8 +68,8 @@ export function btfInfo(btf: Btf): BtfInfo {
     : header.hdrLen + typeLen + btf.strLen + layoutLen;
 
   const counts = new Map<number, number>();
-  const W = btf.words;
-  const offs = btf.offs;
+  const W = btf.raw().words;
+  const offs = btf.raw().offs;
   const km = btf.kindMask;
   for (let i = 0; i < btf.nTypes; i++) {
     const k = (W[offs[i]! + 1]! >>> 24) & km;
@@ -80,7 +81,7 @@ export function btfInfo(btf: Btf): BtfInfo {
   }
 
   let strCount = 0;
-  const s = btf.strs;
+  const s = btf.raw().strs;
   for (let i = 0; i < btf.strLen; i++) if (s[i] === 0) strCount++;
   if (btf.strLen > 0 && s[btf.strLen - 1] !== 0) strCount++;
 

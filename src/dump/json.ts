@@ -135,7 +135,7 @@ class JsonW {
     else {
       const b = strTableOf(btf, off);
       if (b === null) w.ascii('(invalid)');
-      else putsEscaped(w, b.strs, off - b.startStrOff, b.strLen);
+      else putsEscaped(w, b.raw().strs, off - b.startStrOff, b.strLen);
     }
     w.byte(34);
   }
@@ -328,8 +328,8 @@ export function writeJson(w: ByteWriter, btf: Btf, opts: JsonDumpOptions = {}): 
       w.flushIfFull();
     }
   } else {
-    const W = btf.words;
-    const offs = btf.offs;
+    const W = btf.raw().words;
+    const offs = btf.raw().offs;
     const n = btf.nTypes;
     const start = btf.startId;
     const km = btf.kindMask;

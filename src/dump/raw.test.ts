@@ -17,7 +17,7 @@ test('raw dump: the same after serialize + parse', () => {
   const b = everyKind();
   // The var info patched to id 999 would fail libbpf's checks; restore a valid id first.
   const ds = 26;
-  b.words[b.offs[ds - 1]! + 3 + 3 * 3] = 1;
+  b.setWord(b.startId + ds - 1, 3 + 3 * 3, 1);
   const parsed = parseBtf(serializeBtf(b));
   const want = EVERY_KIND_RAW.replace("\ttype_id=999 offset=12 size=4\n", "\ttype_id=1 offset=12 size=4 (INT 'int')\n");
   assert.equal(text(dumpRaw(parsed)), want);
@@ -26,7 +26,7 @@ test('raw dump: the same after serialize + parse', () => {
 test('raw dump: bpftool fallbacks (unknown encodings, linkages, kinds; invalid names; raw name bytes)', () => {
   const b = Btf.create();
   const int = b.addInt('int', 4, IntEncoding.SIGNED); // 1
-  b.words[b.offs[0]! + 3] = (3 << 24) | (8 << 16) | 24; // encoding SIGNED|CHAR, offset 8, 24 bits
+  b.setWord(b.startId, 3, (3 << 24) | (8 << 16) | 24); // encoding SIGNED|CHAR, offset 8, 24 bits
   const fp = b.addFuncProto(0); // 2
   b.addRecord([b.addStr('weird'), ((Kind.FUNC << 24) | 3) >>> 0, fp]); // 3: FUNC linkage 3
   b.addRecord([b.addStr('wv'), (Kind.VAR << 24) >>> 0, int, 7]); // 4: VAR linkage 7

@@ -128,7 +128,7 @@ export function writeBtfStr(w: ByteWriter, btf: Btf, off: number): void {
   }
   const rel = off - btf.startStrOff;
   if (rel >= 0 && rel < btf.strLen) {
-    w.cstr(btf.strs, rel, btf.strLen);
+    w.cstr(btf.raw().strs, rel, btf.strLen);
     return;
   }
   const b = strTableOf(btf, off);
@@ -136,7 +136,7 @@ export function writeBtfStr(w: ByteWriter, btf: Btf, off: number): void {
     w.lit(S_INVALID);
     return;
   }
-  w.cstr(b.strs, off - b.startStrOff, b.strLen);
+  w.cstr(b.raw().strs, off - b.startStrOff, b.strLen);
 }
 
 // ------------------------------------------------------------------ record location
@@ -168,8 +168,8 @@ export function locateType(btf: Btf, id: number, recLoc: RecLoc): void {
   const i = id - b.startId;
   if (!(i >= 0 && i < b.nTypes) || !Number.isInteger(id))
     throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
-  recLoc.words = b.words;
-  recLoc.o = b.offs[i]!;
+  recLoc.words = b.raw().words;
+  recLoc.o = b.raw().offs[i]!;
   recLoc.kindMask = b.kindMask;
   recLoc.vlenMask = b.vlenMask;
 }
@@ -378,8 +378,8 @@ export function writeRaw(w: ByteWriter, btf: Btf, opts: RawDumpOptions = {}): vo
     }
     return;
   }
-  const W = btf.words;
-  const offs = btf.offs;
+  const W = btf.raw().words;
+  const offs = btf.raw().offs;
   const n = btf.nTypes;
   const start = btf.startId;
   const km = btf.kindMask;

@@ -11,15 +11,24 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
+import { Btf, HOST_ENDIAN, WIDE_HDR_LEN, WIDE_KIND_MASK, WIDE_VLEN_MASK, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, type BtfHeader, type Endian } from '../model/btf.js';
 import { growU32 } from '../model/grow.js';
-import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName, elemWords } from './kinds.js';
+import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName, KINDS, ELEM_WORDS, ELEM_START, ELEM_ID, ELEM_STR, ID_WORD1, ID_WORD2, SANITY_IDS } from './kinds.js';
 
+/** The BTF magic (BTF_MAGIC), read in the data's byte order. */
 export const BTF_MAGIC = 0xeb9f;
+
+/** Byte-swaps words[0, n) in place (opposite-endian input). */
+export function swapWords(words: Uint32Array, n: number = words.length): void {
+  for (let i = 0; i < n; i++) {
+    const v = words[i]!;
+    words[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+  }
+}
 const BTF_MAX_STR_OFFSET = 0x7fffffff;
 const BTF_MAX_NR_TYPES = 0x7fffffff;
 export const CLASSIC_HDR_LEN = 24;
-export const LAYOUT_HDR_LEN = 32;
+export const LAYOUT_HDR_LEN = WIDE_HDR_LEN;
 
 export interface ParseOptions {
   /** Base BTF when parsing split BTF. */
@@ -97,13 +106,9 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
     layout = bytes.slice(hdr.hdrLen + hdr.layoutOff, hdr.hdrLen + hdr.layoutOff + hdr.layoutLen);
   }
 
-  const btf = new Btf(base, endian);
-  btf.header = hdr;
-  btf.layout = layout;
-  if (wide) {
-    btf.kindMask = 0x7f;
-    btf.vlenMask = 0xffffff;
-  }
+  const kindMask = wide ? WIDE_KIND_MASK : CLASSIC_KIND_MASK;
+  const vlenMask = wide ? WIDE_VLEN_MASK : CLASSIC_VLEN_MASK;
+  const startId = base ? base.typeCount() : 1;
 
   // ---- strings (libbpf btf_parse_str_sec)
   const strStart = hdr.hdrLen + hdr.strOff;
@@ -113,8 +118,7 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
     if (!base && bytes[strStart] !== 0)
       fail('BTF_STRINGS', 'Malformed BTF string section, did you forget to provide base BTF?', Errno.EINVAL, { offset: strStart, section });
   }
-  btf.strs = bytes.slice(strStart, strStart + hdr.strLen);
-  btf.strLen = hdr.strLen;
+  const strs = bytes.slice(strStart, strStart + hdr.strLen);
 
   // ---- types (libbpf btf_parse_type_sec)
   const typeStart = hdr.hdrLen + hdr.typeOff;
@@ -122,31 +126,21 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
   const words = new Uint32Array(nw);
   const wb = new Uint8Array(words.buffer);
   wb.set(bytes.subarray(typeStart, typeStart + nw * 4));
-  if (swapped) {
-    for (let i = 0; i < nw; i++) {
-      const v = words[i]!;
-      words[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
-    }
-  }
-  const idx = indexRecords(words, hdr.typeLen, btf.kindMask, btf.vlenMask, layout, endian);
+  if (swapped) swapWords(words, nw);
+  const idx = indexRecords(words, hdr.typeLen, kindMask, vlenMask, layout, endian);
   const n = idx.n;
   const w = idx.w;
   if (idx.err !== 0) {
-    const at = { typeId: btf.startId + n, offset: typeStart + w * 4, section };
-    const kind = (words[w + 1]! >>> 24) & btf.kindMask;
+    const at = { typeId: startId + n, offset: typeStart + w * 4, section };
+    const kind = (words[w + 1]! >>> 24) & kindMask;
     if (idx.err === IDX_UNKNOWN_KIND) fail('BTF_TYPES', `Unsupported BTF_KIND:${kind}`, Errno.EINVAL, at);
     if (idx.err === IDX_PAST_END)
-      fail('BTF_TYPES', `BTF type [${btf.startId + n}] is malformed: ${kindName(kind)} record of ${idx.rw * 4} bytes at offset ${typeStart + w * 4} runs past the end of the type section`, Errno.EINVAL, at);
+      fail('BTF_TYPES', `BTF type [${startId + n}] is malformed: ${kindName(kind)} record of ${idx.rw * 4} bytes at offset ${typeStart + w * 4} runs past the end of the type section`, Errno.EINVAL, at);
     fail('BTF_TYPES', 'too many BTF types', Errno.E2BIG, { section });
   }
   if (w * 4 !== hdr.typeLen)
-    fail('BTF_TYPES', `BTF types data is malformed: ${hdr.typeLen - w * 4} trailing bytes after the last type`, Errno.EINVAL, { typeId: btf.startId + n, offset: typeStart + w * 4, section });
-  const offs = idx.offs;
-
-  btf.words = words;
-  btf.nWords = nw;
-  btf.offs = offs;
-  btf.nTypes = n;
+    fail('BTF_TYPES', `BTF types data is malformed: ${hdr.typeLen - w * 4} trailing bytes after the last type`, Errno.EINVAL, { typeId: startId + n, offset: typeStart + w * 4, section });
+  const btf = Btf.fromParts(base, endian, { words, nWords: nw, offs: idx.offs, nTypes: n, strs, strLen: hdr.strLen }, { header: hdr, layout, wide });
 
   sanityCheck(btf, typeStart, section);
   btf.setRaw(bytes);
@@ -207,24 +201,20 @@ function layoutRecordWords(layout: Uint8Array | null, kind: number, vlen: number
   return 3 + infoSz / 4 + (elemSz / 4) * vlen;
 }
 
-/** What sanityScan found wrong (set with the record it returns). */
+/** What sanityScan found wrong. */
 const enum Bad {
   TypeName,
-  FieldName,
-  EnumName,
-  ParamName,
+  ElemName,
   RefId,
   NotProto,
   Kind,
 }
-let badWhat = Bad.TypeName;
-let badValue = 0;
 
-/** Records what is wrong with record `i`; returns `i`. */
-function found(i: number, what: Bad, value: number): number {
-  badWhat = what;
-  badValue = value;
-  return i;
+/** The first bad record of sanityScan: its index, what is wrong, the offending value. */
+interface SanityFinding {
+  index: number;
+  what: Bad;
+  value: number;
 }
 
 /**
@@ -234,14 +224,18 @@ function found(i: number, what: Bad, value: number): number {
  */
 function sanityCheck(btf: Btf, typeStart: number, section: string | undefined): void {
   const bad = sanityScan(btf);
-  if (bad < 0) return;
-  const id = btf.startId + bad;
-  const where = { typeId: id, offset: typeStart + btf.offs[bad]! * 4, section };
-  const v = badValue;
-  switch (badWhat) {
-    case Bad.TypeName: case Bad.FieldName: case Bad.EnumName: case Bad.ParamName: {
-      const what = ['type name', 'field name', 'enum name', 'param name'][badWhat]!;
-      fail('BTF_TYPE_REF', `btf: type [${id}]: invalid ${what} (string offset ${v})`, Errno.EINVAL, where);
+  if (bad === null) return;
+  const id = btf.startId + bad.index;
+  const r = btf.raw();
+  const where = { typeId: id, offset: typeStart + r.offs[bad.index]! * 4, section };
+  const v = bad.value;
+  switch (bad.what) {
+    case Bad.TypeName:
+      fail('BTF_TYPE_REF', `btf: type [${id}]: invalid type name (string offset ${v})`, Errno.EINVAL, where);
+      break;
+    case Bad.ElemName: {
+      const kind = (r.words[r.offs[bad.index]! + 1]! >>> 24) & r.kindMask;
+      fail('BTF_TYPE_REF', `btf: type [${id}]: invalid ${KINDS[kind]!.elemStrWhat} (string offset ${v})`, Errno.EINVAL, where);
       break;
     }
     case Bad.RefId:
@@ -250,83 +244,80 @@ function sanityCheck(btf: Btf, typeStart: number, section: string | undefined): 
     case Bad.NotProto:
       fail('BTF_TYPE_REF', `btf: type [${id}]: referenced type [${v}] is not FUNC_PROTO`, Errno.EINVAL, where);
       break;
-    default:
+    case Bad.Kind:
       fail('BTF_TYPES', `btf: type [${id}]: unrecognized kind ${v}`, Errno.EINVAL, where);
+      break;
+    default: {
+      const never: never = bad.what;
+      throw new Error(`unhandled sanity finding ${String(never)}`);
+    }
   }
 }
 
 /**
- * The checks of sanityCheck: the index of the first bad record (what is wrong in badWhat /
- * badValue), or -1. A string offset is valid when it is below the end of this object's
- * strings: the string sections of a base chain are contiguous from 0 (each split starts
- * where its base ends).
+ * The checks of sanityCheck: the first bad record, or null. A string offset is valid when it
+ * is below the end of this object's strings: the string sections of a base chain are
+ * contiguous from 0 (each split starts where its base ends). One path for every kind, driven
+ * by the descriptor tables of kinds.ts, so that V8 has type feedback for all of it after the
+ * first few records: no deoptimization when the first ENUM64 or DATASEC comes along, late in
+ * a vmlinux.
  */
-function sanityScan(btf: Btf): number {
-  const words = btf.words;
-  const offs = btf.offs;
+function sanityScan(btf: Btf): SanityFinding | null {
+  const r = btf.raw();
+  const words = r.words;
+  const offs = r.offs;
   const cnt = btf.typeCount();
   const startId = btf.startId;
-  const kindMask = btf.kindMask;
-  const vlenMask = btf.vlenMask;
-  const strLimit = btf.startStrOff + btf.strLen;
+  const kindMask = r.kindMask;
+  const vlenMask = r.vlenMask;
+  const strLimit = btf.startStrOff + r.strLen;
   const unknownOk = btf.layout !== null;
-  const nTypes = btf.nTypes;
+  const nTypes = r.nTypes;
   for (let i = 0; i < nTypes; i++) {
     const o = offs[i]!;
-    if (words[o]! >= strLimit) return found(i, Bad.TypeName, words[o]!);
+    if (words[o]! >= strLimit) return { index: i, what: Bad.TypeName, value: words[o]! };
     const info = words[o + 1]!;
     const kind = (info >>> 24) & kindMask;
     if (kind > MAX_KNOWN_KIND || kind === 0) {
       // Kinds beyond libbpf's, admitted by a 2026 layout section: nothing to check.
       if (kind > MAX_KNOWN_KIND && unknownOk) continue;
-      return found(i, Bad.Kind, kind);
+      return { index: i, what: Bad.Kind, value: kind };
     }
-    // One path for every kind, driven by per-kind tables (see SANITY_*), so that V8 has
-    // type feedback for all of it after the first few records: no deoptimization when the
-    // first ENUM64 or DATASEC comes along, late in a vmlinux.
     const r1 = SANITY_REF1[kind]!;
-    if (r1 !== 0 && words[o + r1]! >= cnt) return found(i, Bad.RefId, words[o + r1]!);
+    if (r1 !== 0 && words[o + r1]! >= cnt) return { index: i, what: Bad.RefId, value: words[o + r1]! };
     const r2 = SANITY_REF2[kind]!;
-    if (r2 !== 0 && words[o + r2]! >= cnt) return found(i, Bad.RefId, words[o + r2]!);
+    if (r2 !== 0 && words[o + r2]! >= cnt) return { index: i, what: Bad.RefId, value: words[o + r2]! };
     const stride = SANITY_STRIDE[kind]!;
     if (stride !== 0) {
-      const nameAt = SANITY_ELEM_NAME[kind]!;
-      const refAt = SANITY_ELEM_REF[kind]!;
+      const nameAt = ELEM_STR[kind]!;
+      const refAt = ELEM_ID[kind]!;
       const vlen = info & vlenMask;
-      for (let j = 0, p = o + 3; j < vlen; j++, p += stride) {
-        if (nameAt >= 0 && words[p + nameAt]! >= strLimit) return found(i, SANITY_ELEM_BAD[kind]!, words[p + nameAt]!);
-        if (refAt >= 0 && words[p + refAt]! >= cnt) return found(i, Bad.RefId, words[p + refAt]!);
+      for (let j = 0, p = o + ELEM_START[kind]!; j < vlen; j++, p += stride) {
+        if (nameAt >= 0 && words[p + nameAt]! >= strLimit) return { index: i, what: Bad.ElemName, value: words[p + nameAt]! };
+        if (refAt >= 0 && words[p + refAt]! >= cnt) return { index: i, what: Bad.RefId, value: words[p + refAt]! };
       }
     }
     if (kind === Kind.FUNC) {
       const t = words[o + 2]!;
       const tk = t >= startId ? (words[offs[t - startId]! + 1]! >>> 24) & kindMask : btf.kind(t);
-      if (tk !== Kind.FUNC_PROTO) return found(i, Bad.NotProto, t);
+      if (tk !== Kind.FUNC_PROTO) return { index: i, what: Bad.NotProto, value: t };
     }
   }
-  return -1;
+  return null;
 }
 
-/** sanityScan's per-kind checks: word offsets of referenced type ids in the record (0: none). */
+/**
+ * sanityScan's per-kind tables, derived from the kind descriptors: the record words of the
+ * fixed type ids libbpf validates (0: none), and the element stride of kinds whose elements
+ * hold a name or a type id (0: elements not checked).
+ */
 const SANITY_REF1 = new Uint8Array(MAX_KNOWN_KIND + 1);
 const SANITY_REF2 = new Uint8Array(MAX_KNOWN_KIND + 1);
-/** Per element: words (kinds.ts; 0: elements not checked), word of a name (-1: none), word of a type id (-1: none), what a bad name is. */
 const SANITY_STRIDE = new Uint8Array(MAX_KNOWN_KIND + 1);
-const SANITY_ELEM_NAME = new Int8Array(MAX_KNOWN_KIND + 1).fill(-1);
-const SANITY_ELEM_REF = new Int8Array(MAX_KNOWN_KIND + 1).fill(-1);
-const SANITY_ELEM_BAD = new Uint8Array(MAX_KNOWN_KIND + 1);
-for (const k of [Kind.PTR, Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPEDEF, Kind.TYPE_TAG, Kind.VAR, Kind.DECL_TAG, Kind.FUNC]) SANITY_REF1[k] = 2;
-SANITY_REF1[Kind.ARRAY] = 3;
-SANITY_REF2[Kind.ARRAY] = 4;
-function sanityElems(kind: number, nameAt: number, refAt: number, bad: Bad): void {
-  SANITY_STRIDE[kind] = elemWords(kind);
-  SANITY_ELEM_NAME[kind] = nameAt;
-  SANITY_ELEM_REF[kind] = refAt;
-  SANITY_ELEM_BAD[kind] = bad;
+for (let k = 1; k <= MAX_KNOWN_KIND; k++) {
+  if (SANITY_IDS[k] !== 0) {
+    SANITY_REF1[k] = ID_WORD1[k]!;
+    SANITY_REF2[k] = ID_WORD2[k]!;
+  }
+  if (ELEM_STR[k]! >= 0 || ELEM_ID[k]! >= 0) SANITY_STRIDE[k] = ELEM_WORDS[k]!;
 }
-sanityElems(Kind.STRUCT, 0, 1, Bad.FieldName);
-sanityElems(Kind.UNION, 0, 1, Bad.FieldName);
-sanityElems(Kind.ENUM, 0, -1, Bad.EnumName);
-sanityElems(Kind.ENUM64, 0, -1, Bad.EnumName);
-sanityElems(Kind.FUNC_PROTO, 0, 1, Bad.ParamName);
-sanityElems(Kind.DATASEC, -1, 0, Bad.RefId);

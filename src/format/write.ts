@@ -17,9 +17,10 @@ export function serializeBtf(btf: Btf, endian: Endian = btf.endian): Uint8Array 
   if (raw && endian === btf.endian) return raw;
 
   const layout = btf.layout;
+  const r = btf.raw();
   const hdrLen = layout ? LAYOUT_HDR_LEN : CLASSIC_HDR_LEN;
-  const typeLen = btf.nWords * 4;
-  const strLen = btf.strLen;
+  const typeLen = r.nWords * 4;
+  const strLen = r.strLen;
   const layoutLen = layout ? layout.length : 0;
   const out = new Uint8Array(hdrLen + typeLen + strLen + layoutLen);
   const dv = new DataView(out.buffer);
@@ -36,13 +37,13 @@ export function serializeBtf(btf: Btf, endian: Endian = btf.endian): Uint8Array 
     dv.setUint32(24, typeLen + strLen, le);
     dv.setUint32(28, layoutLen, le);
   }
-  const words = btf.words.subarray(0, btf.nWords);
+  const words = r.words.subarray(0, r.nWords);
   if (endian === HOST_ENDIAN) {
     out.set(new Uint8Array(words.buffer, words.byteOffset, typeLen), hdrLen);
   } else {
     for (let i = 0, p = hdrLen; i < words.length; i++, p += 4) dv.setUint32(p, words[i]!, le);
   }
-  out.set(btf.strs.subarray(0, strLen), hdrLen + typeLen);
+  out.set(r.strs.subarray(0, strLen), hdrLen + typeLen);
   if (layout) out.set(layout, hdrLen + typeLen + strLen);
   return out;
 }

@@ -12,8 +12,10 @@
  * step of §format-load-checks that rejected, so that a disagreement names the rule involved.
  */
 
-export const EINVAL = 22;
-export const ENOTSUP = 95;
+import { Errno } from '../errors.js';
+
+export const EINVAL = Errno.EINVAL;
+export const ENOTSUP = Errno.ENOTSUP;
 
 export type OracleStep =
   | 'size' // 1. shorter than the header

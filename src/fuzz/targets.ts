@@ -64,10 +64,10 @@ function sameRecords(a: Btf, b: Btf, what: string): void {
   if (a.nTypes !== b.nTypes) throw new Violation('roundtrip', `${what}: ${a.nTypes} types became ${b.nTypes}`);
   if (a.nWords !== b.nWords) throw new Violation('roundtrip', `${what}: ${a.nWords} words became ${b.nWords}`);
   for (let i = 0; i < a.nWords; i++)
-    if (a.words[i] !== b.words[i]) throw new Violation('roundtrip', `${what}: type word ${i} 0x${a.words[i]!.toString(16)} became 0x${b.words[i]!.toString(16)}`);
+    if (a.raw().words[i] !== b.raw().words[i]) throw new Violation('roundtrip', `${what}: type word ${i} 0x${a.raw().words[i]!.toString(16)} became 0x${b.raw().words[i]!.toString(16)}`);
   if (a.strLen !== b.strLen) throw new Violation('roundtrip', `${what}: str_len ${a.strLen} became ${b.strLen}`);
-  for (let i = 0; i < a.strLen; i++) if (a.strs[i] !== b.strs[i]) throw new Violation('roundtrip', `${what}: string byte ${i} differs`);
-  for (let i = 0; i < a.nTypes; i++) if (a.offs[i] !== b.offs[i]) throw new Violation('roundtrip', `${what}: record offset of type ${a.startId + i} differs`);
+  for (let i = 0; i < a.strLen; i++) if (a.raw().strs[i] !== b.raw().strs[i]) throw new Violation('roundtrip', `${what}: string byte ${i} differs`);
+  for (let i = 0; i < a.nTypes; i++) if (a.raw().offs[i] !== b.raw().offs[i]) throw new Violation('roundtrip', `${what}: record offset of type ${a.startId + i} differs`);
 }
 
 /** serialize(parse(x)) re-parses to the same records, in both byte orders. */
@@ -179,9 +179,9 @@ export function signature(btf: Btf, id: number, depth: number): string {
   const vlen = btf.vlen(id);
   if (recordWords(kind, vlen) < 0) return `kind${kind}`;
   const owner = btf.typeOwner(id);
-  const o = owner.offs[id - owner.startId]!;
+  const o = owner.raw().offs[id - owner.startId]!;
   const n = recordWords(kind, vlen);
-  const words = owner.words;
+  const words = owner.raw().words;
   const parts: string[] = new Array(n);
   for (let i = 0; i < n; i++) parts[i] = String(words[o + i]);
   visitStrFields(words, o, kind, vlen, (p) => {

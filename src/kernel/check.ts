@@ -20,7 +20,7 @@ import { KindId as Kind, kindName } from '../format/kinds.js';
 import { parseBtf } from '../format/parse.js';
 import type { Btf } from '../model/btf.js';
 import { distillBase } from '../split/distill.js';
-import { diagnoseRelocation, type UnmappedType } from '../split/relocate.js';
+import { diagnoseRelocation, type RelocationProblem, type UnmappedType } from '../split/relocate.js';
 import { verifyKernelBtf, verifyKernelModule } from './verify.js';
 import { diffComposites, explainCompositeDiff, type CompositeDiff } from './structdiff.js';
 
@@ -60,13 +60,21 @@ export function fateText(f: ModuleFate): string {
   }
 }
 
+/**
+ * What a check reason is about: a relocation problem of one distilled type (RelocationProblem),
+ * or 'string' (a split string names no base type), 'relocation' (relocation failed otherwise),
+ * 'invalid-btf' (the kernel or libbpf rejects the BTF), 'mismatch' (split BTF built against
+ * another kernel), 'not-distilled', 'invalid-input' (the file cannot be read), 'crash' (a worker died).
+ */
+export type CheckProblem = RelocationProblem | 'string' | 'relocation' | 'invalid-btf' | 'mismatch' | 'not-distilled' | 'no-btf' | 'invalid-input' | 'crash';
+
 export interface CheckReason {
   /** Type (or item) concerned, e.g. "struct device"; '' when not about one type. */
   type: string;
   /** BTF kind of the type ('STRUCT', …) or the area ('BTF', 'ELF'). */
   kind: string;
-  /** Machine-readable problem: missing, size, encoding, kind, multiple, invalid-btf, mismatch, … */
-  problem: string;
+  /** Machine-readable problem (CheckProblem). */
+  problem: CheckProblem;
   /** One sentence for a module maintainer. */
   detail: string;
   /**
@@ -308,14 +316,14 @@ export function checkNotDistilled(module: string, btfBytes: Uint8Array, kernel: 
 /** Evidence that split BTF laid over `base` was built against another base. */
 function findMismatches(split: Btf, base: Btf): CheckReason[] {
   const out: CheckReason[] = [];
-  const bstr = base.strs;
+  const bstr = base.raw().strs;
   const bStrEnd = base.startStrOff + base.strLen;
   let midString = 0;
   let example = -1;
   const startStr = split.startStrOff;
-  const words = split.words;
+  const words = split.raw().words;
   for (let i = 0; i < split.nTypes; i++) {
-    const o = split.offs[i]!;
+    const o = split.raw().offs[i]!;
     const off = words[o]!;
     if (off !== 0 && off < startStr && off < bStrEnd) {
       const local = off - base.startStrOff;

@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportBuilder, type CheckReport } from './report.js';
-import type { ModuleCheckResult } from './check.js';
+import type { CheckReason, ModuleCheckResult } from './check.js';
 import { assertReportShape } from './report-shape.test-util.js';
 
 const kernels = [{ name: '6.1.0-55', path: '/k/55.btf' }, { name: 'cloud', path: '/k/cloud.btf' }];
 
 function results(): ModuleCheckResult[] {
-  const dev = { type: 'struct device', kind: 'STRUCT', problem: 'size', detail: 'struct device: 744 bytes when built, 752 in 6.1.0-55' };
-  const i2c = { type: 'struct i2c_client', kind: 'STRUCT', problem: 'missing', detail: 'struct i2c_client: not in cloud (no type of that name)' };
+  const dev: CheckReason = { type: 'struct device', kind: 'STRUCT', problem: 'size', detail: 'struct device: 744 bytes when built, 752 in 6.1.0-55' };
+  const i2c: CheckReason = { type: 'struct i2c_client', kind: 'STRUCT', problem: 'missing', detail: 'struct i2c_client: not in cloud (no type of that name)' };
   return [
     { module: 'a.ko', kernel: '6.1.0-55', status: 'ok', btfAccepted: true, fate: 'loads-with-btf', reasons: [] },
     { module: 'a.ko', kernel: 'cloud', status: 'failed', btfAccepted: false, fate: 'refused-or-loads-without-btf', reasons: [i2c], libbpfMessage: "distilled base BTF type 'i2c_client' [3] is not mapped to base BTF id" },
@@ -84,7 +84,7 @@ test('summaryTable: counts, fates, configuration and the types that break the mo
 
 test('a kernel with CONFIG_MODULE_ALLOW_BTF_MISMATCH=y: rejected BTF means loads without BTF; no-btf is no problem', () => {
   const b = new ReportBuilder([{ name: 'deb', path: '/k/deb.btf', allowBtfMismatch: true, config: '/boot/config-x' }]);
-  const dev = { type: 'struct device', kind: 'STRUCT', problem: 'size', detail: 'struct device: 744 bytes when built, 752 in deb; embedded by value in struct x, member y', changes: ['+ long unsigned int[1] flags (offset 744, 8 bytes)'] };
+  const dev: CheckReason = { type: 'struct device', kind: 'STRUCT', problem: 'size', detail: 'struct device: 744 bytes when built, 752 in deb; embedded by value in struct x, member y', changes: ['+ long unsigned int[1] flags (offset 744, 8 bytes)'] };
   b.add({ module: '/m/a.ko', kernel: 'deb', status: 'failed', btfAccepted: false, fate: 'loads-without-btf', reasons: [dev] });
   b.add({ module: '/m/b.ko', kernel: 'deb', status: 'failed', btfAccepted: false, fate: 'loads-without-btf', reasons: [{ ...dev, detail: 'struct device: 744 bytes when built, 752 in deb; embedded by value in struct z, member w' }] });
   b.add({ module: '/m/c.ko', kernel: 'deb', status: 'no-btf', btfAccepted: false, fate: 'loads-without-btf', reasons: [{ type: '', kind: 'ELF', problem: 'no-btf', detail: 'no .BTF section' }] });

@@ -3,10 +3,10 @@
  * vmlinux BTF (btf_parse_vmlinux), on a module's `.BTF.base` (btf_parse_base) and on a
  * module's split `.BTF` (btf_parse_module), docs/design.md §format-load-checks (the kernel is stricter) and §module-loading.
  *
- * Approach: the same stages in the same order as the kernel — btf_parse_hdr (with
- * btf_check_sec_info), btf_parse_str_sec, btf_check_all_metas (each kind's check_meta), then
- * btf_check_type_tags — stopping at the first failure with the kernel's errno (positive) and
- * its verifier log. The log is kept both as logical lines and as the `BPF: ...` lines the
+ * Approach: the same stages in the same order as the kernel, one Verifier method each —
+ * btf_parse_hdr, btf_check_sec_info, btf_parse_str_sec, btf_check_all_metas (each kind's
+ * check_meta from the CHECK_META table of verify-kinds.ts), then btf_check_type_tags —
+ * stopping at the first failure with the kernel's errno (positive) and its verifier log. The log is kept both as logical lines and as the `BPF: ...` lines the
  * kernel prints to dmesg (every bpf_verifier_log() call is one printk there). The type section
  * is copied once into an aligned Uint32Array in kernel byte order and walked once; nothing is
  * allocated per type, and identifier checks are cached per string offset. On success the words
@@ -16,20 +16,21 @@
  * BTF, so e.g. a PTR to a missing type id passes here, while libbpf rejects it.
  */
 
+import { Errno, errnoName } from '../errors.js';
 import { Btf, HOST_ENDIAN, type BtfHeader, type Endian } from '../model/btf.js';
-import { KindId as Kind, KIND_NAMES } from '../format/kinds.js';
+import { BTF_MAGIC, swapWords } from '../format/parse.js';
+import { KindId as Kind, KIND_NAMES, isModifierKind } from '../format/kinds.js';
+import { CHECK_META, logDetails, hex, type CheckedKind } from './verify-kinds.js';
 import { decodeStr, strEnd } from '../model/strings.js';
 import { growU32 } from '../model/grow.js';
 
-/** errno values the kernel returns from these checks (positive). ENOTSUPP is the kernel-internal 524. */
+/** The errno values the kernel returns from these checks (from the one table in errors.ts). */
 export const KernelErrno = {
-  E2BIG: 7,
-  EINVAL: 22,
-  ELOOP: 40,
-  ENOTSUPP: 524,
+  E2BIG: Errno.E2BIG,
+  EINVAL: Errno.EINVAL,
+  ELOOP: Errno.ELOOP,
+  ENOTSUPP: Errno.ENOTSUPP,
 } as const;
-
-const ERRNO_NAMES: Record<number, string> = { 7: 'E2BIG', 22: 'EINVAL', 40: 'ELOOP', 524: 'ENOTSUPP' };
 
 /** Which kernel entry point is emulated. */
 export type KernelBtfWhat = 'vmlinux' | 'base' | 'module';
@@ -82,20 +83,15 @@ export type KernelVerifyResult = KernelVerifyOk | KernelVerifyError;
 
 // ------------------------------------------------------------------------ constants
 
-const BTF_MAGIC = 0xeb9f;
 const BTF_VERSION = 1;
 /** sizeof(struct btf_header) in 6.11. */
 const KERNEL_HDR_LEN = 24;
-const BTF_MAX_TYPE = 0xfffff;
 const BTF_MAX_NAME_OFFSET = 0xffffff;
 /** Bits of btf_type.info that must be zero (~BTF_INFO_MASK, BTF_INFO_MASK = 0x9f00ffff). */
 const INFO_RESERVED = 0x60ff0000;
-/** Bits of the INT data word that must be zero (~BTF_INT_MASK). */
-const INT_RESERVED = 0xf0000000;
 const BTF_KIND_MAX = Kind.ENUM64;
 const KSYM_NAME_LEN = 512;
 const MAX_CHAIN = 32;
-const BITS_PER_U128 = 128;
 
 // The kernel's ctype table (lib/ctype.c, Latin-1 aware): bit 1 alpha, 2 digit, 4 printable.
 const C_ALPHA = 1;
@@ -186,23 +182,11 @@ class Reject {
   ) {}
 }
 
-function hex(v: number): string {
-  return (v >>> 0).toString(16);
-}
-
-function roundupBytes(bits: number): number {
-  return (bits >>> 3) + ((bits & 7) !== 0 ? 1 : 0);
-}
-
-function isModifier(kind: number): boolean {
-  return kind === Kind.TYPEDEF || kind === Kind.VOLATILE || kind === Kind.CONST || kind === Kind.RESTRICT || kind === Kind.TYPE_TAG;
-}
-
 function fail(log: KernelLog, r: Reject): KernelVerifyError {
   const e: KernelVerifyError = {
     ok: false,
     errno: r.errno,
-    errnoName: ERRNO_NAMES[r.errno] ?? `errno ${r.errno}`,
+    errnoName: errnoName(r.errno),
     stage: r.stage,
     log: log.lines(),
     dmesg: log.dmesg(),
@@ -227,403 +211,306 @@ export function verifyKernelBtf(bytes: Uint8Array, opts: KernelVerifyOptions): K
   if (isModule && !base)
     return fail(log, new Reject(KernelErrno.EINVAL, 'setup', 'module BTF needs a base BTF (vmlinux or the module\'s .BTF.base)'));
   try {
-    return { ok: true, btf: run(bytes, opts, base, log) };
+    const v = new Verifier(bytes, opts, base, log);
+    v.parseHeader();
+    v.checkSectionInfo();
+    v.parseStrSec();
+    v.checkAllMetas();
+    v.checkTypeTags();
+    return { ok: true, btf: v.result() };
   } catch (e) {
     if (e instanceof Reject) return fail(log, e);
     throw e;
   }
 }
 
-function run(bytes: Uint8Array, opts: KernelVerifyOptions, base: Btf | null, log: KernelLog): Btf {
-  const endian: Endian = opts.endian ?? 'little';
-  const le = endian === 'little';
-  const tagAttr = opts.tagAttributes === true;
-  const size = bytes.length;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-
-  const plain = (msg: string, errno: number, stage: KernelVerifyStage, offset?: number, typeId?: number, message?: string): never => {
-    log.add(msg);
-    throw new Reject(errno, stage, message ?? msg, typeId, offset);
-  };
+/**
+ * One verification: the input, what the stages found so far, and the record being checked.
+ * The stages are methods, called in the kernel's order by verifyKernelBtf; each kind's
+ * check_meta is in verify-kinds.ts (CHECK_META, the kernel's btf_kind_operations).
+ */
+export class Verifier {
+  readonly endian: Endian;
+  readonly le: boolean;
+  readonly tagAttr: boolean;
+  private readonly size: number;
+  private readonly dv: DataView;
 
   // ---- btf_parse_hdr
-  if (size < 8) plain('hdr_len not found', KernelErrno.EINVAL, 'header', 4);
-  const rawHdrLen = dv.getUint32(4, le);
-  if (size < rawHdrLen) plain('btf_header not found', KernelErrno.EINVAL, 'header', 4);
-  if (rawHdrLen > KERNEL_HDR_LEN) {
-    for (let i = KERNEL_HDR_LEN; i < rawHdrLen; i++)
-      if (bytes[i] !== 0)
-        plain('Unsupported btf_header', KernelErrno.E2BIG, 'header', i, undefined, `Unsupported btf_header: non-zero byte at offset ${i} of a ${rawHdrLen}-byte header`);
-  }
-  // The kernel copies min(hdr_len, 24) bytes into a zeroed struct btf_header and uses that copy.
-  const hb = new Uint8Array(KERNEL_HDR_LEN);
-  hb.set(bytes.subarray(0, Math.min(rawHdrLen, KERNEL_HDR_LEN)));
-  const hv = new DataView(hb.buffer);
-  const magic = hv.getUint16(0, le);
-  const version = hb[2]!;
-  const flags = hb[3]!;
-  const hdrLen = hv.getUint32(4, le);
-  const typeOff = hv.getUint32(8, le);
-  const typeLen = hv.getUint32(12, le);
-  const strOff = hv.getUint32(16, le);
-  const strLen = hv.getUint32(20, le);
-  if (magic !== BTF_MAGIC)
-    plain('Invalid magic', KernelErrno.EINVAL, 'header', 0, undefined,
-      hv.getUint16(0, !le) === BTF_MAGIC ? `Invalid magic: ${le ? 'big' : 'little'}-endian BTF on a ${endian}-endian kernel` : `Invalid magic: 0x${hex(magic)}`);
-  if (version !== BTF_VERSION) plain('Unsupported version', KernelErrno.ENOTSUPP, 'header', 2, undefined, `Unsupported version: ${version}`);
-  if (flags !== 0) plain('Unsupported flags', KernelErrno.ENOTSUPP, 'header', 3, undefined, `Unsupported flags: 0x${hex(flags)}`);
-  if (!base && size === hdrLen) plain('No data', KernelErrno.EINVAL, 'header', 4);
+  private magic = 0;
+  private version = 0;
+  private flags = 0;
+  private hdrLen = 0;
+  private typeOff = 0;
+  private typeLen = 0;
+  private strOff = 0;
+  private strLen = 0;
 
-  // ---- btf_check_sec_info: the two sections sorted by (offset, length) must tile the data exactly
-  {
-    let s0o = typeOff, s0l = typeLen, s0f = 8;
-    let s1o = strOff, s1l = strLen, s1f = 16;
+  // ---- btf_parse_str_sec
+  private strStart = 0;
+  private strEndPos = 0;
+  private ownStrs: Uint8Array = new Uint8Array(0);
+  /** First logical string offset of this object (the base's string space ends there). */
+  private strBase = 0;
+  private strTotal = 0;
+  /** 0 = not yet known, 1 = valid identifier, 2 = not one (own strings only). */
+  private identCache: Uint8Array = new Uint8Array(0);
+  /** String located by `locate`. */
+  private sArr: Uint8Array = new Uint8Array(0);
+  private sIdx = 0;
+
+  // ---- btf_check_all_metas
+  words: Uint32Array = new Uint32Array(0);
+  private offs: Uint32Array = new Uint32Array(0);
+  private nTypes = 0;
+  private firstId = 1;
+  typeStart = 0;
+  /** The record being checked: id, byte offset in the type section, word index. */
+  id = 0;
+  cur = 0;
+  w = 0;
+  /** Its prefix: name_off, size_or_type word, vlen, kind_flag, bytes left after the prefix. */
+  nameOff = 0;
+  st = 0;
+  vlen = 0;
+  kflag = false;
+  left = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    opts: KernelVerifyOptions,
+    private readonly base: Btf | null,
+    private readonly log: KernelLog,
+  ) {
+    this.endian = opts.endian ?? 'little';
+    this.le = this.endian === 'little';
+    this.tagAttr = opts.tagAttributes === true;
+    this.size = bytes.length;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A failure logged as one plain line. */
+  plain(msg: string, errno: number, stage: KernelVerifyStage, offset?: number, typeId?: number, message?: string): never {
+    this.log.add(msg);
+    throw new Reject(errno, stage, message ?? msg, typeId, offset);
+  }
+
+  // ------------------------------------------------------------------ btf_parse_hdr
+
+  parseHeader(): void {
+    const { bytes, size, dv, le } = this;
+    if (size < 8) this.plain('hdr_len not found', KernelErrno.EINVAL, 'header', 4);
+    const rawHdrLen = dv.getUint32(4, le);
+    if (size < rawHdrLen) this.plain('btf_header not found', KernelErrno.EINVAL, 'header', 4);
+    if (rawHdrLen > KERNEL_HDR_LEN) {
+      for (let i = KERNEL_HDR_LEN; i < rawHdrLen; i++)
+        if (bytes[i] !== 0)
+          this.plain('Unsupported btf_header', KernelErrno.E2BIG, 'header', i, undefined, `Unsupported btf_header: non-zero byte at offset ${i} of a ${rawHdrLen}-byte header`);
+    }
+    // The kernel copies min(hdr_len, 24) bytes into a zeroed struct btf_header and uses that copy.
+    const hb = new Uint8Array(KERNEL_HDR_LEN);
+    hb.set(bytes.subarray(0, Math.min(rawHdrLen, KERNEL_HDR_LEN)));
+    const hv = new DataView(hb.buffer);
+    this.magic = hv.getUint16(0, le);
+    this.version = hb[2]!;
+    this.flags = hb[3]!;
+    this.hdrLen = hv.getUint32(4, le);
+    this.typeOff = hv.getUint32(8, le);
+    this.typeLen = hv.getUint32(12, le);
+    this.strOff = hv.getUint32(16, le);
+    this.strLen = hv.getUint32(20, le);
+    if (this.magic !== BTF_MAGIC)
+      this.plain('Invalid magic', KernelErrno.EINVAL, 'header', 0, undefined,
+        hv.getUint16(0, !le) === BTF_MAGIC ? `Invalid magic: ${le ? 'big' : 'little'}-endian BTF on a ${this.endian}-endian kernel` : `Invalid magic: 0x${hex(this.magic)}`);
+    if (this.version !== BTF_VERSION) this.plain('Unsupported version', KernelErrno.ENOTSUPP, 'header', 2, undefined, `Unsupported version: ${this.version}`);
+    if (this.flags !== 0) this.plain('Unsupported flags', KernelErrno.ENOTSUPP, 'header', 3, undefined, `Unsupported flags: 0x${hex(this.flags)}`);
+    if (!this.base && size === this.hdrLen) this.plain('No data', KernelErrno.EINVAL, 'header', 4);
+  }
+
+  /** btf_check_sec_info: the two sections sorted by (offset, length) must tile the data exactly. */
+  checkSectionInfo(): void {
+    const hdrLen = this.hdrLen;
+    let s0o = this.typeOff, s0l = this.typeLen, s0f = 8;
+    let s1o = this.strOff, s1l = this.strLen, s1f = 16;
     const cmp = ((s0o - s1o) | 0) || ((s0l - s1l) | 0);
     if (cmp > 0) {
       [s0o, s1o] = [s1o, s0o];
       [s0l, s1l] = [s1l, s0l];
       [s0f, s1f] = [s1f, s0f];
     }
-    const expected = (size - hdrLen) >>> 0;
+    const expected = (this.size - hdrLen) >>> 0;
     let total = 0;
     const secs: [number, number, number][] = [[s0o, s0l, s0f], [s1o, s1l, s1f]];
     for (const [off, len, field] of secs) {
       const what = field === 8 ? 'type' : 'string';
-      if (expected < off) plain('Invalid section offset', KernelErrno.EINVAL, 'header', field, undefined, `Invalid section offset: ${what} section at ${off}, data after the header is ${expected} bytes`);
-      if (total < off) plain('Unsupported section found', KernelErrno.EINVAL, 'header', hdrLen + total, undefined, `Unsupported section found: gap of ${off - total} bytes before the ${what} section`);
-      if (total > off) plain('Section overlap found', KernelErrno.EINVAL, 'header', field, undefined, `Section overlap found: ${what} section at ${off} overlaps the previous one (ends at ${total})`);
-      if (expected - total < len) plain('Total section length too long', KernelErrno.EINVAL, 'header', field + 4, undefined, `Total section length too long: ${what} section of ${len} bytes at ${off}, data after the header is ${expected} bytes`);
+      if (expected < off) this.plain('Invalid section offset', KernelErrno.EINVAL, 'header', field, undefined, `Invalid section offset: ${what} section at ${off}, data after the header is ${expected} bytes`);
+      if (total < off) this.plain('Unsupported section found', KernelErrno.EINVAL, 'header', hdrLen + total, undefined, `Unsupported section found: gap of ${off - total} bytes before the ${what} section`);
+      if (total > off) this.plain('Section overlap found', KernelErrno.EINVAL, 'header', field, undefined, `Section overlap found: ${what} section at ${off} overlaps the previous one (ends at ${total})`);
+      if (expected - total < len) this.plain('Total section length too long', KernelErrno.EINVAL, 'header', field + 4, undefined, `Total section length too long: ${what} section of ${len} bytes at ${off}, data after the header is ${expected} bytes`);
       total += len;
     }
     if (expected !== total)
-      plain('Unsupported section found', KernelErrno.EINVAL, 'header', hdrLen + total, undefined, `Unsupported section found: ${expected - total} trailing bytes after the sections`);
+      this.plain('Unsupported section found', KernelErrno.EINVAL, 'header', hdrLen + total, undefined, `Unsupported section found: ${expected - total} trailing bytes after the sections`);
   }
 
-  // ---- btf_parse_str_sec
-  const strStart = hdrLen + strOff;
-  const strEndPos = strStart + strLen;
-  if (strEndPos !== size) plain('String section is not at the end', KernelErrno.EINVAL, 'strings', strStart);
-  if (!(base && strLen === 0)) {
-    if (strLen === 0 || strLen - 1 > BTF_MAX_NAME_OFFSET || bytes[strEndPos - 1] !== 0)
-      plain('Invalid string section', KernelErrno.EINVAL, 'strings', strLen === 0 ? strStart : strEndPos - 1, undefined,
-        strLen === 0 ? 'Invalid string section: empty' : strLen - 1 > BTF_MAX_NAME_OFFSET ? `Invalid string section: ${strLen} bytes (max ${BTF_MAX_NAME_OFFSET + 1})` : 'Invalid string section: last byte is not NUL');
-    if (!base && bytes[strStart] !== 0)
-      plain('Invalid string section', KernelErrno.EINVAL, 'strings', strStart, undefined, 'Invalid string section: first byte is not NUL');
-  }
+  // ------------------------------------------------------------------ btf_parse_str_sec
 
-  // ---- btf_check_all_metas
-  const ownStrs = bytes.subarray(strStart, strEndPos);
-  const strBase = base ? base.startStrOff + base.strLen : 0;
-  const strTotal = strBase + strLen;
-  const firstId = base ? base.typeCount() : 1;
-  const typeStart = hdrLen + typeOff;
-
-  const nw = Math.ceil(typeLen / 4);
-  const words = new Uint32Array(nw);
-  new Uint8Array(words.buffer).set(bytes.subarray(typeStart, typeStart + typeLen));
-  if (endian !== HOST_ENDIAN) {
-    for (let i = 0; i < nw; i++) {
-      const v = words[i]!;
-      words[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+  parseStrSec(): void {
+    const { bytes, base, strLen } = this;
+    const strStart = (this.strStart = this.hdrLen + this.strOff);
+    const strEndPos = (this.strEndPos = strStart + strLen);
+    if (strEndPos !== this.size) this.plain('String section is not at the end', KernelErrno.EINVAL, 'strings', strStart);
+    if (!(base && strLen === 0)) {
+      if (strLen === 0 || strLen - 1 > BTF_MAX_NAME_OFFSET || bytes[strEndPos - 1] !== 0)
+        this.plain('Invalid string section', KernelErrno.EINVAL, 'strings', strLen === 0 ? strStart : strEndPos - 1, undefined,
+          strLen === 0 ? 'Invalid string section: empty' : strLen - 1 > BTF_MAX_NAME_OFFSET ? `Invalid string section: ${strLen} bytes (max ${BTF_MAX_NAME_OFFSET + 1})` : 'Invalid string section: last byte is not NUL');
+      if (!base && bytes[strStart] !== 0)
+        this.plain('Invalid string section', KernelErrno.EINVAL, 'strings', strStart, undefined, 'Invalid string section: first byte is not NUL');
     }
+    this.ownStrs = bytes.subarray(strStart, strEndPos);
+    this.strBase = base ? base.startStrOff + base.strLen : 0;
+    this.strTotal = this.strBase + strLen;
+    this.identCache = new Uint8Array(strLen);
   }
 
-  // String access: own section, or the base chain below strBase.
-  let sArr: Uint8Array = ownStrs;
-  let sIdx = 0;
-  const locate = (off: number): boolean => {
-    if (off >= strBase) {
-      const i = off - strBase;
-      if (i >= strLen) return false;
-      sArr = ownStrs;
-      sIdx = i;
+  /** String access: own section, or the base chain below strBase (sets sArr/sIdx). */
+  private locate(off: number): boolean {
+    if (off >= this.strBase) {
+      const i = off - this.strBase;
+      if (i >= this.strLen) return false;
+      this.sArr = this.ownStrs;
+      this.sIdx = i;
       return true;
     }
-    const b = base ? base.strOwner(off) : null;
+    const b = this.base ? this.base.strOwner(off) : null;
     if (!b) return false;
-    sArr = b.strs;
-    sIdx = off - b.startStrOff;
+    this.sArr = b.raw().strs;
+    this.sIdx = off - b.startStrOff;
     return true;
-  };
-  const nameOk = (off: number): boolean => off <= BTF_MAX_NAME_OFFSET && off < strTotal; // btf_name_offset_valid
-  // 0 = not yet known, 1 = valid identifier, 2 = not one (own strings only).
-  const identCache = new Uint8Array(strLen);
-  const ident = (off: number): boolean => {
-    if (off >= strBase) {
-      const i = off - strBase;
-      const c = identCache[i]!;
+  }
+  /** btf_name_offset_valid. */
+  nameOk(off: number): boolean {
+    return off <= BTF_MAX_NAME_OFFSET && off < this.strTotal;
+  }
+  /** btf_name_valid_identifier, cached per own string offset. */
+  ident(off: number): boolean {
+    if (off >= this.strBase) {
+      const i = off - this.strBase;
+      const c = this.identCache[i]!;
       if (c !== 0) return c === 1;
-      const v = identAt(ownStrs, i);
-      identCache[i] = v ? 1 : 2;
+      const v = identAt(this.ownStrs, i);
+      this.identCache[i] = v ? 1 : 2;
       return v;
     }
-    return locate(off) && identAt(sArr, sIdx);
-  };
-  const section = (off: number): boolean => locate(off) && sectionAt(sArr, sIdx);
-  const emptyStr = (off: number): boolean => !locate(off) || sArr[sIdx] === 0;
-  const strOf = (off: number): string => {
+    return this.locate(off) && identAt(this.sArr, this.sIdx);
+  }
+  /** btf_name_valid_section. */
+  section(off: number): boolean {
+    return this.locate(off) && sectionAt(this.sArr, this.sIdx);
+  }
+  /** An invalid offset or the empty string. */
+  emptyStr(off: number): boolean {
+    return !this.locate(off) || this.sArr[this.sIdx] === 0;
+  }
+  /** btf_name_by_offset as the log prints it. */
+  strOf(off: number): string {
     if (off === 0) return '(anon)';
-    if (!locate(off)) return '(invalid-name-offset)';
-    return decodeStr(sArr, sIdx, strEnd(sArr, sIdx, sArr.length));
-  };
-
-  let offs = new Uint32Array(Math.max(16, Math.min(nw >>> 3, 1 << 22)));
-  let nTypes = 0;
-  let id = firstId;
-  let cur = 0; // byte offset inside the type section
-  let w = 0; // word index of the current record
-
-  // log_details of the current record, as separate log calls (one dmesg line each).
-  const details = (kind: number): string[] => {
-    const st = words[w + 2]!;
-    switch (kind) {
-      case Kind.INT: {
-        const d = words[w + 3]!;
-        const enc = (d >>> 24) & 0x0f;
-        const es = enc === 0 ? '(none)' : enc === 1 ? 'SIGNED' : enc === 2 ? 'CHAR' : enc === 4 ? 'BOOL' : 'UNKN';
-        return [`size=${st} bits_offset=${(d >>> 16) & 0xff} nr_bits=${d & 0xff} encoding=${es}`];
-      }
-      case Kind.PTR: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT:
-      case Kind.TYPE_TAG: case Kind.FUNC:
-        return [`type_id=${st}`];
-      case Kind.FWD:
-        return [words[w + 1]! >>> 31 ? 'union' : 'struct'];
-      case Kind.ARRAY:
-        return [`type_id=${words[w + 3]} index_type_id=${words[w + 4]} nr_elems=${words[w + 5]}`];
-      case Kind.STRUCT: case Kind.UNION: case Kind.ENUM: case Kind.ENUM64: case Kind.DATASEC:
-        return [`size=${st} vlen=${words[w + 1]! & 0xffff}`];
-      case Kind.FUNC_PROTO: {
-        const n = words[w + 1]! & 0xffff;
-        const out = [`return=${st} args=(`];
-        const pt = (i: number) => words[w + 4 + 2 * i]!;
-        const pn = (i: number) => strOf(words[w + 3 + 2 * i]!);
-        if (n === 0) out.push('void');
-        else if (n === 1 && pt(0) === 0) out.push('vararg');
-        else {
-          out.push(`${pt(0)} ${pn(0)}`);
-          for (let i = 1; i < n - 1; i++) out.push(`, ${pt(i)} ${pn(i)}`);
-          if (n > 1) out.push(pt(n - 1) ? `, ${pt(n - 1)} ${pn(n - 1)}` : ', vararg');
-        }
-        out.push(')');
-        return out;
-      }
-      case Kind.VAR:
-        return [`type_id=${st} linkage=${words[w + 3]}`];
-      case Kind.FLOAT:
-        return [`size=${st}`];
-      case Kind.DECL_TAG:
-        return [`type=${st} component_idx=${words[w + 3]! | 0}`];
-      default:
-        return [];
-    }
-  };
-  const head = (kind: number): string => `[${id}] ${KIND_NAMES[kind]} ${strOf(words[w]!)}`;
-  /** btf_verifier_log_type (with details) or btf_verifier_log_basic (without). */
-  const typeErr = (kind: number, msg: string, withDetails = true, errno: number = KernelErrno.EINVAL): never => {
-    log.add(head(kind) + (withDetails ? ' ' : ''));
-    if (withDetails) for (const d of details(kind)) log.add(d);
-    log.add(' ');
-    log.add(msg);
-    log.add('\n');
-    throw new Reject(errno, 'types', `${head(kind)}: ${msg}`, id, typeStart + cur);
-  };
-  const basic = (kind: number, msg: string): never => typeErr(kind, msg, false);
-  /** btf_verifier_log_member (CHECK_META phase: the member line alone). */
-  const memberErr = (kind: number, p: number, msg: string): never => {
-    const mn = words[p]!, mt = words[p + 1]!, mo = words[p + 2]!;
-    log.add(words[w + 1]! >>> 31
-      ? `\t${strOf(mn)} type_id=${mt} bitfield_size=${mo >>> 24} bits_offset=${mo & 0xffffff}`
-      : `\t${strOf(mn)} type_id=${mt} bits_offset=${mo}`);
-    log.add(' ');
-    log.add(msg);
-    log.add('\n');
-    throw new Reject(KernelErrno.EINVAL, 'types', `${head(kind)}: member #${(p - w - 3) / 3} (${strOf(mn)}): ${msg}`, id, typeStart + p * 4);
-  };
-  /** btf_verifier_log_vsi. */
-  const vsiErr = (kind: number, p: number, msg: string): never => {
-    log.add(`\t type_id=${words[p]} offset=${words[p + 1]} size=${words[p + 2]}`);
-    log.add(' ');
-    log.add(msg);
-    log.add('\n');
-    throw new Reject(KernelErrno.EINVAL, 'types', `${head(kind)}: variable #${(p - w - 3) / 3}: ${msg}`, id, typeStart + p * 4);
-  };
-
-  while (cur < typeLen) {
-    const metaLeft = typeLen - cur;
-    w = cur >>> 2;
-    if (metaLeft < 12)
-      plain(`[${id}] meta_left:${metaLeft} meta_needed:12`, KernelErrno.EINVAL, 'types', typeStart + cur, id,
-        `[${id}] meta_left:${metaLeft} meta_needed:12 (${metaLeft} trailing bytes in the type section)`);
-    const nameOff = words[w]!;
-    const info = words[w + 1]!;
-    const st = words[w + 2]!;
-    if (info & INFO_RESERVED) plain(`[${id}] Invalid btf_info:${hex(info)}`, KernelErrno.EINVAL, 'types', typeStart + cur + 4, id);
-    const kind = (info >>> 24) & 0x1f;
-    if (kind > BTF_KIND_MAX || kind === 0) plain(`[${id}] Invalid kind:${kind}`, KernelErrno.EINVAL, 'types', typeStart + cur + 4, id);
-    if (!nameOk(nameOff)) plain(`[${id}] Invalid name_offset:${nameOff}`, KernelErrno.EINVAL, 'types', typeStart + cur, id);
-    const vlen = info & 0xffff;
-    const kflag = info >>> 31 !== 0;
-    const left = metaLeft - 12;
-    let extra = 0;
-
-    switch (kind) {
-      case Kind.INT: {
-        if (left < 4) basic(kind, `meta_left:${left} meta_needed:4`);
-        if (vlen) typeErr(kind, 'vlen != 0');
-        if (kflag) typeErr(kind, 'Invalid btf_info kind_flag');
-        const d = words[w + 3]!;
-        if (d & INT_RESERVED) basic(kind, `Invalid int_data:${hex(d)}`);
-        const nrBits = (d & 0xff) + ((d >>> 16) & 0xff);
-        if (nrBits > BITS_PER_U128) typeErr(kind, `nr_bits exceeds ${BITS_PER_U128}`);
-        if (roundupBytes(nrBits) > st) typeErr(kind, 'nr_bits exceeds type_size');
-        const enc = (d >>> 24) & 0x0f;
-        if (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 4) typeErr(kind, 'Unsupported encoding', true, KernelErrno.ENOTSUPP);
-        extra = 4;
-        break;
-      }
-      case Kind.PTR: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT:
-      case Kind.TYPE_TAG: {
-        // btf_ref_type_check_meta
-        if (vlen) typeErr(kind, 'vlen != 0');
-        if (kflag && !(tagAttr && kind === Kind.TYPE_TAG)) typeErr(kind, 'Invalid btf_info kind_flag');
-        if (st > BTF_MAX_TYPE) typeErr(kind, 'Invalid type_id');
-        if (kind === Kind.TYPEDEF) {
-          if (!nameOff || !ident(nameOff)) typeErr(kind, 'Invalid name');
-        } else if (kind === Kind.TYPE_TAG) {
-          if (emptyStr(nameOff)) typeErr(kind, 'Invalid name');
-        } else if (nameOff) typeErr(kind, 'Invalid name');
-        break;
-      }
-      case Kind.ARRAY: {
-        if (left < 12) basic(kind, `meta_left:${left} meta_needed:12`);
-        if (nameOff) typeErr(kind, 'Invalid name');
-        if (vlen) typeErr(kind, 'vlen != 0');
-        if (kflag) typeErr(kind, 'Invalid btf_info kind_flag');
-        if (st) typeErr(kind, 'size != 0');
-        const elem = words[w + 3]!;
-        if (!elem || elem > BTF_MAX_TYPE) typeErr(kind, 'Invalid elem');
-        const index = words[w + 4]!;
-        if (!index || index > BTF_MAX_TYPE) typeErr(kind, 'Invalid index');
-        extra = 12;
-        break;
-      }
-      case Kind.STRUCT: case Kind.UNION: {
-        const need = vlen * 12;
-        if (left < need) basic(kind, `meta_left:${left} meta_needed:${need}`);
-        if (nameOff && !ident(nameOff)) typeErr(kind, 'Invalid name');
-        const isUnion = kind === Kind.UNION;
-        let last = 0;
-        for (let i = 0, p = w + 3; i < vlen; i++, p += 3) {
-          const mn = words[p]!;
-          const mt = words[p + 1]!;
-          const mo = words[p + 2]!;
-          if (!nameOk(mn)) memberErr(kind, p, `Invalid member name_offset:${mn}`);
-          if (mn && !ident(mn)) memberErr(kind, p, 'Invalid name');
-          if (!mt || mt > BTF_MAX_TYPE) memberErr(kind, p, 'Invalid type_id');
-          const bitOff = kflag ? mo & 0xffffff : mo;
-          if (isUnion && bitOff) memberErr(kind, p, 'Invalid member bits_offset');
-          if (last > bitOff) memberErr(kind, p, 'Invalid member bits_offset');
-          if (roundupBytes(bitOff) > st) memberErr(kind, p, 'Member bits_offset exceeds its struct size');
-          last = bitOff;
-        }
-        extra = need;
-        break;
-      }
-      case Kind.ENUM: case Kind.ENUM64: {
-        const ew = kind === Kind.ENUM ? 2 : 3;
-        const need = vlen * ew * 4;
-        if (left < need) basic(kind, `meta_left:${left} meta_needed:${need}`);
-        if (st > 8 || st === 0 || (st & (st - 1)) !== 0) typeErr(kind, 'Unexpected size');
-        if (nameOff && !ident(nameOff)) typeErr(kind, 'Invalid name');
-        for (let i = 0, p = w + 3; i < vlen; i++, p += ew) {
-          const vn = words[p]!;
-          if (!nameOk(vn))
-            plain(`\tInvalid name_offset:${vn}`, KernelErrno.EINVAL, 'types', typeStart + p * 4, id, `${head(kind)}: value #${i}: Invalid name_offset:${vn}`);
-          if (!vn || !ident(vn)) typeErr(kind, 'Invalid name');
-        }
-        extra = need;
-        break;
-      }
-      case Kind.FWD: {
-        if (vlen) typeErr(kind, 'vlen != 0');
-        if (st) typeErr(kind, 'type != 0');
-        if (!nameOff || !ident(nameOff)) typeErr(kind, 'Invalid name');
-        break;
-      }
-      case Kind.FUNC: {
-        if (!nameOff || !ident(nameOff)) typeErr(kind, 'Invalid name');
-        if (vlen > 1) typeErr(kind, 'Invalid func linkage'); // only static (0) and global (1)
-        if (kflag) typeErr(kind, 'Invalid btf_info kind_flag');
-        break;
-      }
-      case Kind.FUNC_PROTO: {
-        const need = vlen * 8;
-        if (left < need) basic(kind, `meta_left:${left} meta_needed:${need}`);
-        if (nameOff) typeErr(kind, 'Invalid name');
-        if (kflag) typeErr(kind, 'Invalid btf_info kind_flag');
-        extra = need;
-        break;
-      }
-      case Kind.VAR: {
-        if (left < 4) basic(kind, `meta_left:${left} meta_needed:4`);
-        if (vlen) typeErr(kind, 'vlen != 0');
-        if (kflag) typeErr(kind, 'Invalid btf_info kind_flag');
-        if (!nameOff || !ident(nameOff)) typeErr(kind, 'Invalid name');
-        if (!st || st > BTF_MAX_TYPE) typeErr(kind, 'Invalid type_id');
-        const linkage = words[w + 3]!;
-        if (linkage !== 0 && linkage !== 1) typeErr(kind, 'Linkage not supported');
-        extra = 4;
-        break;
-      }
-      case Kind.DATASEC: {
-        const need = vlen * 12;
-        if (left < need) basic(kind, `meta_left:${left} meta_needed:${need}`);
-        if (!st) typeErr(kind, 'size == 0');
-        if (kflag) typeErr(kind, 'Invalid btf_info kind_flag');
-        if (!nameOff || !section(nameOff)) typeErr(kind, 'Invalid name');
-        let lastEnd = 0;
-        let sum = 0;
-        for (let i = 0, p = w + 3; i < vlen; i++, p += 3) {
-          const vt = words[p]!;
-          const vo = words[p + 1]!;
-          const vs = words[p + 2]!;
-          if (!vt || vt > BTF_MAX_TYPE) vsiErr(kind, p, 'Invalid type_id');
-          if (vo < lastEnd || vo >= st) vsiErr(kind, p, 'Invalid offset');
-          if (!vs || vs > st) vsiErr(kind, p, 'Invalid size');
-          lastEnd = vo + vs;
-          if (lastEnd > st) vsiErr(kind, p, 'Invalid offset+size');
-          sum += vs;
-        }
-        if (st < sum) typeErr(kind, 'Invalid btf_info size');
-        extra = need;
-        break;
-      }
-      case Kind.FLOAT: {
-        if (vlen) typeErr(kind, 'vlen != 0');
-        if (kflag) typeErr(kind, 'Invalid btf_info kind_flag');
-        if (st !== 2 && st !== 4 && st !== 8 && st !== 12 && st !== 16) typeErr(kind, 'Invalid type_size');
-        break;
-      }
-      case Kind.DECL_TAG: {
-        if (left < 4) basic(kind, `meta_left:${left} meta_needed:4`);
-        if (emptyStr(nameOff)) typeErr(kind, 'Invalid value');
-        if (vlen) typeErr(kind, 'vlen != 0');
-        if (kflag && !tagAttr) typeErr(kind, 'Invalid btf_info kind_flag');
-        if ((words[w + 3]! | 0) < -1) typeErr(kind, 'Invalid component_idx');
-        extra = 4;
-        break;
-      }
-    }
-
-    if (nTypes === offs.length) offs = growU32(offs, nTypes + 1);
-    offs[nTypes++] = w;
-    cur += 12 + extra;
-    id++;
+    if (!this.locate(off)) return '(invalid-name-offset)';
+    return decodeStr(this.sArr, this.sIdx, strEnd(this.sArr, this.sIdx, this.sArr.length));
   }
 
-  // ---- btf_check_type_tags: modifier chains of at most 32, type tags only before other modifiers
-  {
-    const n = firstId + nTypes; // btf_nr_types(): the first id past the end
+  // ------------------------------------------------------------------ btf_check_all_metas
+
+  checkAllMetas(): void {
+    const { bytes, base } = this;
+    const typeLen = this.typeLen;
+    this.firstId = base ? base.typeCount() : 1;
+    this.typeStart = this.hdrLen + this.typeOff;
+    const nw = Math.ceil(typeLen / 4);
+    const words = (this.words = new Uint32Array(nw));
+    new Uint8Array(words.buffer).set(bytes.subarray(this.typeStart, this.typeStart + typeLen));
+    if (this.endian !== HOST_ENDIAN) swapWords(words, nw);
+    let offs = new Uint32Array(Math.max(16, Math.min(nw >>> 3, 1 << 22)));
+    let nTypes = 0;
+    this.id = this.firstId;
+    this.cur = 0;
+    while (this.cur < typeLen) {
+      const cur = this.cur;
+      const id = this.id;
+      const metaLeft = typeLen - cur;
+      const w = (this.w = cur >>> 2);
+      if (metaLeft < 12)
+        this.plain(`[${id}] meta_left:${metaLeft} meta_needed:12`, KernelErrno.EINVAL, 'types', this.typeStart + cur, id,
+          `[${id}] meta_left:${metaLeft} meta_needed:12 (${metaLeft} trailing bytes in the type section)`);
+      const nameOff = (this.nameOff = words[w]!);
+      const info = words[w + 1]!;
+      this.st = words[w + 2]!;
+      if (info & INFO_RESERVED) this.plain(`[${id}] Invalid btf_info:${hex(info)}`, KernelErrno.EINVAL, 'types', this.typeStart + cur + 4, id);
+      const kind = (info >>> 24) & 0x1f;
+      if (kind > BTF_KIND_MAX || kind === 0) this.plain(`[${id}] Invalid kind:${kind}`, KernelErrno.EINVAL, 'types', this.typeStart + cur + 4, id);
+      if (!this.nameOk(nameOff)) this.plain(`[${id}] Invalid name_offset:${nameOff}`, KernelErrno.EINVAL, 'types', this.typeStart + cur, id);
+      this.vlen = info & 0xffff;
+      this.kflag = info >>> 31 !== 0;
+      this.left = metaLeft - 12;
+      const extra = CHECK_META[kind as CheckedKind](this);
+      if (nTypes === offs.length) offs = growU32(offs, nTypes + 1);
+      offs[nTypes++] = w;
+      this.cur = cur + 12 + extra;
+      this.id = id + 1;
+    }
+    this.offs = offs;
+    this.nTypes = nTypes;
+  }
+
+  /** `[id] KIND name` of the current record. */
+  private head(kind: number): string {
+    return `[${this.id}] ${KIND_NAMES[kind]} ${this.strOf(this.words[this.w]!)}`;
+  }
+  /** btf_verifier_log_type (with details) or btf_verifier_log_basic (without) for the current record. */
+  typeErr(kind: number, msg: string, withDetails = true, errno: number = KernelErrno.EINVAL): never {
+    const log = this.log;
+    log.add(this.head(kind) + (withDetails ? ' ' : ''));
+    if (withDetails) for (const d of logDetails(this, kind as CheckedKind)) log.add(d);
+    log.add(' ');
+    log.add(msg);
+    log.add('\n');
+    throw new Reject(errno, 'types', `${this.head(kind)}: ${msg}`, this.id, this.typeStart + this.cur);
+  }
+  basic(kind: number, msg: string): never {
+    return this.typeErr(kind, msg, false);
+  }
+  /** btf_verifier_log_member (CHECK_META phase: the member line alone) for the element at word p. */
+  memberErr(kind: number, p: number, msg: string): never {
+    const words = this.words;
+    const mn = words[p]!, mt = words[p + 1]!, mo = words[p + 2]!;
+    this.log.add(words[this.w + 1]! >>> 31
+      ? `\t${this.strOf(mn)} type_id=${mt} bitfield_size=${mo >>> 24} bits_offset=${mo & 0xffffff}`
+      : `\t${this.strOf(mn)} type_id=${mt} bits_offset=${mo}`);
+    this.log.add(' ');
+    this.log.add(msg);
+    this.log.add('\n');
+    throw new Reject(KernelErrno.EINVAL, 'types', `${this.head(kind)}: member #${(p - this.w - 3) / 3} (${this.strOf(mn)}): ${msg}`, this.id, this.typeStart + p * 4);
+  }
+  /** btf_verifier_log_vsi for the DATASEC entry at word p. */
+  vsiErr(kind: number, p: number, msg: string): never {
+    const words = this.words;
+    this.log.add(`\t type_id=${words[p]} offset=${words[p + 1]} size=${words[p + 2]}`);
+    this.log.add(' ');
+    this.log.add(msg);
+    this.log.add('\n');
+    throw new Reject(KernelErrno.EINVAL, 'types', `${this.head(kind)}: variable #${(p - this.w - 3) / 3}: ${msg}`, this.id, this.typeStart + p * 4);
+  }
+  /** An enumerator's invalid name offset (a plain line). */
+  enumNameErr(kind: number, i: number, p: number, vn: number): never {
+    return this.plain(`\tInvalid name_offset:${vn}`, KernelErrno.EINVAL, 'types', this.typeStart + p * 4, this.id, `${this.head(kind)}: value #${i}: Invalid name_offset:${vn}`);
+  }
+
+  // ------------------------------------------------------------------ btf_check_type_tags
+
+  /** Modifier chains of at most 32, type tags only before other modifiers. */
+  checkTypeTags(): void {
+    const { words, offs, firstId, base } = this;
+    const n = firstId + this.nTypes; // btf_nr_types(): the first id past the end
     const kindAt = (t: number): number => {
       if (t >= firstId) return (words[offs[t - firstId]! + 1]! >>> 24) & 0x1f;
       return t === 0 || !base ? 0 : base.kind(t);
@@ -632,18 +519,18 @@ function run(bytes: Uint8Array, opts: KernelVerifyOptions, base: Btf | null, log
     let good = firstId - 1;
     for (let i = firstId; i < n; i++) {
       let k = kindAt(i);
-      if (!isModifier(k)) continue;
+      if (!isModifierKind(k)) continue;
       let limit = MAX_CHAIN;
       let t = i;
       let inTags = k === Kind.TYPE_TAG;
-      const where = typeStart + offs[i - firstId]! * 4;
-      while (isModifier(k)) {
+      const where = this.typeStart + offs[i - firstId]! * 4;
+      while (isModifierKind(k)) {
         if (limit-- === 0)
-          plain('Max chain length or cycle detected', KernelErrno.ELOOP, 'type_tags', where, i,
+          this.plain('Max chain length or cycle detected', KernelErrno.ELOOP, 'type_tags', where, i,
             `type [${i}]: modifier chain longer than ${MAX_CHAIN} or cyclic (Max chain length or cycle detected)`);
         if (k === Kind.TYPE_TAG) {
           if (!inTags)
-            plain("Type tags don't precede modifiers", KernelErrno.EINVAL, 'type_tags', where, i,
+            this.plain("Type tags don't precede modifiers", KernelErrno.EINVAL, 'type_tags', where, i,
               `type [${i}]: type tag [${t}] follows a non-tag modifier (Type tags don't precede modifiers)`);
         } else inTags = false;
         if (t <= good) break;
@@ -656,19 +543,17 @@ function run(bytes: Uint8Array, opts: KernelVerifyOptions, base: Btf | null, log
     }
   }
 
-  // ---- the verified object
-  const btf = new Btf(base, endian);
-  const header: BtfHeader = { magic, version, flags, hdrLen, typeOff, typeLen, strOff, strLen, layoutOff: 0, layoutLen: 0 };
-  btf.header = header;
-  btf.words = words;
-  btf.nWords = typeLen >>> 2;
-  btf.offs = offs;
-  btf.nTypes = nTypes;
-  btf.strs = bytes.slice(strStart, strEndPos);
-  btf.strLen = strLen;
-  btf.setRaw(bytes);
-  return btf;
+  /** The verified object, from the words and offsets of the walk (no second parse). */
+  result(): Btf {
+    const { magic, version, flags, hdrLen, typeOff, typeLen, strOff, strLen } = this;
+    const header: BtfHeader = { magic, version, flags, hdrLen, typeOff, typeLen, strOff, strLen, layoutOff: 0, layoutLen: 0 };
+    const parts = { words: this.words, nWords: typeLen >>> 2, offs: this.offs, nTypes: this.nTypes, strs: this.bytes.slice(this.strStart, this.strEndPos), strLen };
+    const btf = Btf.fromParts(this.base, this.endian, parts, { header, wide: false });
+    btf.setRaw(this.bytes);
+    return btf;
+  }
 }
+
 
 // ------------------------------------------------------------------- module load
 

@@ -11,80 +11,71 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { KindId as Kind, recordWords, hasTypeWord } from '../format/kinds.js';
+import { KindId as Kind, recordWords, hasTypeWord, isModifierKind } from '../format/kinds.js';
 import { growU32, growU8 } from './grow.js';
 import { decodeStr, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
+import {
+  HOST_ENDIAN, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, WIDE_KIND_MASK, WIDE_VLEN_MASK, WIDE_HDR_LEN,
+  type Endian, type BtfHeader, type BtfOptions, type BtfRaw, type BtfParts, type BtfFormat, type DerivedKey, type Storage,
+} from './format.js';
 
-export type Endian = 'little' | 'big';
-
-export const HOST_ENDIAN: Endian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'little' : 'big';
-
-/** Header fields as found in (or written to) the raw bytes. */
-export interface BtfHeader {
-  magic: number;
-  version: number;
-  flags: number;
-  hdrLen: number;
-  typeOff: number;
-  typeLen: number;
-  strOff: number;
-  strLen: number;
-  /** 2026 format: offset/length of the layout section (0 when absent). */
-  layoutOff: number;
-  layoutLen: number;
-}
-
-export interface BtfOptions {
-  endian?: Endian;
-}
+export { HOST_ENDIAN, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, WIDE_KIND_MASK, WIDE_VLEN_MASK, WIDE_HDR_LEN } from './format.js';
+export type { Endian, BtfHeader, BtfOptions, BtfRaw, BtfParts, BtfFormat, DerivedKey } from './format.js';
 
 const INITIAL_WORDS = 256;
 
 export class Btf {
   /** The base this object is split on, or null for a base BTF. */
-  base: Btf | null;
+  readonly base: Btf | null;
   /** First own type id (1 for a base BTF, type_cnt(base) for split). */
-  startId: number;
+  readonly startId: number;
   /** First own logical string offset (0 for base BTF). */
-  startStrOff: number;
+  readonly startStrOff: number;
   /** Byte order of the serialized form. */
-  endian: Endian;
+  readonly endian: Endian;
   /** Pointer size in bytes of the target (8 unless an ELF says otherwise). */
   ptrSize = 8;
 
-  /** Own type records as host-order u32 words; only [0, nWords) is used. */
-  words: Uint32Array;
-  nWords = 0;
-  /** Word offset of each own type record; only [0, nTypes) is used. */
-  offs: Uint32Array;
-  nTypes = 0;
-  /** Own string section; only [0, strLen) is used. */
-  strs: Uint8Array;
-  strLen = 0;
+  /** Own storage; see BtfRaw. */
+  private readonly s: Storage;
 
   /** Header as parsed (null for objects built in code). */
-  header: BtfHeader | null = null;
+  readonly header: BtfHeader | null = null;
   /** 2026 format: the layout section bytes, if the input had one. */
-  layout: Uint8Array | null = null;
+  readonly layout: Uint8Array | null = null;
 
   /** The parsed input bytes while the object is unmodified (libbpf returns them as-is). */
   private rawBytes: Uint8Array | null = null;
   private strIndex: Map<string, number> | null = null;
   private nameIdx: Map<string, number[]> | null = null;
+  /** Values derived from the content (indexes of other modules), dropped by any mutation. */
+  private derivedValues: Map<DerivedKey<unknown>, unknown> | null = null;
+  private gen = 0;
 
-  constructor(base: Btf | null, endian: Endian) {
+  constructor(base: Btf | null, endian: Endian, format: BtfFormat = {}) {
     this.base = base;
     this.endian = endian;
     this.startId = base ? base.typeCount() : 1;
-    this.startStrOff = base ? base.startStrOff + base.strLen : 0;
-    this.words = new Uint32Array(INITIAL_WORDS);
-    this.offs = new Uint32Array(64);
-    this.strs = new Uint8Array(base ? 64 : 64);
+    this.startStrOff = base ? base.startStrOff + base.s.strLen : 0;
+    const wide = format.wide ?? (format.header ? format.header.hdrLen >= WIDE_HDR_LEN : false);
+    this.s = {
+      words: new Uint32Array(INITIAL_WORDS),
+      nWords: 0,
+      offs: new Uint32Array(64),
+      nTypes: 0,
+      strs: new Uint8Array(64),
+      strLen: 0,
+      kindMask: wide ? WIDE_KIND_MASK : CLASSIC_KIND_MASK,
+      vlenMask: wide ? WIDE_VLEN_MASK : CLASSIC_VLEN_MASK,
+    };
     if (!base) {
-      this.strs[0] = 0;
-      this.strLen = 1;
+      this.s.strs[0] = 0;
+      this.s.strLen = 1;
     }
+    this.header = format.header ?? null;
+    this.layout = format.layout ?? null;
     if (base) this.ptrSize = base.ptrSize;
+    if (format.ptrSize !== undefined) this.ptrSize = format.ptrSize;
   }
 
   /** A new empty base BTF (strings = "\0"), host order unless told otherwise. */
@@ -98,40 +89,102 @@ export class Btf {
   }
 
   /**
-   * An object assembled from whole sections at once (used by distill and relocate, which
-   * build the type and string sections in bulk). The arrays are taken over, not copied:
-   * `words[0, nWords)` are the records, `offs[0, nTypes)` their word offsets, `strs[0, strLen)`
-   * the own string section. `startId`/`startStrOff` follow from `base` as for `createSplit`.
+   * An object assembled from whole sections at once (parse, the kernel checks, distill and
+   * relocate build the type and string sections in bulk). The arrays are taken over, not
+   * copied: `words[0, nWords)` are the records, `offs[0, nTypes)` their word offsets,
+   * `strs[0, strLen)` the own string section. `startId`/`startStrOff` follow from `base` as
+   * for `createSplit`; `format` gives the header, layout section and masks.
    */
-  static fromParts(
-    base: Btf | null,
-    endian: Endian,
-    parts: { words: Uint32Array; nWords: number; offs: Uint32Array; nTypes: number; strs: Uint8Array; strLen: number },
-  ): Btf {
-    const b = new Btf(base, endian);
-    b.words = parts.words;
-    b.nWords = parts.nWords;
-    b.offs = parts.offs;
-    b.nTypes = parts.nTypes;
-    b.strs = parts.strs;
-    b.strLen = parts.strLen;
+  static fromParts(base: Btf | null, endian: Endian, parts: BtfParts, format: BtfFormat = {}): Btf {
+    const b = new Btf(base, endian, format);
+    const s = b.s;
+    s.words = parts.words;
+    s.nWords = parts.nWords;
+    s.offs = parts.offs;
+    s.nTypes = parts.nTypes;
+    s.strs = parts.strs;
+    s.strLen = parts.strLen;
     return b;
+  }
+
+  /**
+   * The live storage, read-only: for the serializer and hot loops. The arrays are the model's
+   * own (valid until the next mutation grows them); never write through them.
+   */
+  raw(): BtfRaw {
+    return this.s;
+  }
+
+  /** Number of own type words. */
+  get nWords(): number {
+    return this.s.nWords;
+  }
+  /** Number of own types (= ownTypeCount()). */
+  get nTypes(): number {
+    return this.s.nTypes;
+  }
+  /** Length of the own string section in bytes. */
+  get strLen(): number {
+    return this.s.strLen;
+  }
+  /** Kind mask of info >>> 24 (0x1f, or 0x7f when the header says 2026 format). */
+  get kindMask(): number {
+    return this.s.kindMask;
+  }
+  /** vlen mask of info (0xffff, or 0xffffff when the header says 2026 format). */
+  get vlenMask(): number {
+    return this.s.vlenMask;
+  }
+
+  /**
+   * Overwrites word `k` of the record of own type `id` (0 = name_off, 1 = info, ...): the one
+   * explicit in-place edit (tests, fixtures). Drops every cache.
+   */
+  setWord(id: number, k: number, value: number): void {
+    const i = id - this.startId;
+    if (!(i >= 0 && i < this.s.nTypes)) throw new BtfkitError('BTF_INVALID', `setWord: type ${id} is not an own type`, { where: { typeId: id } });
+    this.s.words[this.s.offs[i]! + k] = value >>> 0;
+    this.invalidateIndexes();
+  }
+
+  /**
+   * A value derived from this object's content, built by `build` on first use and kept until
+   * the object is modified (e.g. relocation's name index of a base, distill's scratch arrays).
+   */
+  derived<T>(key: DerivedKey<T>, build: () => T): T {
+    const m = (this.derivedValues ??= new Map());
+    let v = m.get(key) as T | undefined;
+    if (v === undefined) {
+      v = build();
+      m.set(key, v);
+    }
+    return v;
+  }
+
+  /** Drops the derived value under `key` (e.g. when it depends on other objects that changed). */
+  invalidateDerived<T>(key: DerivedKey<T>): void {
+    this.derivedValues?.delete(key);
+  }
+
+  /** The derived value under `key` if one was built and is still valid, else undefined. */
+  peekDerived<T>(key: DerivedKey<T>): T | undefined {
+    return this.derivedValues?.get(key) as T | undefined;
   }
 
   // ------------------------------------------------------------------ ids
 
   /** type_cnt: 1 + number of types visible through this object (the first unused id). */
   typeCount(): number {
-    return this.startId + this.nTypes;
+    return this.startId + this.s.nTypes;
   }
 
   /** Number of types this object itself holds. */
   ownTypeCount(): number {
-    return this.nTypes;
+    return this.s.nTypes;
   }
 
   hasType(id: number): boolean {
-    return id >= 0 && id < this.startId + this.nTypes && Number.isInteger(id);
+    return id >= 0 && id < this.startId + this.s.nTypes && Number.isInteger(id);
   }
 
   /** The object that holds type `id` (void belongs to the bottom base). */
@@ -146,27 +199,22 @@ export class Btf {
     const b = this.typeOwner(id);
     const i = id - b.startId;
     if (i < 0) return -1;
-    if (i >= b.nTypes) throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
-    return b.offs[i]!;
+    if (i >= b.s.nTypes) throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
+    return b.s.offs[i]!;
   }
-
-  /** Mask of the kind bits after shifting info right by 24 (0x1f classic, 0x7f in the 2026 format). */
-  kindMask = 0x1f;
-  /** Mask of the vlen bits of info (0xffff classic, 0xffffff in the 2026 format). */
-  vlenMask = 0xffff;
 
   kind(id: number): number {
     if (id === 0) return 0;
     const b = this.typeOwner(id);
     const i = id - b.startId;
-    if (i < 0 || i >= b.nTypes) throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
-    return (b.words[b.offs[i]! + 1]! >>> 24) & b.kindMask;
+    if (i < 0 || i >= b.s.nTypes) throw new BtfkitError('BTF_INVALID', `invalid type id ${id}`, { where: { typeId: id } });
+    return (b.s.words[b.s.offs[i]! + 1]! >>> 24) & b.s.kindMask;
   }
 
   vlen(id: number): number {
     if (id === 0) return 0;
     const b = this.typeOwner(id);
-    return b.words[b.offs[id - b.startId]! + 1]! & b.vlenMask;
+    return b.s.words[b.s.offs[id - b.startId]! + 1]! & b.s.vlenMask;
   }
 
   kflag(id: number): boolean {
@@ -181,7 +229,7 @@ export class Btf {
   word(id: number, k: number): number {
     if (id === 0) return 0;
     const b = this.typeOwner(id);
-    return b.words[b.offs[id - b.startId]! + k]!;
+    return b.s.words[b.s.offs[id - b.startId]! + k]!;
   }
 
   nameOff(id: number): number {
@@ -296,7 +344,7 @@ export class Btf {
       if (!b.base) return null;
       b = b.base;
     }
-    return off - b.startStrOff < b.strLen ? b : null;
+    return off - b.startStrOff < b.s.strLen ? b : null;
   }
 
   /** Is `off` a valid logical string offset (libbpf btf__str_by_offset != NULL)? */
@@ -310,7 +358,7 @@ export class Btf {
     const b = this.strOwner(off);
     if (!b) throw new BtfkitError('BTF_TYPE_REF', `invalid string offset ${off}`);
     const s = off - b.startStrOff;
-    return decodeStr(b.strs, s, strEnd(b.strs, s, b.strLen));
+    return decodeStr(b.s.strs, s, strEnd(b.s.strs, s, b.s.strLen));
   }
 
   /** The exact bytes of the string at `off`, as a latin1 key. */
@@ -318,15 +366,15 @@ export class Btf {
     const b = this.strOwner(off);
     if (!b) throw new BtfkitError('BTF_TYPE_REF', `invalid string offset ${off}`);
     const s = off - b.startStrOff;
-    return latin1Key(b.strs, s, strEnd(b.strs, s, b.strLen));
+    return latin1Key(b.s.strs, s, strEnd(b.s.strs, s, b.s.strLen));
   }
 
   /** Own-string index: latin1 key -> own local offset (first occurrence wins, like libbpf's strset). */
   private ownStrIndex(): Map<string, number> {
     if (this.strIndex) return this.strIndex;
     const m = new Map<string, number>();
-    const s = this.strs;
-    const n = this.strLen;
+    const s = this.s.strs;
+    const n = this.s.strLen;
     let off = 0;
     while (off < n) {
       const e = strEnd(s, off, n);
@@ -361,12 +409,12 @@ export class Btf {
     const idx = this.ownStrIndex();
     const have = idx.get(key);
     if (have !== undefined) return this.startStrOff + have;
-    const off = this.strLen;
+    const off = this.s.strLen;
     const need = off + key.length + 1;
-    this.strs = growU8(this.strs, need);
-    for (let i = 0; i < key.length; i++) this.strs[off + i] = key.charCodeAt(i);
-    this.strs[off + key.length] = 0;
-    this.strLen = need;
+    this.s.strs = growU8(this.s.strs, need);
+    for (let i = 0; i < key.length; i++) this.s.strs[off + i] = key.charCodeAt(i);
+    this.s.strs[off + key.length] = 0;
+    this.s.strLen = need;
     idx.set(key, off);
     this.modified();
     return this.startStrOff + off;
@@ -419,14 +467,17 @@ export class Btf {
   modified(): void {
     this.rawBytes = null;
     this.nameIdx = null;
-    this.generation++;
+    this.derivedValues = null;
+    this.gen++;
   }
 
   /**
-   * Bumped by every mutation and by invalidateIndexes(), so that indexes derived outside the
-   * model (e.g. relocation's name index of a base) can tell that they are stale.
+   * Bumped by every mutation and by invalidateIndexes(), so that values derived from a chain
+   * of objects (e.g. relocation's name index of a split base) can tell that a level changed.
    */
-  generation = 0;
+  get generation(): number {
+    return this.gen;
+  }
 
   /** Mark the object as parsed from `bytes` (used by the parser). */
   setRaw(bytes: Uint8Array | null): void {
@@ -443,7 +494,8 @@ export class Btf {
     this.nameIdx = null;
     this.strIndex = null;
     this.rawBytes = null;
-    this.generation++;
+    this.derivedValues = null;
+    this.gen++;
   }
 
   // ------------------------------------------------------------------- builder
@@ -451,14 +503,14 @@ export class Btf {
   /** Append a record given as words (host order). Returns the new type id. */
   addRecord(rec: ArrayLike<number>): number {
     const n = rec.length;
-    this.words = growU32(this.words, this.nWords + n);
-    this.offs = growU32(this.offs, this.nTypes + 1);
-    this.offs[this.nTypes] = this.nWords;
-    for (let i = 0; i < n; i++) this.words[this.nWords + i] = rec[i]! >>> 0;
-    this.nWords += n;
-    this.nTypes++;
+    this.s.words = growU32(this.s.words, this.s.nWords + n);
+    this.s.offs = growU32(this.s.offs, this.s.nTypes + 1);
+    this.s.offs[this.s.nTypes] = this.s.nWords;
+    for (let i = 0; i < n; i++) this.s.words[this.s.nWords + i] = rec[i]! >>> 0;
+    this.s.nWords += n;
+    this.s.nTypes++;
     this.modified();
-    return this.startId + this.nTypes - 1;
+    return this.startId + this.s.nTypes - 1;
   }
 
   /**
@@ -466,14 +518,14 @@ export class Btf {
    * unused info bits included). Returns the new id.
    */
   addRecordFrom(src: Uint32Array, srcOff: number, nw: number): number {
-    this.words = growU32(this.words, this.nWords + nw);
-    this.offs = growU32(this.offs, this.nTypes + 1);
-    this.offs[this.nTypes] = this.nWords;
-    this.words.set(src.subarray(srcOff, srcOff + nw), this.nWords);
-    this.nWords += nw;
-    this.nTypes++;
+    this.s.words = growU32(this.s.words, this.s.nWords + nw);
+    this.s.offs = growU32(this.s.offs, this.s.nTypes + 1);
+    this.s.offs[this.s.nTypes] = this.s.nWords;
+    this.s.words.set(src.subarray(srcOff, srcOff + nw), this.s.nWords);
+    this.s.nWords += nw;
+    this.s.nTypes++;
     this.modified();
-    return this.startId + this.nTypes - 1;
+    return this.startId + this.s.nTypes - 1;
   }
 
   /** Number of words of the record of own/base type id (for copying). */
@@ -488,8 +540,9 @@ export class Btf {
     return name ? this.addStr(name) : 0;
   }
 
-  private static info(kind: number, vlen: number, kflag: boolean): number {
-    return ((kflag ? 0x80000000 : 0) | (kind << 24) | (vlen & 0xffff)) >>> 0;
+  /** An info word in this object's format (kind and vlen masked by the header-driven masks). */
+  private makeInfo(kind: number, vlen: number, kflag: boolean): number {
+    return ((kflag ? 0x80000000 : 0) | ((kind & this.s.kindMask) << 24) | (vlen & this.s.vlenMask)) >>> 0;
   }
 
   /** libbpf's validate_type_id: any id up to BTF_MAX_NR_TYPES (forward references are allowed). */
@@ -510,19 +563,19 @@ export class Btf {
       throw new BtfkitError('BTF_INVALID', `add_int: invalid byte size ${byteSize}`);
     if (encoding & ~0x07) throw new BtfkitError('BTF_INVALID', `add_int: invalid encoding ${encoding}`);
     const no = this.addStr(name);
-    return this.addRecord([no, Btf.info(Kind.INT, 0, false), byteSize, ((encoding << 24) | (byteSize * 8)) >>> 0]);
+    return this.addRecord([no, this.makeInfo(Kind.INT, 0, false), byteSize, ((encoding << 24) | (byteSize * 8)) >>> 0]);
   }
 
   addFloat(name: string, byteSize: number): number {
     this.requireName(name, 'add_float');
     if (![2, 4, 8, 12, 16].includes(byteSize))
       throw new BtfkitError('BTF_INVALID', `add_float: invalid byte size ${byteSize}`);
-    return this.addRecord([this.addStr(name), Btf.info(Kind.FLOAT, 0, false), byteSize]);
+    return this.addRecord([this.addStr(name), this.makeInfo(Kind.FLOAT, 0, false), byteSize]);
   }
 
   private addRef(kind: number, name: string | null, ref: number, kflag = false): number {
     this.checkId(ref, kind === Kind.PTR ? 'add_ptr' : 'add_ref');
-    return this.addRecord([this.nameArg(name), Btf.info(kind, 0, kflag), ref]);
+    return this.addRecord([this.nameArg(name), this.makeInfo(kind, 0, kflag), ref]);
   }
 
   addPtr(ref: number): number {
@@ -549,19 +602,19 @@ export class Btf {
   addArray(indexType: number, elemType: number, nelems: number): number {
     this.checkId(indexType, 'add_array');
     this.checkId(elemType, 'add_array');
-    return this.addRecord([0, Btf.info(Kind.ARRAY, 0, false), 0, elemType, indexType, nelems >>> 0]);
+    return this.addRecord([0, this.makeInfo(Kind.ARRAY, 0, false), 0, elemType, indexType, nelems >>> 0]);
   }
 
   addStruct(name: string | null, byteSize: number): number {
-    return this.addRecord([this.nameArg(name), Btf.info(Kind.STRUCT, 0, false), byteSize >>> 0]);
+    return this.addRecord([this.nameArg(name), this.makeInfo(Kind.STRUCT, 0, false), byteSize >>> 0]);
   }
   addUnion(name: string | null, byteSize: number): number {
-    return this.addRecord([this.nameArg(name), Btf.info(Kind.UNION, 0, false), byteSize >>> 0]);
+    return this.addRecord([this.nameArg(name), this.makeInfo(Kind.UNION, 0, false), byteSize >>> 0]);
   }
 
   /** The last own type, which the element adders (add_field, add_enum_value, ...) extend. */
   private lastOwn(kinds: readonly number[], what: string): number {
-    if (this.nTypes === 0) throw new BtfkitError('BTF_INVALID', `${what}: no type to extend`);
+    if (this.s.nTypes === 0) throw new BtfkitError('BTF_INVALID', `${what}: no type to extend`);
     const id = this.typeCount() - 1;
     if (!kinds.includes(this.kind(id))) throw new BtfkitError('BTF_INVALID', `${what}: last type has the wrong kind`);
     return id;
@@ -569,15 +622,18 @@ export class Btf {
 
   private appendElem(id: number, elem: readonly number[], kflag: boolean): void {
     // The element goes at the end of the last record, which is at the end of words.
-    const o = this.offs[id - this.startId]!;
-    this.words = growU32(this.words, this.nWords + elem.length);
-    for (let i = 0; i < elem.length; i++) this.words[this.nWords + i] = elem[i]! >>> 0;
-    this.nWords += elem.length;
-    const info = this.words[o + 1]!;
-    const vlen = (info & 0xffff) + 1;
-    if (vlen > 0xffff) throw new BtfkitError('BTF_INVALID', 'too many members/values (vlen > 65535)', { errno: Errno.E2BIG });
+    // vlen is masked as the object's format says (24 bits in the 2026 format).
+    const s = this.s;
+    const o = s.offs[id - this.startId]!;
+    const info = s.words[o + 1]!;
+    const vm = s.vlenMask;
+    const vlen = (info & vm) + 1;
+    if (vlen > vm) throw new BtfkitError('BTF_INVALID', `too many members/values (vlen > ${vm})`, { errno: Errno.E2BIG });
+    s.words = growU32(s.words, s.nWords + elem.length);
+    for (let i = 0; i < elem.length; i++) s.words[s.nWords + i] = elem[i]! >>> 0;
+    s.nWords += elem.length;
     const kf = kflag || info >>> 31 === 1;
-    this.words[o + 1] = ((info & 0x7fff0000) | (kf ? 0x80000000 : 0) | vlen) >>> 0;
+    s.words[o + 1] = ((info & ~vm & 0x7fffffff) | (kf ? 0x80000000 : 0) | vlen) >>> 0;
     this.modified();
   }
 
@@ -596,7 +652,7 @@ export class Btf {
 
   addEnum(name: string | null, byteSize: number): number {
     if (![1, 2, 4, 8].includes(byteSize)) throw new BtfkitError('BTF_INVALID', `add_enum: invalid byte size ${byteSize}`);
-    return this.addRecord([this.nameArg(name), Btf.info(Kind.ENUM, 0, false), byteSize]);
+    return this.addRecord([this.nameArg(name), this.makeInfo(Kind.ENUM, 0, false), byteSize]);
   }
 
   /** btf__add_enum_value: a negative value makes the enum signed (kflag). */
@@ -610,7 +666,7 @@ export class Btf {
 
   addEnum64(name: string | null, byteSize: number, isSigned: boolean): number {
     if (![1, 2, 4, 8].includes(byteSize)) throw new BtfkitError('BTF_INVALID', `add_enum64: invalid byte size ${byteSize}`);
-    return this.addRecord([this.nameArg(name), Btf.info(Kind.ENUM64, 0, isSigned), byteSize]);
+    return this.addRecord([this.nameArg(name), this.makeInfo(Kind.ENUM64, 0, isSigned), byteSize]);
   }
 
   addEnum64Value(name: string, value: bigint): void {
@@ -624,19 +680,19 @@ export class Btf {
   addFwd(name: string, fwdKind: 'struct' | 'union' | 'enum'): number {
     this.requireName(name, 'add_fwd');
     if (fwdKind === 'enum') return this.addEnum(name, 4);
-    return this.addRecord([this.addStr(name), Btf.info(Kind.FWD, 0, fwdKind === 'union'), 0]);
+    return this.addRecord([this.addStr(name), this.makeInfo(Kind.FWD, 0, fwdKind === 'union'), 0]);
   }
 
   addFunc(name: string, linkage: number, proto: number): number {
     this.requireName(name, 'add_func');
     if (linkage < 0 || linkage > 2) throw new BtfkitError('BTF_INVALID', `add_func: invalid linkage ${linkage}`);
     this.checkId(proto, 'add_func');
-    return this.addRecord([this.addStr(name), Btf.info(Kind.FUNC, linkage, false), proto]);
+    return this.addRecord([this.addStr(name), this.makeInfo(Kind.FUNC, linkage, false), proto]);
   }
 
   addFuncProto(ret: number): number {
     this.checkId(ret, 'add_func_proto');
-    return this.addRecord([0, Btf.info(Kind.FUNC_PROTO, 0, false), ret]);
+    return this.addRecord([0, this.makeInfo(Kind.FUNC_PROTO, 0, false), ret]);
   }
 
   addFuncParam(name: string | null, type: number): void {
@@ -649,12 +705,12 @@ export class Btf {
     this.requireName(name, 'add_var');
     if (linkage < 0 || linkage > 2) throw new BtfkitError('BTF_INVALID', `add_var: invalid linkage ${linkage}`);
     this.checkId(type, 'add_var');
-    return this.addRecord([this.addStr(name), Btf.info(Kind.VAR, 0, false), type, linkage]);
+    return this.addRecord([this.addStr(name), this.makeInfo(Kind.VAR, 0, false), type, linkage]);
   }
 
   addDatasec(name: string, byteSize: number): number {
     this.requireName(name, 'add_datasec');
-    return this.addRecord([this.addStr(name), Btf.info(Kind.DATASEC, 0, false), byteSize >>> 0]);
+    return this.addRecord([this.addStr(name), this.makeInfo(Kind.DATASEC, 0, false), byteSize >>> 0]);
   }
 
   addDatasecVarInfo(varType: number, offset: number, byteSize: number): void {
@@ -668,7 +724,7 @@ export class Btf {
     this.requireName(value, 'add_decl_tag');
     this.checkId(ref, 'add_decl_tag');
     if (componentIdx < -1) throw new BtfkitError('BTF_INVALID', 'add_decl_tag: invalid component index');
-    return this.addRecord([this.addStr(value), Btf.info(Kind.DECL_TAG, 0, attr), ref, componentIdx >>> 0]);
+    return this.addRecord([this.addStr(value), this.makeInfo(Kind.DECL_TAG, 0, attr), ref, componentIdx >>> 0]);
   }
 
   // ------------------------------------------------------------------- helpers
@@ -676,8 +732,7 @@ export class Btf {
   /** Follows typedefs and modifiers (and type tags) to the underlying type. */
   skipModsAndTypedefs(id: number): number {
     for (let guard = 0; guard < 1 << 20; guard++) {
-      const k = this.kind(id);
-      if (k === Kind.TYPEDEF || k === Kind.CONST || k === Kind.VOLATILE || k === Kind.RESTRICT || k === Kind.TYPE_TAG) {
+      if (isModifierKind(this.kind(id))) {
         id = this.type(id);
       } else return id;
     }

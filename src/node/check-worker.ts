@@ -24,7 +24,7 @@ import type { Btf } from '../model/btf.js';
 import { parseBtf } from '../format/parse.js';
 import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
 import { writeFileAtomic, ioError } from './files.js';
-import { checkPrepared, prepareModule, noBtfResult, moduleFate, type KernelRef, type ModuleCheckResult, type PreparedModule } from '../kernel/check.js';
+import { checkPrepared, prepareModule, noBtfResult, moduleFate, type KernelRef, type ModuleCheckResult, type PreparedModule, type CheckProblem } from '../kernel/check.js';
 import { encodeModule } from '../encode/module.js';
 import { hasDwarf } from '../dwarf/index.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
@@ -291,7 +291,7 @@ export function describeError(e: unknown): string {
 }
 
 /** 'error' verdicts for one module on every kernel (the module could not be processed). */
-export function errorResults(module: string, kernels: readonly { name: string; allowBtfMismatch?: boolean | null; btfModules?: boolean | null }[], detail: string, problem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
+export function errorResults(module: string, kernels: readonly { name: string; allowBtfMismatch?: boolean | null; btfModules?: boolean | null }[], detail: string, problem: CheckProblem = 'invalid-input', kind = 'ELF'): ModuleCheckResult[] {
   return kernels.map((k) => ({
     module, kernel: k.name, status: 'error' as const, btfAccepted: false, fate: moduleFate(false, k.allowBtfMismatch ?? null, k.btfModules ?? null),
     reasons: [{ type: '', kind, problem, detail }],

@@ -392,7 +392,7 @@ test('distill: named struct members are not followed; anonymous ones are; FWD kf
     "[3] INT 'bits' size=4 bits_offset=5 nr_bits=27 encoding=SIGNED",
   ]);
   // strings: "\0outer\0uf\0bits\0", split section empty
-  assert.equal(new TextDecoder('latin1').decode(d.base.strs.subarray(0, d.base.strLen)), '\0outer\0uf\0bits\0');
+  assert.equal(new TextDecoder('latin1').decode(d.base.raw().strs.subarray(0, d.base.strLen)), '\0outer\0uf\0bits\0');
   assert.equal(d.split.strLen, 0);
   // idMap: old ids → new ids
   const m = d.idMap;
@@ -415,8 +415,8 @@ test('distill: string placement reuses distilled names and duplicates base-only 
   split.addField('zz', i, 80);
   const d = distillBase(split);
   // distilled base strings: '\0int\0named\0'; split: 's', 'f1', 'zz' in first-use order
-  assert.equal(new TextDecoder('latin1').decode(d.base.strs.subarray(0, d.base.strLen)), '\0int\0named\0');
-  assert.equal(new TextDecoder('latin1').decode(d.split.strs.subarray(0, d.split.strLen)), 's\0f1\0zz\0');
+  assert.equal(new TextDecoder('latin1').decode(d.base.raw().strs.subarray(0, d.base.strLen)), '\0int\0named\0');
+  assert.equal(new TextDecoder('latin1').decode(d.split.raw().strs.subarray(0, d.split.strLen)), 's\0f1\0zz\0');
   assert.equal(d.split.memberNameOff(d.split.startId, 1), d.base.findStr('named'));
   assert.deepEqual(listing(d.split).slice(2), [
     "[3] STRUCT 's' size=12 vlen=3\n\t'f1' type_id=4 bits_offset=0\n\t'named' type_id=1 bits_offset=64\n\t'zz' type_id=1 bits_offset=80",

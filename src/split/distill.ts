@@ -1,5 +1,5 @@
 /**
- * distillBase — libbpf v1.7.0 `btf__distill_base()` (docs/design.md §distill), byte-identical output.
+ * distillBase — libbpf v1.7.0 `btf__distill_base()`, byte-identical output.
  *
  * Approach: one pass over the split's id fields marks the referenced base types (an explicit
  * DFS stack that visits fields in libbpf's recursive order, so the first "unexpected
@@ -7,10 +7,10 @@
  * distilled base (named INT/FLOAT/FWD verbatim, named STRUCT/UNION memberless, named
  * ENUM/ENUM64 as memberless sized ENUM) and the new split (all split records verbatim, then
  * the other marked base records in ascending id order) are assembled directly as word
- * arrays; ids are rewritten in one final pass (docs/design.md §distill-ids). Strings are re-interned in record
+ * arrays; ids are rewritten in one final pass . Strings are re-interned in record
  * and string-iterator order through byte-keyed hash sets (no JS strings on the hot path):
  * a string equal to a distilled-base string reuses it, otherwise it is appended to the new
- * split once (docs/design.md §distill-strings, libbpf's strset with base-first lookup).
+ * split once (libbpf's strset with base-first lookup).
  *
  * Reference behaviour matched: libbpf v1.7.0 btf.c btf__distill_base / btf_add_distilled_type_ids /
  * btf_add_distilled_types / btf_update_distilled_type_ids, including the rewrite of the
@@ -19,8 +19,13 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { KindId as Kind, recordWords } from '../format/kinds.js';
-import { Btf } from '../model/btf.js';
+import { KindId as Kind, KINDS, MAX_KNOWN_KIND, recordWords, idFieldPos, ELEM_STR, ELEM_ID, ELEM_START, ELEM_WORDS, ID_FIXED, ID_WORD1, ID_WORD2 } from '../format/kinds.js';
+import { Btf, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, type BtfRaw, type DerivedKey } from '../model/btf.js';
+import { ByteStrSet, IntMap, FNV_BASIS, FNV_PRIME } from './strset.js';
+
+export { hashBytes } from './strset.js';
+/** Field positions now live with the kind descriptors (format/kinds.ts); re-exported for callers. */
+export { idFieldPos } from '../format/kinds.js';
 
 export interface DistillResult {
   /** The distilled base: a standalone base BTF of memberless named types. */
@@ -35,212 +40,14 @@ export interface DistillResult {
   idMap: Uint32Array;
 }
 
-// ------------------------------------------------------------------ byte string set
-
-const FNV_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a over bytes[start, end), as an int32. */
-export function hashBytes(b: Uint8Array, start: number, end: number): number {
-  let h = FNV_BASIS | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
-  return h | 0;
-}
-
 /**
- * A string section under construction with libbpf strset semantics (whole-string lookup,
- * append on miss), keyed by raw bytes through an open-addressing table. Each slot is two
- * int32s side by side (offset + 1, hash), so a probe touches one cache line.
- */
-class ByteStrSet {
-  bytes: Uint8Array;
-  len = 0;
-  private tab: Int32Array;
-  private mask: number; // slot mask
-  private count = 0;
-
-  /** `capHint`: expected bytes; the table starts at about one slot per 8 bytes. */
-  constructor(base: boolean, capHint: number) {
-    this.bytes = new Uint8Array(Math.max(64, capHint));
-    let size = 64;
-    while (size < capHint >>> 3) size <<= 1;
-    this.tab = new Int32Array(size * 2);
-    this.mask = size - 1;
-    if (base) {
-      // A new base object starts with "\0"; libbpf's strset indexes it, so "" is found at 0.
-      this.bytes[0] = 0;
-      this.len = 1;
-      this.insert(0, FNV_BASIS | 0);
-    }
-  }
-
-  private insert(off: number, h: number): void {
-    if ((this.count + 1) * 2 > this.mask + 1) this.rehash();
-    const tab = this.tab;
-    let i = h & this.mask;
-    while (tab[2 * i] !== 0) i = (i + 1) & this.mask;
-    tab[2 * i] = off + 1;
-    tab[2 * i + 1] = h;
-    this.count++;
-  }
-
-  private rehash(): void {
-    const old = this.tab;
-    const size = (this.mask + 1) * 2;
-    const tab = new Int32Array(size * 2);
-    const mask = size - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      const v = old[j]!;
-      if (v === 0) continue;
-      const h = old[j + 1]!;
-      let i = h & mask;
-      while (tab[2 * i] !== 0) i = (i + 1) & mask;
-      tab[2 * i] = v;
-      tab[2 * i + 1] = h;
-    }
-    this.tab = tab;
-    this.mask = mask;
-  }
-
-  /** Local offset of the string src[start, end) (hash `h`), or -1. */
-  find(src: Uint8Array, start: number, end: number, h: number): number {
-    const n = end - start;
-    const bytes = this.bytes;
-    const tab = this.tab;
-    const mask = this.mask;
-    let i = h & mask;
-    for (;;) {
-      const v = tab[2 * i]!;
-      if (v === 0) return -1;
-      if (tab[2 * i + 1] === h) {
-        const off = v - 1;
-        if (off + n < this.len && bytes[off + n] === 0) {
-          let k = 0;
-          while (k < n && bytes[off + k] === src[start + k]) k++;
-          if (k === n) return off;
-        }
-      }
-      i = (i + 1) & mask;
-    }
-  }
-
-  /** Local offset of src[start, end), appended first when absent. */
-  findOrAppend(src: Uint8Array, start: number, end: number, h: number): number {
-    const r = this.find(src, start, end, h);
-    return r >= 0 ? r : this.append(src, start, end, h);
-  }
-
-  /** Appends src[start, end) + NUL (caller checked it is absent); returns its local offset. */
-  append(src: Uint8Array, start: number, end: number, h: number): number {
-    const n = end - start;
-    const off = this.len;
-    if (off + n + 1 > this.bytes.length) {
-      let cap = this.bytes.length * 2;
-      while (cap < off + n + 1) cap *= 2;
-      const nb = new Uint8Array(cap);
-      nb.set(this.bytes.subarray(0, this.len));
-      this.bytes = nb;
-    }
-    const bytes = this.bytes;
-    for (let k = 0; k < n; k++) bytes[off + k] = src[start + k]!;
-    bytes[off + n] = 0;
-    this.len = off + n + 1;
-    this.insert(off, h);
-    return off;
-  }
-}
-
-/** Small open-addressing map u32 (non-zero) → u32, for string offsets into the old base. */
-class IntMap {
-  private keys: Uint32Array;
-  private vals: Uint32Array;
-  private mask: number;
-  private count = 0;
-  constructor(capHint: number) {
-    let size = 256;
-    while (size < capHint * 2) size <<= 1;
-    this.keys = new Uint32Array(size);
-    this.vals = new Uint32Array(size);
-    this.mask = size - 1;
-  }
-  /** Value + 1, or 0 when absent. */
-  get(k: number): number {
-    let i = Math.imul(k, 0x9e3779b1) >>> 0 & this.mask;
-    for (;;) {
-      const kk = this.keys[i]!;
-      if (kk === k) return this.vals[i]! + 1;
-      if (kk === 0) return 0;
-      i = (i + 1) & this.mask;
-    }
-  }
-  set(k: number, v: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    let i = Math.imul(k, 0x9e3779b1) >>> 0 & this.mask;
-    for (;;) {
-      const kk = this.keys[i]!;
-      if (kk === k) { this.vals[i] = v; return; }
-      if (kk === 0) break;
-      i = (i + 1) & this.mask;
-    }
-    this.keys[i] = k;
-    this.vals[i] = v;
-    this.count++;
-  }
-  private grow(): void {
-    const ok = this.keys;
-    const ov = this.vals;
-    const size = ok.length * 2;
-    this.keys = new Uint32Array(size);
-    this.vals = new Uint32Array(size);
-    this.mask = size - 1;
-    this.count = 0;
-    for (let j = 0; j < ok.length; j++) if (ok[j] !== 0) this.set(ok[j]!, ov[j]!);
-  }
-}
-
-// ------------------------------------------------------------------ field positions
-
-/**
- * Word index (relative to the record start) of the k-th type-id field in libbpf's ID
- * iterator order (docs/design.md §field-order); -1 after the last field; -2 for a kind the iterator rejects.
- */
-export function idFieldPos(kind: number, vlen: number, k: number): number {
-  switch (kind) {
-    case Kind.INT: case Kind.FLOAT: case Kind.ENUM: case Kind.ENUM64: case Kind.UNKN:
-      return -1;
-    case Kind.FWD: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR:
-    case Kind.TYPEDEF: case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG: case Kind.TYPE_TAG:
-      return k === 0 ? 2 : -1;
-    case Kind.ARRAY:
-      return k < 2 ? 3 + k : -1;
-    case Kind.STRUCT: case Kind.UNION:
-      return k < vlen ? 4 + 3 * k : -1;
-    case Kind.FUNC_PROTO:
-      return k === 0 ? 2 : k <= vlen ? 2 + 2 * k : -1;
-    case Kind.DATASEC:
-      return k < vlen ? 3 + 3 * k : -1;
-    default:
-      return -2;
-  }
-}
-
-/**
- * String-field layout of a kind (docs/design.md §field-order): the name at word 0, then `vlen` elements of
- * `stride` words starting at word 3 (stride 0 = name only); -1 for a kind the iterator rejects.
+ * String-field layout of a kind: the name at word 0, then `vlen` elements of `stride` words
+ * starting at word 3 (stride 0 = name only); -1 for a kind the iterator rejects. Derived from
+ * the kind descriptors (strFieldPos is the general form).
  */
 export function strFieldStride(kind: number): number {
-  switch (kind) {
-    case Kind.ENUM: case Kind.FUNC_PROTO:
-      return 2;
-    case Kind.ENUM64: case Kind.STRUCT: case Kind.UNION:
-      return 3;
-    case Kind.INT: case Kind.FLOAT: case Kind.FWD: case Kind.ARRAY: case Kind.CONST: case Kind.VOLATILE:
-    case Kind.RESTRICT: case Kind.PTR: case Kind.TYPEDEF: case Kind.FUNC: case Kind.VAR:
-    case Kind.DECL_TAG: case Kind.TYPE_TAG: case Kind.DATASEC: case Kind.UNKN:
-      return 0;
-    default:
-      return -1;
-  }
+  if (kind > MAX_KNOWN_KIND) return -1;
+  return ELEM_STR[kind]! >= 0 ? ELEM_WORDS[kind]! : 0;
 }
 
 function distillError(msg: string, typeId?: number, errno: number = Errno.EINVAL): BtfkitError {
@@ -249,11 +56,148 @@ function distillError(msg: string, typeId?: number, errno: number = Errno.EINVAL
 
 /** Marks a collected base id in the scratch array before it gets its new id. */
 const MARKED = 0xffffffff;
-let scratch = new Uint32Array(0);
-let ownScratch = new Uint32Array(0);
+
+/**
+ * Scratch arrays reused by every distill against the same base (kept on the base model, so
+ * a small module costs nothing proportional to the size of the base): `newId` over the base
+ * ids, `own` over the split's string bytes. Every entry used is cleared on the way out.
+ */
+interface DistillScratch {
+  newId: Uint32Array;
+  own: Uint32Array;
+}
+const SCRATCH: DerivedKey<DistillScratch> = { name: 'distill scratch' };
 
 function isPow2Le8(n: number): boolean {
   return n !== 0 && (n & (n - 1)) === 0 && n <= 8;
+}
+
+/** A growing int32 list. */
+class IntList {
+  a = new Int32Array(64);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.n * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/** A type section under construction: words and record offsets. */
+class RecordBuf {
+  words = new Uint32Array(256);
+  nWords = 0;
+  offs = new Uint32Array(64);
+  n = 0;
+  /** Reserves a record of `nw` words; returns its word offset. */
+  push(nw: number): number {
+    if (this.nWords + nw > this.words.length) {
+      let cap = this.words.length * 2;
+      while (cap < this.nWords + nw) cap *= 2;
+      const a = new Uint32Array(cap);
+      a.set(this.words.subarray(0, this.nWords));
+      this.words = a;
+    }
+    if (this.n === this.offs.length) {
+      const a = new Uint32Array(this.n * 2);
+      a.set(this.offs);
+      this.offs = a;
+    }
+    this.offs[this.n++] = this.nWords;
+    const at = this.nWords;
+    this.nWords += nw;
+    return at;
+  }
+}
+
+// ------------------------------------------------------------------ strings
+
+/**
+ * String re-interning shared by the distilled base and the new split: libbpf adds strings to
+ * the distilled base first (base-first lookup), then to the new split, whole string at a time.
+ */
+class StringRemap {
+  readonly baseSet = new ByteStrSet(true, 1024);
+  readonly splitSet: ByteStrSet;
+  /** Offset cache of the old base's strings: old offset → new offset + 1. */
+  private readonly baseCache = new IntMap(1024);
+  /** Strings go to the distilled base until `finishBase()`. */
+  private toBase = true;
+  private newBaseStrLen = 0;
+  private readonly touched = new IntList();
+
+  constructor(
+    private readonly src: Btf,
+    /** new offset + 1, by local offset of the split's own strings (scratch, cleared by `clear()`). */
+    private readonly ownCache: Uint32Array,
+  ) {
+    const n = src.strLen;
+    this.splitSet = new ByteStrSet(false, Math.max(64, n + (n >>> 2)));
+  }
+
+  finishBase(): void {
+    this.newBaseStrLen = this.baseSet.len;
+    this.toBase = false;
+  }
+
+  /** Interns the NUL-terminated string at buf[s] (limit `lim`): end and hash in one pass. */
+  private intern(buf: Uint8Array, s: number, lim: number): number {
+    let h = FNV_BASIS | 0;
+    let e = s;
+    for (; e < lim; e++) {
+      const c = buf[e]!;
+      if (c === 0) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    const r = this.baseSet.find(buf, s, e, h);
+    if (r >= 0) return r;
+    if (this.toBase) return this.baseSet.append(buf, s, e, h);
+    return this.newBaseStrLen + this.splitSet.findOrAppend(buf, s, e, h);
+  }
+
+  /** The new offset of old logical string offset `off` (of type `typeId`, for errors). */
+  map(off: number, typeId: number): number {
+    if (off === 0) return 0;
+    const src = this.src;
+    const start = src.startStrOff;
+    if (off >= start) {
+      const l = off - start;
+      const r0 = src.raw();
+      if (l >= r0.strLen) throw distillError(`type [${typeId}]: invalid string offset ${off}`, typeId);
+      const c = this.ownCache[l]!;
+      if (c !== 0) return c - 1;
+      const r = this.intern(r0.strs, l, r0.strLen);
+      this.ownCache[l] = r + 1;
+      this.touched.push(l);
+      return r;
+    }
+    const c = this.baseCache.get(off);
+    if (c !== 0) return c - 1;
+    const b = src.strOwner(off);
+    if (!b) throw distillError(`type [${typeId}]: invalid string offset ${off}`, typeId);
+    const br = b.raw();
+    const r = this.intern(br.strs, off - b.startStrOff, br.strLen);
+    this.baseCache.set(off, r);
+    return r;
+  }
+
+  /** Fast path of `map` for a split-own offset already mapped; else `map`. */
+  mapCached(off: number, typeId: number): number {
+    const l = off - this.src.startStrOff;
+    if (l >= 0) {
+      const c = this.ownCache[l];
+      if (c !== undefined && c !== 0) return c - 1;
+    }
+    return this.map(off, typeId);
+  }
+
+  clear(): void {
+    const t = this.touched;
+    for (let j = 0; j < t.n; j++) this.ownCache[t.a[j]!] = 0;
+  }
 }
 
 // ------------------------------------------------------------------ distill
@@ -261,377 +205,311 @@ function isPow2Le8(n: number): boolean {
 /**
  * libbpf btf__distill_base(): splits `split`'s dependencies on its base into a minimal
  * distilled base plus a new split BTF on it. Neither input is modified.
- * Throws BtfkitError code 'DISTILL' (errno EINVAL) on the errors of docs/design.md §distill-contract.
+ * Throws BtfkitError code 'DISTILL' (errno EINVAL) on libbpf's errors.
  */
 export function distillBase(split: Btf): DistillResult {
-  const src = split;
-  const oldBase = src.base;
+  const oldBase = split.base;
   if (!oldBase) throw distillError('cannot distill: BTF is not split BTF (it has no base BTF)');
-
-  const S = src.startId; // type_cnt(old base): first split id
-  const nSrc = src.typeCount();
-  const srcWords = src.words;
-  const srcOffs = src.offs;
-  const srcKindMask = src.kindMask;
-  const srcVlenMask = src.vlenMask;
-  const srcNTypes = src.nTypes;
-
-  // Record location in the base chain, without allocation: sets `rw`, returns the word offset.
-  let rw: Uint32Array = srcWords;
-  let rKindMask = 0x1f;
-  let rVlenMask = 0xffff;
-  const flatBase = oldBase.base === null ? oldBase : null;
-  const loc = (id: number): number => {
-    if (flatBase) {
-      rw = flatBase.words;
-      rKindMask = flatBase.kindMask;
-      rVlenMask = flatBase.vlenMask;
-      return flatBase.offs[id - 1]!;
-    }
-    const b = src.typeOwner(id);
-    rw = b.words;
-    rKindMask = b.kindMask;
-    rVlenMask = b.vlenMask;
-    return b.offs[id - b.startId]!;
-  };
-
-  // ---- Phase A: mark referenced base types (docs/design.md §distill-collect), DFS in libbpf's recursion order.
-  // `newId` is a reused scratch array over the base ids (MARKED while collecting, then the new
-  // id); only the entries listed in `marked` are touched and they are cleared on the way out,
-  // so a small module costs nothing proportional to the size of the base.
-  if (scratch.length < S) scratch = new Uint32Array(Math.max(S, scratch.length * 2));
-  const newId = scratch;
-  let marked = new Int32Array(64);
-  let nMarked = 0;
-  let touched = new Int32Array(256); // own-string cache entries to clear
-  let nTouched = 0;
+  const d = new Distiller(split, oldBase);
   try {
-    let stId = new Int32Array(64);
-    let stK = new Int32Array(64);
-    let sp = 0;
+    d.markReferencedBaseTypes();
+    d.addDistilledTypes();
+    d.assembleNewSplit();
+    d.updateIdsAndStrings();
+    return d.result();
+  } finally {
+    d.clear();
+  }
+}
 
-    const enter = (x: number): void => {
-      const o = loc(x);
-      const info = rw[o + 1]!;
-      const kind = (info >>> 24) & rKindMask;
-      switch (kind) {
-        case Kind.INT: case Kind.FLOAT: case Kind.FWD: case Kind.ARRAY: case Kind.STRUCT: case Kind.UNION:
-        case Kind.TYPEDEF: case Kind.ENUM: case Kind.ENUM64: case Kind.PTR: case Kind.CONST: case Kind.RESTRICT:
-        case Kind.VOLATILE: case Kind.FUNC_PROTO: case Kind.TYPE_TAG:
-          break;
-        default:
-          throw distillError(`unexpected reference to base type[${x}] of kind [${kind}] when creating distilled base BTF.`, x);
-      }
-      newId[x] = MARKED;
-      if (nMarked === marked.length) {
-        const a = new Int32Array(nMarked * 2);
-        a.set(marked);
-        marked = a;
-      }
-      marked[nMarked++] = x;
-      if ((kind === Kind.STRUCT || kind === Kind.UNION) && rw[o] !== 0) return;
-      if (sp === stId.length) {
-        const a = new Int32Array(sp * 2);
-        a.set(stId);
-        stId = a;
-        const b = new Int32Array(sp * 2);
-        b.set(stK);
-        stK = b;
-      }
-      stId[sp] = x;
-      stK[sp] = 0;
-      sp++;
-    };
+/** The state of one distill, stage by stage (libbpf's btf__distill_base steps). */
+class Distiller {
+  /** type_cnt(old base): the first split id. */
+  readonly S: number;
+  private readonly src: BtfRaw;
+  private readonly flatBase: BtfRaw | null;
+  /** Scratch over the base ids: 0, MARKED while collecting, then the new id. */
+  private readonly newId: Uint32Array;
+  private readonly marked = new IntList();
+  private readonly strings: StringRemap;
+  /** Record located by `loc`: its words and masks. */
+  private rw: Uint32Array;
+  private rKindMask = CLASSIC_KIND_MASK;
+  private rVlenMask = CLASSIC_VLEN_MASK;
+  // DFS stack of markReferencedBaseTypes: type id and next field index.
+  private stId = new Int32Array(64);
+  private stK = new Int32Array(64);
+  private sp = 0;
+  // Results of the stages.
+  private readonly baseRecs = new RecordBuf();
+  /** Marked base ids that go to the new split, ascending. */
+  private readonly moved: number[] = [];
+  private movedWords = 0;
+  private order: Int32Array = new Int32Array(0);
+  private nsw: Uint32Array = new Uint32Array(1);
+  private nsOffs: Uint32Array = new Uint32Array(1);
+  private nsTypes = 0;
+  private nbCount = 0;
 
-    const visitRef = (x: number): void => {
-      if (x === 0 || x >= S || newId[x] !== 0) return;
-      enter(x);
-      while (sp > 0) {
-        const id = stId[sp - 1]!;
-        const k = stK[sp - 1]!;
-        const o = loc(id);
-        const info = rw[o + 1]!;
-        const p = idFieldPos((info >>> 24) & rKindMask, info & rVlenMask, k);
-        if (p < 0) {
-          sp--;
-          continue;
-        }
-        stK[sp - 1] = k + 1;
-        const y = rw[o + p]!;
-        if (y === 0 || y >= S || newId[y] !== 0) continue;
-        enter(y);
-      }
-    };
+  constructor(private readonly split: Btf, oldBase: Btf) {
+    this.S = split.startId;
+    this.src = split.raw();
+    this.rw = this.src.words;
+    this.flatBase = oldBase.base === null ? oldBase.raw() : null;
+    const S = this.S;
+    const sc = oldBase.derived(SCRATCH, () => ({ newId: new Uint32Array(S), own: new Uint32Array(0) }));
+    if (sc.newId.length < S) sc.newId = new Uint32Array(Math.max(S, sc.newId.length * 2));
+    const sl = this.src.strLen;
+    if (sc.own.length < sl) sc.own = new Uint32Array(Math.max(sl, sc.own.length * 2));
+    this.newId = sc.newId;
+    this.strings = new StringRemap(split, sc.own);
+  }
 
-    for (let i = 0; i < srcNTypes; i++) {
-      const o = srcOffs[i]!;
-      const info = srcWords[o + 1]!;
-      const kind = (info >>> 24) & srcKindMask;
-      const vlen = info & srcVlenMask;
-      for (let k = 0; ; k++) {
-        const p = idFieldPos(kind, vlen, k);
-        if (p === -1) break;
-        if (p === -2) throw distillError(`type [${S + i}] has unsupported kind [${kind}] for the type id iterator`, S + i);
-        const x = srcWords[o + p]!;
-        if (x !== 0 && x < S && newId[x] === 0) visitRef(x);
+  /** Record location in the base chain, without allocation: sets `rw` and the masks, returns the word offset. */
+  private loc(id: number): number {
+    const fb = this.flatBase;
+    if (fb) {
+      this.rw = fb.words;
+      this.rKindMask = fb.kindMask;
+      this.rVlenMask = fb.vlenMask;
+      return fb.offs[id - 1]!;
+    }
+    const b = this.split.typeOwner(id);
+    const r = b.raw();
+    this.rw = r.words;
+    this.rKindMask = r.kindMask;
+    this.rVlenMask = r.vlenMask;
+    return r.offs[id - b.startId]!;
+  }
+
+  // ---- Stage 1 (btf_add_distilled_type_ids): mark the referenced base types, DFS in libbpf's
+  // recursion order, so the first "unexpected reference" error is the one libbpf reports.
+
+  markReferencedBaseTypes(): void {
+    const { words, offs, kindMask, vlenMask, nTypes } = this.src;
+    const S = this.S;
+    const newId = this.newId;
+    for (let i = 0; i < nTypes; i++) {
+      const o = offs[i]!;
+      const info = words[o + 1]!;
+      const kind = (info >>> 24) & kindMask;
+      if (kind > MAX_KNOWN_KIND) throw distillError(`type [${S + i}] has unsupported kind [${kind}] for the type id iterator`, S + i);
+      // The id fields in libbpf's iterator order: the fixed ones, then one per element.
+      const nf = ID_FIXED[kind]!;
+      if (nf > 0) {
+        const x = words[o + ID_WORD1[kind]!]!;
+        if (x !== 0 && x < S && newId[x] === 0) this.visitRef(x);
+      }
+      if (nf > 1) {
+        const x = words[o + ID_WORD2[kind]!]!;
+        if (x !== 0 && x < S && newId[x] === 0) this.visitRef(x);
+      }
+      const ei = ELEM_ID[kind]!;
+      if (ei < 0) continue;
+      const ew = ELEM_WORDS[kind]!;
+      const vlen = info & vlenMask;
+      for (let k = 0, p = o + ELEM_START[kind]! + ei; k < vlen; k++, p += ew) {
+        const x = words[p]!;
+        if (x !== 0 && x < S && newId[x] === 0) this.visitRef(x);
       }
     }
+  }
 
-    // ---- String re-interning shared by phases B and C (docs/design.md §distill-strings).
-    const srcStartStr = src.startStrOff;
-    const srcStrs = src.strs;
-    const srcStrLen = src.strLen;
-    // new offset + 1, by local offset of the split's own strings (reused scratch, cleared below)
-    if (ownScratch.length < srcStrLen) ownScratch = new Uint32Array(Math.max(srcStrLen, ownScratch.length * 2));
-    const ownCache = ownScratch;
-    const baseCache = new IntMap(1024);
-    const baseSet = new ByteStrSet(true, 1024);
-    const splitSet = new ByteStrSet(false, Math.max(64, srcStrLen + (srcStrLen >>> 2)));
-    let toBase = true;
-    let newBaseStrLen = 0; // fixed once phase B is done
+  private enter(x: number): void {
+    const o = this.loc(x);
+    const rw = this.rw;
+    const kind = (rw[o + 1]! >>> 24) & this.rKindMask;
+    const role = kind <= MAX_KNOWN_KIND ? KINDS[kind]!.distill : 'reject';
+    if (role === 'reject')
+      throw distillError(`unexpected reference to base type[${x}] of kind [${kind}] when creating distilled base BTF.`, x);
+    this.newId[x] = MARKED;
+    this.marked.push(x);
+    // Named composites stay memberless in the distilled base: not descended into.
+    if (role === 'composite' && rw[o] !== 0) return;
+    if (this.sp === this.stId.length) {
+      const a = new Int32Array(this.sp * 2);
+      a.set(this.stId);
+      this.stId = a;
+      const b = new Int32Array(this.sp * 2);
+      b.set(this.stK);
+      this.stK = b;
+    }
+    this.stId[this.sp] = x;
+    this.stK[this.sp] = 0;
+    this.sp++;
+  }
 
-    // Interns the NUL-terminated string at buf[s] (limit `lim`): end and hash in one pass.
-    const intern = (buf: Uint8Array, s: number, lim: number): number => {
-      let h = FNV_BASIS | 0;
-      let e = s;
-      for (; e < lim; e++) {
-        const c = buf[e]!;
-        if (c === 0) break;
-        h = Math.imul(h ^ c, FNV_PRIME);
+  private visitRef(x: number): void {
+    const S = this.S;
+    const newId = this.newId;
+    this.enter(x);
+    while (this.sp > 0) {
+      const sp = this.sp;
+      const id = this.stId[sp - 1]!;
+      const k = this.stK[sp - 1]!;
+      const o = this.loc(id);
+      const rw = this.rw;
+      const info = rw[o + 1]!;
+      const p = idFieldPos((info >>> 24) & this.rKindMask, info & this.rVlenMask, k);
+      if (p < 0) {
+        this.sp--;
+        continue;
       }
-      const r = baseSet.find(buf, s, e, h);
-      if (r >= 0) return r;
-      if (toBase) return baseSet.append(buf, s, e, h);
-      return newBaseStrLen + splitSet.findOrAppend(buf, s, e, h);
-    };
+      this.stK[sp - 1] = k + 1;
+      const y = rw[o + p]!;
+      if (y === 0 || y >= S || newId[y] !== 0) continue;
+      this.enter(y);
+    }
+  }
 
-    const mapStr = (off: number, typeId: number): number => {
-      if (off === 0) return 0;
-      if (off >= srcStartStr) {
-        const l = off - srcStartStr;
-        if (l >= srcStrLen) throw distillError(`type [${typeId}]: invalid string offset ${off}`, typeId);
-        const c = ownCache[l]!;
-        if (c !== 0) return c - 1;
-        const r = intern(srcStrs, l, srcStrLen);
-        ownCache[l] = r + 1;
-        if (nTouched === touched.length) {
-          const a = new Int32Array(nTouched * 2);
-          a.set(touched);
-          touched = a;
-        }
-        touched[nTouched++] = l;
-        return r;
-      }
-      const c = baseCache.get(off);
-      if (c !== 0) return c - 1;
-      const b = src.strOwner(off);
-      if (!b) throw distillError(`type [${typeId}]: invalid string offset ${off}`, typeId);
-      const l = off - b.startStrOff;
-      const r = intern(b.strs, l, b.strLen);
-      baseCache.set(off, r);
-      return r;
-    };
+  // ---- Stage 2 (btf_add_distilled_types): the distilled base, in ascending old id order.
 
-    // ---- Phase B: the distilled base (docs/design.md §distill-base).
-    let bw = new Uint32Array(256);
-    let bnw = 0;
-    let boffs = new Uint32Array(64);
-    let bn = 0;
-    const moved: number[] = []; // marked base ids that go to the new split, ascending
-    let movedWords = 0;
-    const pushBase = (n: number): number => {
-      if (bnw + n > bw.length) {
-        let cap = bw.length * 2;
-        while (cap < bnw + n) cap *= 2;
-        const a = new Uint32Array(cap);
-        a.set(bw.subarray(0, bnw));
-        bw = a;
-      }
-      if (bn === boffs.length) {
-        const a = new Uint32Array(bn * 2);
-        a.set(boffs);
-        boffs = a;
-      }
-      boffs[bn++] = bnw;
-      const at = bnw;
-      bnw += n;
-      return at;
-    };
-
-    const order = marked.subarray(0, nMarked).sort();
-    for (let j = 0; j < nMarked; j++) {
+  addDistilledTypes(): void {
+    const marked = this.marked;
+    const order = (this.order = marked.a.subarray(0, marked.n).sort());
+    const bufs = this.baseRecs;
+    const strings = this.strings;
+    for (let j = 0; j < order.length; j++) {
       const x = order[j]!;
-      const o = loc(x);
+      const o = this.loc(x);
+      const rw = this.rw;
       const nameOff = rw[o]!;
       const info = rw[o + 1]!;
-      const kind = (info >>> 24) & rKindMask;
-      const vlen = info & rVlenMask;
-      switch (kind) {
-        case Kind.INT: case Kind.FLOAT: case Kind.FWD: {
+      const kind = (info >>> 24) & this.rKindMask;
+      const vlen = info & this.rVlenMask;
+      const role = KINDS[kind]!.distill;
+      switch (role) {
+        case 'keep': {
           const n = recordWords(kind, vlen);
-          const words = rw;
-          const at = pushBase(n);
-          bw.set(words.subarray(o, o + n), at);
-          bw[at] = mapStr(nameOff, x);
+          const at = bufs.push(n);
+          bufs.words.set(rw.subarray(o, o + n), at);
+          bufs.words[at] = strings.map(nameOff, x);
           break;
         }
-        case Kind.STRUCT: case Kind.UNION:
+        case 'composite':
+        case 'enum': {
           if (nameOff === 0) {
-            moved.push(x);
-            movedWords += recordWords(kind, vlen);
+            this.move(x, kind, vlen);
             continue;
-          } else {
-            const size = rw[o + 2]!;
-            const name = mapStr(nameOff, x);
-            const at = pushBase(3);
-            bw[at] = name;
-            bw[at + 1] = (kind << 24) >>> 0;
-            bw[at + 2] = size;
           }
+          const size = rw[o + 2]!;
+          if (role === 'enum' && !isPow2Le8(size))
+            throw distillError(`base type [${x}]: enum byte size ${size} is not a power of 2 <= 8; cannot add it to distilled base BTF`, x);
+          const name = strings.map(nameOff, x);
+          const at = bufs.push(3);
+          bufs.words[at] = name;
+          bufs.words[at + 1] = ((role === 'enum' ? Kind.ENUM : kind) << 24) >>> 0;
+          bufs.words[at + 2] = size;
           break;
-        case Kind.ENUM: case Kind.ENUM64:
-          if (nameOff === 0) {
-            moved.push(x);
-            movedWords += recordWords(kind, vlen);
-            continue;
-          } else {
-            const size = rw[o + 2]!;
-            if (!isPow2Le8(size))
-              throw distillError(`base type [${x}]: enum byte size ${size} is not a power of 2 <= 8; cannot add it to distilled base BTF`, x);
-            const name = mapStr(nameOff, x);
-            const at = pushBase(3);
-            bw[at] = name;
-            bw[at + 1] = (Kind.ENUM << 24) >>> 0;
-            bw[at + 2] = size;
-          }
-          break;
-        default:
-          // ARRAY, TYPEDEF, PTR, CONST, RESTRICT, VOLATILE, FUNC_PROTO, TYPE_TAG
-          moved.push(x);
-          movedWords += recordWords(kind, vlen);
+        }
+        case 'move':
+          this.move(x, kind, vlen);
           continue;
-      }
-      newId[x] = bn; // distilled base ids are 1, 2, … in append order
-    }
-    newBaseStrLen = baseSet.len;
-    toBase = false;
-    const nbCount = 1 + bn; // type_cnt(new base)
-    for (let j = 0, id = nbCount + srcNTypes; j < moved.length; j++, id++) newId[moved[j]!] = id;
-
-    // ---- Phase C: the new split = split records verbatim, then the moved base records (docs/design.md §distill-base).
-    const nsTypes = srcNTypes + moved.length;
-    const nsWordsN = src.nWords + movedWords;
-    const nsw = new Uint32Array(Math.max(nsWordsN, 1));
-    nsw.set(srcWords.subarray(0, src.nWords));
-    const nsOffs = new Uint32Array(Math.max(nsTypes, 1));
-    nsOffs.set(srcOffs.subarray(0, srcNTypes));
-    {
-      let w = src.nWords;
-      for (let j = 0; j < moved.length; j++) {
-        const o = loc(moved[j]!);
-        const info = rw[o + 1]!;
-        const n = recordWords((info >>> 24) & rKindMask, info & rVlenMask);
-        nsw.set(rw.subarray(o, o + n), w);
-        nsOffs[srcNTypes + j] = w;
-        w += n;
-      }
-    }
-
-    // ---- Phase D, together with the strings: strings in record order, then string-iterator
-    // order (docs/design.md §distill-strings), and type ids (docs/design.md §distill-ids), in one pass over the new split's records.
-    const diff = S - nbCount;
-    const remap = (v: number): number => (v < S ? (newId[v] !== 0 ? newId[v]! : v) : v - diff);
-    const str = (p: number, typeId: number): void => {
-      const off = nsw[p]!;
-      if (off >= srcStartStr) {
-        const c = ownCache[off - srcStartStr];
-        if (c !== undefined && c !== 0) {
-          nsw[p] = c - 1;
-          return;
+        case 'reject':
+          throw distillError(`unexpected reference to base type[${x}] of kind [${kind}] when creating distilled base BTF.`, x);
+        default: {
+          const never: never = role;
+          throw new Error(`unhandled distill role ${String(never)}`);
         }
       }
-      nsw[p] = mapStr(off, typeId);
-    };
-    for (let i = 0; i < nsTypes; i++) {
+      this.newId[x] = bufs.n; // distilled base ids are 1, 2, … in append order
+    }
+    strings.finishBase();
+    this.nbCount = 1 + bufs.n; // type_cnt(new base)
+    const srcN = this.src.nTypes;
+    for (let j = 0, id = this.nbCount + srcN; j < this.moved.length; j++, id++) this.newId[this.moved[j]!] = id;
+  }
+
+  private move(x: number, kind: number, vlen: number): void {
+    this.moved.push(x);
+    this.movedWords += recordWords(kind, vlen);
+  }
+
+  // ---- Stage 3: the new split = the split's records verbatim, then the moved base records.
+
+  assembleNewSplit(): void {
+    const src = this.src;
+    const moved = this.moved;
+    this.nsTypes = src.nTypes + moved.length;
+    const nsw = (this.nsw = new Uint32Array(Math.max(src.nWords + this.movedWords, 1)));
+    nsw.set(src.words.subarray(0, src.nWords));
+    const nsOffs = (this.nsOffs = new Uint32Array(Math.max(this.nsTypes, 1)));
+    nsOffs.set(src.offs.subarray(0, src.nTypes));
+    let w = src.nWords;
+    for (let j = 0; j < moved.length; j++) {
+      const o = this.loc(moved[j]!);
+      const rw = this.rw;
+      const info = rw[o + 1]!;
+      const n = recordWords((info >>> 24) & this.rKindMask, info & this.rVlenMask);
+      nsw.set(rw.subarray(o, o + n), w);
+      nsOffs[src.nTypes + j] = w;
+      w += n;
+    }
+  }
+
+  // ---- Stage 4 (btf_update_distilled_type_ids), with the strings: in record order, then
+  // string-iterator order, and the type ids, in one pass over the new split's records.
+
+  updateIdsAndStrings(): void {
+    const S = this.S;
+    const newId = this.newId;
+    const diff = S - this.nbCount;
+    const remap = (v: number): number => (v < S ? (newId[v] !== 0 ? newId[v]! : v) : v - diff);
+    const nsw = this.nsw;
+    const nsOffs = this.nsOffs;
+    const strings = this.strings;
+    const { kindMask: srcKindMask, vlenMask: srcVlenMask, nTypes: srcN } = this.src;
+    for (let i = 0; i < this.nsTypes; i++) {
       const o = nsOffs[i]!;
       const info = nsw[o + 1]!;
-      const isSrc = i < srcNTypes;
-      const kind = (info >>> 24) & (isSrc ? srcKindMask : 0x1f);
-      const vlen = info & (isSrc ? srcVlenMask : 0xffff);
-      const typeId = isSrc ? S + i : moved[i - srcNTypes]!;
-      switch (kind) {
-        case Kind.INT: case Kind.FLOAT:
-          str(o, typeId);
-          break;
-        case Kind.ENUM:
-          str(o, typeId);
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 2) str(p, typeId);
-          break;
-        case Kind.ENUM64:
-          str(o, typeId);
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) str(p, typeId);
-          break;
-        case Kind.STRUCT: case Kind.UNION:
-          str(o, typeId);
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) {
-            str(p, typeId);
-            nsw[p + 1] = remap(nsw[p + 1]!);
-          }
-          break;
-        case Kind.FUNC_PROTO:
-          str(o, typeId);
-          nsw[o + 2] = remap(nsw[o + 2]!);
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 2) {
-            str(p, typeId);
-            nsw[p + 1] = remap(nsw[p + 1]!);
-          }
-          break;
-        case Kind.ARRAY:
-          str(o, typeId);
-          nsw[o + 3] = remap(nsw[o + 3]!);
-          nsw[o + 4] = remap(nsw[o + 4]!);
-          break;
-        case Kind.DATASEC:
-          str(o, typeId);
-          for (let k = 0, p = o + 3; k < vlen; k++, p += 3) nsw[p] = remap(nsw[p]!);
-          break;
-        case Kind.FWD: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR:
-        case Kind.TYPEDEF: case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG: case Kind.TYPE_TAG:
-          str(o, typeId);
-          nsw[o + 2] = remap(nsw[o + 2]!);
-          break;
-        default:
-          throw distillError(`type [${typeId}] has unsupported kind [${kind}] for the string iterator`, typeId);
-      }
+      const isSrc = i < srcN;
+      const typeId = isSrc ? S + i : this.moved[i - srcN]!;
+      // A moved record keeps its format: the masks of the base it came from.
+      if (!isSrc) this.loc(typeId);
+      const kind = (info >>> 24) & (isSrc ? srcKindMask : this.rKindMask);
+      const vlen = info & (isSrc ? srcVlenMask : this.rVlenMask);
+      if (kind === Kind.UNKN || kind > MAX_KNOWN_KIND)
+        throw distillError(`type [${typeId}] has unsupported kind [${kind}] for the string iterator`, typeId);
+      nsw[o] = strings.mapCached(nsw[o]!, typeId);
+      const ew = ELEM_WORDS[kind]!;
+      const es = ELEM_STR[kind]!;
+      const ei = ELEM_ID[kind]!;
+      const e0 = o + ELEM_START[kind]!;
+      if (es >= 0) for (let k = 0, p = e0 + es; k < vlen; k++, p += ew) nsw[p] = strings.mapCached(nsw[p]!, typeId);
+      const nf = ID_FIXED[kind]!;
+      if (nf > 0) nsw[o + ID_WORD1[kind]!] = remap(nsw[o + ID_WORD1[kind]!]!);
+      if (nf > 1) nsw[o + ID_WORD2[kind]!] = remap(nsw[o + ID_WORD2[kind]!]!);
+      if (ei >= 0) for (let k = 0, p = e0 + ei; k < vlen; k++, p += ew) nsw[p] = remap(nsw[p]!);
     }
     // libbpf's id pass starts at id 1, so it also visits the distilled base's own records: only
     // FWD has an id field (its type word, normally 0).
-    for (let i = 0; i < bn; i++) {
-      const o = boffs[i]!;
-      if (((bw[o + 1]! >>> 24) & 0x1f) === Kind.FWD) bw[o + 2] = remap(bw[o + 2]!);
+    const b = this.baseRecs;
+    for (let i = 0; i < b.n; i++) {
+      const o = b.offs[i]!;
+      if (((b.words[o + 1]! >>> 24) & CLASSIC_KIND_MASK) === Kind.FWD) b.words[o + 2] = remap(b.words[o + 2]!);
     }
+  }
 
-    const newBase = Btf.fromParts(null, src.endian, {
-      words: bw,
-      nWords: bnw,
-      offs: boffs,
-      nTypes: bn,
-      strs: baseSet.bytes,
-      strLen: baseSet.len,
-    });
+  result(): DistillResult {
+    const src = this.split;
+    const b = this.baseRecs;
+    const strings = this.strings;
+    const newBase = Btf.fromParts(null, src.endian, { words: b.words, nWords: b.nWords, offs: b.offs, nTypes: b.n, strs: strings.baseSet.bytes, strLen: strings.baseSet.len });
     const newSplit = Btf.fromParts(newBase, src.endian, {
-      words: nsw,
-      nWords: nsWordsN,
-      offs: nsOffs,
-      nTypes: nsTypes,
-      strs: splitSet.bytes,
-      strLen: splitSet.len,
+      words: this.nsw,
+      nWords: this.src.nWords + this.movedWords,
+      offs: this.nsOffs,
+      nTypes: this.nsTypes,
+      strs: strings.splitSet.bytes,
+      strLen: strings.splitSet.len,
     });
-
     // The full id map is built on first use only (it is as large as the old base).
-    const keptIds = order.slice();
-    const keptNew = new Uint32Array(nMarked);
-    for (let j = 0; j < nMarked; j++) keptNew[j] = newId[keptIds[j]!]!;
+    const S = this.S;
+    const nSrc = src.typeCount();
+    const diff = S - this.nbCount;
+    const keptIds = this.order.slice();
+    const keptNew = new Uint32Array(keptIds.length);
+    for (let j = 0; j < keptIds.length; j++) keptNew[j] = this.newId[keptIds[j]!]!;
     let idMap: Uint32Array | null = null;
     return {
       base: newBase,
@@ -645,8 +523,12 @@ export function distillBase(split: Btf): DistillResult {
         return idMap;
       },
     };
-  } finally {
-    for (let j = 0; j < nMarked; j++) newId[marked[j]!] = 0;
-    for (let j = 0; j < nTouched; j++) ownScratch[touched[j]!] = 0;
+  }
+
+  /** Clears the scratch entries this run touched. */
+  clear(): void {
+    const m = this.marked;
+    for (let j = 0; j < m.n; j++) this.newId[m.a[j]!] = 0;
+    this.strings.clear();
   }
 }

@@ -51,15 +51,15 @@ export function flatten(btf: Btf): FlatBtf {
     // Reuse the model's arrays when three zero words follow the used ones (builder
     // capacity); otherwise copy once with room for the void record.
     const b = chain[0]!;
-    if (b.words.length >= b.nWords + 3 && b.words[b.nWords] === 0 && b.words[b.nWords + 1] === 0 && b.words[b.nWords + 2] === 0) {
-      W = b.words;
+    if (b.raw().words.length >= b.nWords + 3 && b.raw().words[b.nWords] === 0 && b.raw().words[b.nWords + 1] === 0 && b.raw().words[b.nWords + 2] === 0) {
+      W = b.raw().words;
     } else {
       W = new Uint32Array(b.nWords + 3);
-      W.set(b.words.subarray(0, b.nWords));
+      W.set(b.raw().words.subarray(0, b.nWords));
     }
     O[0] = b.nWords;
-    O.set(b.offs.subarray(0, b.nTypes), 1);
-    S = b.strs;
+    O.set(b.raw().offs.subarray(0, b.nTypes), 1);
+    S = b.raw().strs;
   } else {
     let words = 0;
     let strs = 0;
@@ -72,14 +72,14 @@ export function flatten(btf: Btf): FlatBtf {
     let wp = 0;
     let sp = 0;
     for (const b of chain) {
-      W.set(b.words.subarray(0, b.nWords), wp);
-      const offs = b.offs;
+      W.set(b.raw().words.subarray(0, b.nWords), wp);
+      const offs = b.raw().offs;
       const start = b.startId;
       for (let i = 0; i < b.nTypes; i++) O[start + i] = offs[i]! + wp;
       wp += b.nWords;
       if (sp !== b.startStrOff)
         throw new BtfkitError('BTF_INVALID', `string sections of the base chain are not contiguous (${sp} != ${b.startStrOff})`);
-      S.set(b.strs.subarray(0, b.strLen), sp);
+      S.set(b.raw().strs.subarray(0, b.strLen), sp);
       sp += b.strLen;
     }
     O[0] = wp;

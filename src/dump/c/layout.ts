@@ -10,12 +10,13 @@
 import { KindId as Kind } from '../../format/kinds.js';
 import { missedKind } from '../missed-kind.js';
 import type { FlatBtf } from './flat.js';
+import { Errno } from '../../errors.js';
 
 const MAX_RESOLVE_DEPTH = 32;
 const UINT32_MAX = 0xffffffff;
 /** libbpf error codes, negated, as btf__resolve_size returns them. */
-const EINVAL = 22;
-const E2BIG = 7;
+const EINVAL = Errno.EINVAL;
+const E2BIG = Errno.E2BIG;
 
 export class Layout {
   /** align + 1 once computed (0 = not yet); 255 marks "in progress" for cycle safety. */

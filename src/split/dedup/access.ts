@@ -26,12 +26,13 @@ export interface OwnSections {
 
 /** Read-only views of `btf`'s own type and string sections (do not write through them). */
 export function ownSections(btf: Btf): OwnSections {
+  const r = btf.raw();
   return {
-    words: btf.words.subarray(0, btf.nWords),
-    nWords: btf.nWords,
-    offs: btf.offs.subarray(0, btf.nTypes),
-    nTypes: btf.nTypes,
-    strs: btf.strs.subarray(0, btf.strLen),
-    strLen: btf.strLen,
+    words: r.words.subarray(0, r.nWords),
+    nWords: r.nWords,
+    offs: r.offs.subarray(0, r.nTypes),
+    nTypes: r.nTypes,
+    strs: r.strs.subarray(0, r.strLen),
+    strLen: r.strLen,
   };
 }
