@@ -13,6 +13,7 @@
 import { BtfkitError, Errno } from '../errors.js';
 import { KindId as Kind, recordWords, hasTypeWord, isModifierKind } from '../format/kinds.js';
 import { growU32, growU8 } from './grow.js';
+import { StrIndex } from './strindex.js';
 import { decodeStr, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
 import {
   HOST_ENDIAN, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, WIDE_KIND_MASK, WIDE_VLEN_MASK, WIDE_HDR_LEN,
@@ -46,7 +47,7 @@ export class Btf {
 
   /** The parsed input bytes while the object is unmodified (libbpf returns them as-is). */
   private rawBytes: Uint8Array | null = null;
-  private strIndex: Map<string, number> | null = null;
+  private strIndex: StrIndex | null = null;
   private nameIdx: Map<string, number[]> | null = null;
   /** Values derived from the content (indexes of other modules), dropped by any mutation. */
   private derivedValues: Map<DerivedKey<unknown>, unknown> | null = null;
@@ -370,20 +371,9 @@ export class Btf {
   }
 
   /** Own-string index: latin1 key -> own local offset (first occurrence wins, like libbpf's strset). */
-  private ownStrIndex(): Map<string, number> {
-    if (this.strIndex) return this.strIndex;
-    const m = new Map<string, number>();
-    const s = this.s.strs;
-    const n = this.s.strLen;
-    let off = 0;
-    while (off < n) {
-      const e = strEnd(s, off, n);
-      const k = latin1Key(s, off, e);
-      if (!m.has(k)) m.set(k, off);
-      off = e + 1;
-    }
-    this.strIndex = m;
-    return m;
+  private ownStrIndex(): StrIndex {
+    if (!this.strIndex) this.strIndex = new StrIndex(this.s.strs, this.s.strLen);
+    return this.strIndex;
   }
 
   /** libbpf btf__find_str: logical offset of an exact string (base chain first), or -1. */
@@ -392,8 +382,8 @@ export class Btf {
       const o = this.base.findStrKey(key);
       if (o >= 0) return o;
     }
-    const local = this.ownStrIndex().get(key);
-    return local === undefined ? -1 : this.startStrOff + local;
+    const local = this.ownStrIndex().find(key);
+    return local < 0 ? -1 : this.startStrOff + local;
   }
 
   findStr(s: string): number {
@@ -407,15 +397,15 @@ export class Btf {
       if (o >= 0) return o;
     }
     const idx = this.ownStrIndex();
-    const have = idx.get(key);
-    if (have !== undefined) return this.startStrOff + have;
+    const have = idx.find(key);
+    if (have >= 0) return this.startStrOff + have;
     const off = this.s.strLen;
     const need = off + key.length + 1;
     this.s.strs = growU8(this.s.strs, need);
     for (let i = 0; i < key.length; i++) this.s.strs[off + i] = key.charCodeAt(i);
     this.s.strs[off + key.length] = 0;
     this.s.strLen = need;
-    idx.set(key, off);
+    idx.added(this.s.strs, off, key.length);
     this.modified();
     return this.startStrOff + off;
   }
