@@ -49,8 +49,8 @@ export function sleb(d: Uint8Array, cur: Cursor, section: string): number {
   return v;
 }
 
-/** Signed LEB128 as a bigint (exact for every width). */
-export function slebBig(d: Uint8Array, cur: Cursor, section: string): bigint {
+/** LEB128 as a bigint (exact for every width), signed or unsigned. */
+function lebBig(d: Uint8Array, cur: Cursor, section: string, signed: boolean): bigint {
   let p = cur.p;
   let v = 0n;
   let shift = 0n;
@@ -61,23 +61,15 @@ export function slebBig(d: Uint8Array, cur: Cursor, section: string): bigint {
     v |= BigInt(b & 0x7f) << shift;
     shift += 7n;
   } while (b >= 0x80);
-  if (b & 0x40) v -= 1n << shift;
+  if (signed && b & 0x40) v -= 1n << shift;
   cur.p = p;
   return v;
 }
 
-/** Unsigned LEB128 as a bigint. */
+export function slebBig(d: Uint8Array, cur: Cursor, section: string): bigint {
+  return lebBig(d, cur, section, true);
+}
+
 export function ulebBig(d: Uint8Array, cur: Cursor, section: string): bigint {
-  let p = cur.p;
-  let v = 0n;
-  let shift = 0n;
-  let b: number | undefined;
-  do {
-    b = d[p++];
-    if (b === undefined) throw dwarfError('LEB128 number runs past the end of the section', section, cur.p);
-    v |= BigInt(b & 0x7f) << shift;
-    shift += 7n;
-  } while (b >= 0x80);
-  cur.p = p;
-  return v;
+  return lebBig(d, cur, section, false);
 }
