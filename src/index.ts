@@ -13,7 +13,8 @@
  *  - dumps:    dumpRaw / dumpJson / dumpC (bpftool's `btf dump` formats, byte for byte),
  *              their streaming and text forms, btfInfo / formatInfo;
  *  - check:    checkModuleBtf (would the kernel load this module's BTF?), formatCheckResult.
- * Subpath entries hold the rest: `btfkit/elf` (ELF reader and rewriter), `btfkit/kernel`
+ * Subpath entries hold the rest: `btfkit/elf` (ELF reader and rewriter), `btfkit/encode`
+ * (DWARF reader and the BTF encoder: pahole's -J for modules), `btfkit/kernel`
  * (the kernel's own BTF checks, .BTF_ids, load emulation, struct diffs, check reports and
  * their HTML) and `btfkit/node` (files, compressed inputs, kernel images: Node.js only).
  * Anything not exported from an entry is internal and may change.
@@ -35,6 +36,10 @@ export { distillBase } from './split/distill.js';
 export type { DistillResult } from './split/distill.js';
 export { relocate, tryRelocate, diagnoseRelocation, formatRelocationFailure } from './split/relocate.js';
 export type { RelocationResult, RelocationFailure, UnmappedType, RelocationProblem, TryRelocateResult } from './split/relocate.js';
+
+export { dedup } from './split/dedup/index.js';
+export type { DedupOptions, DedupResult } from './split/dedup/index.js';
+export { addBtf, mergeBtfs } from './split/add.js';
 
 // dumps
 export { dumpRaw, dumpRawTo } from './dump/raw.js';
