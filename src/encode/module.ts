@@ -41,7 +41,7 @@ export interface EncodedModule {
 /** Encodes, deduplicates, distills and writes the module's BTF. */
 export function encodeModule(elf: ElfFile, kernel: Btf, opts: EncodeModuleOptions = {}): EncodedModule {
   if (elf.section('.BTF')) {
-    throw new BtfkitError('BTF_INVALID', 'the module already has a .BTF section', { errno: Errno.EINVAL, where: { section: '.BTF' } });
+    throw new BtfkitError('BTF_INVALID', 'the module already has a .BTF section (btfkit distill adds its .BTF.base)', { errno: Errno.EINVAL, where: { section: '.BTF' } });
   }
   const pre = encodeModuleBtf(elf, kernel, opts);
   // pahole's BTF is built in memory, where libbpf treats the strings as already deduplicated
