@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { findKernelPayload } from '../src/image/detect.js';
 import { walkZstdFrames } from '../src/image/zstd.js';
 import { decompress, extractKernelElf } from '../src/node/decompress.js';
-import { corpus612, kernelBtfPath, modulesDir, modulesXzDir, vmlinuzPath } from './corpus-paths.js';
+import { corpus612, filesUnder, kernelBtfPath, modulesDir, modulesXzDir, vmlinuzPath } from './corpus-paths.js';
 
 export type AddRow = (op: string, unit: 'us' | 'ms' | 'MB', median: number, ref?: number) => void;
 
@@ -63,18 +63,6 @@ function timed(fn: () => unknown): number {
   return performance.now() - t;
 }
 
-function filesUnder(dir: string, suffix: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d).sort()) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith(suffix)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** The compressed vmlinux of an image as its own file (zstd frames / xz stream only). */
 function payloadFile(image: Uint8Array, dir: string): { path: string; tool: 'zstd' | 'xz' } | null {

@@ -11,7 +11,7 @@
  * tells which kernels the manifest actually holds.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -74,4 +74,18 @@ export function corpus612(): { older: string; newer: string } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Files under `dir` (recursively, sorted at each level) whose names end with `suffix`. */
+export function filesUnder(dir: string, suffix: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (e.endsWith(suffix)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
 }

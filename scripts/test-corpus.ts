@@ -32,7 +32,7 @@ import { dumpRaw } from '../src/dump/raw.js';
 import { dumpJson } from '../src/dump/json.js';
 import { dumpC } from '../src/dump/c.js';
 import type { Btf } from '../src/model/btf.js';
-import { CORPUS_KERNELS, corpus612, hasCorpus, kernelBtfPath, modulesDir, modulesXzDir } from './corpus-paths.js';
+import { CORPUS_KERNELS, corpus612, filesUnder, hasCorpus, kernelBtfPath, modulesDir, modulesXzDir } from './corpus-paths.js';
 import { sweep612 } from './split-corpus.js';
 import { decompress } from '../src/node/decompress.js';
 import { homedir, tmpdir } from 'node:os';
@@ -58,18 +58,6 @@ function sha(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-function modulesUnder(dir: string, suffix = '.ko'): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d).sort()) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith(suffix)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function roundTrip(btf: Btf, bytes: Uint8Array): boolean {
   btf.modified();
@@ -113,7 +101,7 @@ function check612(every: number): void {
     rmSync(tmp, { recursive: true, force: true });
   }
   // The shipped .ko.xz tree decodes to the decompressed tree the corpus keeps.
-  const xz = modulesUnder(modulesXzDir(k.older).replace(/\/$/, ''), '.ko.xz').filter((_, i) => i % every === 0);
+  const xz = filesUnder(modulesXzDir(k.older).replace(/\/$/, ''), '.ko.xz').filter((_, i) => i % every === 0);
   let bad = 0;
   for (const f of xz) {
     const plain = join(modulesDir(k.older), f.slice(modulesXzDir(k.older).length + 1, -3));
@@ -148,7 +136,7 @@ function main(): void {
     const v = parseBtf(vb);
     bases.set(k, parseBtf(vb));
     report(`round trip vmlinux ${k} (${v.nTypes} types)`, roundTrip(v, vb));
-    const mods = modulesUnder(modulesDir(k)).filter((_, i) => i % every === 0);
+    const mods = filesUnder(modulesDir(k), '.ko').filter((_, i) => i % every === 0);
     let bad = 0;
     const t = performance.now();
     for (const m of mods) {
