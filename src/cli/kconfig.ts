@@ -13,8 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { release } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { btfOptions, findEmbeddedConfig, looksLikeKconfig } from '../kernel/kconfig.js';
-import { KERNEL_BTF_PATH, openInput } from '../node/load.js';
+import { btfOptions, looksLikeKconfig } from '../kernel/kconfig.js';
+import { embeddedKernelConfig } from '../node/pool-kernels.js';
+import { KERNEL_BTF_PATH } from '../node/load.js';
 import { BtfkitError } from '../errors.js';
 
 export interface KernelConfigFinding {
@@ -61,14 +62,12 @@ export async function readConfigFile(file: string): Promise<KernelConfigFinding>
 }
 
 async function embeddedConfig(file: string): Promise<KernelConfigFinding | null> {
-  let input;
+  let gz: Uint8Array | null;
   try {
-    input = await openInput(file);
+    gz = await embeddedKernelConfig(file);
   } catch {
     return null;
   }
-  if (input.type !== 'elf') return null;
-  const gz = findEmbeddedConfig(input.bytes);
   if (!gz) return null;
   try {
     return fromText(new TextDecoder().decode(gunzipSync(gz)), `embedded in ${file} (CONFIG_IKCONFIG)`);

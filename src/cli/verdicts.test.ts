@@ -124,6 +124,10 @@ test('kernel configuration: beside vmlinuz-<ver>, config in a kernel directory, 
       sections: [{ name: '.rodata', type: 1, flags: 2, data: rodata, align: 8 }, { name: '.BTF', type: 1, data: readFileSync(w.kernelB), align: 4 }],
     }).bytes);
     assert.deepEqual(await findKernelConfig(vmlinux), { allowBtfMismatch: false, btfModules: true, source: `embedded in ${vmlinux} (CONFIG_IKCONFIG)` });
+    // The same vmlinux compressed (as inside an image): looked for in a short-lived thread.
+    const packed = join(w.dir, 'vmlinux.gz');
+    writeFileSync(packed, gzipSync(readFileSync(vmlinux)));
+    assert.deepEqual(await findKernelConfig(packed), { allowBtfMismatch: false, btfModules: true, source: `embedded in ${packed} (CONFIG_IKCONFIG)` });
     const r = btfkit(['check', join(w.modules, 'sub', 'dev.ko'), '-k', `V=${vmlinux}`, '-B', w.kernelA]);
     assert.match(r.stdout, /load refused \(CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set\)/);
     // --config accepts a gzip'ed .config (as /proc/config.gz); a file that is none is an error.

@@ -19,12 +19,14 @@ import { BtfkitError, type ErrorLocation } from '../errors.js';
 import { btfMagicEndian } from '../format/parse.js';
 import { isElf } from '../elf/index.js';
 import { kernelPaths, readKernelData, type JobSpec, type KernelData } from './check-worker.js';
-import { resolveBtfPath } from './load.js';
+import { openInput, resolveBtfPath } from './load.js';
+import { findEmbeddedConfig } from '../kernel/kconfig.js';
 
 const LOADER_TAG = 'btfkit-kernel-loader-1';
 
 type LoaderReply =
   | { ok: true; data: KernelData }
+  | { ok: true; config: Uint8Array | null }
   | { ok: false; error: { code: string; message: string; errno: number; where: ErrorLocation } | string };
 
 /** True when the file starts like raw BTF or an ELF file (nothing to unpack). */
@@ -45,11 +47,13 @@ function isPlain(path: string): boolean {
   }
 }
 
-function loadInWorker(path: string): Promise<KernelData> {
+function loadInWorker(path: string): Promise<KernelData>;
+function loadInWorker(path: string, mode: 'ikconfig'): Promise<Uint8Array | null>;
+function loadInWorker(path: string, mode: 'btf' | 'ikconfig' = 'btf'): Promise<KernelData | Uint8Array | null> {
   return new Promise((resolve, reject) => {
     // '../node/': the same path works from dist/src/node and from the bundled CLI (see pool.ts).
     const worker = new Worker(new URL('../node/pool-kernels.js', import.meta.url), {
-      workerData: { btfkitKernelLoader: LOADER_TAG, path },
+      workerData: { btfkitKernelLoader: LOADER_TAG, path, mode },
       stdout: false,
       stderr: false,
     });
@@ -57,7 +61,7 @@ function loadInWorker(path: string): Promise<KernelData> {
     worker.once('message', (r: LoaderReply) => {
       settled = true;
       void worker.terminate();
-      if (r.ok) resolve(r.data);
+      if (r.ok) resolve('data' in r ? r.data : r.config);
       else if (typeof r.error === 'string') reject(new BtfkitError('IO', r.error, { where: { file: path } }));
       else {
         const e = r.error;
@@ -82,15 +86,32 @@ export async function loadKernelData(spec: JobSpec): Promise<KernelData[]> {
   return data;
 }
 
+/**
+ * The gzip'ed configuration a kernel image embeds (CONFIG_IKCONFIG), or null: looked for in a
+ * short-lived thread when the file must be unpacked (a vmlinuz), so that the 50-70 MB vmlinux
+ * goes with the thread instead of staying in the main thread's heap.
+ */
+export async function embeddedKernelConfig(path: string): Promise<Uint8Array | null> {
+  if (isPlain(path)) {
+    const input = await openInput(path);
+    return input.type === 'elf' ? findEmbeddedConfig(input.bytes) : null;
+  }
+  return loadInWorker(path, 'ikconfig');
+}
+
 /** The spec with every kernel's raw BTF read once, in bounded memory (see the file comment). */
 export async function resolveKernelsShared(spec: JobSpec): Promise<JobSpec> {
   return { ...spec, data: await loadKernelData(spec) };
 }
 
-async function loaderMain(path: string): Promise<void> {
+async function loaderMain(path: string, mode: 'btf' | 'ikconfig'): Promise<void> {
   let reply: LoaderReply;
   try {
-    reply = { ok: true, data: await readKernelData(path) };
+    if (mode === 'ikconfig') {
+      const input = await openInput(path);
+      const gz = input.type === 'elf' ? findEmbeddedConfig(input.bytes) : null;
+      reply = { ok: true, config: gz ? gz.slice() : null };
+    } else reply = { ok: true, data: await readKernelData(path) };
   } catch (e) {
     reply =
       e instanceof BtfkitError
@@ -101,5 +122,6 @@ async function loaderMain(path: string): Promise<void> {
 }
 
 if (!isMainThread && parentPort && (workerData as { btfkitKernelLoader?: string } | null)?.btfkitKernelLoader === LOADER_TAG) {
-  void loaderMain((workerData as { path: string }).path);
+  const wd = workerData as { path: string; mode?: 'btf' | 'ikconfig' };
+  void loaderMain(wd.path, wd.mode ?? 'btf');
 }
