@@ -40,6 +40,8 @@ export type { RelocationResult, RelocationFailure, UnmappedType, RelocationProbl
 export { dedup } from './split/dedup/index.js';
 export type { DedupOptions, DedupResult } from './split/dedup/index.js';
 export { addBtf, mergeBtfs } from './split/add.js';
+export { btfOfElf } from './split/module-btf.js';
+export type { ElfBtf } from './split/module-btf.js';
 
 // dumps
 export { dumpRaw, dumpRawTo } from './dump/raw.js';

@@ -8,7 +8,7 @@
  * base; without one, the page asks for the kernel's BTF (the second file field).
  */
 import {
-  BtfkitError, parseBtf, btfMagicEndian, parseElf, isElf, btfInfo, formatInfo, dumpCText, decodeXz, type Btf,
+  BtfkitError, parseBtf, btfMagicEndian, parseElf, isElf, btfOfElf, btfInfo, formatInfo, dumpCText, decodeXz, type Btf,
 } from './btfkit-web.js';
 
 /** Caps on what the page decodes, as the CLI's defaults. */
@@ -37,19 +37,9 @@ async function unpack(f: Picked): Promise<Uint8Array> {
 async function load(f: Picked, base: Btf | null): Promise<{ btf: Btf; note: string }> {
   const bytes = await unpack(f);
   if (btfMagicEndian(bytes)) return { btf: parseBtf(bytes, { base }), note: base ? 'raw split BTF on the chosen base' : 'raw BTF' };
-  const elf = parseElf(bytes);
-  const sec = (name: string): Uint8Array | null => {
-    const s = elf.section(name);
-    return s ? elf.sectionData(s) : null;
-  };
-  const data = sec('.BTF');
-  if (!data) throw new BtfkitError('ELF_NO_SECTION', 'no .BTF section', { where: { file: f.name } });
-  const distilled = sec('.BTF.base');
-  if (distilled) {
-    const db = parseBtf(distilled, { section: '.BTF.base' });
-    return { btf: parseBtf(data, { base: db, section: '.BTF' }), note: 'module with .BTF.base: split BTF read on its distilled base' };
-  }
-  return { btf: parseBtf(data, { base, section: '.BTF' }), note: base ? 'split BTF on the chosen base' : 'ELF .BTF' };
+  const r = btfOfElf(parseElf(bytes), base, { relocate: false });
+  const note = r.distilledBase ? 'module with .BTF.base: split BTF read on its distilled base' : base ? 'split BTF on the chosen base' : 'ELF .BTF';
+  return { btf: r.btf, note };
 }
 
 /** What to try next after a failure that is most likely about the base. */

@@ -16,7 +16,7 @@ import { statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { type Command, str, strs, flag, int, writeStdout, UsageError } from './command.js';
 import { openInput, loadBaseBtf, loadBtfFromInput, elfSection, withFile, type InputFile } from '../node/load.js';
-import { encodeModule } from '../encode/module.js';
+import { encodeModule, encodedSummary } from '../encode/module.js';
 import { hasDwarf } from '../dwarf/index.js';
 import { writeFileAtomic, samePath } from '../node/files.js';
 import { distillBase } from '../split/distill.js';
@@ -183,9 +183,8 @@ async function encodeOne(input: InputFile, values: Parameters<Command['run']>[1]
   const r = withFile(input.path, undefined, () => encodeModule(input.elf!, kernel));
   const out = str(values, 'output');
   writeFileAtomic(out ?? input.path, r.elf, { modeFrom: input.path });
-  const nBase = r.distilledBase ? r.distilledBase.typeCount() - 1 : 0;
-  const nSplit = r.btf.typeCount() - r.btf.startId;
-  await report('distilled', `no .BTF: encoded from DWARF, ${nBase} base types in .BTF.base, ${nSplit} split types`, { baseTypes: nBase, splitTypes: nSplit, encoded: true });
+  const { baseTypes, splitTypes, detail } = encodedSummary(r);
+  await report('distilled', detail, { baseTypes, splitTypes, encoded: true });
   return 0;
 }
 

@@ -10,7 +10,7 @@
 import { type Command, str, flag, writeStdout, UsageError } from './command.js';
 import { openInput, loadBaseBtf } from '../node/load.js';
 import { writeFileAtomic, samePath } from '../node/files.js';
-import { encodeModule } from '../encode/module.js';
+import { encodeModule, encodedSummary } from '../encode/module.js';
 import { BtfkitError, Errno } from '../errors.js';
 
 export const encodeCommand: Command = {
@@ -60,8 +60,8 @@ refer to a kernel function, which a distilled base cannot hold), so does btfkit:
     }
     writeFileAtomic(inPlace ? input.path : out!, r.elf);
     if (!flag(values, 'quiet')) {
-      const n = r.btf.typeCount() - r.btf.startId;
-      const base = r.distilledBase ? `, .BTF.base ${r.distilledBase.typeCount() - 1} types` : '';
+      const { baseTypes, splitTypes: n } = encodedSummary(r);
+      const base = r.distilledBase ? `, .BTF.base ${baseTypes} types` : '';
       await writeStdout(`${input.path}: .BTF ${n} types${base}${r.btfIds ? ', .BTF_ids resolved' : ''}\n`);
     }
     for (const w of r.warnings) process.stderr.write(`btfkit: ${input.path}: ${w}\n`);

@@ -27,6 +27,7 @@ import { Tag, At, type DwarfInfo } from '../dwarf/index.js';
 import { locationExprs, parameterReg } from '../dwarf/index.js';
 import type { ElfFile } from '../elf/index.js';
 import type { Btf } from '../model/btf.js';
+import { KindId as K } from '../format/kinds.js';
 import { refId } from './types.js';
 import { functionAnnotations } from './tags.js';
 import type { CuTypes } from './order.js';
@@ -327,8 +328,6 @@ function funcsMatch(a: FuncState, b: FuncState): boolean {
   for (let i = 0; i < a.params.length; i++) if (!typesMatch(a.btf, a.params[i]!.type, b.btf, b.params[i]!.type)) return false;
   return true;
 }
-
-const K = { INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10, RESTRICT: 11, FUNC_PROTO: 13, FLOAT: 16, TYPE_TAG: 18, ENUM64: 19 } as const;
 
 function fwdKind(b: Btf, id: number): number {
   const k = b.kind(id);

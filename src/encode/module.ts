@@ -38,6 +38,13 @@ export interface EncodedModule {
   elf: Uint8Array;
 }
 
+/** Type counts of an encoded module, and the line distill reports for it. */
+export function encodedSummary(r: EncodedModule): { baseTypes: number; splitTypes: number; detail: string } {
+  const baseTypes = r.distilledBase ? r.distilledBase.ownTypeCount() : 0;
+  const splitTypes = r.btf.ownTypeCount();
+  return { baseTypes, splitTypes, detail: `no .BTF: encoded from DWARF, ${baseTypes} base types in .BTF.base, ${splitTypes} split types` };
+}
+
 /** Encodes, deduplicates, distills and writes the module's BTF. */
 export function encodeModule(elf: ElfFile, kernel: Btf, opts: EncodeModuleOptions = {}): EncodedModule {
   if (elf.section('.BTF')) {

@@ -25,7 +25,7 @@ import { parseBtf } from '../format/parse.js';
 import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
 import { writeFileAtomic, ioError } from './files.js';
 import { checkPrepared, prepareModule, noBtfResult, moduleFate, type KernelRef, type ModuleCheckResult, type PreparedModule, type CheckProblem } from '../kernel/check.js';
-import { encodeModule } from '../encode/module.js';
+import { encodeModule, encodedSummary } from '../encode/module.js';
 import { hasDwarf } from '../dwarf/index.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
@@ -395,12 +395,11 @@ export class ModuleJob {
         if (dest !== null) mkdirSync(dirname(out), { recursive: true });
         writeFileAtomic(out, r.elf, { modeFrom: input.path });
         const p: PreparedModule = { name: path, input: { name: path, btf: r.btfBytes, btfBase: r.baseBytes }, distilled: r.btf, error: null, hasBase: true };
-        const nBase = r.distilledBase ? r.distilledBase.typeCount() - 1 : 0;
-        const nSplit = r.btf.typeCount() - r.btf.startId;
+        const { baseTypes, splitTypes, detail } = encodedSummary(r);
         return {
           module: path,
           results: this.kernels.map((k) => checkPrepared(p, k, this.build)),
-          distill: { status: 'distilled', dest: out, detail: `no .BTF: encoded from DWARF, ${nBase} base types in .BTF.base, ${nSplit} split types`, baseTypes: nBase, splitTypes: nSplit },
+          distill: { status: 'distilled', dest: out, detail, baseTypes, splitTypes },
         };
       }
       if (!elfSection(input, '.BTF')) {

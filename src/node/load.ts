@@ -9,11 +9,11 @@
  * (or as a base BTF). Errors carry the file and section names.
  */
 
-import { BtfkitError, Errno } from '../errors.js';
+import { BtfkitError } from '../errors.js';
 import { parseBtf, btfMagicEndian } from '../format/parse.js';
 import { Btf } from '../model/btf.js';
 import { parseElf, isElf, type ElfFile } from '../elf/index.js';
-import { relocate } from '../split/relocate.js';
+import { btfOfElf } from '../split/module-btf.js';
 import { readFileBytes } from './files.js';
 
 export const KERNEL_BTF_PATH = '/sys/kernel/btf/vmlinux';
@@ -93,25 +93,8 @@ export function loadBtfFromInput(input: InputFile, base: Btf | null, opts: { rel
     const btf = withFile(input.path, undefined, () => parseBtf(input.bytes, { base }));
     return { btf, input, distilledBase: null, idMap: null };
   }
-  const btfData = elfSection(input, '.BTF');
-  if (!btfData) throw new BtfkitError('ELF_NO_SECTION', "failed to find '.BTF' ELF section", { errno: Errno.ENODATA, where: { file: input.path } });
-  const baseData = elfSection(input, '.BTF.base');
-  const ptrSize = input.elf!.header.class === 32 ? 4 : 8;
-  let distilled: Btf | null = null;
-  if (baseData) {
-    distilled = withFile(input.path, '.BTF.base', () => parseBtf(baseData, { section: '.BTF.base' }));
-    distilled.ptrSize = ptrSize;
-  }
-  let btf = withFile(input.path, '.BTF', () => parseBtf(btfData, { base: distilled ?? base, section: '.BTF' }));
-  btf.ptrSize = ptrSize;
-  let idMap: Uint32Array | null = null;
-  if (distilled && base && opts.relocate !== false) {
-    const r = withFile(input.path, '.BTF', () => relocate(btf, base));
-    btf = r.btf;
-    btf.ptrSize = ptrSize;
-    idMap = r.idMap;
-  }
-  return { btf, input, distilledBase: distilled, idMap };
+  const r = withFile(input.path, undefined, () => btfOfElf(input.elf!, base, opts));
+  return { ...r, input };
 }
 
 /** Opens and loads a file as (split) BTF. */
