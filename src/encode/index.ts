@@ -5,9 +5,8 @@
  *
  * Stages: DWARF (src/dwarf) → per unit: its types table (order.ts) encoded (types.ts), its
  * functions saved (functions.ts) → after all units: the saved functions, kfunc decl tags.
- * Variables: pahole places a module's variables in sections by address, which in a relocatable
- * file rarely finds `.data..percpu` (variables.ts); when it would, the module is refused
- * (ENOTSUP) rather than given BTF that differs from pahole's.
+ * Variables: the unit's per-CPU variables as VARs after its functions are saved, and the
+ * `.data..percpu` DATASEC after the saved functions (variables.ts).
  */
 
 import { readDwarf } from '../dwarf/index.js';
@@ -15,7 +14,7 @@ import type { ElfFile } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
 import { cuTypes } from './order.js';
 import { encodeCuTypes, newEncoderState } from './types.js';
-import { checkCuVariables } from './variables.js';
+import { addDatasecs, encodeCuVariables, newVariablesState } from './variables.js';
 import { checkTypeTags, encodeTypeTags } from './tags.js';
 import { addSavedFunctions, elfFunctions, markKfuncs, saveCuFunctions, type FuncState } from './functions.js';
 
@@ -35,6 +34,7 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   const funcs = elfFunctions(elf);
   markKfuncs(elf, funcs);
   const states: FuncState[] = [];
+  const vars = newVariablesState(elf);
   for (const unit of d.units) {
     if (unit.endDie === unit.firstDie) continue;
     const ct = cuTypes(d, unit);
@@ -42,9 +42,10 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
     const idOff = encodeCuTypes(d, ct, st);
     encodeTypeTags(d, ct, btf, idOff);
     saveCuFunctions(d, ct, idOff, btf, funcs, elf.header.machine, states);
-    checkCuVariables(d, ct, elf);
+    encodeCuVariables(d, ct, idOff, btf, vars);
   }
   addSavedFunctions(btf, states, opts.skipInconsistent ?? true);
+  addDatasecs(btf, vars);
   return btf;
 }
 

@@ -34,6 +34,13 @@ function childTags(d: DwarfInfo, die: number, component: number, out: Annotation
   }
 }
 
+/** The decl-tag annotations among the children of `die` (a variable's: component -1). */
+export function childDeclTags(d: DwarfInfo, die: number, component: number): Annotation[] {
+  const out: Annotation[] = [];
+  childTags(d, die, component, out);
+  return out;
+}
+
 /** A struct's, union's or typedef's annotations in pahole's order. */
 function typeAnnotations(d: DwarfInfo, die: number): Annotation[] {
   const out: Annotation[] = [];
