@@ -24,7 +24,10 @@ tar -xJf "$src" -C "$work" --wildcards \
 	'linux-source-6.12/net/ipv4/tcp_*.c' 'linux-source-6.12/net/ipv4/tcp_*.h' \
 	'linux-source-6.12/drivers/net/dummy.c' 'linux-source-6.12/drivers/net/ifb.c' 'linux-source-6.12/drivers/net/nlmon.c' \
 	'linux-source-6.12/drivers/hid/*' 'linux-source-6.12/fs/minix/*' 'linux-source-6.12/net/netfilter/xt_*.c' \
-	'linux-source-6.12/drivers/usb/misc/*'
+	'linux-source-6.12/drivers/usb/misc/*' \
+	'linux-source-6.12/net/openvswitch/*' 'linux-source-6.12/net/rds/*' 'linux-source-6.12/lib/percpu_test.c' \
+	'linux-source-6.12/net/netfilter/nf_dup_netdev.c' 'linux-source-6.12/net/netfilter/nft_ct.c' \
+	'linux-source-6.12/net/netfilter/nf_internals.h'
 L="$work/linux-source-6.12"
 failed=0
 
@@ -74,8 +77,20 @@ group usb "$(for m in "${usb[@]}"; do echo "obj-m += $m.o"; done)" -- \
 	$(for m in "${usb[@]}"; do echo "$L/drivers/usb/misc/$m.c"; done) "$L"/drivers/usb/misc/*.h
 # Debian 12's v4l2loopback-dkms (0.12.7) predates Linux 6.12 (it calls strlcpy); Debian 13's
 # 0.15.0 builds: point V4L2LOOPBACK_SRC at its usr/src/v4l2loopback-0.15.0 (dpkg-deb -x).
-v4l="${V4L2LOOPBACK_SRC:-$(ls -d /usr/src/v4l2loopback-* 2>/dev/null | sort -V | tail -n1)}"
+v4l="${V4L2LOOPBACK_SRC:-$(ls -d /usr/src/v4l2loopback-* 2>/dev/null | sort -V | tail -n1 || true)}"
 if [ -n "$v4l" ]; then
 	group v4l2loopback "obj-m += v4l2loopback.o" -- "$v4l"/*.c "$v4l"/*.h
 fi
+# Per-CPU variables (DEFINE_PER_CPU: VAR + DATASEC .data..percpu): static ones (openvswitch's
+# actions.c, nf_dup_netdev, nft_ct, percpu_test, rds' page.c), global ones declared in a header
+# first (DW_AT_specification: rds_stats, rds_tcp_stats); openvswitch's vport modules have none.
+group percpu "obj-m += nf_dup_netdev.o nft_ct.o percpu_test.o openvswitch.o vport-gre.o vport-vxlan.o vport-geneve.o rds.o rds_tcp.o
+openvswitch-y := actions.o datapath.o dp_notify.o flow.o flow_netlink.o flow_table.o meter.o \
+	openvswitch_trace.o vport.o vport-internal_dev.o vport-netdev.o conntrack.o
+CFLAGS_openvswitch_trace.o = -I\$(src)
+rds-y := af_rds.o bind.o cong.o connection.o info.o message.o recv.o send.o stats.o sysctl.o \
+	threads.o transport.o loop.o page.o rdma.o
+rds_tcp-y := tcp.o tcp_connect.o tcp_listen.o tcp_recv.o tcp_send.o tcp_stats.o" -- \
+	"$L"/net/netfilter/{nf_dup_netdev.c,nft_ct.c,nf_internals.h} "$L"/lib/percpu_test.c \
+	"$L"/net/openvswitch/*.[ch] "$L"/net/rds/*.[ch]
 [ "$failed" = 0 ] || { echo "encoder-corpus: $failed group(s) failed" >&2; exit 1; }
