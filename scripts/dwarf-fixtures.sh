@@ -2,7 +2,8 @@
 # Rebuilds the DWARF reader's test fixtures (test/fixtures/dwarf/sample-*.o and their readelf
 # listings) from test/fixtures/dwarf/sample.c: relocatable objects as gcc and clang write them
 # for kernel code (-O2 -g, DWARF 4 and 5), small enough to commit (~10 KB each); and the
-# encoder's per-CPU variable fixtures (percpu-*.o, ~5 KB each) from percpu.c.
+# encoder's per-CPU variable fixtures (percpu-*.o, ~5 KB each) from percpu.c and clang's
+# btf_type_tag fixtures (typetag-*.o) from typetag.c.
 # usage: scripts/dwarf-fixtures.sh   (needs gcc, clang, readelf)
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures/dwarf"
@@ -14,8 +15,10 @@ clang "${flags[@]}" -gdwarf-4 sample.c -o sample-clang-dwarf4.o
 gcc "${flags[@]}" -gdwarf-5 -Wno-attributes percpu.c -o percpu-gcc-dwarf5.o
 clang "${flags[@]}" -gdwarf-5 percpu.c -o percpu-clang-dwarf5.o
 clang "${flags[@]}" -gdwarf-4 percpu.c -o percpu-clang-dwarf4.o
+clang "${flags[@]}" -gdwarf-5 typetag.c -o typetag-clang-dwarf5.o
+clang "${flags[@]}" -gdwarf-4 typetag.c -o typetag-clang-dwarf4.o
 for o in sample-*.o; do
 	# readelf's own listing of the DIEs, the reference the test compares against
 	readelf --debug-dump=info "$o" | gzip -9n > "${o%.o}.readelf.txt.gz"
 done
-ls -l sample-* percpu-*
+ls -l sample-* percpu-* typetag-*

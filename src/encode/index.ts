@@ -15,7 +15,7 @@ import { Btf } from '../model/btf.js';
 import { cuTypes } from './order.js';
 import { encodeCuTypes, newEncoderState } from './types.js';
 import { addDatasecs, encodeCuVariables, newVariablesState } from './variables.js';
-import { checkTypeTags, encodeTypeTags } from './tags.js';
+import { encodeTypeTags } from './tags.js';
 import { addSavedFunctions, elfFunctions, markKfuncs, saveCuFunctions, type FuncState } from './functions.js';
 
 export interface EncodeOptions {
@@ -38,7 +38,6 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   for (const unit of d.units) {
     if (unit.endDie === unit.firstDie) continue;
     const ct = cuTypes(d, unit);
-    checkTypeTags(d, ct);
     const idOff = encodeCuTypes(d, ct, st);
     encodeTypeTags(d, ct, btf, idOff);
     saveCuFunctions(d, ct, idOff, btf, funcs, elf.header.machine, states);

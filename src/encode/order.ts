@@ -13,6 +13,7 @@
  */
 
 import { Tag, type DwarfInfo, type DwarfUnit } from '../dwarf/index.js';
+import { typeTagChildren } from './tags.js';
 
 /** Tags that are types in pahole's sense (tag__is_tag_type). */
 export function isTypeTag(tag: number): boolean {
@@ -77,6 +78,10 @@ function visit(d: DwarfInfo, ct: CuTypes, die: number): void {
       return;
     case Tag.subprogram:
       body(d, ct, die);
+      return;
+    case Tag.pointer_type:
+      // its btf_type_tag annotations are types numbered before it (tags.ts)
+      for (const a of typeTagChildren(d, die)) add(ct, a);
       return;
     default:
       return;

@@ -7,11 +7,16 @@
  * member (component = the member's index); on a typedef, component -1; on a function, its own
  * children (-1) and its parameters' children (the parameter's index), in DIE order. Struct,
  * union and typedef tags are added after the unit's types (btf_encoder__encode_cu's second loop);
- * function tags after the function (btf_encoder__add_func). `btf_type_tag` annotations (on
- * pointers) are not encoded yet: a unit that has one is refused.
+ * function tags after the function (btf_encoder__add_func).
+ *
+ * `btf_type_tag` annotations (clang's __user, __rcu, __percpu on pointers; dwarf_loader.c
+ * die__create_new_pointer_tag and dwarf_cu__recode_btf_type_tag_ptr): each one of a pointer's
+ * `btf_type_tag` children, in DIE order, is a type of the unit numbered just before the pointer
+ * (order.ts); it becomes a TYPE_TAG of its value referring to the previous one (the first to the
+ * pointee), and the pointer refers to the last one: `int tag1 tag2 *p` is PTR → tag2 → tag1 →
+ * int. Annotations of other names, and on other types, are not type tags.
  */
 
-import { BtfkitError, Errno } from '../errors.js';
 import { Tag, At, type DwarfInfo } from '../dwarf/index.js';
 import type { Btf } from '../model/btf.js';
 import type { CuTypes } from './order.js';
@@ -86,17 +91,40 @@ export function functionAnnotations(d: DwarfInfo, fn: number): Annotation[] {
   return out;
 }
 
-/** Refuses what pahole would encode from `btf_type_tag` annotations (not supported yet). */
-export function checkTypeTags(d: DwarfInfo, ct: CuTypes): void {
-  for (const die of ct.order) {
-    if (d.tag(die) !== Tag.pointer_type) continue;
-    for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
-      if (d.tag(c) === Tag.LLVM_annotation && d.name(c) === 'btf_type_tag') {
-        throw new BtfkitError('DWARF', `DIE 0x${d.offset(c).toString(16)}: btf_type_tag annotations are not encoded yet`, {
-          errno: Errno.ENOTSUP,
-          where: { section: '.debug_info', offset: d.offset(c) },
-        });
-      }
-    }
+/** The `btf_type_tag` annotations of a pointer DIE, in DIE order. */
+export function typeTagChildren(d: DwarfInfo, ptr: number): number[] {
+  const out: number[] = [];
+  for (let c = d.firstChild(ptr); c >= 0; c = d.nextSibling(c)) {
+    if (d.tag(c) === Tag.LLVM_annotation && d.name(c) === 'btf_type_tag') out.push(c);
   }
+  return out;
+}
+
+/** The BTF id of a unit DIE that has a small id (0 if it has none). */
+function idOf(ct: CuTypes, idOff: number, die: number): number {
+  const small = ct.smallId[die - ct.unit.firstDie]!;
+  return small === 0 ? 0 : idOff + small;
+}
+
+/**
+ * What a pointer with `btf_type_tag` annotations points at: its last annotation (pahole chains
+ * pointer → last tag → … → first tag → pointee), or its DW_AT_type when it has none.
+ */
+export function pointerTarget(d: DwarfInfo, ct: CuTypes, idOff: number, ptr: number, pointee: () => number): number {
+  let last = -1;
+  for (let c = d.firstChild(ptr); c >= 0; c = d.nextSibling(c)) {
+    if (d.tag(c) === Tag.LLVM_annotation && d.name(c) === 'btf_type_tag') last = c;
+  }
+  return last < 0 ? pointee() : idOf(ct, idOff, last);
+}
+
+/** A `btf_type_tag` annotation as a TYPE_TAG: its value, referring to the previous tag of its pointer, or the pointee. */
+export function addTypeTagOf(d: DwarfInfo, ct: CuTypes, idOff: number, btf: Btf, annot: number, pointee: (ptr: number) => number): number {
+  const ptr = d.parent(annot);
+  let prev = -1;
+  for (let c = d.firstChild(ptr); c >= 0 && c !== annot; c = d.nextSibling(c)) {
+    if (d.tag(c) === Tag.LLVM_annotation && d.name(c) === 'btf_type_tag') prev = c;
+  }
+  const ref = prev < 0 ? pointee(ptr) : idOf(ct, idOff, prev);
+  return btf.addTypeTag(d.str(annot, At.const_value) ?? '', ref);
 }

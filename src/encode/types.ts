@@ -20,6 +20,7 @@ import { BtfkitError, Errno } from '../errors.js';
 import { Tag, At, Ate, Form, tagName, type DwarfInfo } from '../dwarf/index.js';
 import type { Btf } from '../model/btf.js';
 import type { CuTypes } from './order.js';
+import { addTypeTagOf, pointerTarget } from './tags.js';
 
 const INT_SIGNED = 1;
 const INT_BOOL = 4;
@@ -84,7 +85,9 @@ function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, 
     case Tag.const_type:
       return btf.addConst(ref());
     case Tag.pointer_type:
-      return btf.addPtr(ref());
+      return btf.addPtr(pointerTarget(d, ct, idOff, die, ref));
+    case Tag.LLVM_annotation:
+      return addTypeTagOf(d, ct, idOff, btf, die, (ptr) => refId(d, ct, idOff, ptr));
     case Tag.restrict_type:
       return btf.addRestrict(ref());
     case Tag.volatile_type:
