@@ -16,6 +16,7 @@ import { serializeBtf } from '../format/write.js';
 import { KindId } from '../format/kinds.js';
 import { dedup } from '../split/dedup/index.js';
 import type { Btf } from '../model/btf.js';
+import { BtfkitError } from '../errors.js';
 import { encodeModuleBtf } from './index.js';
 import { sectionLayout } from './layout.js';
 
@@ -86,4 +87,24 @@ test("libdwfl's layout of a relocatable file: ALLOC sections one after another f
     seen++;
   }
   assert.ok(seen >= 4, `${seen} ALLOC sections`);
+});
+
+test('mutated DWARF and relocations of a per-CPU object: a BtfkitError or BTF, nothing else', () => {
+  const elf = object('percpu-clang-dwarf5');
+  const targets = ['.debug_info', '.debug_addr', '.rela.debug_addr', '.symtab'].map((n) => elf.section(n)!);
+  let x = 4242;
+  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8);
+  let encoded = 0;
+  for (let round = 0; round < 200; round++) {
+    const bytes = elf.bytes.slice();
+    const sec = targets[round % targets.length]!;
+    for (let k = 1 + (rnd() % 3); k > 0; k--) bytes[sec.offset + (rnd() % sec.size)] = rnd() & 0xff;
+    try {
+      encodeModuleBtf(parseElf(bytes), null);
+      encoded++;
+    } catch (e) {
+      assert.ok(e instanceof BtfkitError, `round ${round} (${sec.name}): ${String(e)}`);
+    }
+  }
+  assert.ok(encoded > 20, `${encoded} of 200 encoded`);
 });
