@@ -69,10 +69,13 @@ export function sectionLayout(elf: ElfFile): Float64Array {
   return addr;
 }
 
-/** The symbol of each relocation entry of the sections applying to one target, by offset. */
-interface RelocIndex {
-  offsets: Float64Array;
-  syms: Uint32Array;
+/** One relocation section, read in place: entry i at byte i * ent. */
+interface RelocTable {
+  dv: DataView;
+  n: number;
+  ent: number;
+  /** Entries in ascending offset order (as assemblers and `ld -r` write them): binary search. */
+  sorted: boolean;
 }
 
 /**
@@ -83,19 +86,20 @@ interface RelocIndex {
  */
 export class AddressLayout {
   readonly addr: Float64Array;
-  private readonly index = new Map<string, RelocIndex>();
+  private readonly tables = new Map<string, RelocTable[]>();
+  private readonly is64: boolean;
+  private readonly le: boolean;
 
   constructor(private readonly elf: ElfFile) {
     this.addr = sectionLayout(elf);
+    this.is64 = elf.header.class === 64;
+    this.le = elf.header.littleEndian;
   }
 
   adjust(section: string, offset: number, value: number): number | undefined {
     if (this.elf.header.type !== ET_REL) return value;
-    const ri = this.relocs(section);
-    const k = lowerBound(ri.offsets, offset);
-    if (k >= ri.offsets.length || ri.offsets[k] !== offset) return value;
-    const sym = ri.syms[k]!;
-    if (sym === 0) return value;
+    const sym = this.symbolAt(section, offset);
+    if (sym <= 0) return value;
     const s = this.elf.symbols()[sym];
     if (!s) return undefined;
     if (s.shndx === SHN_UNDEF || s.shndx === SHN_COMMON) return undefined;
@@ -116,66 +120,70 @@ export class AddressLayout {
     return 0;
   }
 
-  private relocs(section: string): RelocIndex {
-    let ri = this.index.get(section);
-    if (!ri) {
-      ri = readRelocs(this.elf, section);
-      this.index.set(section, ri);
+  /** The symbol index of the (non-NONE) relocation at `offset` of `section`, or -1. */
+  private symbolAt(section: string, offset: number): number {
+    let tables = this.tables.get(section);
+    if (!tables) {
+      tables = relocTables(this.elf, section, this.is64, this.le);
+      this.tables.set(section, tables);
     }
-    return ri;
-  }
-}
-
-/** Offsets and symbols of the (non-NONE) relocations applying to `section`, sorted by offset. */
-function readRelocs(elf: ElfFile, section: string): RelocIndex {
-  const target = elf.section(section);
-  const offs: number[] = [];
-  const syms: number[] = [];
-  const is64 = elf.header.class === 64;
-  const le = elf.header.littleEndian;
-  if (target) {
-    for (const rel of elf.sections) {
-      if ((rel.type !== SHT_RELA && rel.type !== SHT_REL) || rel.info !== target.index) continue;
-      const ent = is64 ? (rel.type === SHT_RELA ? 24 : 16) : rel.type === SHT_RELA ? 12 : 8;
-      const b = elf.sectionData(rel);
-      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      for (let p = 0; p + ent <= b.length; p += ent) {
-        let off: number, sym: number, type: number;
-        if (is64) {
-          off = dv.getUint32(p + (le ? 0 : 4), le) + dv.getUint32(p + (le ? 4 : 0), le) * 0x100000000;
-          type = dv.getUint32(p + (le ? 8 : 12), le);
-          sym = dv.getUint32(p + (le ? 12 : 8), le);
-        } else {
-          off = dv.getUint32(p, le);
-          const info = dv.getUint32(p + 4, le);
-          sym = info >>> 8;
-          type = info & 0xff;
+    let found = -1;
+    for (const t of tables) {
+      if (t.sorted) {
+        let lo = 0;
+        let hi = t.n;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (this.offsetOf(t, mid) < offset) lo = mid + 1;
+          else hi = mid;
         }
-        if (type === 0) continue;
-        offs.push(off);
-        syms.push(sym);
+        for (; lo < t.n && this.offsetOf(t, lo) === offset; lo++) found = this.symOf(t, lo, found);
+      } else {
+        for (let i = 0; i < t.n; i++) if (this.offsetOf(t, i) === offset) found = this.symOf(t, i, found);
       }
     }
+    return found;
   }
-  const order = offs.map((_, i) => i);
-  let sorted = true;
-  for (let i = 1; i < offs.length && sorted; i++) sorted = offs[i - 1]! <= offs[i]!;
-  if (!sorted) order.sort((a, b) => offs[a]! - offs[b]! || a - b);
-  const ri: RelocIndex = { offsets: new Float64Array(offs.length), syms: new Uint32Array(offs.length) };
-  for (let i = 0; i < order.length; i++) {
-    ri.offsets[i] = offs[order[i]!]!;
-    ri.syms[i] = syms[order[i]!]!;
+
+  private offsetOf(t: RelocTable, i: number): number {
+    const p = i * t.ent;
+    const le = this.le;
+    return this.is64 ? t.dv.getUint32(p + (le ? 0 : 4), le) + t.dv.getUint32(p + (le ? 4 : 0), le) * 0x100000000 : t.dv.getUint32(p, le);
   }
-  return ri;
+
+  /** The entry's symbol, or `prev` when its type is NONE (libdwfl leaves the field alone). */
+  private symOf(t: RelocTable, i: number, prev: number): number {
+    const p = i * t.ent;
+    const le = this.le;
+    if (this.is64) {
+      if (t.dv.getUint32(p + (le ? 8 : 12), le) === 0) return prev;
+      return t.dv.getUint32(p + (le ? 12 : 8), le);
+    }
+    const info = t.dv.getUint32(p + 4, le);
+    return (info & 0xff) === 0 ? prev : info >>> 8;
+  }
 }
 
-function lowerBound(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
+/** The relocation sections applying to `section`, each checked for offset order once. */
+function relocTables(elf: ElfFile, section: string, is64: boolean, le: boolean): RelocTable[] {
+  const target = elf.section(section);
+  const out: RelocTable[] = [];
+  if (!target) return out;
+  for (const rel of elf.sections) {
+    if ((rel.type !== SHT_RELA && rel.type !== SHT_REL) || rel.info !== target.index) continue;
+    const ent = is64 ? (rel.type === SHT_RELA ? 24 : 16) : rel.type === SHT_RELA ? 12 : 8;
+    const b = elf.sectionData(rel);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const n = Math.floor(b.length / ent);
+    let sorted = true;
+    let prev = -1;
+    for (let i = 0; i < n && sorted; i++) {
+      const p = i * ent;
+      const off = is64 ? dv.getUint32(p + (le ? 0 : 4), le) + dv.getUint32(p + (le ? 4 : 0), le) * 0x100000000 : dv.getUint32(p, le);
+      sorted = off >= prev;
+      prev = off;
+    }
+    out.push({ dv, n, ent, sorted });
   }
-  return lo;
+  return out;
 }

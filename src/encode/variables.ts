@@ -180,7 +180,7 @@ function typeSize(d: DwarfInfo, ct: CuTypes, t: number, depth: number): number {
   if (t < ct.unit.firstDie || t >= ct.unit.endDie || ct.smallId[t - ct.unit.firstDie] === 0 || depth > 64) return -1;
   const tag = d.tag(t);
   switch (tag) {
-    case Tag.pointer_type: case Tag.reference_type: case Tag.rvalue_reference_type:
+    case Tag.pointer_type: case Tag.reference_type:
       return ct.unit.addrSize;
     case Tag.base_type:
       return d.num(t, At.byte_size, 0) & 0x1fff;
