@@ -44,7 +44,7 @@ export function cuTypes(d: DwarfInfo, unit: DwarfUnit): CuTypes {
   for (let c = d.firstChild(top); c >= 0; c = d.nextSibling(c)) {
     visit(d, ct, c);
     const tag = d.tag(c);
-    if (isTypeTag(tag) && tag !== Tag.unspecified_type) add(ct, c);
+    if (isTypeTag(tag) && tag !== Tag.unspecified_type && tag !== Tag.LLVM_annotation) add(ct, c);
   }
   return ct;
 }
@@ -92,7 +92,8 @@ function visit(d: DwarfInfo, ct: CuTypes, die: number): void {
 function nested(d: DwarfInfo, ct: CuTypes, c: number): void {
   if (!isKnownTag(d.tag(c))) return;
   visit(d, ct, c);
-  if (isTypeTag(d.tag(c))) add(ct, c);
+  // an annotation is a type only as a pointer's btf_type_tag (visit's pointer case)
+  if (isTypeTag(d.tag(c)) && d.tag(c) !== Tag.LLVM_annotation) add(ct, c);
 }
 
 /** Children of a function, lexical block or inline expansion (die__process_function). */

@@ -100,31 +100,30 @@ export function typeTagChildren(d: DwarfInfo, ptr: number): number[] {
   return out;
 }
 
-/** The BTF id of a unit DIE that has a small id (0 if it has none). */
-function idOf(ct: CuTypes, idOff: number, die: number): number {
+/**
+ * The type-tag annotation of `ptr` numbered just before `die` in the unit's table (order.ts
+ * numbers a pointer's tags consecutively, right before the pointer), or -1.
+ */
+function tagBefore(d: DwarfInfo, ct: CuTypes, die: number, ptr: number): number {
   const small = ct.smallId[die - ct.unit.firstDie]!;
-  return small === 0 ? 0 : idOff + small;
+  if (small < 2) return -1;
+  const prev = ct.order[small - 2]!;
+  return d.tag(prev) === Tag.LLVM_annotation && d.parent(prev) === ptr ? prev : -1;
 }
 
 /**
  * What a pointer with `btf_type_tag` annotations points at: its last annotation (pahole chains
- * pointer → last tag → … → first tag → pointee), or its DW_AT_type when it has none.
+ * pointer → last tag → … → first tag → pointee), or `pointee` (its DW_AT_type) when it has none.
  */
 export function pointerTarget(d: DwarfInfo, ct: CuTypes, idOff: number, ptr: number, pointee: () => number): number {
-  let last = -1;
-  for (let c = d.firstChild(ptr); c >= 0; c = d.nextSibling(c)) {
-    if (d.tag(c) === Tag.LLVM_annotation && d.name(c) === 'btf_type_tag') last = c;
-  }
-  return last < 0 ? pointee() : idOf(ct, idOff, last);
+  const last = tagBefore(d, ct, ptr, ptr);
+  return last < 0 ? pointee() : idOff + ct.smallId[last - ct.unit.firstDie]!;
 }
 
 /** A `btf_type_tag` annotation as a TYPE_TAG: its value, referring to the previous tag of its pointer, or the pointee. */
 export function addTypeTagOf(d: DwarfInfo, ct: CuTypes, idOff: number, btf: Btf, annot: number, pointee: (ptr: number) => number): number {
   const ptr = d.parent(annot);
-  let prev = -1;
-  for (let c = d.firstChild(ptr); c >= 0 && c !== annot; c = d.nextSibling(c)) {
-    if (d.tag(c) === Tag.LLVM_annotation && d.name(c) === 'btf_type_tag') prev = c;
-  }
-  const ref = prev < 0 ? pointee(ptr) : idOf(ct, idOff, prev);
+  const prev = tagBefore(d, ct, annot, ptr);
+  const ref = prev < 0 ? pointee(ptr) : idOff + ct.smallId[prev - ct.unit.firstDie]!;
   return btf.addTypeTag(d.str(annot, At.const_value) ?? '', ref);
 }
