@@ -28,7 +28,7 @@ import {
   decompress,
   effectiveLimit,
   extractKernelElf,
-  hasNativeZstd,
+  zstdEngines,
   loadElfOrBtfBytes,
   openContainer,
   unpackBytes,
@@ -77,7 +77,7 @@ function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-test(`decompress(): every fixture format (zstd via ${hasNativeZstd() ? 'node:zlib' : 'fzstd'})`, () => {
+test(`decompress(): every fixture format (zstd via ${zstdEngines()[0]})`, () => {
   for (const [name, fmt] of FIXTURES) assert.deepEqual(decompress(fmt, fixture(name)), SAMPLE, name);
 });
 
