@@ -294,6 +294,19 @@ test('kernel image without payload fields: scanning skips decoys that are not EL
   assert.deepEqual(k.bytes, SAMPLE);
 });
 
+test('kernel image whose header names a payload that is not the vmlinux: the image is scanned after it', () => {
+  const before = new Uint8Array(4000).fill(0x90);
+  const xz = fixture('sample.x86.xz');
+  before.set(xz, 100);
+  const notElf = run('gzip', ['-c'], new Uint8Array(5000).fill(0x41));
+  const { image, payloadOffset } = makeFakeBzImage(notElf, { before, decompressedSize: 5000 });
+  const k = extractKernelElf(image);
+  assert.notEqual(k.payload.offset, payloadOffset);
+  assert.equal(k.payload.format, 'xz');
+  assert.equal(k.payload.source, 'scan');
+  assert.deepEqual(k.bytes, SAMPLE);
+});
+
 test('kernel image with a damaged payload: BtfkitError IMAGE naming the payload', () => {
   const xz = fixture('sample.x86.xz');
   const { image, payloadOffset } = makeFakeBzImage(xz.subarray(0, xz.length - 40), { decompressedSize: SAMPLE.length });
