@@ -4,10 +4,12 @@
  *
  * Approach: each row runs ours and the reference alternately (so load on a shared machine
  * hits both alike) and reports medians of wall time and the ratio ours / native:
- *   - zstd image: extractKernelElf() of a 6.12 vmlinuz (in-process) vs `zstd -d` of its
- *     payload (written to a temp file, cut where the frames end: what the kernel's decompressor
- *     and extract-vmlinux unpack);
- *   - xz image: the same for the 6.1.0-47 vmlinuz (xz with the x86 BCJ filter) vs `xz -d`;
+ *   - zstd image: extractKernelElf() of a 6.12 vmlinuz (in-process; on Node < 22.15 zstd's
+ *     WebAssembly build, see src/node/zstd-wasm.ts) vs `zstd -d` of its payload (written to a
+ *     temp file, cut where the frames end: what the kernel's decompressor and extract-vmlinux
+ *     unpack); and the whole process the user runs, `btfkit info vmlinuz`, vs `zstd -d -c
+ *     payload` (both to /dev/null);
+ *   - xz image: the same two rows for the 6.1.0-47 vmlinuz (xz with the x86 BCJ filter) vs `xz -d`;
  *   - .ko.xz tree: every module of the 6.12 tree decoded in-process on one thread vs one
  *     `xz -d -c` process over the same files (in batches of 500 names);
  *   - `btfkit check` of the .ko.xz tree vs the same tree uncompressed (processes);
@@ -76,7 +78,7 @@ function payloadFile(image: Uint8Array, dir: string): { path: string; tool: 'zst
   return { path, tool: c.format };
 }
 
-function imageRow(add: AddRow, label: string, vmlinuz: string, runs: number, tmp: string): void {
+function imageRow(add: AddRow, label: string, vmlinuz: string, runs: number, tmp: string, cli: string): void {
   if (!existsSync(vmlinuz)) {
     console.log(`skipped: ${label} (${vmlinuz} missing: npm run corpus)`);
     return;
@@ -89,6 +91,8 @@ function imageRow(add: AddRow, label: string, vmlinuz: string, runs: number, tmp
   }
   const [ours, ref] = sideBySide(runs, () => timed(() => extractKernelElf(image)), () => run(p.tool, ['-d', '-c', '-T1', p.path]));
   add(`${label}: vmlinux from vmlinuz vs ${p.tool} -d`, 'ms', ours, ref);
+  const [info, tool] = sideBySide(runs, () => run(cli, ['info', vmlinuz]), () => run(p.tool, ['-d', '-c', '-T1', p.path]));
+  add(`${label}: btfkit info vmlinuz vs ${p.tool} -d (processes)`, 'ms', info, tool);
 }
 
 function treeRow(add: AddRow, dir: string, runs: number): void {
@@ -136,9 +140,9 @@ export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: str
   const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bench-'));
   try {
     const k612 = corpus612();
-    if (k612) imageRow(add, `zstd image ${k612.newer}`, vmlinuzPath(k612.newer), runs, tmp);
+    if (k612) imageRow(add, `zstd image ${k612.newer}`, vmlinuzPath(k612.newer), runs, tmp, opts.cli);
     else console.log('skipped: zstd image (no 6.12 kernels in the corpus: npm run corpus)');
-    imageRow(add, 'xz image 6.1.0-47-amd64', vmlinuzPath('6.1.0-47-amd64'), runs, tmp);
+    imageRow(add, 'xz image 6.1.0-47-amd64', vmlinuzPath('6.1.0-47-amd64'), runs, tmp, opts.cli);
     if (k612) {
       treeRow(add, modulesXzDir(k612.older), opts.quick ? 1 : 3);
       checkRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3);

@@ -29,6 +29,7 @@ import { findKernelConfig, readConfigFile, type KernelConfigFinding } from './kc
 export { jsonPreprocess } from './options.js';
 import { renderHtml } from '../kernel/html.js';
 import { runPool, autoJobs, type PoolStats } from '../node/pool.js';
+import { KernelLoader } from '../node/pool-kernels.js';
 import type { ItemResult, KernelSpec } from '../node/check-worker.js';
 import { ProgressReporter, finalLine, type ProgressSink } from './progress.js';
 import { BtfkitError } from '../errors.js';
@@ -120,6 +121,8 @@ export interface CheckRunOptions {
   onItem?: (r: ItemResult, done: number, total: number) => void;
   /** Test hook passed to the workers. */
   testCrashOn?: string;
+  /** Loads the kernels (each file once, shared with the configuration lookup). */
+  loader?: KernelLoader;
 }
 
 export interface CheckRun {
@@ -173,7 +176,7 @@ export function parseCheckArgs(args: string[], values: Values): CheckRunOptions 
  * Each kernel's CONFIG_MODULE_ALLOW_BTF_MISMATCH: `--config FILE` (every kernel) or
  * `--config NAME=FILE` (one kernel), else found beside or inside the kernel (kconfig.ts).
  */
-export async function resolveKernelConfigs(kernels: KernelSpec[], configs: string[]): Promise<KernelSpec[]> {
+export async function resolveKernelConfigs(kernels: KernelSpec[], configs: string[], loader?: KernelLoader): Promise<KernelSpec[]> {
   let all: string | undefined;
   const named = new Map<string, string>();
   for (const c of configs) {
@@ -186,7 +189,7 @@ export async function resolveKernelConfigs(kernels: KernelSpec[], configs: strin
   const out: KernelSpec[] = [];
   for (const k of kernels) {
     const file = named.get(k.name) ?? all;
-    const f: KernelConfigFinding = file !== undefined ? await readConfigFile(file) : await findKernelConfig(k.path);
+    const f: KernelConfigFinding = file !== undefined ? await readConfigFile(file, loader) : await findKernelConfig(k.path, undefined, loader);
     out.push({ ...k, allowBtfMismatch: f.allowBtfMismatch, btfModules: f.btfModules, config: f.source });
   }
   return out;
@@ -211,6 +214,7 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
     items: modules.map((module) => ({ module })),
     jobs: o.jobs ?? autoJobs(modules.length),
     onReady: () => progress?.begin(),
+    ...(o.loader ? { kernels: o.loader } : {}),
     onResult(item) {
       const failing: string[] = [];
       let error = false;
@@ -283,7 +287,9 @@ Exit status: 0 no module has BTF the kernels reject (or that does not fit), 1 so
   },
   async run(args, values) {
     const o = parseCheckArgs(args, values);
-    o.kernels = await resolveKernelConfigs(o.kernels, o.configs);
+    // One loader for the configuration lookup and the check: each vmlinuz is unpacked once.
+    o.loader = new KernelLoader();
+    o.kernels = await resolveKernelConfigs(o.kernels, o.configs, o.loader);
     const run = await runCheck(o);
     const { report } = run;
     if (o.json !== undefined || o.html !== undefined) {

@@ -5,7 +5,9 @@
  *   2. for the running kernel ('kernel'): /proc/config.gz, then /boot/config-$(uname -r);
  *   3. `config-<ver>` beside `vmlinuz-<ver>` / `vmlinux-<ver>` (as in /boot), or `config` /
  *      `config-<dir>` beside any other kernel file (an unpacked tree, the corpus layout);
- *   4. the configuration embedded in a vmlinux or vmlinuz (CONFIG_IKCONFIG).
+ *   4. the configuration embedded in a vmlinux or vmlinuz (CONFIG_IKCONFIG): the kernel file is
+ *      loaded by the run's KernelLoader (pool-kernels.ts), which keeps its BTF for the check,
+ *      so a vmlinuz is unpacked once for both.
  * Nothing found: unknown (the report then states both outcomes).
  */
 
@@ -14,7 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { release } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { btfOptions, looksLikeKconfig } from '../kernel/kconfig.js';
-import { embeddedKernelConfig } from '../node/pool-kernels.js';
+import { type KernelLoader, embeddedKernelConfig } from '../node/pool-kernels.js';
 import { KERNEL_BTF_PATH } from '../node/load.js';
 import { BtfkitError } from '../errors.js';
 
@@ -47,7 +49,7 @@ function fromText(text: string, source: string): KernelConfigFinding {
 }
 
 /** A configuration file given by the user: a .config (gzip'ed or not) or a kernel image with one inside. */
-export async function readConfigFile(file: string): Promise<KernelConfigFinding> {
+export async function readConfigFile(file: string, loader?: KernelLoader): Promise<KernelConfigFinding> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -56,15 +58,15 @@ export async function readConfigFile(file: string): Promise<KernelConfigFinding>
   }
   const text = textOf(bytes, file);
   if (looksLikeKconfig(text)) return fromText(text, file);
-  const embedded = await embeddedConfig(file);
+  const embedded = await embeddedConfig(file, loader);
   if (embedded) return embedded;
   throw new BtfkitError('IO', 'not a kernel configuration (.config, config.gz, or a kernel image built with CONFIG_IKCONFIG)', { where: { file } });
 }
 
-async function embeddedConfig(file: string): Promise<KernelConfigFinding | null> {
+async function embeddedConfig(file: string, loader?: KernelLoader): Promise<KernelConfigFinding | null> {
   let gz: Uint8Array | null;
   try {
-    gz = await embeddedKernelConfig(file);
+    gz = await embeddedKernelConfig(file, loader);
   } catch {
     return null;
   }
@@ -87,8 +89,8 @@ function tryFile(file: string): KernelConfigFinding | null {
 }
 
 /** The configuration of the kernel whose BTF is at `path` (see the file comment for the order). */
-export async function findKernelConfig(path: string, explicit?: string): Promise<KernelConfigFinding> {
-  if (explicit !== undefined) return readConfigFile(explicit);
+export async function findKernelConfig(path: string, explicit?: string, loader?: KernelLoader): Promise<KernelConfigFinding> {
+  if (explicit !== undefined) return readConfigFile(explicit, loader);
   if (path === 'kernel' || path === KERNEL_BTF_PATH) {
     return tryFile('/proc/config.gz') ?? tryFile(`/boot/config-${release()}`) ?? UNKNOWN;
   }
@@ -100,7 +102,7 @@ export async function findKernelConfig(path: string, explicit?: string): Promise
     const f = tryFile(c);
     if (f) return f;
   }
-  return (await embeddedConfig(path)) ?? UNKNOWN;
+  return (await embeddedConfig(path, loader)) ?? UNKNOWN;
 }
 
 /** "CONFIG_MODULE_ALLOW_BTF_MISMATCH=y (from FILE)" / "... unknown" for reports. */

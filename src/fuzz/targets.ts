@@ -358,6 +358,11 @@ const imageTarget: Target = {
       const claim = n >= 4 ? (input.bytes[n - 4]! | (input.bytes[n - 3]! << 8) | (input.bytes[n - 2]! << 16)) + 1 : 1;
       const h = allow(`decompress ${f} sizeHint`, () => decompress(f, input.bytes, { maxOutput: CAP, sizeHint: Math.min(claim, CAP) }));
       if (d && h && (d.length !== h.length || d.some((x, i) => x !== h[i]))) throw new Violation('invariant', `${f}: a size hint changed the output`);
+      if (f === 'zstd' && d) {
+        // zstd's own decoder (WebAssembly, the default before Node 22.15) and fzstd agree on what both decode.
+        const j = allow('decompress zstd fzstd', () => decompress(f, input.bytes, { maxOutput: CAP, zstdEngine: 'fzstd' }));
+        if (j && (d.length !== j.length || d.some((x, i) => x !== j[i]))) throw new Violation('invariant', 'zstd: the decoders disagree');
+      }
     }
   },
 };

@@ -72,6 +72,7 @@ test('bzImage setup header: payload fields and kernel version', () => {
   const c = findKernelPayload(image);
   assert.deepEqual(c[0], { format: 'xz', offset: payloadOffset, length: payloadLength, source: 'header', expectedSize: 20298 });
   assert.equal(c.length, 1, 'no other magic in this image');
+  assert.deepEqual(findKernelPayload(image, { scan: false }), [c[0]]);
   assert.deepEqual(decodeXz(image.subarray(c[0]!.offset, c[0]!.offset + c[0]!.length)), fixture('sample.bin'));
   // setup_sects == 0 means 4
   const z = makeFakeBzImage(payload, { setupSects: 0 });
@@ -92,6 +93,7 @@ test('old boot protocol (< 2.08) or broken header: scan for magics, strong forma
   assert.equal(c[0]!.source, 'scan');
   assert.equal(c[0]!.length, image.length - payloadOffset);
   assert.ok(c.some((x) => x.format === 'gzip' && x.source === 'scan'));
+  assert.deepEqual(findKernelPayload(image, { scan: false }), [], 'no header candidate, no scan');
   // payload fields pointing outside the file are ignored
   const bad = makeFakeBzImage(xz).image;
   new DataView(bad.buffer).setUint32(0x24c, 1 << 30, true);

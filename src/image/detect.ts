@@ -194,6 +194,8 @@ export interface PayloadCandidate {
 export interface FindPayloadOptions {
   /** Maximum number of scanned candidates returned (default 32). */
   maxCandidates?: number;
+  /** false: only the candidate the setup header names, no scan of the image (default true). */
+  scan?: boolean;
 }
 
 /** Scan priority: strong magics first, LZMA (the weakest) last. */
@@ -217,6 +219,7 @@ export function findKernelPayload(b: Uint8Array, opts: FindPayloadOptions = {}):
       out.push(c);
     }
   }
+  if (opts.scan === false) return out;
   const hits = new Map<CompressionFormat, number[]>();
   for (const f of SCAN_ORDER) hits.set(f, []);
   const start = hdr ? Math.min(hdr.setupSize, b.length) : 0;

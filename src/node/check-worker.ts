@@ -85,7 +85,11 @@ export function kernelPaths(spec: JobSpec): string[] {
  * SharedArrayBuffer. Errors name the file.
  */
 export async function readKernelData(spec: string): Promise<KernelData> {
-  const input = await openInput(spec);
+  return kernelDataOf(spec, await openInput(spec));
+}
+
+/** The KernelData of an opened kernel file (`spec` as given: path or 'kernel'). */
+export function kernelDataOf(spec: string, input: InputFile): KernelData {
   let raw: Uint8Array | null = input.bytes;
   let ptrSize = 8;
   if (input.type === 'elf') {

@@ -28,7 +28,7 @@ import {
   decompress,
   effectiveLimit,
   extractKernelElf,
-  hasNativeZstd,
+  zstdEngines,
   loadElfOrBtfBytes,
   openContainer,
   unpackBytes,
@@ -77,7 +77,7 @@ function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   return fn(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-test(`decompress(): every fixture format (zstd via ${hasNativeZstd() ? 'node:zlib' : 'fzstd'})`, () => {
+test(`decompress(): every fixture format (zstd via ${zstdEngines()[0]})`, () => {
   for (const [name, fmt] of FIXTURES) assert.deepEqual(decompress(fmt, fixture(name)), SAMPLE, name);
 });
 
@@ -290,6 +290,19 @@ test('kernel image without payload fields: scanning skips decoys that are not EL
   const { image, payloadOffset } = makeFakeBzImage(fixture('sample.bz2'), { protocol: 0x0206, before, decompressedSize: SAMPLE.length });
   const k = extractKernelElf(image);
   assert.equal(k.payload.offset, payloadOffset);
+  assert.equal(k.payload.source, 'scan');
+  assert.deepEqual(k.bytes, SAMPLE);
+});
+
+test('kernel image whose header names a payload that is not the vmlinux: the image is scanned after it', () => {
+  const before = new Uint8Array(4000).fill(0x90);
+  const xz = fixture('sample.x86.xz');
+  before.set(xz, 100);
+  const notElf = run('gzip', ['-c'], new Uint8Array(5000).fill(0x41));
+  const { image, payloadOffset } = makeFakeBzImage(notElf, { before, decompressedSize: 5000 });
+  const k = extractKernelElf(image);
+  assert.notEqual(k.payload.offset, payloadOffset);
+  assert.equal(k.payload.format, 'xz');
   assert.equal(k.payload.source, 'scan');
   assert.deepEqual(k.bytes, SAMPLE);
 });

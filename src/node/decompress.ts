@@ -14,16 +14,20 @@
  *     parsed here and the deflate body handed to inflateRawSync, because gunzipSync rejects
  *     trailing bytes and the kernel appends its 4-byte size to the payload; further members
  *     are decoded like `gzip -d` does, anything else after the last member is ignored.
- *   - zstd: node:zlib's zstdDecompressSync where Node has it (>= 22.15), else the pure-JS
- *     `fzstd` package; the frames are walked first (src/image/zstd.ts) to cut trailing bytes
- *     and to check declared sizes against the cap; frames without a declared size go through
- *     fzstd's streaming decoder so the cap is enforced while decoding (a window larger than
- *     the cap, which fzstd would allocate, is refused before decoding).
+ *   - zstd: the frames are walked first (src/image/zstd.ts) to cut trailing bytes and to check
+ *     declared sizes and windows against the cap; then node:zlib's zstdDecompressSync where
+ *     Node has it (>= 22.15), else zstd's own decoder built to WebAssembly (the `zstddec`
+ *     package, driven by zstd-wasm.ts: ~10x faster than fzstd on a vmlinuz), in one shot into
+ *     the declared or claimed size, or into an area of the cap's size that zstd refuses to
+ *     overrun; the pure-JS `fzstd` package only for the 64-byte probes of scanned payloads
+ *     (streaming, no end of data needed) and as the fallback when the WebAssembly build is
+ *     not available (one shot into a declared or claimed size, else streaming with the cap).
  *   - bzip2: the pure-JS `seek-bzip` package, with our own output sink (cap) and input
  *     source (EOF → error), one call per concatenated stream.
  *   - xz (with the x86 BCJ filter of kernel payloads), LZMA-alone, LZ4 legacy and LZ4 frame:
  *     the built-in pure decoders of src/image/.
- * For a kernel image the payload candidates of findKernelPayload() are tried in order: a
+ * For a kernel image the payload candidates of findKernelPayload() are tried in order (the
+ * one the setup header names before the image is scanned for the others): a
  * scanned candidate is first probed (only its first 64 decompressed bytes), and the first
  * candidate that decompresses to an ELF wins — scripts/extract-vmlinux's strategy, except
  * that the setup header, when present, is used first.
@@ -51,8 +55,9 @@ import { decodeLz4Frame, decodeLz4Legacy } from '../image/lz4.js';
 import { decodeLzmaAlone } from '../image/lzma.js';
 import { type DecodeOptions, KERNEL_MAX_OUTPUT, OutputBuffer, imageError, outputLimit, tooLarge } from '../image/output.js';
 import { decodeXz } from '../image/xz.js';
-import { walkZstdFrames } from '../image/zstd.js';
+import { type ZstdFrames, walkZstdFrames } from '../image/zstd.js';
 import { xxh64 } from '../image/xxh64.js';
+import { ZSTD_DST_TOO_SMALL, ZSTD_SRC_SIZE_WRONG, ZstdWasmError, zstdDecompressWasm, zstdWasmFits, zstdWasmModule } from './zstd-wasm.js';
 
 export type { CompressionFormat, PayloadCandidate } from '../image/detect.js';
 export { DEFAULT_MAX_OUTPUT, KERNEL_MAX_OUTPUT } from '../image/output.js';
@@ -64,7 +69,15 @@ export interface DecompressOptions extends DecodeOptions {
    * Not applied in `partial` (probe) mode.
    */
   maxRatio?: number;
+  /**
+   * The zstd decoder to use (tests and benchmarks compare them); default: the first available
+   * of 'node:zlib', 'wasm', 'fzstd'. Asking for one that is not available is a USAGE error.
+   */
+  zstdEngine?: ZstdEngine;
 }
+
+/** The zstd decoders: node:zlib's (Node >= 22.15), zstd's WebAssembly build (zstddec), fzstd. */
+export type ZstdEngine = 'node:zlib' | 'wasm' | 'fzstd';
 
 /** Default decompression ratio guard (output / compressed input). */
 export const MAX_RATIO = 1000;
@@ -112,9 +125,14 @@ const zlibCrc32 = (zlib as unknown as { crc32?: ZlibCrc32 }).crc32;
 /** node:zlib's CRC-32 (Node >= 20.15) for the xz block checks, when present. */
 const nativeCrc32 = typeof zlibCrc32 === 'function' ? (b: Uint8Array, s: number, e: number): number => zlibCrc32(b.subarray(s, e)) >>> 0 : undefined;
 
-/** True when node:zlib decodes zstd itself (Node >= 22.15); otherwise fzstd is used. */
+/** True when node:zlib decodes zstd itself (Node >= 22.15). */
 export function hasNativeZstd(): boolean {
   return nativeZstd() !== undefined;
+}
+
+/** The zstd decoders available here, in the order they are preferred. */
+export function zstdEngines(): ZstdEngine[] {
+  return [...(nativeZstd() ? ['node:zlib' as const] : []), ...(zstdWasmModule() ? ['wasm' as const] : []), 'fzstd'];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -206,7 +224,7 @@ function gunzip(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
 
 class ProbeFull extends Error {}
 
-function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
+function unzstd(bytes: Uint8Array, opts: DecompressOptions): Uint8Array {
   const limit = outputLimit(opts);
   const partial = opts.partial === true;
   if (partial) {
@@ -232,49 +250,95 @@ function unzstd(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
   if (frames.contentSize !== undefined && frames.contentSize > limit) throw tooLarge(limit);
   // A decoder allocates the window of a frame without a declared size: refuse one beyond the cap.
   if (frames.maxWindow > limit) throw tooLarge(limit);
-  const native = nativeZstd();
+  const engine = zstdEngine(opts.zstdEngine);
   try {
-    if (native) {
-      const out = native(data, { maxOutputLength: Math.max(1, limit) });
+    if (engine === 'node:zlib') {
+      const out = nativeZstd()!(data, { maxOutputLength: Math.max(1, limit) });
       return new Uint8Array(out.buffer, out.byteOffset, out.length);
     }
-    if (frames.contentSize !== undefined) {
-      const out = fzstd().decompress(data);
-      if (out.length !== frames.contentSize) throw imageError('corrupt zstd data (size differs from the frame headers)');
-      return out;
+    if (engine === 'wasm') {
+      const out = unzstdWasm(data, frames, opts, limit);
+      if (out) return out;
     }
-    // Unknown size but a claimed one (a kernel image appends the vmlinux size to its payload)
-    // and a content checksum (zstd's default, kbuild's too): decode in one shot into a buffer
-    // of that size, proven by the checksum. Its streaming path would shift a 128 MiB
-    // window after every 128 KiB block (~11 s for a kernel instead of ~1.3 s).
-    const hint = opts.sizeHint;
-    const checksum = data.length >= 9 && (data[4]! & 0x04) !== 0;
-    if (frames.frames === 1 && checksum && hint !== undefined && hint > 0 && hint <= limit && hint <= frames.maxSize) {
-      try {
-        const out = zstdInto(data, hint);
-        const [, lo] = xxh64(out);
-        if (lo === le32(data, data.length - 4)) return out;
-      } catch {
-        // fzstd ran out of buffer
-      }
-      // The claim was wrong (or the data is corrupt): the streaming decoder below tells which.
-    }
-    // Unknown sizes (e.g. a kernel payload compressed from a pipe): stream with the cap.
-    const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? data.length * 4), undefined, opts.stats);
-    const d = new (fzstd().Decompress)((chunk) => {
-      if (out.pos + chunk.length > limit) {
-        if (opts.stats) opts.stats.outputBytes = out.pos;
-        throw tooLarge(limit);
-      }
-      out.ensure(chunk.length);
-      out.buf.set(chunk, out.pos);
-      out.pos += chunk.length;
-    });
-    d.push(data, true);
-    return out.result();
+    return unzstdJs(data, frames, opts, limit);
   } catch (e) {
     throw zstdError(e, limit);
   }
+}
+
+/** Which zstd decoder runs: node:zlib when present, else zstd's WebAssembly build, else fzstd. */
+function zstdEngine(wanted: ZstdEngine | undefined): ZstdEngine {
+  if (wanted === 'node:zlib' && !nativeZstd()) throw new BtfkitError('USAGE', 'node:zlib has no zstd decoder in this Node.js');
+  if (wanted === 'wasm' && !zstdWasmModule()) throw new BtfkitError('USAGE', "zstd's WebAssembly decoder (package zstddec) is not available");
+  return wanted ?? (nativeZstd() ? 'node:zlib' : zstdWasmModule() ? 'wasm' : 'fzstd');
+}
+
+/**
+ * zstd's own decoder (WebAssembly, zstd-wasm.ts) in one shot: into exactly the declared size,
+ * or the claimed one (a kernel image's appended size), else into an area of the cap's size
+ * (address space, not memory: only the pages written become resident). zstd refuses output
+ * beyond the area (dstSize_tooSmall): a claim too small is retried with the cap, the cap
+ * exceeded is E2BIG. Undefined when the area does not fit in the decoder's memory (> 2 GiB).
+ */
+function unzstdWasm(data: Uint8Array, frames: ZstdFrames, opts: DecodeOptions, limit: number): Uint8Array | undefined {
+  const mod = zstdWasmModule()!;
+  const hint = opts.sizeHint;
+  const claim = frames.contentSize ?? (hint !== undefined && hint > 0 && hint <= limit && hint <= frames.maxSize ? hint : undefined);
+  for (const capacity of claim !== undefined && claim < limit ? [claim, limit] : [limit]) {
+    if (!zstdWasmFits(capacity, data.length)) return undefined;
+    let out: Uint8Array;
+    try {
+      out = zstdDecompressWasm(mod, data, capacity);
+    } catch (e) {
+      if (!(e instanceof ZstdWasmError && e.zstdCode === ZSTD_DST_TOO_SMALL)) throw e;
+      if (frames.contentSize !== undefined) throw imageError('corrupt zstd data (size differs from the frame headers)');
+      if (capacity < limit) continue; // the claim was too small
+      if (opts.stats) opts.stats.outputBytes = capacity;
+      throw tooLarge(limit);
+    }
+    if (frames.contentSize !== undefined && out.length !== frames.contentSize) throw imageError('corrupt zstd data (size differs from the frame headers)');
+    if (opts.stats) opts.stats.outputBytes = out.length;
+    return out;
+  }
+  return undefined;
+}
+
+/** The pure-JS fzstd decoder (no node:zlib zstd, no WebAssembly build). */
+function unzstdJs(data: Uint8Array, frames: ZstdFrames, opts: DecodeOptions, limit: number): Uint8Array {
+  if (frames.contentSize !== undefined) {
+    const out = fzstd().decompress(data);
+    if (out.length !== frames.contentSize) throw imageError('corrupt zstd data (size differs from the frame headers)');
+    return out;
+  }
+  // Unknown size but a claimed one (a kernel image appends the vmlinux size to its payload)
+  // and a content checksum (zstd's default, kbuild's too): decode in one shot into a buffer
+  // of that size, proven by the checksum. Its streaming path would shift a 128 MiB
+  // window after every 128 KiB block (~11 s for a kernel instead of ~1.3 s).
+  const hint = opts.sizeHint;
+  const checksum = data.length >= 9 && (data[4]! & 0x04) !== 0;
+  if (frames.frames === 1 && checksum && hint !== undefined && hint > 0 && hint <= limit && hint <= frames.maxSize) {
+    try {
+      const out = zstdInto(data, hint);
+      const [, lo] = xxh64(out);
+      if (lo === le32(data, data.length - 4)) return out;
+    } catch {
+      // fzstd ran out of buffer
+    }
+    // The claim was wrong (or the data is corrupt): the streaming decoder below tells which.
+  }
+  // Unknown sizes (e.g. a kernel payload compressed from a pipe): stream with the cap.
+  const out = new OutputBuffer(limit, Math.min(limit, opts.sizeHint ?? data.length * 4), undefined, opts.stats);
+  const d = new (fzstd().Decompress)((chunk) => {
+    if (out.pos + chunk.length > limit) {
+      if (opts.stats) opts.stats.outputBytes = out.pos;
+      throw tooLarge(limit);
+    }
+    out.ensure(chunk.length);
+    out.buf.set(chunk, out.pos);
+    out.pos += chunk.length;
+  });
+  d.push(data, true);
+  return out.result();
 }
 
 /**
@@ -315,6 +379,11 @@ function zstdStreamWindow(b: Uint8Array): number {
 
 function zstdError(e: unknown, limit: number): BtfkitError {
   if (e instanceof BtfkitError) return e;
+  if (e instanceof ZstdWasmError) {
+    if (e.zstdCode === ZSTD_DST_TOO_SMALL) return tooLarge(limit);
+    if (e.zstdCode === ZSTD_SRC_SIZE_WRONG) return imageError(`truncated zstd data (${e.message})`, undefined, Errno.EIO);
+    return imageError(`corrupt zstd data (${e.message})`);
+  }
   const code = (e as { code?: unknown }).code;
   if (code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(limit);
   const msg = e instanceof Error ? e.message : String(e);
@@ -427,7 +496,7 @@ export function decompress(format: CompressionFormat, bytes: Uint8Array, opts: D
   }
 }
 
-function decompressWith(format: CompressionFormat, bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
+function decompressWith(format: CompressionFormat, bytes: Uint8Array, opts: DecompressOptions): Uint8Array {
   try {
     switch (format) {
       case 'gzip':
@@ -476,6 +545,8 @@ export interface UnpackOptions {
   maxOutput?: number;
   /** Ratio guard (see DecompressOptions.maxRatio); default 1000. */
   maxRatio?: number;
+  /** The zstd decoder (see DecompressOptions.zstdEngine). */
+  zstdEngine?: ZstdEngine;
 }
 
 function kernelLimit(opts: UnpackOptions): number {
@@ -495,26 +566,31 @@ function kindOf(b: Uint8Array): 'btf' | 'elf' | undefined {
  */
 export function extractKernelElf(image: Uint8Array, opts: UnpackOptions = {}): { bytes: Uint8Array; payload: PayloadCandidate } {
   const limit = kernelLimit(opts);
-  const ratio = opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {};
-  const candidates = findKernelPayload(image);
+  const ratio = { ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}), ...(opts.zstdEngine ? { zstdEngine: opts.zstdEngine } : {}) };
   let firstError: BtfkitError | undefined;
-  for (const c of candidates) {
-    const data = image.subarray(c.offset, c.offset + c.length);
-    try {
-      if (c.source === 'scan') {
-        const head = decompress(c.format, data, { maxOutput: 64, partial: true });
-        if (!isElfMagic(head)) continue;
+  const tried = new Set<number>();
+  // The payload the setup header names first: scanning a 12 MB image for magics costs ~0.1 s.
+  for (const scan of [false, true]) {
+    for (const c of findKernelPayload(image, { scan })) {
+      if (tried.has(c.offset)) continue;
+      tried.add(c.offset);
+      const data = image.subarray(c.offset, c.offset + c.length);
+      try {
+        if (c.source === 'scan') {
+          const head = decompress(c.format, data, { maxOutput: 64, partial: true });
+          if (!isElfMagic(head)) continue;
+        }
+        const hint = c.expectedSize !== undefined && c.expectedSize <= limit ? c.expectedSize : undefined;
+        const bytes = decompress(c.format, data, hint !== undefined ? { maxOutput: limit, sizeHint: hint, ...ratio } : { maxOutput: limit, ...ratio });
+        if (isElfMagic(bytes)) return { bytes, payload: c };
+        firstError ??= imageError(`${c.format} payload at offset ${c.offset} does not decompress to an ELF file`, c.offset);
+      } catch (e) {
+        if (!(e instanceof BtfkitError)) throw e;
+        firstError ??= new BtfkitError(e.code, `${c.format} payload at offset ${c.offset}: ${e.message}`, {
+          errno: e.errno,
+          where: { offset: c.offset },
+        });
       }
-      const hint = c.expectedSize !== undefined && c.expectedSize <= limit ? c.expectedSize : undefined;
-      const bytes = decompress(c.format, data, hint !== undefined ? { maxOutput: limit, sizeHint: hint, ...ratio } : { maxOutput: limit, ...ratio });
-      if (isElfMagic(bytes)) return { bytes, payload: c };
-      firstError ??= imageError(`${c.format} payload at offset ${c.offset} does not decompress to an ELF file`, c.offset);
-    } catch (e) {
-      if (!(e instanceof BtfkitError)) throw e;
-      firstError ??= new BtfkitError(e.code, `${c.format} payload at offset ${c.offset}: ${e.message}`, {
-        errno: e.errno,
-        where: { offset: c.offset },
-      });
     }
   }
   if (firstError) throw firstError;
@@ -527,7 +603,11 @@ export function unpackBytes(raw: Uint8Array, opts: UnpackOptions = {}): Unpacked
   if (fmt === 'btf') return { bytes: raw, kind: 'btf', container: 'raw', kernelImage: false };
   if (fmt === 'elf') return { bytes: raw, kind: 'elf', container: 'elf', kernelImage: false };
   if (fmt !== 'bzimage' && fmt !== 'unknown') {
-    const bytes = decompress(fmt, raw, { maxOutput: outputLimit(opts), ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}) });
+    const bytes = decompress(fmt, raw, {
+      maxOutput: outputLimit(opts),
+      ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}),
+      ...(opts.zstdEngine ? { zstdEngine: opts.zstdEngine } : {}),
+    });
     const kind = kindOf(bytes);
     if (kind) return { bytes, kind, container: fmt, kernelImage: false };
     // e.g. a compressed kernel image (vmlinuz.gz holding a bzImage)

@@ -1,7 +1,8 @@
 /**
  * Kernels that must be unpacked are read in a loader thread of their own (pool-kernels.ts):
  * the same bytes and the same verdicts as a plain kernel, and its errors arrive as the
- * BtfkitError the loader raised, with the file named.
+ * BtfkitError the loader raised, with the file named. One KernelLoader per run reads each
+ * kernel file once for the configuration lookup and the pool.
  */
 
 import { test } from 'node:test';
@@ -10,7 +11,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runPool } from './pool.js';
-import { loadKernelData } from './pool-kernels.js';
+import { KernelLoader, loadKernelData } from './pool-kernels.js';
+import { buildElf } from '../elf/synth.js';
+import { findKernelConfig, readConfigFile } from '../cli/kconfig.js';
 import type { ItemResult, JobSpec } from './check-worker.js';
 import { BtfkitError, Errno } from '../errors.js';
 import { makeSynthWorld } from './pool-fixtures.test-util.js';
@@ -49,6 +52,57 @@ test("a loader thread's error is the BtfkitError it raised, with the file named"
     writeFileSync(bad, g.subarray(0, g.length >> 1)); // truncated deflate data
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'X', path: bad }], build: null };
     await assert.rejects(loadKernelData(spec), (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE' && e.errno === Errno.EIO && e.where.file === bad && /truncated gzip/.test(e.message));
+  } finally {
+    rmSync(w.dir, { recursive: true, force: true });
+  }
+});
+
+/** A vmlinux ELF embedding `config` (CONFIG_IKCONFIG) and, when given, `.BTF`. */
+function vmlinuxWith(config: string, btf: Uint8Array | null): Uint8Array {
+  const enc = new TextEncoder();
+  const parts = [enc.encode('IKCFG_ST'), gzipSync(enc.encode(config)), enc.encode('IKCFG_ED')];
+  const rodata = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let off = 0;
+  for (const b of parts) {
+    rodata.set(b, off);
+    off += b.length;
+  }
+  const sections = [{ name: '.rodata', type: 1, flags: 2, data: rodata, align: 8 }, ...(btf ? [{ name: '.BTF', type: 1, data: btf, align: 4 }] : [])];
+  return buildElf({ class: 64, littleEndian: true, type: 2, machine: 62, sections }).bytes;
+}
+
+test('one KernelLoader: a packed kernel\'s configuration and BTF come from one load (the file is read once)', async () => {
+  const w = makeSynthWorld();
+  try {
+    const cfg = 'CONFIG_DEBUG_INFO_BTF_MODULES=y\n# CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set\n';
+    const packed = join(w.dir, 'vmlinux.gz');
+    writeFileSync(packed, gzipSync(vmlinuxWith(cfg, readFileSync(w.kernelB))));
+    const loader = new KernelLoader();
+    assert.deepEqual(await findKernelConfig(packed, undefined, loader), { allowBtfMismatch: false, btfModules: true, source: `embedded in ${packed} (CONFIG_IKCONFIG)` });
+    // Gone after the configuration lookup: the pool's kernels come from the same load.
+    rmSync(packed);
+    const spec: JobSpec = { kind: 'check', kernels: [{ name: 'V', path: packed }], build: null };
+    const [d] = await loader.data(spec);
+    assert.deepEqual([...d!.bytes], [...readFileSync(w.kernelB)]);
+    assert.ok(d!.bytes.buffer instanceof SharedArrayBuffer);
+    assert.equal((await loader.load(packed)).data, d);
+    // A new loader reads the file again (and reports that it is gone).
+    await assert.rejects(new KernelLoader().data(spec), (e: unknown) => e instanceof BtfkitError && e.code === 'IO' && e.where.file === packed);
+  } finally {
+    rmSync(w.dir, { recursive: true, force: true });
+  }
+});
+
+test('KernelLoader: an image without .BTF still gives its configuration (--config IMAGE); its BTF is an error only when asked for', async () => {
+  const w = makeSynthWorld();
+  try {
+    const cfg = 'CONFIG_DEBUG_INFO_BTF_MODULES=y\nCONFIG_MODULE_ALLOW_BTF_MISMATCH=y\n';
+    const packed = join(w.dir, 'vmlinux-nobtf.gz');
+    writeFileSync(packed, gzipSync(vmlinuxWith(cfg, null)));
+    const loader = new KernelLoader();
+    assert.deepEqual(await readConfigFile(packed, loader), { allowBtfMismatch: true, btfModules: true, source: `embedded in ${packed} (CONFIG_IKCONFIG)` });
+    const spec: JobSpec = { kind: 'check', kernels: [{ name: 'V', path: packed }], build: null };
+    await assert.rejects(loader.data(spec), (e: unknown) => e instanceof BtfkitError && e.code === 'ELF_NO_SECTION' && /\.BTF/.test(e.message));
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }

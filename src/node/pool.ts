@@ -2,7 +2,8 @@
  * A worker_threads pool that runs a ModuleJob (check-worker.ts) over many modules.
  *
  * Approach: the main thread reads each kernel's raw BTF once (a vmlinuz is unpacked once, in a
- * short-lived thread that takes its memory with it: pool-kernels.ts) into shared memory; N workers each parse the kernels once, then receive module paths in small batches
+ * short-lived thread that takes its memory with it, also for its embedded configuration:
+ * pool-kernels.ts) into shared memory; N workers each parse the kernels once, then receive module paths in small batches
  * (guided scheduling: about remaining/(4·N) per batch, at most `maxBatch`, down to 1 near the
  * end so the last big module does not leave the other cores idle) with two batches in flight
  * per worker, so a worker never waits for the main thread. Results come back compact (verdicts,
@@ -16,7 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { BtfkitError } from '../errors.js';
-import { resolveKernelsShared } from './pool-kernels.js';
+import { type KernelLoader, resolveKernelsShared } from './pool-kernels.js';
 import {
   ModuleJob, WORKER_TAG, failedItem, memSample,
   type FromWorker, type ItemResult, type JobSpec, type MemSample, type ToWorker, type WorkItem,
@@ -33,6 +34,8 @@ export interface PoolOptions {
   onResult(r: ItemResult): void;
   /** Called once the kernels are loaded and the first thread can start on modules. */
   onReady?(): void;
+  /** Loads the kernels; pass the one the configuration lookup used, so each file is read once. */
+  kernels?: KernelLoader;
 }
 
 export interface PoolStats {
@@ -86,7 +89,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
   const start = performance.now();
   const items = opts.items;
   // Kernel files are read (and their errors reported) before any thread starts.
-  const spec = await resolveKernelsShared(opts.spec);
+  const spec = await resolveKernelsShared(opts.spec, opts.kernels);
   const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), items.length));
   const maxBatch = Math.max(1, opts.maxBatch ?? 16);
   let peakRss = 0;
