@@ -14,6 +14,9 @@ import { findKernelConfig, describeConfig, type KernelConfigFinding } from './kc
 import { serializeBtf } from '../format/write.js';
 import { BtfkitError } from '../errors.js';
 import { parseKernelSpec } from './check.js';
+import { KernelLoader } from '../node/pool-kernels.js';
+import { parseBtf } from '../format/parse.js';
+import type { Btf } from '../model/btf.js';
 
 export const loadCheckCommand: Command = {
   name: 'load-check',
@@ -54,11 +57,13 @@ Exit status: 0 when the module loads with its BTF (or has none), 1 otherwise.`,
     const allowOpt = str(values, 'allow-btf-mismatch');
     if (allowOpt !== undefined && !/^(y|n|yes|no)$/.test(allowOpt)) throw new UsageError(`--allow-btf-mismatch takes y or n, not '${allowOpt}'`);
     const cfgFile = str(values, 'config');
+    // A kernel image searched for its embedded configuration is unpacked once, for both.
+    const loader = new KernelLoader();
     if (allowOpt !== undefined && cfgFile !== undefined) throw new UsageError('--config and --allow-btf-mismatch exclude each other');
     const cfg: KernelConfigFinding = allowOpt !== undefined
       ? { allowBtfMismatch: allowOpt.startsWith('y'), btfModules: true, source: '--allow-btf-mismatch' }
-      : await findKernelConfig(k.path, cfgFile);
-    const kernel = await loadBaseBtf(k.path);
+      : await findKernelConfig(k.path, cfgFile, loader);
+    const kernel = await kernelBtf(k.path, loader);
     const input = await openInput(args[0]!);
     if (!input.elf) throw new BtfkitError('ELF', 'not a kernel module (no ELF)', { where: { file: input.path } });
     const json = str(values, 'json');
@@ -100,4 +105,18 @@ async function writeJson(dest: string, value: unknown): Promise<void> {
   const body = JSON.stringify(value, null, 2) + '\n';
   if (dest === '-') await writeStdout(body);
   else writeFileAtomic(dest, new TextEncoder().encode(body));
+}
+
+/** The kernel's BTF: from the loader when the configuration lookup already unpacked the file. */
+async function kernelBtf(path: string, loader: KernelLoader): Promise<Btf> {
+  if (!loader.has(path)) return loadBaseBtf(path);
+  const d = (await loader.load(path)).data;
+  if (d instanceof BtfkitError) throw d;
+  try {
+    const btf = parseBtf(d.bytes);
+    btf.ptrSize = d.ptrSize;
+    return btf;
+  } catch (e) {
+    throw e instanceof BtfkitError ? e.withLocation({ file: path }) : e;
+  }
 }
