@@ -17,7 +17,7 @@
 
 import { Form, UnitType } from './constants.js';
 import { formName } from './constants.js';
-import { Abbrevs, type AbbrevTable } from './abbrev.js';
+import { Abbrevs, OFF_SIZED, ADDR_SIZED, type AbbrevTable } from './abbrev.js';
 import { uleb, sleb, slebBig, ulebBig, type Cursor } from './leb.js';
 import { dwarfError, type DwarfSections } from './sections.js';
 import { growI32, growU32 } from '../model/grow.js';
@@ -275,6 +275,28 @@ export class DwarfInfo {
     }
   }
 
+  /**
+   * Where a string attribute's bytes are, as one number (equal numbers: the same bytes), or -1
+   * when absent: `.debug_str` offset * 4 (strp, strx*), `.debug_line_str` offset * 4 + 1,
+   * `.debug_info` offset * 4 + 2 (inline). For callers that intern the same strings many times.
+   */
+  strPos(die: number, at: number): number {
+    if (!this.find(die, at)) return -1;
+    const { form, p } = this.place;
+    switch (form) {
+      case Form.string: return p * 4 + 2;
+      case Form.strp: return this.offsetAt(die, p) * 4;
+      case Form.line_strp: return this.offsetAt(die, p) * 4 + 1;
+      case Form.strx: case Form.GNU_str_index: return this.strxOffset(die, this.lebAt(p, false), p) * 4;
+      case Form.strx1: return this.strxOffset(die, this.u8(p), p) * 4;
+      case Form.strx2: return this.strxOffset(die, this.u16(p), p) * 4;
+      case Form.strx3: return this.strxOffset(die, this.u24(p), p) * 4;
+      case Form.strx4: return this.strxOffset(die, this.u32(p), p) * 4;
+      default:
+        throw dwarfError(`attribute 0x${at.toString(16)} has ${formName(form)}, not a string`, INFO, p);
+    }
+  }
+
   /** A block or exprloc attribute's bytes, or undefined when absent. */
   block(die: number, at: number): Uint8Array | undefined {
     if (!this.find(die, at)) return undefined;
@@ -305,7 +327,20 @@ export class DwarfInfo {
     const k = this.abbr[die]!;
     const u = this.units[this.unitOf[die]!]!;
     let p = this.attrOff[die]!;
+    const size = ab.attrSize;
     for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+      if (ab.attrName[a] !== at) {
+        // the common case: a fixed-size form before the wanted attribute
+        const sz = size[a]!;
+        if (sz >= 0) {
+          p += sz;
+          continue;
+        }
+        if (sz === OFF_SIZED) {
+          p += u.offSize;
+          continue;
+        }
+      }
       let form = ab.attrForm[a]!;
       if (form === Form.indirect) {
         const cur = this.cur;
@@ -425,6 +460,7 @@ export class DwarfInfo {
   private indexDies(u: DwarfUnit, ui: number, table: AbbrevTable, p: number, end: number): void {
     const d = this.sections.info;
     const ab = this.abbrevs;
+    const size = ab.attrSize;
     const parents: number[] = [];
     /** Last DIE seen at each depth (to link siblings). */
     const last: number[] = [-1];
@@ -445,7 +481,10 @@ export class DwarfInfo {
       if (prev >= 0) this.sib[prev] = die;
       last[last.length - 1] = die;
       let q = cur.p;
-      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) q = this.skip(ab.attrForm[a]!, q, u);
+      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+        const sz = size[a]!;
+        q = sz >= 0 ? q + sz : sz === OFF_SIZED ? q + u.offSize : sz === ADDR_SIZED ? q + u.addrSize : this.skip(ab.attrForm[a]!, q, u);
+      }
       if (q > end) throw dwarfError('DIE attributes run past the end of the unit', INFO, dieStart);
       cur.p = q;
       if (ab.children[k]) {
@@ -483,13 +522,17 @@ export class DwarfInfo {
   }
 
   private strx(die: number, index: number, p: number): string {
+    return this.cstr(this.sections.str, this.strxOffset(die, index, p), '.debug_str');
+  }
+
+  /** The `.debug_str` offset of string index `index` of the unit of `die`. */
+  private strxOffset(die: number, index: number, p: number): number {
     const u = this.unit(die);
     const so = this.sections.strOffsets;
     const at = u.strOffsetsBase + index * u.offSize;
     if (at + u.offSize > so.length) throw dwarfError(`string index ${index} is past the end of .debug_str_offsets`, INFO, p);
     const dv = new DataView(so.buffer, so.byteOffset, so.byteLength);
-    const off = u.offSize === 8 ? dv.getUint32(at + (this.le ? 0 : 4), this.le) + dv.getUint32(at + (this.le ? 4 : 0), this.le) * 0x100000000 : dv.getUint32(at, this.le);
-    return this.cstr(this.sections.str, off, '.debug_str');
+    return u.offSize === 8 ? dv.getUint32(at + (this.le ? 0 : 4), this.le) + dv.getUint32(at + (this.le ? 4 : 0), this.le) * 0x100000000 : dv.getUint32(at, this.le);
   }
 
   private lebAt(p: number, signed: boolean): number {
