@@ -61,10 +61,38 @@ export class StrIndex {
     while (cap < len / 8) cap <<= 1;
     this.slots = new Int32Array(cap);
     this.mask = cap - 1;
+    // hashBytes and strEndAt, inline: this loop runs once per process, mostly before V8
+    // optimizes it, where every call costs
     let off = 0;
     while (off < len) {
-      const e = strEndAt(strs, off, len);
-      this.insertHashed(off, e - off, hashBytes(strs, off, e - off));
+      let e = off;
+      while (e < len && strs[e] !== 0) e++;
+      const n = e - off;
+      let h = Math.imul(FNV_OFFSET ^ n, FNV_PRIME);
+      if (n <= FULL) {
+        for (let i = off; i < e; i++) h = Math.imul(h ^ strs[i]!, FNV_PRIME);
+      } else {
+        for (let i = off, x = off + END; i < x; i++) h = Math.imul(h ^ strs[i]!, FNV_PRIME);
+        for (let i = e - END; i < e; i++) h = Math.imul(h ^ strs[i]!, FNV_PRIME);
+      }
+      h >>>= 0;
+      // insertHashed, inline
+      if ((this.count + 1) * 2 > this.slots.length) this.grow();
+      const slots = this.slots;
+      const mask = this.mask;
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const v = slots[i]!;
+        if (v === 0) {
+          slots[i] = off + 1;
+          this.count++;
+          break;
+        }
+        const o = v - 1;
+        if (strs[o + n] !== 0) continue;
+        let j = 0;
+        while (j < n && strs[o + j] === strs[off + j]) j++;
+        if (j === n) break; // already there: the first occurrence stays
+      }
       off = e + 1;
     }
   }
