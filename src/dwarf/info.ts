@@ -166,6 +166,10 @@ export class DwarfInfo {
   num(die: number, at: number, dflt = -1): number {
     if (!this.find(die, at)) return dflt;
     const { form, p, a } = this.place;
+    return this.numAt(die, at, form, p, a);
+  }
+
+  private numAt(die: number, at: number, form: number, p: number, a: number): number {
     switch (form) {
       case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1:
         return this.u8(p);
@@ -233,6 +237,10 @@ export class DwarfInfo {
   ref(die: number, at: number): number {
     if (!this.find(die, at)) return -1;
     const { form, p } = this.place;
+    return this.refAt(die, at, form, p);
+  }
+
+  private refAt(die: number, at: number, form: number, p: number): number {
     let target: number;
     switch (form) {
       case Form.ref1: target = this.u8(p); break;
@@ -283,6 +291,10 @@ export class DwarfInfo {
   strPos(die: number, at: number): number {
     if (!this.find(die, at)) return -1;
     const { form, p } = this.place;
+    return this.strPosAt(die, at, form, p);
+  }
+
+  private strPosAt(die: number, at: number, form: number, p: number): number {
     switch (form) {
       case Form.string: return p * 4 + 2;
       case Form.strp: return this.offsetAt(die, p) * 4;
@@ -301,6 +313,10 @@ export class DwarfInfo {
   block(die: number, at: number): Uint8Array | undefined {
     if (!this.find(die, at)) return undefined;
     const { form, p } = this.place;
+    return this.blockAt(form, p);
+  }
+
+  private blockAt(form: number, p: number): Uint8Array | undefined {
     const d = this.sections.info;
     const cur: Cursor = { p };
     let len: number;
@@ -318,6 +334,75 @@ export class DwarfInfo {
   /** DW_AT_name. */
   name(die: number): string | undefined {
     return this.str(die, 0x03);
+  }
+
+  // ------------------------------------------------------------------ several attributes at once
+
+  /**
+   * Finds every attribute of `set` on `die` in one walk over its data (where `num`, `ref` …
+   * walk once per attribute): afterwards `set.form[slot]` is the form of `set.ats[slot]`, 0 when
+   * absent, and the *In readers decode it.
+   */
+  gather(die: number, set: AttrSet): void {
+    const ab = this.abbrevs;
+    const k = this.abbr[die]!;
+    const u = this.units[this.unitOf[die]!]!;
+    const slotOf = set.slotOf;
+    set.form.fill(0);
+    let p = this.attrOff[die]!;
+    const size = ab.attrSize;
+    for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+      const at = ab.attrName[a]!;
+      const slot = at < slotOf.length ? slotOf[at]! : -1;
+      if (slot < 0) {
+        const sz = size[a]!;
+        if (sz >= 0) {
+          p += sz;
+          continue;
+        }
+        if (sz === OFF_SIZED) {
+          p += u.offSize;
+          continue;
+        }
+      }
+      let form = ab.attrForm[a]!;
+      if (form === Form.indirect) {
+        const cur = this.cur;
+        cur.p = p;
+        form = uleb(this.sections.info, cur, INFO);
+        p = cur.p;
+      }
+      if (slot >= 0 && set.form[slot] === 0) {
+        set.form[slot] = form;
+        set.p[slot] = p;
+        set.a[slot] = a;
+      }
+      p = this.skip(form, p, u);
+    }
+  }
+
+  /** `num` of a gathered attribute. */
+  numIn(die: number, set: AttrSet, slot: number, dflt = -1): number {
+    const form = set.form[slot]!;
+    return form === 0 ? dflt : this.numAt(die, set.ats[slot]!, form, set.p[slot]!, set.a[slot]!);
+  }
+
+  /** `ref` of a gathered attribute. */
+  refIn(die: number, set: AttrSet, slot: number): number {
+    const form = set.form[slot]!;
+    return form === 0 ? -1 : this.refAt(die, set.ats[slot]!, form, set.p[slot]!);
+  }
+
+  /** `strPos` of a gathered attribute. */
+  strPosIn(die: number, set: AttrSet, slot: number): number {
+    const form = set.form[slot]!;
+    return form === 0 ? -1 : this.strPosAt(die, set.ats[slot]!, form, set.p[slot]!);
+  }
+
+  /** `block` of a gathered attribute. */
+  blockIn(set: AttrSet, slot: number): Uint8Array | undefined {
+    const form = set.form[slot]!;
+    return form === 0 ? undefined : this.blockAt(form, set.p[slot]!);
   }
 
   // ------------------------------------------------------------------ internals
@@ -584,6 +669,26 @@ export class DwarfInfo {
     const lo = this.dv.getUint32(p + (this.le ? 0 : 4), this.le);
     const hi = this.dv.getUint32(p + (this.le ? 4 : 0), this.le);
     return hi * 0x100000000 + lo;
+  }
+}
+
+/** The attributes one `DwarfInfo.gather` call looks for, and where it found them. */
+export class AttrSet {
+  /** Slot of each attribute name (below 0x80), -1 for names not in the set. */
+  readonly slotOf = new Int8Array(0x80).fill(-1);
+  readonly form: Int32Array;
+  readonly p: Int32Array;
+  readonly a: Int32Array;
+
+  /** `ats[slot]`: attribute names below 0x80 (DW_AT_name, DW_AT_type, ...). */
+  constructor(readonly ats: readonly number[]) {
+    ats.forEach((at, slot) => {
+      if (at >= 0x80) throw new RangeError(`AttrSet: attribute 0x${at.toString(16)} is not below 0x80`);
+      this.slotOf[at] = slot;
+    });
+    this.form = new Int32Array(ats.length);
+    this.p = new Int32Array(ats.length);
+    this.a = new Int32Array(ats.length);
   }
 }
 

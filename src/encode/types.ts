@@ -17,7 +17,7 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { Tag, At, Ate, Form, tagName, type DwarfInfo } from '../dwarf/index.js';
+import { Tag, At, Ate, Form, tagName, AttrSet, type DwarfInfo } from '../dwarf/index.js';
 import type { Btf } from '../model/btf.js';
 import { KindId as Kind } from '../format/kinds.js';
 import { growU32 } from '../model/grow.js';
@@ -39,10 +39,23 @@ export interface EncoderState {
   strs: Map<number, number>;
   /** Scratch words of the record being built. */
   rec: Uint32Array;
+  /** The attributes of a member DIE (slots M_*). */
+  member: AttrSet;
 }
 
+const M_NAME = 0;
+const M_TYPE = 1;
+const M_BIT_SIZE = 2;
+const M_DATA_BIT_OFFSET = 3;
+const M_LOCATION = 4;
+const M_BYTE_SIZE = 5;
+const M_BIT_OFFSET = 6;
+
 export function newEncoderState(btf: Btf): EncoderState {
-  return { btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new Map(), rec: new Uint32Array(256) };
+  return {
+    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new Map(), rec: new Uint32Array(256),
+    member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
+  };
 }
 
 /**
@@ -50,7 +63,11 @@ export function newEncoderState(btf: Btf): EncoderState {
  * same member and type names in every unit): the BTF string offset, 0 when absent or empty.
  */
 export function internStr(d: DwarfInfo, st: EncoderState, die: number, at: number = At.name): number {
-  const pos = d.strPos(die, at);
+  return internPos(d, st, die, d.strPos(die, at), at);
+}
+
+/** internStr of the string at DwarfInfo.strPos `pos` (-1: absent). */
+function internPos(d: DwarfInfo, st: EncoderState, die: number, pos: number, at: number = At.name): number {
   if (pos < 0) return 0;
   let off = st.strs.get(pos);
   if (off === undefined) {
@@ -107,12 +124,15 @@ export function encodeCuTypes(d: DwarfInfo, ct: CuTypes, st: EncoderState): numb
 
 /** The BTF id a reference attribute of `die` points at (0: void). */
 export function refId(d: DwarfInfo, ct: CuTypes, idOff: number, die: number, at: number = At.type): number {
-  const t = d.ref(die, at);
-  if (t < 0) return 0;
+  const small = smallIdOf(ct, d.ref(die, at));
+  return small === 0 ? 0 : idOff + small;
+}
+
+/** The small id of DIE `t` in the unit's types table (0: none, void). */
+function smallIdOf(ct: CuTypes, t: number): number {
   const u = ct.unit;
   if (t < u.firstDie || t >= u.endDie) return 0;
-  const small = ct.smallId[t - u.firstDie]!;
-  return small === 0 ? 0 : idOff + small;
+  return ct.smallId[t - u.firstDie]!;
 }
 
 function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
@@ -215,20 +235,22 @@ function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: num
   let n = 3;
   let kflag = false;
   const place = { bitOffset: 0, bitfieldSize: 0, isStatic: false };
+  const set = st.member;
   for (let m = d.firstChild(die); m >= 0; m = d.nextSibling(m)) {
     const t = d.tag(m);
     if (t !== Tag.member && t !== Tag.inheritance) continue;
-    memberPlacement(d, m, isUnion, place);
+    d.gather(m, set);
+    memberPlacement(d, m, isUnion, set, place);
     if (place.isStatic) continue;
     const { bitOffset, bitfieldSize } = place;
     // pahole adds the id offset even to a void (0) member type
-    const type = idOff + refId(d, ct, 0, m);
+    const type = idOff + smallIdOf(ct, d.refIn(m, set, M_TYPE));
     const isBitfield = bitfieldSize !== 0 || bitOffset % 8 !== 0;
     if (isBitfield && (bitfieldSize > 255 || bitOffset >= 1 << 24)) throw new BtfkitError('BTF_INVALID', 'add_field: bitfield too large');
     if (isUnion && bitOffset) throw new BtfkitError('BTF_INVALID', 'add_field: union members must be at offset 0');
     if ((n - 3) / 3 + 1 > VLEN_MAX) throw new BtfkitError('BTF_INVALID', `too many members/values (vlen > ${VLEN_MAX})`, { errno: Errno.E2BIG });
     if (isBitfield) kflag = true;
-    const nameOff = internStr(d, st, m);
+    const nameOff = internPos(d, st, m, d.strPosIn(m, set, M_NAME));
     r = st.rec = growU32(r, n + 3);
     r[n] = nameOff;
     r[n + 1] = type;
@@ -246,25 +268,25 @@ interface Placement {
 }
 
 /** A member's bit offset and bitfield size as pahole computes them (class_member__new, __cache_byte_size), into `out`. */
-function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, out: Placement): void {
-  const bitfieldSize = d.num(m, At.bit_size, 0);
+function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet, out: Placement): void {
+  const bitfieldSize = d.numIn(m, set, M_BIT_SIZE, 0);
   out.bitfieldSize = bitfieldSize;
   out.isStatic = false;
-  if (d.has(m, At.data_bit_offset)) {
-    out.bitOffset = d.num(m, At.data_bit_offset, 0);
+  if (set.form[M_DATA_BIT_OFFSET] !== 0) {
+    out.bitOffset = d.numIn(m, set, M_DATA_BIT_OFFSET, 0);
     return;
   }
   let byteOffset = 0;
-  if (d.has(m, At.data_member_location)) byteOffset = memberLocation(d, m);
+  if (set.form[M_LOCATION] !== 0) byteOffset = memberLocation(d, m, set);
   else out.isStatic = !inUnion;
   out.bitOffset = byteOffset * 8;
   if (bitfieldSize === 0) return;
-  let byteSize = d.num(m, At.byte_size, 0);
-  if (byteSize === 0) byteSize = storageSize(d, m);
+  let byteSize = d.numIn(m, set, M_BYTE_SIZE, 0);
+  if (byteSize === 0) byteSize = storageSize(d, d.refIn(m, set, M_TYPE));
   if (byteSize === 0) return;
   const bitSize = byteSize * 8;
   // DWARF 2 style: offset of the field's most significant bit from the storage unit's
-  let bitfieldOffset = bitSize - d.num(m, At.bit_offset, 0) - bitfieldSize;
+  let bitfieldOffset = bitSize - d.numIn(m, set, M_BIT_OFFSET, 0) - bitfieldSize;
   out.bitOffset = byteOffset * 8 + bitfieldOffset;
   if (bitfieldOffset < 0) {
     bitfieldOffset += bitSize;
@@ -274,13 +296,13 @@ function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, out: Placeme
 }
 
 /** DW_AT_data_member_location: a constant, or a DW_OP_plus_uconst expression (DWARF 2). */
-function memberLocation(d: DwarfInfo, m: number): number {
-  const form = d.form(m, At.data_member_location);
+function memberLocation(d: DwarfInfo, m: number, set: AttrSet): number {
+  const form = set.form[M_LOCATION]!;
   if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
-    const b = d.block(m, At.data_member_location)!;
+    const b = d.blockIn(set, M_LOCATION)!;
     return exprOffset(b);
   }
-  return d.num(m, At.data_member_location, 0);
+  return d.numIn(m, set, M_LOCATION, 0);
 }
 
 /** pahole's dwarf_expr: DW_OP_plus_uconst N and DW_OP_constu N give N; anything else 0. */
@@ -296,9 +318,8 @@ function exprOffset(b: Uint8Array): number {
   return v;
 }
 
-/** Byte size of a bitfield's storage from its type, typedefs and modifiers stripped. */
-function storageSize(d: DwarfInfo, m: number): number {
-  let t = d.ref(m, At.type);
+/** Byte size of a bitfield's storage from its type `t` (a DIE, -1 for none), typedefs and modifiers stripped. */
+function storageSize(d: DwarfInfo, t: number): number {
   for (let guard = 0; t >= 0 && guard < 64; guard++) {
     const tag = d.tag(t);
     if (tag === Tag.typedef || tag === Tag.const_type || tag === Tag.volatile_type || tag === Tag.restrict_type || tag === Tag.atomic_type) {
