@@ -19,7 +19,8 @@ import {
 } from './state.js';
 
 /**
- * Base types: self-canonical and hashed as candidates (btf_dedup_prep).
+ * Base types: self-canonical (their map and kind entries are set here, not by newState) and
+ * hashed as candidates (btf_dedup_prep).
  *
  * A candidate is only ever taken by an own type whose equality check it passes, and every
  * check (equal_common and the others, compat_enum) starts with the name; for anonymous
@@ -36,6 +37,7 @@ export function dedupPrep(d: DedupState): void {
     d.map[id] = id;
     const o = d.off[id]!;
     const k = kindOf(w, o);
+    d.kinds[id] = k;
     if (k !== Kind.VAR && k !== Kind.DATASEC && !couldMatch(w, o, k, names)) {
       d.table.skip();
       continue;
