@@ -294,6 +294,30 @@ export class DwarfInfo {
     return this.strPosAt(die, at, form, p);
   }
 
+  /** The section bytes of the string at strPos `pos` (see strOffset, strLength). */
+  strSection(pos: number): Uint8Array {
+    const k = pos % 4;
+    return k === 0 ? this.sections.str : k === 1 ? this.sections.lineStr : this.sections.info;
+  }
+
+  /** The offset in strSection(pos) of the string at strPos `pos`. */
+  strOffset(pos: number): number {
+    return (pos - (pos % 4)) / 4;
+  }
+
+  /** The length in bytes (before its NUL) of the string at strPos `pos`; checked as `str` checks it. */
+  strLength(pos: number): number {
+    const d = this.strSection(pos);
+    const off = this.strOffset(pos);
+    const k = pos % 4;
+    const section = k === 0 ? '.debug_str' : k === 1 ? '.debug_line_str' : INFO;
+    if (off >= d.length) throw dwarfError(`string offset ${off} is past the end of ${section} (${d.length} bytes)`, section, off);
+    let e = off;
+    while (e < d.length && d[e] !== 0) e++;
+    if (e >= d.length) throw dwarfError('string is not NUL-terminated', section, off);
+    return e - off;
+  }
+
   private strPosAt(die: number, at: number, form: number, p: number): number {
     switch (form) {
       case Form.string: return p * 4 + 2;

@@ -63,16 +63,17 @@ export function newEncoderState(btf: Btf): EncoderState {
  * same member and type names in every unit): the BTF string offset, 0 when absent or empty.
  */
 export function internStr(d: DwarfInfo, st: EncoderState, die: number, at: number = At.name): number {
-  return internPos(d, st, die, d.strPos(die, at), at);
+  return internPos(d, st, d.strPos(die, at));
 }
 
 /** internStr of the string at DwarfInfo.strPos `pos` (-1: absent). */
-function internPos(d: DwarfInfo, st: EncoderState, die: number, pos: number, at: number = At.name): number {
+function internPos(d: DwarfInfo, st: EncoderState, pos: number): number {
   if (pos < 0) return 0;
   let off = st.strs.get(pos);
   if (off === undefined) {
-    const s = d.str(die, at)!;
-    off = s ? st.btf.addStr(s) : 0;
+    // the bytes as they are in DWARF (pahole copies them), no JS string
+    const n = d.strLength(pos);
+    off = n ? st.btf.addStrBytes(d.strSection(pos), d.strOffset(pos), n) : 0;
     st.strs.set(pos, off);
   }
   return off;
@@ -250,7 +251,7 @@ function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: num
     if (isUnion && bitOffset) throw new BtfkitError('BTF_INVALID', 'add_field: union members must be at offset 0');
     if ((n - 3) / 3 + 1 > VLEN_MAX) throw new BtfkitError('BTF_INVALID', `too many members/values (vlen > ${VLEN_MAX})`, { errno: Errno.E2BIG });
     if (isBitfield) kflag = true;
-    const nameOff = internPos(d, st, m, d.strPosIn(m, set, M_NAME));
+    const nameOff = internPos(d, st, d.strPosIn(m, set, M_NAME));
     r = st.rec = growU32(r, n + 3);
     r[n] = nameOff;
     r[n + 1] = type;

@@ -113,6 +113,21 @@ export class StrIndex {
     }
   }
 
+  /** Offset of the string with the `n` bytes `src[at, at + n)`, or -1. */
+  findBytes(src: Uint8Array, at: number, n: number): number {
+    const h = hashBytes(src, at, n);
+    const s = this.strs;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const v = this.slots[i]!;
+      if (v === 0) return -1;
+      const off = v - 1;
+      if (s[off + n] !== 0) continue;
+      let j = 0;
+      while (j < n && s[off + j] === src[at + j]) j++;
+      if (j === n) return off;
+    }
+  }
+
   /** Indexes a string just appended at `off` (its bytes end with a NUL); `strs` may have grown. */
   added(strs: Uint8Array, off: number, len: number): void {
     this.strs = strs;
