@@ -39,9 +39,13 @@ export interface EncoderState {
   strs: Map<number, number>;
   /** Scratch words of the record being built. */
   rec: Uint32Array;
-  /** The attributes of a member DIE (slots M_*). */
+  /** The attributes of a member DIE (slots M_*) and of an enumerator (E_*). */
   member: AttrSet;
+  enumerator: AttrSet;
 }
+
+const E_NAME = 0;
+const E_VALUE = 1;
 
 const M_NAME = 0;
 const M_TYPE = 1;
@@ -55,6 +59,7 @@ export function newEncoderState(btf: Btf): EncoderState {
   return {
     btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new Map(), rec: new Uint32Array(256),
     member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
+    enumerator: new AttrSet([At.name, At.const_value]),
   };
 }
 
@@ -337,6 +342,7 @@ function storageSize(d: DwarfInfo, t: number): number {
 function encodeEnum(d: DwarfInfo, st: EncoderState, die: number): number {
   const btf = st.btf;
   const size = d.num(die, At.byte_size, 0) || 4;
+  if (size === 1 || size === 2 || size === 4) return encodeEnum32(d, st, die, size);
   const name = d.name(die) ?? null;
   const under = d.ref(die, At.type);
   const enc = under >= 0 ? d.num(under, At.encoding, 0) : 0;
@@ -355,6 +361,45 @@ function encodeEnum(d: DwarfInfo, st: EncoderState, die: number): number {
   const id = btf.addEnum64(name, size, isSigned);
   for (const [n, v] of values) btf.addEnum64Value(n, v);
   return id;
+}
+
+/**
+ * An ENUM of 1, 2 or 4 bytes as btf__add_enum + btf__add_enum_value build it (names interned
+ * in that order; a negative value sets kflag), its record written whole.
+ */
+function encodeEnum32(d: DwarfInfo, st: EncoderState, die: number, size: number): number {
+  let r = st.rec;
+  r[0] = internStr(d, st, die);
+  r[2] = size;
+  let n = 3;
+  let kflag = false;
+  const set = st.enumerator;
+  for (let e = d.firstChild(die); e >= 0; e = d.nextSibling(e)) {
+    if (d.tag(e) !== Tag.enumerator) continue;
+    d.gather(e, set);
+    const nameOff = internPos(d, st, d.strPosIn(e, set, E_NAME));
+    // btf__add_enum_value refuses a nameless value
+    if (nameOff === 0) throw new BtfkitError('BTF_INVALID', 'add_enum_value: a name is required', { errno: Errno.EINVAL });
+    const form = set.form[E_VALUE]!;
+    let v: number;
+    if (form === Form.data1 || form === Form.data2 || form === Form.data4 || form === Form.sdata || form === Form.implicit_const) {
+      v = d.numIn(e, set, E_VALUE, 0);
+    } else {
+      // libdw's dwarf_formudata: data8 and udata as 64 bits, read as the signed value pahole stores
+      v = Number(BigInt.asIntN(64, BigInt.asUintN(64, d.bigValue(e, At.const_value) ?? 0n)));
+    }
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+      throw new BtfkitError('BTF_INVALID', 'add_enum_value: value out of range', { errno: Errno.E2BIG });
+    }
+    if ((n - 3) / 2 + 1 > VLEN_MAX) throw new BtfkitError('BTF_INVALID', `too many members/values (vlen > ${VLEN_MAX})`, { errno: Errno.E2BIG });
+    if (v < 0) kflag = true;
+    r = st.rec = growU32(r, n + 2);
+    r[n] = nameOff;
+    r[n + 1] = v >>> 0;
+    n += 2;
+  }
+  r[1] = info(Kind.ENUM, (n - 3) / 2, kflag);
+  return addRec(st, n);
 }
 
 function encodeProto(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
