@@ -40,6 +40,9 @@ function formSize(form: number): number {
 export interface AbbrevTable {
   /** code → abbreviation index (-1 / missing: unknown code). */
   byCode: Int32Array | Map<number, number>;
+  /** The table's abbreviations are [first, end) of the flat arrays. */
+  first: number;
+  end: number;
 }
 
 /** All abbreviations of all tables, flat. */
@@ -82,6 +85,7 @@ export class Abbrevs {
     const d = this.data;
     if (offset >= d.length) throw dwarfError(`abbreviation table offset ${offset} is past the end (${d.length} bytes)`, SECTION, offset);
     const cur = { p: offset };
+    const first = this.n;
     const codes: number[] = [];
     const idx: number[] = [];
     let maxCode = 0;
@@ -113,7 +117,13 @@ export class Abbrevs {
       byCode = new Map();
       for (let i = 0; i < codes.length; i++) byCode.set(codes[i]!, idx[i]!);
     }
-    return { byCode };
+    return { byCode, first, end: this.n };
+  }
+
+  /** Does any abbreviation of table `t` have this tag (can any DIE of its units have it)? */
+  usesTag(t: AbbrevTable, tag: number): boolean {
+    for (let k = t.first; k < t.end; k++) if (this.tag[k] === tag) return true;
+    return false;
   }
 
   private newAbbrev(tag: number, children: number): number {

@@ -125,6 +125,11 @@ export class DwarfInfo {
     return this.units[this.unitOf[die]!]!;
   }
 
+  /** Can a DIE of unit `u` have this tag (does its abbreviation table have one)? */
+  unitUsesTag(u: DwarfUnit, tag: number): boolean {
+    return this.abbrevs.usesTag(this.abbrevs.table(u.abbrevOffset), tag);
+  }
+
   /** The DIE at a `.debug_info` offset, or -1. */
   dieAt(offset: number): number {
     let lo = 0;
