@@ -572,59 +572,76 @@ export class DwarfInfo {
   }
 
   private indexDies(u: DwarfUnit, ui: number, table: AbbrevTable, p: number, end: number): void {
+    // One pass over every DIE of the unit: written for the interpreter as much as for the
+    // optimizer (it runs once per process), so the per-DIE work is inline: the one-byte code
+    // of LEB128, the dense code table, the record's typed arrays, the depth stacks.
     const d = this.sections.info;
     const ab = this.abbrevs;
     const size = ab.attrSize;
-    const parents: number[] = [];
-    /** Last DIE seen at each depth (to link siblings). */
-    const last: number[] = [-1];
+    const dense = table.byCode instanceof Int32Array ? table.byCode : null;
+    /** Parent DIE and last DIE seen (to link siblings) at each depth. */
+    let parents = new Int32Array(64);
+    let last = new Int32Array(65);
+    let depth = 0;
+    last[0] = -1;
     const cur: Cursor = { p };
-    while (cur.p < end) {
-      const dieStart = cur.p;
-      const code = uleb(d, cur, INFO);
+    let off = this.off, abbr = this.abbr, attrOff = this.attrOff, par = this.par, sib = this.sib, unitOf = this.unitOf;
+    while (p < end) {
+      const dieStart = p;
+      let code = d[p]!;
+      if (code < 0x80) p++;
+      else {
+        cur.p = p;
+        code = uleb(d, cur, INFO);
+        p = cur.p;
+      }
       if (code === 0) {
-        if (parents.length === 0) continue; // padding after the unit DIE tree
-        parents.pop();
-        last.pop();
+        if (depth === 0) continue; // padding after the unit DIE tree
+        depth--;
         continue;
       }
-      const k = ab.lookup(table, code);
+      const k = dense ? (code < dense.length ? dense[code]! : -1) : ab.lookup(table, code);
       if (k < 0) throw dwarfError(`abbreviation code ${code} is not in the unit's table (offset ${u.abbrevOffset})`, INFO, dieStart);
-      const die = this.push(dieStart, k, cur.p, parents.length ? parents[parents.length - 1]! : -1, ui);
-      const prev = last[last.length - 1]!;
-      if (prev >= 0) this.sib[prev] = die;
-      last[last.length - 1] = die;
-      let q = cur.p;
+      const die = this.n++;
+      if (die === off.length) {
+        this.grow();
+        off = this.off; abbr = this.abbr; attrOff = this.attrOff; par = this.par; sib = this.sib; unitOf = this.unitOf;
+      }
+      off[die] = dieStart;
+      abbr[die] = k;
+      attrOff[die] = p;
+      par[die] = depth ? parents[depth - 1]! : -1;
+      sib[die] = -1;
+      unitOf[die] = ui;
+      const prev = last[depth]!;
+      if (prev >= 0) sib[prev] = die;
+      last[depth] = die;
       for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
         const sz = size[a]!;
-        q = sz >= 0 ? q + sz : sz === OFF_SIZED ? q + u.offSize : sz === ADDR_SIZED ? q + u.addrSize : this.skip(ab.attrForm[a]!, q, u);
+        p = sz >= 0 ? p + sz : sz === OFF_SIZED ? p + u.offSize : sz === ADDR_SIZED ? p + u.addrSize : this.skip(ab.attrForm[a]!, p, u);
       }
-      if (q > end) throw dwarfError('DIE attributes run past the end of the unit', INFO, dieStart);
-      cur.p = q;
+      if (p > end) throw dwarfError('DIE attributes run past the end of the unit', INFO, dieStart);
       if (ab.children[k]) {
-        parents.push(die);
-        last.push(-1);
+        if (depth + 1 >= parents.length) {
+          parents = growI32(parents, depth + 2);
+          last = growI32(last, depth + 3);
+        }
+        parents[depth] = die;
+        depth++;
+        last[depth] = -1;
       }
     }
   }
 
-  private push(off: number, k: number, attrOff: number, parent: number, ui: number): number {
-    const i = this.n++;
-    if (i === this.off.length) {
-      this.off = growU32(this.off, this.n);
-      this.abbr = growU32(this.abbr, this.n);
-      this.attrOff = growU32(this.attrOff, this.n);
-      this.unitOf = growU32(this.unitOf, this.n);
-      this.par = growI32(this.par, this.n);
-      this.sib = growI32(this.sib, this.n);
-    }
-    this.off[i] = off;
-    this.abbr[i] = k;
-    this.attrOff[i] = attrOff;
-    this.par[i] = parent;
-    this.sib[i] = -1;
-    this.unitOf[i] = ui;
-    return i;
+  /** Room for more DIEs in the index arrays. */
+  private grow(): void {
+    const n = this.n;
+    this.off = growU32(this.off, n);
+    this.abbr = growU32(this.abbr, n);
+    this.attrOff = growU32(this.attrOff, n);
+    this.unitOf = growU32(this.unitOf, n);
+    this.par = growI32(this.par, n);
+    this.sib = growI32(this.sib, n);
   }
 
   private readUnitBases(u: DwarfUnit): void {
