@@ -33,18 +33,30 @@ import {
 export function dedupPrep(d: DedupState): void {
   const w = d.w;
   const names = ownNames(d);
-  for (let id = 1; id < d.startId; id++) {
-    d.map[id] = id;
-    const o = d.off[id]!;
-    const k = kindOf(w, o);
-    d.kinds[id] = k;
-    if (k !== Kind.VAR && k !== Kind.DATASEC && !couldMatch(w, o, k, names)) {
-      d.table.skip();
+  const bits = names.bits;
+  const { map, off, kinds, table } = d;
+  const start = d.startId;
+  // this loop over the whole base runs once per process, mostly before V8 optimizes it: the
+  // common case (a named type no own type names) is inline, and skipped entries are counted
+  // in runs
+  let skipped = 0;
+  for (let id = 1; id < start; id++) {
+    map[id] = id;
+    const o = off[id]!;
+    const k = (w[o + 1]! >>> 24) & 0x1f;
+    kinds[id] = k;
+    if (k === Kind.VAR || k === Kind.DATASEC) continue;
+    if (k === Kind.UNKN || k > Kind.ENUM64) throw dedupError(`unknown kind ${k}`, undefined, id);
+    const name = w[o]!;
+    if (name !== 0 ? (bits[name >>> 5]! & (1 << (name & 31))) === 0 : !couldMatch(w, o, k, names)) {
+      skipped++;
       continue;
     }
+    if (skipped) {
+      table.skip(skipped);
+      skipped = 0;
+    }
     switch (k) {
-      case Kind.VAR: case Kind.DATASEC:
-        continue;
       case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR: case Kind.FWD:
       case Kind.TYPEDEF: case Kind.FUNC: case Kind.FLOAT: case Kind.TYPE_TAG:
         hashCommon(d, o);
@@ -69,6 +81,7 @@ export function dedupPrep(d: DedupState): void {
     }
     tableAdd(d, id);
   }
+  if (skipped) table.skip(skipped);
 }
 
 /** The names of the own types (one bit per base string offset), and which anonymous kinds they have. */

@@ -81,12 +81,23 @@ export class CandidateTable {
   }
 
   /**
-   * An entry that no lookup can ever take: the table grows as libbpf's does when it is
-   * appended (each growth reverses the order of every key's entries), but it is not stored.
+   * `n` entries that no lookup can ever take: the table grows as libbpf's does when they are
+   * appended (each growth reverses the order of every key's entries), but they are not stored.
    */
-  skip(): void {
-    if (this.cap === 0 || Math.floor(((this.size + 1) * 4) / 3) > this.cap) this.grow();
-    this.size++;
+  skip(n = 1): void {
+    const end = this.size + n;
+    while (this.size < end) {
+      // the next size at which an append grows the table (hashmap_needs_to_grow)
+      let g = Math.max(this.size, Math.floor(((this.cap + 1) * 3) / 4) - 2);
+      while (!(this.cap === 0 || Math.floor(((g + 1) * 4) / 3) > this.cap)) g++;
+      if (g >= end) {
+        this.size = end;
+        return;
+      }
+      this.size = g;
+      this.grow();
+      this.size++;
+    }
   }
 
   /** hashmap__append(key, value). */
