@@ -3,44 +3,47 @@
  * btf__find_str / btf__add_str, without a JS string per indexed string.
  *
  * Approach: open addressing over an Int32Array of (offset + 1) entries, keyed by a hash of
- * the string's length and bytes; a probe compares the bytes in the section itself. Building it
- * is one pass over the section (a vmlinux's 2–3 MB of strings, where a Map keyed by decoded
- * strings took hundreds of milliseconds): each string's end is found by the native
- * `indexOf(0)`, and a string longer than 16 bytes is hashed on its length, first 8 and last 8
- * bytes only (kernel names share prefixes and suffixes, rarely both at one length), so the
- * build reads about half the bytes. Lookups take latin1 keys (char code = byte), the project's
- * exact-bytes string form (strings.ts).
+ * the string's length and 12 of its bytes (the first, middle and last four: kernel names that
+ * share a prefix or suffix rarely share all three at one length); a probe compares the bytes in
+ * the section itself. Building it is one pass over the section (a vmlinux's 2–3 MB of strings,
+ * where a Map keyed by decoded strings took hundreds of milliseconds) that finds each string's
+ * end four bytes at a time (a word holding a zero byte) and reads 12 bytes of it, instead of
+ * hashing every byte. Lookups take latin1 keys (char code = byte), the project's exact-bytes
+ * string form (strings.ts), or bytes.
  */
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-/** Strings up to this length are hashed on every byte; longer ones on both ends. */
-const FULL = 16;
-const END = 8;
+const SEED = 0x9e3779b1;
+const MIX = 0x85ebca6b;
 
-/** The hash of the `n` bytes at `off`. */
+/** The hash of the `n` bytes at `off`: length, first, middle and last four bytes. */
 function hashBytes(s: Uint8Array, off: number, n: number): number {
-  let h = Math.imul(FNV_OFFSET ^ n, FNV_PRIME);
-  if (n <= FULL) {
-    for (let i = off, e = off + n; i < e; i++) h = Math.imul(h ^ s[i]!, FNV_PRIME);
+  let h = Math.imul(n ^ SEED, MIX);
+  if (n >= 4) {
+    const m = off + (n >>> 1) - 2;
+    const l = off + n - 4;
+    h = Math.imul(h ^ (s[off]! | (s[off + 1]! << 8) | (s[off + 2]! << 16) | (s[off + 3]! << 24)), MIX);
+    h = Math.imul(h ^ (s[m]! | (s[m + 1]! << 8) | (s[m + 2]! << 16) | (s[m + 3]! << 24)), MIX);
+    h = Math.imul(h ^ (s[l]! | (s[l + 1]! << 8) | (s[l + 2]! << 16) | (s[l + 3]! << 24)), MIX);
   } else {
-    for (let i = off, e = off + END; i < e; i++) h = Math.imul(h ^ s[i]!, FNV_PRIME);
-    for (let i = off + n - END, e = off + n; i < e; i++) h = Math.imul(h ^ s[i]!, FNV_PRIME);
+    for (let i = off; i < off + n; i++) h = Math.imul(h ^ s[i]!, MIX);
   }
-  return h >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /** hashBytes of a latin1 key's bytes. */
-function hashKey(key: string): number {
-  const n = key.length;
-  let h = Math.imul(FNV_OFFSET ^ n, FNV_PRIME);
-  if (n <= FULL) {
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+function hashKey(k: string): number {
+  const n = k.length;
+  let h = Math.imul(n ^ SEED, MIX);
+  if (n >= 4) {
+    const m = (n >>> 1) - 2;
+    const l = n - 4;
+    h = Math.imul(h ^ (k.charCodeAt(0) | (k.charCodeAt(1) << 8) | (k.charCodeAt(2) << 16) | (k.charCodeAt(3) << 24)), MIX);
+    h = Math.imul(h ^ (k.charCodeAt(m) | (k.charCodeAt(m + 1) << 8) | (k.charCodeAt(m + 2) << 16) | (k.charCodeAt(m + 3) << 24)), MIX);
+    h = Math.imul(h ^ (k.charCodeAt(l) | (k.charCodeAt(l + 1) << 8) | (k.charCodeAt(l + 2) << 16) | (k.charCodeAt(l + 3) << 24)), MIX);
   } else {
-    for (let i = 0; i < END; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
-    for (let i = n - END; i < n; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ k.charCodeAt(i), MIX);
   }
-  return h >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /** End of the string at `off` (its NUL), or `len` when it has none before `len`. */
@@ -61,21 +64,42 @@ export class StrIndex {
     while (cap < len / 8) cap <<= 1;
     this.slots = new Int32Array(cap);
     this.mask = cap - 1;
-    // hashBytes and strEndAt, inline: this loop runs once per process, mostly before V8
-    // optimizes it, where every call costs
+    // the section as 32-bit words for the search of NULs (a copy when it is not 4-aligned)
+    let bytes = strs;
+    if (strs.byteOffset & 3) {
+      bytes = new Uint8Array(len + 4);
+      bytes.set(strs.subarray(0, len));
+    }
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, len >>> 2);
+    const nw = len >>> 2;
+    // this loop runs once per process, mostly before V8 optimizes it: everything is inline
     let off = 0;
     while (off < len) {
       let e = off;
-      while (e < len && strs[e] !== 0) e++;
-      const n = e - off;
-      let h = Math.imul(FNV_OFFSET ^ n, FNV_PRIME);
-      if (n <= FULL) {
-        for (let i = off; i < e; i++) h = Math.imul(h ^ strs[i]!, FNV_PRIME);
-      } else {
-        for (let i = off, x = off + END; i < x; i++) h = Math.imul(h ^ strs[i]!, FNV_PRIME);
-        for (let i = e - END; i < e; i++) h = Math.imul(h ^ strs[i]!, FNV_PRIME);
+      while (e < len && (e & 3) !== 0 && strs[e] !== 0) e++;
+      if (e < len && strs[e] !== 0) {
+        // aligned: skip the words without a zero byte
+        let w = e >>> 2;
+        while (w < nw) {
+          const v = words[w]!;
+          if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
+          w++;
+        }
+        e = w << 2;
+        while (e < len && strs[e] !== 0) e++;
       }
-      h >>>= 0;
+      const n = e - off;
+      let h = Math.imul(n ^ SEED, MIX);
+      if (n >= 4) {
+        const m = off + (n >>> 1) - 2;
+        const l = e - 4;
+        h = Math.imul(h ^ (strs[off]! | (strs[off + 1]! << 8) | (strs[off + 2]! << 16) | (strs[off + 3]! << 24)), MIX);
+        h = Math.imul(h ^ (strs[m]! | (strs[m + 1]! << 8) | (strs[m + 2]! << 16) | (strs[m + 3]! << 24)), MIX);
+        h = Math.imul(h ^ (strs[l]! | (strs[l + 1]! << 8) | (strs[l + 2]! << 16) | (strs[l + 3]! << 24)), MIX);
+      } else {
+        for (let i = off; i < e; i++) h = Math.imul(h ^ strs[i]!, MIX);
+      }
+      h = (h ^ (h >>> 15)) >>> 0;
       // insertHashed, inline
       if ((this.count + 1) * 2 > this.slots.length) this.grow();
       const slots = this.slots;
