@@ -1,15 +1,19 @@
 /**
  * `npm run bench` rows for the encoder (issue 19): the whole process of `btfkit encode` on a
  * module's M.prebtf.ko next to pahole v1.31 on the same input with kbuild's module flags (+
- * distilled_base), alternating, medians, plus the peak RSS of each (GNU time's %M). Inputs: the
+ * distilled_base), alternating, medians, plus the peak RSS of each (GNU time's %M), and Node's
+ * own start-up (`node -e 0`, the floor of any `btfkit` command) in the same runs. Inputs: the
  * encoder corpus (scripts/encoder-corpus.sh) and Debian 6.12.118's headers vmlinux as base;
  * rows are left out when either, pahole or /usr/bin/time is missing.
+ *
+ * Alone: `node dist/scripts/bench-encode.js [--runs N] [--cli LAUNCHER]` prints just these rows.
  */
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { corpusDir } from './corpus-paths.js';
 
 const KERNEL = '/usr/src/linux-headers-6.12.118+deb12-amd64/vmlinux';
@@ -31,7 +35,7 @@ function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { ms: numb
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-export function benchEncode(add: Add, opts: { quick: boolean; cli: string }): void {
+export function benchEncode(add: Add, opts: { quick: boolean; cli: string; runs?: number }): void {
   const corpus = join(corpusDir(), 'encoder');
   if (!existsSync(corpus) || !existsSync(KERNEL) || !existsSync(PAHOLE) || !existsSync('/usr/bin/time')) return;
   const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bench-encode-'));
@@ -41,23 +45,39 @@ export function benchEncode(add: Add, opts: { quick: boolean; cli: string }): vo
     for (const m of MODULES) {
       const pre = join(corpus, `${m}.prebtf.ko`);
       if (!existsSync(pre)) continue;
-      const ours: number[] = [], theirs: number[] = [];
-      let oursMb = 0, theirsMb = 0;
-      for (let i = 0; i < (opts.quick ? 1 : 5); i++) {
+      const ours: number[] = [], theirs: number[] = [], node: number[] = [];
+      let oursMb = 0, theirsMb = 0, nodeMb = 0;
+      for (let i = 0; i < (opts.runs ?? (opts.quick ? 1 : 5)); i++) {
         const copy = join(tmp, 'p.ko');
         copyFileSync(pre, copy);
         const p = timed(PAHOLE, [...FLAGS, '--btf_base', KERNEL, copy], env);
         const o = timed(process.execPath, [opts.cli, 'encode', pre, '-B', KERNEL, '-o', join(tmp, 'o.ko'), '-q'], env);
+        const n = timed(process.execPath, ['-e', '0'], env);
         theirs.push(p.ms);
         ours.push(o.ms);
+        node.push(n.ms);
         theirsMb = Math.max(theirsMb, p.mb);
         oursMb = Math.max(oursMb, o.mb);
+        nodeMb = Math.max(nodeMb, n.mb);
       }
       const name = m.split('/').pop()!;
       add(`encode ${name}.prebtf.ko (whole process; ref: pahole v1.31)`, 'ms', median(ours), median(theirs));
       add(`encode ${name}.prebtf.ko peak RSS (ref: pahole)`, 'MB', oursMb, theirsMb);
+      add(`  node -e 0 in the same runs (ref: pahole)`, 'ms', median(node), median(theirs));
+      add(`  node -e 0 peak RSS (ref: pahole)`, 'MB', nodeMb, theirsMb);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const ri = process.argv.indexOf('--runs');
+  const runs = ri > 0 ? Number(process.argv[ri + 1]) : 11;
+  const ci = process.argv.indexOf('--cli');
+  const cli = ci > 0 ? process.argv[ci + 1]! : join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'cli', 'launcher.cjs');
+  benchEncode((op, unit, m, ref) => {
+    const r = ref === undefined ? '' : `   ref ${ref.toFixed(1)} ${unit}   ${(m / ref).toFixed(2)}x`;
+    console.log(`${op.padEnd(58)} ${m.toFixed(1).padStart(7)} ${unit}${r}`);
+  }, { quick: false, cli, runs });
 }

@@ -11,13 +11,38 @@
 import { Form } from './constants.js';
 import { dwarfError } from './sections.js';
 import { uleb, sleb } from './leb.js';
-import { growF64, growU32, growU8 } from '../model/grow.js';
+import { growF64, growI32, growU32, growU8 } from '../model/grow.js';
 
 const SECTION = '.debug_abbrev';
+
+/** attrSize markers: the unit's offset size, its address size, or read the data to know. */
+export const OFF_SIZED = -1;
+export const ADDR_SIZED = -2;
+export const VARIABLE = -3;
+
+/** The data size of a form, when it does not depend on the data itself (see attrSize). */
+function formSize(form: number): number {
+  switch (form) {
+    case Form.flag_present: case Form.implicit_const: return 0;
+    case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1: return 1;
+    case Form.data2: case Form.ref2: case Form.strx2: case Form.addrx2: return 2;
+    case Form.strx3: case Form.addrx3: return 3;
+    case Form.data4: case Form.ref4: case Form.strx4: case Form.addrx4: case Form.ref_sup4: return 4;
+    case Form.data8: case Form.ref8: case Form.ref_sig8: case Form.ref_sup8: return 8;
+    case Form.data16: return 16;
+    case Form.strp: case Form.line_strp: case Form.sec_offset: case Form.strp_sup: case Form.GNU_ref_alt: case Form.GNU_strp_alt:
+      return OFF_SIZED;
+    case Form.addr: return ADDR_SIZED;
+    default: return VARIABLE; // LEB128s, strings, blocks, indirect, ref_addr (size by version), unknown forms
+  }
+}
 
 export interface AbbrevTable {
   /** code → abbreviation index (-1 / missing: unknown code). */
   byCode: Int32Array | Map<number, number>;
+  /** The table's abbreviations are [first, end) of the flat arrays. */
+  first: number;
+  end: number;
 }
 
 /** All abbreviations of all tables, flat. */
@@ -31,6 +56,11 @@ export class Abbrevs {
   attrForm = new Uint32Array(1024);
   /** DW_FORM_implicit_const values (0 for other forms). */
   attrConst = new Float64Array(1024);
+  /**
+   * Bytes of each attribute's data when its form has a fixed size (>= 0), or how to size it:
+   * OFF_SIZED (the unit's offset size), ADDR_SIZED (its address size), VARIABLE (read it).
+   */
+  attrSize = new Int32Array(1024);
   nAttrs = 0;
   private readonly tables = new Map<number, AbbrevTable>();
 
@@ -55,6 +85,7 @@ export class Abbrevs {
     const d = this.data;
     if (offset >= d.length) throw dwarfError(`abbreviation table offset ${offset} is past the end (${d.length} bytes)`, SECTION, offset);
     const cur = { p: offset };
+    const first = this.n;
     const codes: number[] = [];
     const idx: number[] = [];
     let maxCode = 0;
@@ -86,7 +117,13 @@ export class Abbrevs {
       byCode = new Map();
       for (let i = 0; i < codes.length; i++) byCode.set(codes[i]!, idx[i]!);
     }
-    return { byCode };
+    return { byCode, first, end: this.n };
+  }
+
+  /** Does any abbreviation of table `t` have this tag (can any DIE of its units have it)? */
+  usesTag(t: AbbrevTable, tag: number): boolean {
+    for (let k = t.first; k < t.end; k++) if (this.tag[k] === tag) return true;
+    return false;
   }
 
   private newAbbrev(tag: number, children: number): number {
@@ -107,8 +144,10 @@ export class Abbrevs {
     this.attrName = growU32(this.attrName, this.nAttrs);
     this.attrForm = growU32(this.attrForm, this.nAttrs);
     this.attrConst = growF64(this.attrConst, this.nAttrs);
+    this.attrSize = growI32(this.attrSize, this.nAttrs);
     this.attrName[i] = name;
     this.attrForm[i] = form;
     this.attrConst[i] = value;
+    this.attrSize[i] = formSize(form);
   }
 }

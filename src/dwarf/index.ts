@@ -3,7 +3,7 @@
  * the DIE index with on-demand attributes. Core code: no `node:` imports.
  */
 export { readDwarfSections, hasDwarf, DWARF_SECTION_NAMES, type DwarfSections } from './sections.js';
-export { DwarfInfo, parseDwarf, type DwarfUnit } from './info.js';
+export { DwarfInfo, AttrSet, parseDwarf, type DwarfUnit } from './info.js';
 export { Tag, At, Form, Ate, UnitType, formName, tagName } from './constants.js';
 
 import type { ElfFile } from '../elf/index.js';

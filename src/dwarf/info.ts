@@ -17,7 +17,7 @@
 
 import { Form, UnitType } from './constants.js';
 import { formName } from './constants.js';
-import { Abbrevs, type AbbrevTable } from './abbrev.js';
+import { Abbrevs, OFF_SIZED, ADDR_SIZED, type AbbrevTable } from './abbrev.js';
 import { uleb, sleb, slebBig, ulebBig, type Cursor } from './leb.js';
 import { dwarfError, type DwarfSections } from './sections.js';
 import { growI32, growU32 } from '../model/grow.js';
@@ -125,6 +125,11 @@ export class DwarfInfo {
     return this.units[this.unitOf[die]!]!;
   }
 
+  /** Can a DIE of unit `u` have this tag (does its abbreviation table have one)? */
+  unitUsesTag(u: DwarfUnit, tag: number): boolean {
+    return this.abbrevs.usesTag(this.abbrevs.table(u.abbrevOffset), tag);
+  }
+
   /** The DIE at a `.debug_info` offset, or -1. */
   dieAt(offset: number): number {
     let lo = 0;
@@ -166,6 +171,10 @@ export class DwarfInfo {
   num(die: number, at: number, dflt = -1): number {
     if (!this.find(die, at)) return dflt;
     const { form, p, a } = this.place;
+    return this.numAt(die, at, form, p, a);
+  }
+
+  private numAt(die: number, at: number, form: number, p: number, a: number): number {
     switch (form) {
       case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1:
         return this.u8(p);
@@ -233,6 +242,10 @@ export class DwarfInfo {
   ref(die: number, at: number): number {
     if (!this.find(die, at)) return -1;
     const { form, p } = this.place;
+    return this.refAt(die, at, form, p);
+  }
+
+  private refAt(die: number, at: number, form: number, p: number): number {
     let target: number;
     switch (form) {
       case Form.ref1: target = this.u8(p); break;
@@ -275,10 +288,64 @@ export class DwarfInfo {
     }
   }
 
+  /**
+   * Where a string attribute's bytes are, as one number (equal numbers: the same bytes), or -1
+   * when absent: `.debug_str` offset * 4 (strp, strx*), `.debug_line_str` offset * 4 + 1,
+   * `.debug_info` offset * 4 + 2 (inline). For callers that intern the same strings many times.
+   */
+  strPos(die: number, at: number): number {
+    if (!this.find(die, at)) return -1;
+    const { form, p } = this.place;
+    return this.strPosAt(die, at, form, p);
+  }
+
+  /** The section bytes of the string at strPos `pos` (see strOffset, strLength). */
+  strSection(pos: number): Uint8Array {
+    const k = pos % 4;
+    return k === 0 ? this.sections.str : k === 1 ? this.sections.lineStr : this.sections.info;
+  }
+
+  /** The offset in strSection(pos) of the string at strPos `pos`. */
+  strOffset(pos: number): number {
+    return (pos - (pos % 4)) / 4;
+  }
+
+  /** The length in bytes (before its NUL) of the string at strPos `pos`; checked as `str` checks it. */
+  strLength(pos: number): number {
+    const d = this.strSection(pos);
+    const off = this.strOffset(pos);
+    const k = pos % 4;
+    const section = k === 0 ? '.debug_str' : k === 1 ? '.debug_line_str' : INFO;
+    if (off >= d.length) throw dwarfError(`string offset ${off} is past the end of ${section} (${d.length} bytes)`, section, off);
+    let e = off;
+    while (e < d.length && d[e] !== 0) e++;
+    if (e >= d.length) throw dwarfError('string is not NUL-terminated', section, off);
+    return e - off;
+  }
+
+  private strPosAt(die: number, at: number, form: number, p: number): number {
+    switch (form) {
+      case Form.string: return p * 4 + 2;
+      case Form.strp: return this.offsetAt(die, p) * 4;
+      case Form.line_strp: return this.offsetAt(die, p) * 4 + 1;
+      case Form.strx: case Form.GNU_str_index: return this.strxOffset(die, this.lebAt(p, false), p) * 4;
+      case Form.strx1: return this.strxOffset(die, this.u8(p), p) * 4;
+      case Form.strx2: return this.strxOffset(die, this.u16(p), p) * 4;
+      case Form.strx3: return this.strxOffset(die, this.u24(p), p) * 4;
+      case Form.strx4: return this.strxOffset(die, this.u32(p), p) * 4;
+      default:
+        throw dwarfError(`attribute 0x${at.toString(16)} has ${formName(form)}, not a string`, INFO, p);
+    }
+  }
+
   /** A block or exprloc attribute's bytes, or undefined when absent. */
   block(die: number, at: number): Uint8Array | undefined {
     if (!this.find(die, at)) return undefined;
     const { form, p } = this.place;
+    return this.blockAt(form, p);
+  }
+
+  private blockAt(form: number, p: number): Uint8Array | undefined {
     const d = this.sections.info;
     const cur: Cursor = { p };
     let len: number;
@@ -298,6 +365,75 @@ export class DwarfInfo {
     return this.str(die, 0x03);
   }
 
+  // ------------------------------------------------------------------ several attributes at once
+
+  /**
+   * Finds every attribute of `set` on `die` in one walk over its data (where `num`, `ref` …
+   * walk once per attribute): afterwards `set.form[slot]` is the form of `set.ats[slot]`, 0 when
+   * absent, and the *In readers decode it.
+   */
+  gather(die: number, set: AttrSet): void {
+    const ab = this.abbrevs;
+    const k = this.abbr[die]!;
+    const u = this.units[this.unitOf[die]!]!;
+    const slotOf = set.slotOf;
+    set.form.fill(0);
+    let p = this.attrOff[die]!;
+    const size = ab.attrSize;
+    for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+      const at = ab.attrName[a]!;
+      const slot = at < slotOf.length ? slotOf[at]! : -1;
+      if (slot < 0) {
+        const sz = size[a]!;
+        if (sz >= 0) {
+          p += sz;
+          continue;
+        }
+        if (sz === OFF_SIZED) {
+          p += u.offSize;
+          continue;
+        }
+      }
+      let form = ab.attrForm[a]!;
+      if (form === Form.indirect) {
+        const cur = this.cur;
+        cur.p = p;
+        form = uleb(this.sections.info, cur, INFO);
+        p = cur.p;
+      }
+      if (slot >= 0 && set.form[slot] === 0) {
+        set.form[slot] = form;
+        set.p[slot] = p;
+        set.a[slot] = a;
+      }
+      p = this.skip(form, p, u);
+    }
+  }
+
+  /** `num` of a gathered attribute. */
+  numIn(die: number, set: AttrSet, slot: number, dflt = -1): number {
+    const form = set.form[slot]!;
+    return form === 0 ? dflt : this.numAt(die, set.ats[slot]!, form, set.p[slot]!, set.a[slot]!);
+  }
+
+  /** `ref` of a gathered attribute. */
+  refIn(die: number, set: AttrSet, slot: number): number {
+    const form = set.form[slot]!;
+    return form === 0 ? -1 : this.refAt(die, set.ats[slot]!, form, set.p[slot]!);
+  }
+
+  /** `strPos` of a gathered attribute. */
+  strPosIn(die: number, set: AttrSet, slot: number): number {
+    const form = set.form[slot]!;
+    return form === 0 ? -1 : this.strPosAt(die, set.ats[slot]!, form, set.p[slot]!);
+  }
+
+  /** `block` of a gathered attribute. */
+  blockIn(set: AttrSet, slot: number): Uint8Array | undefined {
+    const form = set.form[slot]!;
+    return form === 0 ? undefined : this.blockAt(form, set.p[slot]!);
+  }
+
   // ------------------------------------------------------------------ internals
 
   private find(die: number, at: number): boolean {
@@ -305,7 +441,20 @@ export class DwarfInfo {
     const k = this.abbr[die]!;
     const u = this.units[this.unitOf[die]!]!;
     let p = this.attrOff[die]!;
+    const size = ab.attrSize;
     for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+      if (ab.attrName[a] !== at) {
+        // the common case: a fixed-size form before the wanted attribute
+        const sz = size[a]!;
+        if (sz >= 0) {
+          p += sz;
+          continue;
+        }
+        if (sz === OFF_SIZED) {
+          p += u.offSize;
+          continue;
+        }
+      }
       let form = ab.attrForm[a]!;
       if (form === Form.indirect) {
         const cur = this.cur;
@@ -423,55 +572,76 @@ export class DwarfInfo {
   }
 
   private indexDies(u: DwarfUnit, ui: number, table: AbbrevTable, p: number, end: number): void {
+    // One pass over every DIE of the unit: written for the interpreter as much as for the
+    // optimizer (it runs once per process), so the per-DIE work is inline: the one-byte code
+    // of LEB128, the dense code table, the record's typed arrays, the depth stacks.
     const d = this.sections.info;
     const ab = this.abbrevs;
-    const parents: number[] = [];
-    /** Last DIE seen at each depth (to link siblings). */
-    const last: number[] = [-1];
+    const size = ab.attrSize;
+    const dense = table.byCode instanceof Int32Array ? table.byCode : null;
+    /** Parent DIE and last DIE seen (to link siblings) at each depth. */
+    let parents = new Int32Array(64);
+    let last = new Int32Array(65);
+    let depth = 0;
+    last[0] = -1;
     const cur: Cursor = { p };
-    while (cur.p < end) {
-      const dieStart = cur.p;
-      const code = uleb(d, cur, INFO);
+    let off = this.off, abbr = this.abbr, attrOff = this.attrOff, par = this.par, sib = this.sib, unitOf = this.unitOf;
+    while (p < end) {
+      const dieStart = p;
+      let code = d[p]!;
+      if (code < 0x80) p++;
+      else {
+        cur.p = p;
+        code = uleb(d, cur, INFO);
+        p = cur.p;
+      }
       if (code === 0) {
-        if (parents.length === 0) continue; // padding after the unit DIE tree
-        parents.pop();
-        last.pop();
+        if (depth === 0) continue; // padding after the unit DIE tree
+        depth--;
         continue;
       }
-      const k = ab.lookup(table, code);
+      const k = dense ? (code < dense.length ? dense[code]! : -1) : ab.lookup(table, code);
       if (k < 0) throw dwarfError(`abbreviation code ${code} is not in the unit's table (offset ${u.abbrevOffset})`, INFO, dieStart);
-      const die = this.push(dieStart, k, cur.p, parents.length ? parents[parents.length - 1]! : -1, ui);
-      const prev = last[last.length - 1]!;
-      if (prev >= 0) this.sib[prev] = die;
-      last[last.length - 1] = die;
-      let q = cur.p;
-      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) q = this.skip(ab.attrForm[a]!, q, u);
-      if (q > end) throw dwarfError('DIE attributes run past the end of the unit', INFO, dieStart);
-      cur.p = q;
+      const die = this.n++;
+      if (die === off.length) {
+        this.grow();
+        off = this.off; abbr = this.abbr; attrOff = this.attrOff; par = this.par; sib = this.sib; unitOf = this.unitOf;
+      }
+      off[die] = dieStart;
+      abbr[die] = k;
+      attrOff[die] = p;
+      par[die] = depth ? parents[depth - 1]! : -1;
+      sib[die] = -1;
+      unitOf[die] = ui;
+      const prev = last[depth]!;
+      if (prev >= 0) sib[prev] = die;
+      last[depth] = die;
+      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+        const sz = size[a]!;
+        p = sz >= 0 ? p + sz : sz === OFF_SIZED ? p + u.offSize : sz === ADDR_SIZED ? p + u.addrSize : this.skip(ab.attrForm[a]!, p, u);
+      }
+      if (p > end) throw dwarfError('DIE attributes run past the end of the unit', INFO, dieStart);
       if (ab.children[k]) {
-        parents.push(die);
-        last.push(-1);
+        if (depth + 1 >= parents.length) {
+          parents = growI32(parents, depth + 2);
+          last = growI32(last, depth + 3);
+        }
+        parents[depth] = die;
+        depth++;
+        last[depth] = -1;
       }
     }
   }
 
-  private push(off: number, k: number, attrOff: number, parent: number, ui: number): number {
-    const i = this.n++;
-    if (i === this.off.length) {
-      this.off = growU32(this.off, this.n);
-      this.abbr = growU32(this.abbr, this.n);
-      this.attrOff = growU32(this.attrOff, this.n);
-      this.unitOf = growU32(this.unitOf, this.n);
-      this.par = growI32(this.par, this.n);
-      this.sib = growI32(this.sib, this.n);
-    }
-    this.off[i] = off;
-    this.abbr[i] = k;
-    this.attrOff[i] = attrOff;
-    this.par[i] = parent;
-    this.sib[i] = -1;
-    this.unitOf[i] = ui;
-    return i;
+  /** Room for more DIEs in the index arrays. */
+  private grow(): void {
+    const n = this.n;
+    this.off = growU32(this.off, n);
+    this.abbr = growU32(this.abbr, n);
+    this.attrOff = growU32(this.attrOff, n);
+    this.unitOf = growU32(this.unitOf, n);
+    this.par = growI32(this.par, n);
+    this.sib = growI32(this.sib, n);
   }
 
   private readUnitBases(u: DwarfUnit): void {
@@ -483,13 +653,17 @@ export class DwarfInfo {
   }
 
   private strx(die: number, index: number, p: number): string {
+    return this.cstr(this.sections.str, this.strxOffset(die, index, p), '.debug_str');
+  }
+
+  /** The `.debug_str` offset of string index `index` of the unit of `die`. */
+  private strxOffset(die: number, index: number, p: number): number {
     const u = this.unit(die);
     const so = this.sections.strOffsets;
     const at = u.strOffsetsBase + index * u.offSize;
     if (at + u.offSize > so.length) throw dwarfError(`string index ${index} is past the end of .debug_str_offsets`, INFO, p);
     const dv = new DataView(so.buffer, so.byteOffset, so.byteLength);
-    const off = u.offSize === 8 ? dv.getUint32(at + (this.le ? 0 : 4), this.le) + dv.getUint32(at + (this.le ? 4 : 0), this.le) * 0x100000000 : dv.getUint32(at, this.le);
-    return this.cstr(this.sections.str, off, '.debug_str');
+    return u.offSize === 8 ? dv.getUint32(at + (this.le ? 0 : 4), this.le) + dv.getUint32(at + (this.le ? 4 : 0), this.le) * 0x100000000 : dv.getUint32(at, this.le);
   }
 
   private lebAt(p: number, signed: boolean): number {
@@ -541,6 +715,26 @@ export class DwarfInfo {
     const lo = this.dv.getUint32(p + (this.le ? 0 : 4), this.le);
     const hi = this.dv.getUint32(p + (this.le ? 4 : 0), this.le);
     return hi * 0x100000000 + lo;
+  }
+}
+
+/** The attributes one `DwarfInfo.gather` call looks for, and where it found them. */
+export class AttrSet {
+  /** Slot of each attribute name (below 0x80), -1 for names not in the set. */
+  readonly slotOf = new Int8Array(0x80).fill(-1);
+  readonly form: Int32Array;
+  readonly p: Int32Array;
+  readonly a: Int32Array;
+
+  /** `ats[slot]`: attribute names below 0x80 (DW_AT_name, DW_AT_type, ...). */
+  constructor(readonly ats: readonly number[]) {
+    ats.forEach((at, slot) => {
+      if (at >= 0x80) throw new RangeError(`AttrSet: attribute 0x${at.toString(16)} is not below 0x80`);
+      this.slotOf[at] = slot;
+    });
+    this.form = new Int32Array(ats.length);
+    this.p = new Int32Array(ats.length);
+    this.a = new Int32Array(ats.length);
   }
 }
 

@@ -247,18 +247,28 @@ function isStructParam(d: DwarfInfo, typeDie: number): boolean {
 
 /** Saves the unit's functions that pahole would (btf_encoder__encode_cu's function loop). */
 export function saveCuFunctions(d: DwarfInfo, ct: CuTypes, idOff: number, btf: Btf, funcs: readonly ElfFunction[], machine: number, out: FuncState[]): void {
+  // Only subprograms named like an ELF function can be saved, and a parameter's facts go only
+  // to its abstract origin's (a subprogram of the same name): the others (a unit's many inline
+  // functions from headers) are not looked at further.
   const fns: number[] = [];
-  for (let c = d.firstChild(ct.unit.firstDie); c >= 0; c = d.nextSibling(c)) if (d.tag(c) === Tag.subprogram) fns.push(c);
+  const elfOf: ElfFunction[] = [];
+  if (funcs.length === 0) return;
+  for (let c = d.firstChild(ct.unit.firstDie); c >= 0; c = d.nextSibling(c)) {
+    if (d.tag(c) !== Tag.subprogram) continue;
+    const name = fnName(d, c);
+    const elf = name === undefined ? undefined : findElfFunction(funcs, name);
+    if (!elf) continue;
+    fns.push(c);
+    elfOf.push(elf);
+  }
   const regs = registerParams(machine);
   const facts = paramFacts(d, fns, regs);
-  for (const fn of fns) {
+  for (let i = 0; i < fns.length; i++) {
+    const fn = fns[i]!;
     if (d.has(fn, At.declaration)) continue;
     const ps = params(d, fn).map((p) => ({ p, ...paramSource(d, p) }));
     if (ps.some((x) => !x.name)) continue;
-    const name = fnName(d, fn);
-    if (name === undefined || funcs.length === 0) continue;
-    const elf = findElfFunction(funcs, name);
-    if (!elf) continue;
+    const elf = elfOf[i]!;
     let optimized = false;
     let unexpected = false;
     for (const x of ps) {

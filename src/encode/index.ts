@@ -9,7 +9,7 @@
  * `.data..percpu` DATASEC after the saved functions (variables.ts).
  */
 
-import { readDwarf } from '../dwarf/index.js';
+import { readDwarf, Tag } from '../dwarf/index.js';
 import type { ElfFile } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
 import { cuTypes } from './order.js';
@@ -38,8 +38,10 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   for (const unit of d.units) {
     if (unit.endDie === unit.firstDie) continue;
     const ct = cuTypes(d, unit);
+    // decl tags come from DW_TAG_LLVM_annotation DIEs (clang): none in most units
+    const annotated = d.unitUsesTag(unit, Tag.LLVM_annotation);
     const idOff = encodeCuTypes(d, ct, st);
-    encodeTypeTags(d, ct, btf, idOff);
+    if (annotated) encodeTypeTags(d, ct, btf, idOff);
     saveCuFunctions(d, ct, idOff, btf, funcs, elf.header.machine, states);
     encodeCuVariables(d, ct, idOff, btf, vars);
   }

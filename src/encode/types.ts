@@ -17,13 +17,16 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { Tag, At, Ate, Form, tagName, type DwarfInfo } from '../dwarf/index.js';
+import { Tag, At, Ate, Form, tagName, AttrSet, type DwarfInfo } from '../dwarf/index.js';
 import type { Btf } from '../model/btf.js';
+import { KindId as Kind } from '../format/kinds.js';
+import { growU32 } from '../model/grow.js';
 import type { CuTypes } from './order.js';
 import { addTypeTagOf, pointerTarget } from './tags.js';
 
 const INT_SIGNED = 1;
 const INT_BOOL = 4;
+const VLEN_MAX = 0xffff;
 
 /** What the encoder carries from one unit to the next (btf_encoder's index-type fields). */
 export interface EncoderState {
@@ -33,10 +36,71 @@ export interface EncoderState {
   arrayIndexId: number;
   /** An array was encoded, so an index type is needed. */
   needIndexType: boolean;
+  /** BTF string offset of each DWARF string interned so far, by DwarfInfo.strPos. */
+  strs: Map<number, number>;
+  /** Scratch words of the record being built. */
+  rec: Uint32Array;
+  /** The attributes of a member DIE (slots M_*) and of an enumerator (E_*). */
+  member: AttrSet;
+  enumerator: AttrSet;
 }
 
+const E_NAME = 0;
+const E_VALUE = 1;
+
+const M_NAME = 0;
+const M_TYPE = 1;
+const M_BIT_SIZE = 2;
+const M_DATA_BIT_OFFSET = 3;
+const M_LOCATION = 4;
+const M_BYTE_SIZE = 5;
+const M_BIT_OFFSET = 6;
+
 export function newEncoderState(btf: Btf): EncoderState {
-  return { btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false };
+  return {
+    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new Map(), rec: new Uint32Array(256),
+    member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
+    enumerator: new AttrSet([At.name, At.const_value]),
+  };
+}
+
+/**
+ * btf__add_str of a DIE's string attribute, once per DWARF string (kernel headers repeat the
+ * same member and type names in every unit): the BTF string offset, 0 when absent or empty.
+ */
+export function internStr(d: DwarfInfo, st: EncoderState, die: number, at: number = At.name): number {
+  return internPos(d, st, d.strPos(die, at));
+}
+
+/** internStr of the string at DwarfInfo.strPos `pos` (-1: absent). */
+function internPos(d: DwarfInfo, st: EncoderState, pos: number): number {
+  if (pos < 0) return 0;
+  let off = st.strs.get(pos);
+  if (off === undefined) {
+    // the bytes as they are in DWARF (pahole copies them), no JS string
+    const n = d.strLength(pos);
+    off = n ? st.btf.addStrBytes(d.strSection(pos), d.strOffset(pos), n) : 0;
+    st.strs.set(pos, off);
+  }
+  return off;
+}
+
+/** Appends the record in st.rec[0, n) with `info`; returns its id. */
+function addRec(st: EncoderState, n: number): number {
+  return st.btf.addRecordFrom(st.rec, 0, n);
+}
+
+function info(kind: number, vlen: number, kflag: boolean): number {
+  return ((kflag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0;
+}
+
+/** A reference kind's record (name 0): PTR, CONST, VOLATILE, RESTRICT. */
+function addRef(st: EncoderState, kind: number, nameOff: number, ref: number): number {
+  const r = st.rec;
+  r[0] = nameOff;
+  r[1] = info(kind, 0, false);
+  r[2] = ref;
+  return addRec(st, 3);
 }
 
 /** Encodes the unit's types table; returns the id offset the unit's small ids are relative to. */
@@ -67,41 +131,62 @@ export function encodeCuTypes(d: DwarfInfo, ct: CuTypes, st: EncoderState): numb
 
 /** The BTF id a reference attribute of `die` points at (0: void). */
 export function refId(d: DwarfInfo, ct: CuTypes, idOff: number, die: number, at: number = At.type): number {
-  const t = d.ref(die, at);
-  if (t < 0) return 0;
+  const small = smallIdOf(ct, d.ref(die, at));
+  return small === 0 ? 0 : idOff + small;
+}
+
+/** The small id of DIE `t` in the unit's types table (0: none, void). */
+function smallIdOf(ct: CuTypes, t: number): number {
   const u = ct.unit;
   if (t < u.firstDie || t >= u.endDie) return 0;
-  const small = ct.smallId[t - u.firstDie]!;
-  return small === 0 ? 0 : idOff + small;
+  return ct.smallId[t - u.firstDie]!;
 }
 
 function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
   const btf = st.btf;
-  const ref = () => refId(d, ct, idOff, die);
   const tag = d.tag(die);
   switch (tag) {
     case Tag.base_type:
       return encodeBaseType(d, st, die);
     case Tag.const_type:
-      return btf.addConst(ref());
+      return addRef(st, Kind.CONST, 0, refId(d, ct, idOff, die));
     case Tag.pointer_type:
-      return btf.addPtr(pointerTarget(d, ct, idOff, die, ref));
+      return addRef(st, Kind.PTR, 0, pointerTarget(d, ct, idOff, die, () => refId(d, ct, idOff, die)));
     case Tag.LLVM_annotation:
       return addTypeTagOf(d, ct, idOff, btf, die, (ptr) => refId(d, ct, idOff, ptr));
     case Tag.restrict_type:
-      return btf.addRestrict(ref());
+      return addRef(st, Kind.RESTRICT, 0, refId(d, ct, idOff, die));
     case Tag.volatile_type:
-      return btf.addVolatile(ref());
-    case Tag.typedef:
-      return btf.addTypedef(d.name(die) ?? '', ref());
+      return addRef(st, Kind.VOLATILE, 0, refId(d, ct, idOff, die));
+    case Tag.typedef: {
+      const name = internStr(d, st, die);
+      // btf__add_typedef refuses a typedef without a name
+      if (name === 0) return btf.addTypedef('', refId(d, ct, idOff, die));
+      return addRef(st, Kind.TYPEDEF, name, refId(d, ct, idOff, die));
+    }
     case Tag.structure_type: case Tag.class_type: case Tag.union_type: {
-      const name = d.name(die) ?? null;
-      if (d.num(die, At.declaration, 0)) return btf.addFwd(name ?? '', tag === Tag.union_type ? 'union' : 'struct');
+      if (d.num(die, At.declaration, 0)) {
+        const name = internStr(d, st, die);
+        if (name === 0) return btf.addFwd('', tag === Tag.union_type ? 'union' : 'struct');
+        const r = st.rec;
+        r[0] = name;
+        r[1] = info(Kind.FWD, 0, tag === Tag.union_type);
+        r[2] = 0;
+        return addRec(st, 3);
+      }
       return encodeComposite(d, ct, st, idOff, die);
     }
-    case Tag.array_type:
+    case Tag.array_type: {
       st.needIndexType = true;
-      return btf.addArray(st.arrayIndexId, ref(), arrayElements(d, die));
+      const r = st.rec;
+      r[0] = 0;
+      r[1] = info(Kind.ARRAY, 0, false);
+      r[2] = 0;
+      r[3] = refId(d, ct, idOff, die);
+      r[4] = st.arrayIndexId;
+      r[5] = arrayElements(d, die);
+      return addRec(st, 6);
+    }
     case Tag.enumeration_type:
       return encodeEnum(d, st, die);
     case Tag.subroutine_type:
@@ -114,22 +199,26 @@ function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, 
 }
 
 function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
-  let name = d.name(die) ?? '';
   const encoding = d.num(die, At.encoding, 0);
   const bits = d.num(die, At.byte_size, 0) * 8;
   let enc = 0;
   if (encoding === Ate.signed || encoding === Ate.signed_char) enc = INT_SIGNED;
   else if (encoding === Ate.boolean) enc = INT_BOOL;
-  else if (encoding === Ate.float) return st.btf.addFloat(name, bits / 8);
+  else if (encoding === Ate.float) return st.btf.addFloat(d.name(die) ?? '', bits / 8);
   else if (encoding === Ate.complex_float || encoding === 0x9 /* DW_ATE_imaginary_float */) {
     throw encodeError(d, die, 'complex, interval and imaginary float types are not supported');
   }
-  let bytes = (bits + 7) >>> 3;
-  if (!bytes || (bytes & (bytes - 1)) || bytes > 16) {
-    name = '__SANITIZED_FAKE_INT__';
-    bytes = 4;
-  }
-  return st.btf.addInt(name, bytes, enc);
+  const bytes = (bits + 7) >>> 3;
+  if (!bytes || (bytes & (bytes - 1)) || bytes > 16) return st.btf.addInt('__SANITIZED_FAKE_INT__', 4, enc);
+  const name = internStr(d, st, die);
+  // btf__add_int refuses a nameless int
+  if (name === 0) return st.btf.addInt('', bytes, enc);
+  const r = st.rec;
+  r[0] = name;
+  r[1] = info(Kind.INT, 0, false);
+  r[2] = bytes;
+  r[3] = ((enc << 24) | (bytes * 8)) >>> 0;
+  return addRec(st, 4);
 }
 
 /** Elements of all dimensions (upper_bound + 1, or count; 0 for a flexible dimension). */
@@ -146,55 +235,83 @@ function arrayElements(d: DwarfInfo, die: number): number {
 }
 
 function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
-  const btf = st.btf;
   const isUnion = d.tag(die) === Tag.union_type;
   const size = d.num(die, At.byte_size, 0);
-  const name = d.name(die) ?? null;
-  const id = isUnion ? btf.addUnion(name, size) : btf.addStruct(name, size);
+  // btf__add_struct/union then btf__add_field per member: the names are interned in this order
+  let r = st.rec;
+  r[0] = internStr(d, st, die);
+  r[2] = size >>> 0;
+  let n = 3;
+  let kflag = false;
+  const place = { bitOffset: 0, bitfieldSize: 0, isStatic: false };
+  const set = st.member;
   for (let m = d.firstChild(die); m >= 0; m = d.nextSibling(m)) {
     const t = d.tag(m);
     if (t !== Tag.member && t !== Tag.inheritance) continue;
-    const { bitOffset, bitfieldSize, isStatic } = memberPlacement(d, m, isUnion);
-    if (isStatic) continue;
+    d.gather(m, set);
+    memberPlacement(d, m, isUnion, set, place);
+    if (place.isStatic) continue;
+    const { bitOffset, bitfieldSize } = place;
     // pahole adds the id offset even to a void (0) member type
-    const small = refId(d, ct, 0, m);
-    btf.addField(d.name(m) ?? null, idOff + small, bitOffset, bitfieldSize);
+    const type = idOff + smallIdOf(ct, d.refIn(m, set, M_TYPE));
+    const isBitfield = bitfieldSize !== 0 || bitOffset % 8 !== 0;
+    if (isBitfield && (bitfieldSize > 255 || bitOffset >= 1 << 24)) throw new BtfkitError('BTF_INVALID', 'add_field: bitfield too large');
+    if (isUnion && bitOffset) throw new BtfkitError('BTF_INVALID', 'add_field: union members must be at offset 0');
+    if ((n - 3) / 3 + 1 > VLEN_MAX) throw new BtfkitError('BTF_INVALID', `too many members/values (vlen > ${VLEN_MAX})`, { errno: Errno.E2BIG });
+    if (isBitfield) kflag = true;
+    const nameOff = internPos(d, st, d.strPosIn(m, set, M_NAME));
+    r = st.rec = growU32(r, n + 3);
+    r[n] = nameOff;
+    r[n + 1] = type;
+    r[n + 2] = (bitOffset | (bitfieldSize << 24)) >>> 0;
+    n += 3;
   }
-  return id;
+  r[1] = info(isUnion ? Kind.UNION : Kind.STRUCT, (n - 3) / 3, kflag);
+  return addRec(st, n);
 }
 
-/** A member's bit offset and bitfield size as pahole computes them (class_member__new, __cache_byte_size). */
-function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean): { bitOffset: number; bitfieldSize: number; isStatic: boolean } {
-  const bitfieldSize = d.num(m, At.bit_size, 0);
-  if (d.has(m, At.data_bit_offset)) return { bitOffset: d.num(m, At.data_bit_offset, 0), bitfieldSize, isStatic: false };
+interface Placement {
+  bitOffset: number;
+  bitfieldSize: number;
+  isStatic: boolean;
+}
+
+/** A member's bit offset and bitfield size as pahole computes them (class_member__new, __cache_byte_size), into `out`. */
+function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet, out: Placement): void {
+  const bitfieldSize = d.numIn(m, set, M_BIT_SIZE, 0);
+  out.bitfieldSize = bitfieldSize;
+  out.isStatic = false;
+  if (set.form[M_DATA_BIT_OFFSET] !== 0) {
+    out.bitOffset = d.numIn(m, set, M_DATA_BIT_OFFSET, 0);
+    return;
+  }
   let byteOffset = 0;
-  let isStatic = false;
-  if (d.has(m, At.data_member_location)) byteOffset = memberLocation(d, m);
-  else isStatic = !inUnion;
-  if (bitfieldSize === 0) return { bitOffset: byteOffset * 8, bitfieldSize, isStatic };
-  let byteSize = d.num(m, At.byte_size, 0);
-  if (byteSize === 0) byteSize = storageSize(d, m);
-  if (byteSize === 0) return { bitOffset: byteOffset * 8, bitfieldSize, isStatic };
+  if (set.form[M_LOCATION] !== 0) byteOffset = memberLocation(d, m, set);
+  else out.isStatic = !inUnion;
+  out.bitOffset = byteOffset * 8;
+  if (bitfieldSize === 0) return;
+  let byteSize = d.numIn(m, set, M_BYTE_SIZE, 0);
+  if (byteSize === 0) byteSize = storageSize(d, d.refIn(m, set, M_TYPE));
+  if (byteSize === 0) return;
   const bitSize = byteSize * 8;
   // DWARF 2 style: offset of the field's most significant bit from the storage unit's
-  let bitfieldOffset = bitSize - d.num(m, At.bit_offset, 0) - bitfieldSize;
-  let bitOffset = byteOffset * 8 + bitfieldOffset;
+  let bitfieldOffset = bitSize - d.numIn(m, set, M_BIT_OFFSET, 0) - bitfieldSize;
+  out.bitOffset = byteOffset * 8 + bitfieldOffset;
   if (bitfieldOffset < 0) {
     bitfieldOffset += bitSize;
     byteOffset -= byteSize;
-    bitOffset = byteOffset * 8 + bitfieldOffset;
+    out.bitOffset = byteOffset * 8 + bitfieldOffset;
   }
-  return { bitOffset, bitfieldSize, isStatic };
 }
 
 /** DW_AT_data_member_location: a constant, or a DW_OP_plus_uconst expression (DWARF 2). */
-function memberLocation(d: DwarfInfo, m: number): number {
-  const form = d.form(m, At.data_member_location);
+function memberLocation(d: DwarfInfo, m: number, set: AttrSet): number {
+  const form = set.form[M_LOCATION]!;
   if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
-    const b = d.block(m, At.data_member_location)!;
+    const b = d.blockIn(set, M_LOCATION)!;
     return exprOffset(b);
   }
-  return d.num(m, At.data_member_location, 0);
+  return d.numIn(m, set, M_LOCATION, 0);
 }
 
 /** pahole's dwarf_expr: DW_OP_plus_uconst N and DW_OP_constu N give N; anything else 0. */
@@ -210,9 +327,8 @@ function exprOffset(b: Uint8Array): number {
   return v;
 }
 
-/** Byte size of a bitfield's storage from its type, typedefs and modifiers stripped. */
-function storageSize(d: DwarfInfo, m: number): number {
-  let t = d.ref(m, At.type);
+/** Byte size of a bitfield's storage from its type `t` (a DIE, -1 for none), typedefs and modifiers stripped. */
+function storageSize(d: DwarfInfo, t: number): number {
   for (let guard = 0; t >= 0 && guard < 64; guard++) {
     const tag = d.tag(t);
     if (tag === Tag.typedef || tag === Tag.const_type || tag === Tag.volatile_type || tag === Tag.restrict_type || tag === Tag.atomic_type) {
@@ -229,6 +345,7 @@ function storageSize(d: DwarfInfo, m: number): number {
 function encodeEnum(d: DwarfInfo, st: EncoderState, die: number): number {
   const btf = st.btf;
   const size = d.num(die, At.byte_size, 0) || 4;
+  if (size === 1 || size === 2 || size === 4) return encodeEnum32(d, st, die, size);
   const name = d.name(die) ?? null;
   const under = d.ref(die, At.type);
   const enc = under >= 0 ? d.num(under, At.encoding, 0) : 0;
@@ -249,17 +366,72 @@ function encodeEnum(d: DwarfInfo, st: EncoderState, die: number): number {
   return id;
 }
 
+/**
+ * An ENUM of 1, 2 or 4 bytes as btf__add_enum + btf__add_enum_value build it (names interned
+ * in that order; a negative value sets kflag), its record written whole.
+ */
+function encodeEnum32(d: DwarfInfo, st: EncoderState, die: number, size: number): number {
+  let r = st.rec;
+  r[0] = internStr(d, st, die);
+  r[2] = size;
+  let n = 3;
+  let kflag = false;
+  const set = st.enumerator;
+  for (let e = d.firstChild(die); e >= 0; e = d.nextSibling(e)) {
+    if (d.tag(e) !== Tag.enumerator) continue;
+    d.gather(e, set);
+    const nameOff = internPos(d, st, d.strPosIn(e, set, E_NAME));
+    // btf__add_enum_value refuses a nameless value
+    if (nameOff === 0) throw new BtfkitError('BTF_INVALID', 'add_enum_value: a name is required', { errno: Errno.EINVAL });
+    const form = set.form[E_VALUE]!;
+    let v: number;
+    if (form === Form.data1 || form === Form.data2 || form === Form.data4 || form === Form.sdata || form === Form.implicit_const) {
+      v = d.numIn(e, set, E_VALUE, 0);
+    } else {
+      // libdw's dwarf_formudata: data8 and udata as 64 bits, read as the signed value pahole stores
+      v = Number(BigInt.asIntN(64, BigInt.asUintN(64, d.bigValue(e, At.const_value) ?? 0n)));
+    }
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+      throw new BtfkitError('BTF_INVALID', 'add_enum_value: value out of range', { errno: Errno.E2BIG });
+    }
+    if ((n - 3) / 2 + 1 > VLEN_MAX) throw new BtfkitError('BTF_INVALID', `too many members/values (vlen > ${VLEN_MAX})`, { errno: Errno.E2BIG });
+    if (v < 0) kflag = true;
+    r = st.rec = growU32(r, n + 2);
+    r[n] = nameOff;
+    r[n + 1] = v >>> 0;
+    n += 2;
+  }
+  r[1] = info(Kind.ENUM, (n - 3) / 2, kflag);
+  return addRec(st, n);
+}
+
 function encodeProto(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
-  const btf = st.btf;
-  const id = btf.addFuncProto(refId(d, ct, idOff, die));
+  // btf__add_func_proto then btf__add_func_param per parameter (names interned in order)
+  let r = st.rec;
+  r[0] = 0;
+  r[2] = refId(d, ct, idOff, die);
+  let n = 3;
   let varargs = false;
   for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
     const t = d.tag(c);
-    if (t === Tag.formal_parameter) btf.addFuncParam(d.name(c) ?? null, refId(d, ct, idOff, c));
-    else if (t === Tag.unspecified_parameters) varargs = true;
+    if (t === Tag.formal_parameter) {
+      const nameOff = internStr(d, st, c);
+      const type = refId(d, ct, idOff, c);
+      r = st.rec = growU32(r, n + 2);
+      r[n] = nameOff;
+      r[n + 1] = type;
+      n += 2;
+    } else if (t === Tag.unspecified_parameters) varargs = true;
   }
-  if (varargs) btf.addFuncParam(null, 0);
-  return id;
+  if (varargs) {
+    r = st.rec = growU32(r, n + 2);
+    r[n] = 0;
+    r[n + 1] = 0;
+    n += 2;
+  }
+  if ((n - 3) / 2 > VLEN_MAX) throw new BtfkitError('BTF_INVALID', `too many members/values (vlen > ${VLEN_MAX})`, { errno: Errno.E2BIG });
+  r[1] = info(Kind.FUNC_PROTO, (n - 3) / 2, false);
+  return addRec(st, n);
 }
 
 export function encodeError(d: DwarfInfo, die: number, message: string): BtfkitError {

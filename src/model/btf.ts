@@ -410,6 +410,36 @@ export class Btf {
     return this.startStrOff + off;
   }
 
+  /** libbpf btf__find_str on the `n` bytes `src[at, at + n)` (no NUL among them): offset or -1. */
+  findStrBytes(src: Uint8Array, at: number, n: number): number {
+    if (this.base) {
+      const o = this.base.findStrBytes(src, at, n);
+      if (o >= 0) return o;
+    }
+    const local = this.ownStrIndex().findBytes(src, at, n);
+    return local < 0 ? -1 : this.startStrOff + local;
+  }
+
+  /** libbpf btf__add_str on the `n` bytes `src[at, at + n)` (no NUL among them), without a JS string. */
+  addStrBytes(src: Uint8Array, at: number, n: number): number {
+    if (this.base) {
+      const o = this.base.findStrBytes(src, at, n);
+      if (o >= 0) return o;
+    }
+    const idx = this.ownStrIndex();
+    const have = idx.findBytes(src, at, n);
+    if (have >= 0) return this.startStrOff + have;
+    const off = this.s.strLen;
+    const need = off + n + 1;
+    this.s.strs = growU8(this.s.strs, need);
+    this.s.strs.set(src.subarray(at, at + n), off);
+    this.s.strs[off + n] = 0;
+    this.s.strLen = need;
+    idx.added(this.s.strs, off, n);
+    this.modified();
+    return this.startStrOff + off;
+  }
+
   /** Intern a JS string (UTF-8 encoded). */
   addStr(s: string): number {
     return this.addStrKey(keyOfString(s));

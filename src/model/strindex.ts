@@ -2,15 +2,56 @@
  * An index of a string section: byte string → offset of its first occurrence, for libbpf's
  * btf__find_str / btf__add_str, without a JS string per indexed string.
  *
- * Approach: open addressing over an Int32Array of (offset + 1) entries, keyed by FNV-1a of
- * the string's bytes; a probe compares the bytes in the section itself. Building it is one
- * pass over the section (a vmlinux's 2–3 MB of strings hash in a few milliseconds, where a Map
- * keyed by decoded strings took hundreds). Lookups take latin1 keys (char code = byte), the
- * project's exact-bytes string form (strings.ts).
+ * Approach: open addressing over an Int32Array of (offset + 1) entries, keyed by a hash of
+ * the string's length and 12 of its bytes (the first, middle and last four: kernel names that
+ * share a prefix or suffix rarely share all three at one length); a probe compares the bytes in
+ * the section itself. Building it is one pass over the section (a vmlinux's 2–3 MB of strings,
+ * where a Map keyed by decoded strings took hundreds of milliseconds) that finds each string's
+ * end four bytes at a time (a word holding a zero byte) and reads 12 bytes of it, instead of
+ * hashing every byte. Lookups take latin1 keys (char code = byte), the project's exact-bytes
+ * string form (strings.ts), or bytes.
  */
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+const SEED = 0x9e3779b1;
+const MIX = 0x85ebca6b;
+
+/** The hash of the `n` bytes at `off`: length, first, middle and last four bytes. */
+function hashBytes(s: Uint8Array, off: number, n: number): number {
+  let h = Math.imul(n ^ SEED, MIX);
+  if (n >= 4) {
+    const m = off + (n >>> 1) - 2;
+    const l = off + n - 4;
+    h = Math.imul(h ^ (s[off]! | (s[off + 1]! << 8) | (s[off + 2]! << 16) | (s[off + 3]! << 24)), MIX);
+    h = Math.imul(h ^ (s[m]! | (s[m + 1]! << 8) | (s[m + 2]! << 16) | (s[m + 3]! << 24)), MIX);
+    h = Math.imul(h ^ (s[l]! | (s[l + 1]! << 8) | (s[l + 2]! << 16) | (s[l + 3]! << 24)), MIX);
+  } else {
+    for (let i = off; i < off + n; i++) h = Math.imul(h ^ s[i]!, MIX);
+  }
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** hashBytes of a latin1 key's bytes. */
+function hashKey(k: string): number {
+  const n = k.length;
+  let h = Math.imul(n ^ SEED, MIX);
+  if (n >= 4) {
+    const m = (n >>> 1) - 2;
+    const l = n - 4;
+    h = Math.imul(h ^ (k.charCodeAt(0) | (k.charCodeAt(1) << 8) | (k.charCodeAt(2) << 16) | (k.charCodeAt(3) << 24)), MIX);
+    h = Math.imul(h ^ (k.charCodeAt(m) | (k.charCodeAt(m + 1) << 8) | (k.charCodeAt(m + 2) << 16) | (k.charCodeAt(m + 3) << 24)), MIX);
+    h = Math.imul(h ^ (k.charCodeAt(l) | (k.charCodeAt(l + 1) << 8) | (k.charCodeAt(l + 2) << 16) | (k.charCodeAt(l + 3) << 24)), MIX);
+  } else {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ k.charCodeAt(i), MIX);
+  }
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** End of the string at `off` (its NUL), or `len` when it has none before `len`. */
+function strEndAt(s: Uint8Array, off: number, len: number): number {
+  let e = off;
+  while (e < len && s[e] !== 0) e++;
+  return e;
+}
 
 export class StrIndex {
   private slots: Int32Array;
@@ -23,23 +64,69 @@ export class StrIndex {
     while (cap < len / 8) cap <<= 1;
     this.slots = new Int32Array(cap);
     this.mask = cap - 1;
+    // the section as 32-bit words for the search of NULs (a copy when it is not 4-aligned)
+    let bytes = strs;
+    if (strs.byteOffset & 3) {
+      bytes = new Uint8Array(len + 4);
+      bytes.set(strs.subarray(0, len));
+    }
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, len >>> 2);
+    const nw = len >>> 2;
+    // this loop runs once per process, mostly before V8 optimizes it: everything is inline
     let off = 0;
     while (off < len) {
-      let h = FNV_OFFSET;
       let e = off;
-      while (e < len && strs[e] !== 0) h = Math.imul(h ^ strs[e++]!, FNV_PRIME);
-      this.insertHashed(off, e - off, h >>> 0);
+      while (e < len && (e & 3) !== 0 && strs[e] !== 0) e++;
+      if (e < len && strs[e] !== 0) {
+        // aligned: skip the words without a zero byte
+        let w = e >>> 2;
+        while (w < nw) {
+          const v = words[w]!;
+          if (((v - 0x01010101) & ~v & 0x80808080) !== 0) break;
+          w++;
+        }
+        e = w << 2;
+        while (e < len && strs[e] !== 0) e++;
+      }
+      const n = e - off;
+      let h = Math.imul(n ^ SEED, MIX);
+      if (n >= 4) {
+        const m = off + (n >>> 1) - 2;
+        const l = e - 4;
+        h = Math.imul(h ^ (strs[off]! | (strs[off + 1]! << 8) | (strs[off + 2]! << 16) | (strs[off + 3]! << 24)), MIX);
+        h = Math.imul(h ^ (strs[m]! | (strs[m + 1]! << 8) | (strs[m + 2]! << 16) | (strs[m + 3]! << 24)), MIX);
+        h = Math.imul(h ^ (strs[l]! | (strs[l + 1]! << 8) | (strs[l + 2]! << 16) | (strs[l + 3]! << 24)), MIX);
+      } else {
+        for (let i = off; i < e; i++) h = Math.imul(h ^ strs[i]!, MIX);
+      }
+      h = (h ^ (h >>> 15)) >>> 0;
+      // insertHashed, inline
+      if ((this.count + 1) * 2 > this.slots.length) this.grow();
+      const slots = this.slots;
+      const mask = this.mask;
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const v = slots[i]!;
+        if (v === 0) {
+          slots[i] = off + 1;
+          this.count++;
+          break;
+        }
+        const o = v - 1;
+        if (strs[o + n] !== 0) continue;
+        let j = 0;
+        while (j < n && strs[o + j] === strs[off + j]) j++;
+        if (j === n) break; // already there: the first occurrence stays
+      }
       off = e + 1;
     }
   }
 
   /** Offset of the string with these bytes (a latin1 key), or -1. */
   find(key: string): number {
-    let h = FNV_OFFSET;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), FNV_PRIME);
+    const h = hashKey(key);
     const s = this.strs;
     const n = key.length;
-    for (let i = (h >>> 0) & this.mask; ; i = (i + 1) & this.mask) {
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const v = this.slots[i]!;
       if (v === 0) return -1;
       const off = v - 1;
@@ -50,12 +137,25 @@ export class StrIndex {
     }
   }
 
+  /** Offset of the string with the `n` bytes `src[at, at + n)`, or -1. */
+  findBytes(src: Uint8Array, at: number, n: number): number {
+    const h = hashBytes(src, at, n);
+    const s = this.strs;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const v = this.slots[i]!;
+      if (v === 0) return -1;
+      const off = v - 1;
+      if (s[off + n] !== 0) continue;
+      let j = 0;
+      while (j < n && s[off + j] === src[at + j]) j++;
+      if (j === n) return off;
+    }
+  }
+
   /** Indexes a string just appended at `off` (its bytes end with a NUL); `strs` may have grown. */
   added(strs: Uint8Array, off: number, len: number): void {
     this.strs = strs;
-    let h = FNV_OFFSET;
-    for (let i = off; i < off + len; i++) h = Math.imul(h ^ strs[i]!, FNV_PRIME);
-    this.insertHashed(off, len, h >>> 0);
+    this.insertHashed(off, len, hashBytes(strs, off, len));
   }
 
   private insertHashed(off: number, len: number, h: number): void {
@@ -85,10 +185,8 @@ export class StrIndex {
     for (const v of old) {
       if (v === 0) continue;
       const off = v - 1;
-      let h = FNV_OFFSET;
-      let e = off;
-      while (s[e] !== 0) h = Math.imul(h ^ s[e++]!, FNV_PRIME);
-      this.insertHashed(off, e - off, h >>> 0);
+      const e = strEndAt(s, off, s.length);
+      this.insertHashed(off, e - off, hashBytes(s, off, e - off));
     }
   }
 }

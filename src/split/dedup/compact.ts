@@ -18,24 +18,30 @@ export interface CompactTypes {
   nWords: number;
   offs: Uint32Array;
   nTypes: number;
-  /** Old id -> new id, for every id below the input's type count. */
-  idMap: Uint32Array;
+  /**
+   * Old id -> new id, for every id below the input's type count: built on the first call
+   * (a module's dedup on a kernel would otherwise pass over all 100k base ids for a map that
+   * the encoder never reads).
+   */
+  idMap: () => Uint32Array;
 }
 
 export function compactAndRemap(d: DedupState): CompactTypes {
   const w = d.w;
-  const renum = new Uint32Array(d.typeCount);
-  for (let id = 1; id < d.startId; id++) renum[id] = id;
+  const start = d.startId;
+  // new ids of the own types (index: id - startId); base ids keep theirs
+  const renum = new Uint32Array(Math.max(d.typeCount - start, 1));
+  const newId = (id: number): number => (id < start ? id : renum[id - start]!);
   let nWords = 0;
   let nTypes = 0;
-  for (let id = d.startId; id < d.typeCount; id++) {
+  for (let id = start; id < d.typeCount; id++) {
     if (d.map[id] !== id) {
-      renum[id] = 0xffffffff;
+      renum[id - start] = 0xffffffff;
       continue;
     }
     const o = d.off[id]!;
     nWords += recordWords(kindOf(w, o), vlenOf(w, o));
-    renum[id] = d.startId + nTypes++;
+    renum[id - start] = start + nTypes++;
   }
   const words = new Uint32Array(Math.max(nWords, 1));
   const offs = new Uint32Array(Math.max(nTypes, 1));
@@ -50,12 +56,18 @@ export function compactAndRemap(d: DedupState): CompactTypes {
     pos += len;
   }
   const remap = (p: number): void => {
-    const nid = renum[resolveId(d, words[p]!)]!;
+    const nid = newId(resolveId(d, words[p]!));
     if (nid > MAX_NR_TYPES) throw dedupError(`type id ${words[p]} has no canonical type`);
     words[p] = nid;
   };
   for (let i = 0; i < nTypes; i++) forEachIdPos(words, offs[i]!, remap);
-  const idMap = new Uint32Array(d.typeCount);
-  for (let id = 1; id < d.typeCount; id++) idMap[id] = renum[resolveId(d, id)]!;
-  return { words, nWords, offs, nTypes, idMap };
+  let idMap: Uint32Array | null = null;
+  const getIdMap = (): Uint32Array => {
+    if (!idMap) {
+      idMap = new Uint32Array(d.typeCount);
+      for (let id = 1; id < d.typeCount; id++) idMap[id] = newId(resolveId(d, id));
+    }
+    return idMap;
+  };
+  return { words, nWords, offs, nTypes, idMap: getIdMap };
 }

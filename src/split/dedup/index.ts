@@ -35,8 +35,8 @@ export interface DedupOptions {
 
 export interface DedupResult {
   btf: Btf;
-  /** Old id -> new id for every id of the input (base ids map to themselves). */
-  idMap: Uint32Array;
+  /** Old id -> new id for every id of the input (base ids map to themselves); built on first read. */
+  readonly idMap: Uint32Array;
 }
 
 export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
@@ -62,5 +62,10 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
   const c = compactAndRemap(d);
   const out = Btf.fromParts(btf.base, btf.endian, { words: c.words, nWords: c.nWords, offs: c.offs, nTypes: c.nTypes, strs, strLen });
   out.ptrSize = btf.ptrSize;
-  return { btf: out, idMap: c.idMap };
+  return {
+    btf: out,
+    get idMap() {
+      return c.idMap();
+    },
+  };
 }

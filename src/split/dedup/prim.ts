@@ -18,16 +18,45 @@ import {
   hashFnProto, equalCommon, equalIntTag, equalEnum, compatEnum, isEnumFwd, kindOf,
 } from './state.js';
 
-/** Base types: self-canonical and hashed as candidates (btf_dedup_prep). */
+/**
+ * Base types: self-canonical (their map and kind entries are set here, not by newState) and
+ * hashed as candidates (btf_dedup_prep).
+ *
+ * A candidate is only ever taken by an own type whose equality check it passes, and every
+ * check (equal_common and the others, compat_enum) starts with the name; for anonymous
+ * structs, unions, enums and function prototypes the member, value and parameter names must
+ * match too. So a base type that no own type could equal (its name, or an anonymous one's
+ * element names, used by no own type) is only counted in the table (hashmap's growth points,
+ * which decide the order of each key's entries), not hashed and stored: a module's split BTF
+ * names ~1% of a kernel's 100k types.
+ */
 export function dedupPrep(d: DedupState): void {
   const w = d.w;
-  for (let id = 1; id < d.startId; id++) {
-    d.map[id] = id;
-    const o = d.off[id]!;
-    const k = kindOf(w, o);
+  const names = ownNames(d);
+  const bits = names.bits;
+  const { map, off, kinds, table } = d;
+  const start = d.startId;
+  // this loop over the whole base runs once per process, mostly before V8 optimizes it: the
+  // common case (a named type no own type names) is inline, and skipped entries are counted
+  // in runs
+  let skipped = 0;
+  for (let id = 1; id < start; id++) {
+    map[id] = id;
+    const o = off[id]!;
+    const k = (w[o + 1]! >>> 24) & 0x1f;
+    kinds[id] = k;
+    if (k === Kind.VAR || k === Kind.DATASEC) continue;
+    if (k === Kind.UNKN || k > Kind.ENUM64) throw dedupError(`unknown kind ${k}`, undefined, id);
+    const name = w[o]!;
+    if (name !== 0 ? (bits[name >>> 5]! & (1 << (name & 31))) === 0 : !couldMatch(w, o, k, names)) {
+      skipped++;
+      continue;
+    }
+    if (skipped) {
+      table.skip(skipped);
+      skipped = 0;
+    }
     switch (k) {
-      case Kind.VAR: case Kind.DATASEC:
-        continue;
       case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR: case Kind.FWD:
       case Kind.TYPEDEF: case Kind.FUNC: case Kind.FLOAT: case Kind.TYPE_TAG:
         hashCommon(d, o);
@@ -51,6 +80,92 @@ export function dedupPrep(d: DedupState): void {
         throw dedupError(`unknown kind ${k}`, undefined, id);
     }
     tableAdd(d, id);
+  }
+  if (skipped) table.skip(skipped);
+}
+
+/** The names of the own types (one bit per base string offset), and which anonymous kinds they have. */
+interface OwnNames {
+  bits: Uint32Array;
+  /** Own anonymous types per kind; anonEnumFwd: an anonymous enum without values (compatible with any). */
+  anonKinds: Uint8Array;
+  anonEnumFwd: boolean;
+  /** Element names (members, enum values, parameters) of the own anonymous types. */
+  elemBits: Uint32Array;
+}
+
+function ownNames(d: DedupState): OwnNames {
+  const w = d.w;
+  const limit = d.btf.startStrOff;
+  const bits = new Uint32Array((limit >>> 5) + 1);
+  const elemBits = new Uint32Array((limit >>> 5) + 1);
+  const anonKinds = new Uint8Array(32);
+  let anonEnumFwd = false;
+  const mark = (a: Uint32Array, off: number): void => {
+    if (off < limit) a[off >>> 5]! |= 1 << (off & 31);
+  };
+  for (let id = d.startId; id < d.typeCount; id++) {
+    const o = d.off[id]!;
+    const name = w[o]!;
+    if (name !== 0) {
+      mark(bits, name);
+      continue;
+    }
+    const k = kindOf(w, o);
+    anonKinds[k] = 1;
+    const n = w[o + 1]! & 0xffff;
+    switch (k) {
+      case Kind.STRUCT: case Kind.UNION: case Kind.ENUM64:
+        for (let i = 0; i < n; i++) mark(elemBits, w[o + 3 + 3 * i]!);
+        if (k === Kind.ENUM64 && n === 0) anonEnumFwd = true;
+        break;
+      case Kind.ENUM: case Kind.FUNC_PROTO:
+        for (let i = 0; i < n; i++) mark(elemBits, w[o + 3 + 2 * i]!);
+        if (k === Kind.ENUM && n === 0) anonEnumFwd = true;
+        break;
+      default:
+        break;
+    }
+  }
+  return { bits, anonKinds, anonEnumFwd, elemBits };
+}
+
+const has = (a: Uint32Array, off: number): boolean => (a[off >>> 5]! & (1 << (off & 31))) !== 0;
+
+/** Could an own type ever pass an equality check against base record `o` (see dedupPrep)? */
+function couldMatch(w: Uint32Array, o: number, k: number, names: OwnNames): boolean {
+  const name = w[o]!;
+  if (name !== 0) return has(names.bits, name);
+  const n = w[o + 1]! & 0xffff;
+  const eb = names.elemBits;
+  switch (k) {
+    case Kind.STRUCT: case Kind.UNION:
+      if (!names.anonKinds[k]) return false;
+      for (let i = 0; i < n; i++) {
+        const m = w[o + 3 + 3 * i]!;
+        if (m !== 0 && !has(eb, m)) return false;
+      }
+      return true;
+    case Kind.ENUM: case Kind.ENUM64: {
+      // an enum matches an enum64 (compat_enum); a valueless anonymous enum matches any
+      if (!names.anonKinds[Kind.ENUM] && !names.anonKinds[Kind.ENUM64]) return false;
+      if (names.anonEnumFwd) return true;
+      const step = k === Kind.ENUM ? 2 : 3;
+      for (let i = 0; i < n; i++) {
+        const m = w[o + 3 + step * i]!;
+        if (m !== 0 && !has(eb, m)) return false;
+      }
+      return true;
+    }
+    case Kind.FUNC_PROTO:
+      if (!names.anonKinds[k]) return false;
+      for (let i = 0; i < n; i++) {
+        const m = w[o + 3 + 2 * i]!;
+        if (m !== 0 && !has(eb, m)) return false;
+      }
+      return true;
+    default:
+      return names.anonKinds[k] === 1;
   }
 }
 

@@ -23,13 +23,19 @@ import {
 
 export function dedupResolveFwds(d: DedupState): void {
   const w = d.w;
+  // only the names of own FWDs still canonical are looked up: index just those
+  const wanted = new Set<number>();
+  for (let id = d.startId; id < d.typeCount; id++) {
+    if (d.kinds[id] === Kind.FWD && d.map[id] === id) wanted.add(w[d.off[id]!]!);
+  }
+  if (wanted.size === 0) return;
   const names = new Map<number, number>();
   for (let id = 1; id < d.typeCount; id++) {
-    const o = d.off[id]!;
-    const k = kindOf(w, o);
+    const k = d.kinds[id];
     if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
     if (d.map[id] !== id) continue;
-    const no = w[o]!;
+    const no = w[d.off[id]!]!;
+    if (!wanted.has(no)) continue;
     names.set(no, names.has(no) ? 0 : id);
   }
   for (let id = d.startId; id < d.typeCount; id++) {

@@ -3,7 +3,7 @@
  *
  * Approach: every type visible to the dedup (void, the whole base chain, the object's own
  * types) is copied into one word array `w` with `off[id]` its record offset, void being three
- * zero words at offset 0; the own records are a private copy that the reference stage rewrites
+ * zero words at the end; the own records are a private copy that the reference stage rewrites
  * in place, as libbpf rewrites its modifiable types. `map` is the canonical map (UNPROCESSED /
  * IN_PROGRESS markers as libbpf's), `hypot`/`hypotList` the hypothetical map of the graph
  * equivalence check, `table` the candidate table keyed by 64-bit signatures.
@@ -60,17 +60,21 @@ export function newState(btf: Btf): DedupState {
   for (const b of chain) total += ownSections(b).nWords;
   const w = new Uint32Array(total);
   const off = new Uint32Array(Math.max(typeCount, 1));
-  let pos = 3;
+  // void's three zero words go last, so that the bottom level's offsets are copied as they are
+  let pos = 0;
   for (const b of chain) {
     const s = ownSections(b);
     w.set(s.words, pos);
-    for (let i = 0; i < s.nTypes; i++) off[b.startId + i] = pos + s.offs[i]!;
+    if (pos === 0) off.set(s.offs, b.startId);
+    else for (let i = 0; i < s.nTypes; i++) off[b.startId + i] = pos + s.offs[i]!;
     pos += s.nWords;
   }
+  off[0] = pos;
   const map = new Int32Array(typeCount);
   const kinds = new Uint8Array(typeCount);
   map[0] = 0;
-  for (let id = 1; id < typeCount; id++) {
+  // base ids: kinds and map are set by dedupPrep's pass over them
+  for (let id = btf.startId; id < typeCount; id++) {
     const k = kindOf(w, off[id]!);
     kinds[id] = k;
     map[id] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;

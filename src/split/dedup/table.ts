@@ -50,7 +50,10 @@ export class CandidateTable {
   private buckets = new Int32Array(0);
   private bits = 0;
   private cap = 0;
+  /** Entries as libbpf counts them (growth points), stored or skipped. */
   size = 0;
+  /** Entries stored. */
+  private n = 0;
 
   private bucket(lo: number, hi: number): number {
     if (this.bits === 0) return 0;
@@ -77,10 +80,30 @@ export class CandidateTable {
     this.cap = cap;
   }
 
+  /**
+   * `n` entries that no lookup can ever take: the table grows as libbpf's does when they are
+   * appended (each growth reverses the order of every key's entries), but they are not stored.
+   */
+  skip(n = 1): void {
+    const end = this.size + n;
+    while (this.size < end) {
+      // the next size at which an append grows the table (hashmap_needs_to_grow)
+      let g = Math.max(this.size, Math.floor(((this.cap + 1) * 3) / 4) - 2);
+      while (!(this.cap === 0 || Math.floor(((g + 1) * 4) / 3) > this.cap)) g++;
+      if (g >= end) {
+        this.size = end;
+        return;
+      }
+      this.size = g;
+      this.grow();
+      this.size++;
+    }
+  }
+
   /** hashmap__append(key, value). */
   append(lo: number, hi: number, value: number): void {
     if (this.cap === 0 || Math.floor(((this.size + 1) * 4) / 3) > this.cap) this.grow();
-    const e = this.size;
+    const e = this.n++;
     if (e >= this.vals.length) {
       this.keyLo = growU32(this.keyLo, e + 1);
       this.keyHi = growU32(this.keyHi, e + 1);
