@@ -169,7 +169,7 @@ function runCase(dir: string, name: string, op: 'dedup' | 'merge', base: Uint8Ar
   if (op === 'dedup') args.push(files[0]!, out);
   else args.push(out, ...files);
   const r = spawnSync(btfo, args, { encoding: 'utf8' });
-  if (r.status !== 0) return { out: null, error: (r.stderr || r.stdout).trim().split('\n').pop() };
+  if (r.status !== 0) return { out: null, error: (r.stderr || r.stdout).trim().split('\n').pop()?.replaceAll(dir + '/', '') };
   const bytes = readFileSync(out);
   if (bytes.length > MAX_GOLDEN_BYTES) return { out: null, sha256: createHash('sha256').update(bytes).digest('hex') };
   return { out: Buffer.from(bytes).toString('hex') };
