@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { serializeBtf } from '../format/write.js';
 import { buildElf } from '../elf/synth.js';
 import { builderCases } from '../split/dedup/cases.test-util.js';
+import { headerCases } from '../split/dedup/edge-cases.test-util.js';
 
 const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const MAIN = join(REPO, 'dist', 'src', 'cli', 'launcher.cjs');
@@ -64,6 +65,36 @@ test('btfkit merge reads ELF inputs (.BTF section)', () => {
     const r = btfkit(['merge', join(dir, 'a.o'), join(dir, 'b.o'), '-o', join(dir, 'out')]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(Buffer.from(readFileSync(join(dir, 'out'))).toString('hex'), expected['merge: kernel-like twice']!.out);
+  });
+});
+
+test('btfkit dedup keeps the input header as libbpf v1.7.0 does (version, flags, hdr_len, type_off, both byte orders)', () => {
+  withDir((dir) => {
+    for (const c of headerCases()) {
+      writeFileSync(join(dir, 'in'), c.bytes());
+      const r = btfkit(['dedup', join(dir, 'in'), '-o', join(dir, 'out')]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(Buffer.from(readFileSync(join(dir, 'out'))).toString('hex'), expected[c.name]!.out, c.name);
+    }
+  });
+});
+
+test('btfkit merge: a type-less first input fails as in libbpf (one line, exit 1, nothing written); later it is a no-op', () => {
+  withDir((dir) => {
+    const empty = new Uint8Array([0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+    writeFileSync(join(dir, 'empty'), empty);
+    const k = builderCases().find((x) => x.name === 'dedup: kernel-like')!.build().inputs[0]!;
+    writeFileSync(join(dir, 'k'), serializeBtf(k));
+    const r = btfkit(['merge', join(dir, 'empty'), join(dir, 'k'), '-o', join(dir, 'out')]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /Cannot allocate memory/);
+    assert.ok(!existsSync(join(dir, 'out')));
+    const r2 = btfkit(['merge', join(dir, 'k'), join(dir, 'empty'), '-o', join(dir, 'out')]);
+    assert.equal(r2.code, 0, r2.stderr);
+    const r3 = btfkit(['dedup', join(dir, 'k'), '-o', join(dir, 'out2')]);
+    assert.equal(r3.code, 0, r3.stderr);
+    assert.deepEqual(readFileSync(join(dir, 'out')), readFileSync(join(dir, 'out2')));
   });
 });
 

@@ -1,14 +1,16 @@
 /**
  * `btfkit dedup IN [--base BASE] -o OUT`: libbpf btf__dedup() from the command line. IN is
  * parsed as btf__parse_split does (on BASE when given), deduplicated, and its own types and
- * strings written as raw BTF (byte-identical to libbpf v1.7.0). Nothing is written on error.
+ * strings written as raw BTF under the input's own header, as libbpf keeps it (byte-identical
+ * to libbpf v1.7.0). Nothing is written on error.
  */
 
 import { type Command, str, UsageError } from './command.js';
-import { loadBtf, loadBaseBtf, withFile } from '../node/load.js';
+import { loadBtf, loadBaseBtf, withFile, elfSection } from '../node/load.js';
 import { writeFileAtomic, samePath } from '../node/files.js';
 import { serializeBtf } from '../format/write.js';
 import { dedup } from '../split/dedup/index.js';
+import { parsedHeaderBytes, withParsedHeader } from '../split/dedup/header.js';
 
 export const dedupCommand: Command = {
   name: 'dedup',
@@ -30,7 +32,9 @@ Output is byte-identical to libbpf v1.7.0 btf__dedup().`,
     const base = baseSpec ? await loadBaseBtf(baseSpec) : null;
     const { btf, input } = await loadBtf(args[0]!, base);
     const r = withFile(input.path, undefined, () => dedup(btf));
-    writeFileAtomic(out, serializeBtf(r.btf));
+    // libbpf keeps the parsed header (version, flags, hdr_len, type_off, extra bytes)
+    const hdr = parsedHeaderBytes(input.type === 'btf' ? input.bytes : elfSection(input, '.BTF'));
+    writeFileAtomic(out, withParsedHeader(serializeBtf(r.btf), hdr));
     return 0;
   },
 };

@@ -7,7 +7,9 @@
  * cache so each distinct string is looked up once) and its type-id fields shifted by the
  * distance between the source's first own id and the destination's next id (void and base ids
  * left as they are). A split source must be split on the destination's very base object.
- * A source record of an unknown kind aborts before the destination changes.
+ * A source record of an unknown kind aborts before the destination changes, and so does a
+ * source without types added to a destination without types (libbpf fails there with ENOMEM:
+ * it requests room for zero entries in an offset index it never allocated).
  *
  * Reference behaviour: libbpf v1.7.0 btf__add_btf (-EOPNOTSUPP for a foreign base; strings
  * through btf__add_str, which prefers the base chain's copy); a BTF built by add_btf on an
@@ -29,6 +31,11 @@ export function addBtf(dst: Btf, src: Btf): number {
     throw new BtfkitError('BTF_INVALID', 'add_btf: the source is split on another base than the destination', { errno: Errno.ENOTSUP });
   }
   const s = ownSections(src);
+  if (s.nTypes === 0 && dst.typeCount() === dst.startId) {
+    // libbpf v1.7.0 asks for room for zero more type offsets in a destination whose offset
+    // index was never allocated, gets NULL back and reports ENOMEM
+    throw new BtfkitError('BTF_INVALID', 'add_btf: a source without types cannot be added to a destination without types (libbpf: Cannot allocate memory)', { errno: Errno.ENOMEM });
+  }
   const lens = new Uint32Array(s.nTypes);
   for (let i = 0; i < s.nTypes; i++) {
     const o = s.offs[i]!;

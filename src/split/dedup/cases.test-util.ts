@@ -8,6 +8,7 @@
 
 import { Btf } from '../../model/btf.js';
 import { dedup } from './index.js';
+import { edgeCases } from './edge-cases.test-util.js';
 
 export interface SelftestCase {
   descr: string;
@@ -272,5 +273,6 @@ export function builderCases(): BuilderCase[] {
   for (const n of [1, 2, 3, 4, 6, 7, 12, 13, 25]) {
     cases.push({ name: `order: ${n} anonymous unions twice`, op: 'dedup', build: () => anonUnionOrder(n) });
   }
+  cases.push(...edgeCases());
   return cases;
 }
