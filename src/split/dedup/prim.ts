@@ -12,6 +12,7 @@
  * Reference behaviour: libbpf v1.7.0 btf_dedup_prep and btf_dedup_prim_type(s).
  */
 
+import { ownSections } from './access.js';
 import { KindId as Kind } from '../../format/kinds.js';
 import {
   type DedupState, dedupError, tableAdd, hashCommon, hashIntTag, hashEnum, hashStruct, hashArray,
@@ -101,8 +102,20 @@ function ownNames(d: DedupState): OwnNames {
   const elemBits = new Uint32Array((limit >>> 5) + 1);
   const anonKinds = new Uint8Array(32);
   let anonEnumFwd = false;
+  // Own names are compared after string dedup, which maps an own string equal to a base string
+  // to that base string's (first) offset: an own offset is marked as the base offset it becomes.
+  const base = d.btf.base;
+  const strs = ownSections(d.btf).strs;
   const mark = (a: Uint32Array, off: number): void => {
-    if (off < limit) a[off >>> 5]! |= 1 << (off & 31);
+    if (off >= limit) {
+      if (base === null) return;
+      const at = off - limit;
+      let end = at;
+      while (end < strs.length && strs[end] !== 0) end++;
+      off = end > at ? base.findStrBytes(strs, at, end - at) : 0;
+      if (off < 0) return;
+    }
+    a[off >>> 5]! |= 1 << (off & 31);
   };
   for (let id = d.startId; id < d.typeCount; id++) {
     const o = d.off[id]!;
