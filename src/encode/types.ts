@@ -130,7 +130,7 @@ function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
 }
 
 /** Elements of all dimensions (upper_bound + 1, or count; 0 for a flexible dimension). */
-function arrayElements(d: DwarfInfo, die: number): number {
+export function arrayElements(d: DwarfInfo, die: number): number {
   let n = 1;
   for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
     if (d.tag(c) !== Tag.subrange_type) continue;
@@ -185,7 +185,7 @@ function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean): { bitOffset
 }
 
 /** DW_AT_data_member_location: a constant, or a DW_OP_plus_uconst expression (DWARF 2). */
-function memberLocation(d: DwarfInfo, m: number): number {
+export function memberLocation(d: DwarfInfo, m: number): number {
   const form = d.form(m, At.data_member_location);
   if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
     const b = d.block(m, At.data_member_location)!;
