@@ -96,11 +96,15 @@ pkg xtables-addons $main/x/xtables-addons/xtables-addons-dkms_3.27-4_all.deb ext
 	'cp mconfig extensions/ && sed -i "s|\${XA_ABSTOPSRCDIR}|\$(src)|g" extensions/Kbuild'
 pkg west-chamber $main/w/west-chamber/west-chamber-dkms_20100405+svn20111107.r124-14.3_all.deb extensions \
 	'dpkg-deb --fsys-tarfile "$out/debs/xtables-addons-dkms_3.27-4_all.deb" | tar -x --wildcards --strip-components=5 -C extensions "./usr/src/xtables-addons-*/extensions/compat_*.h" && cp mconfig extensions/ && sed -i "s|\${XA_ABSTOPSRCDIR}|\$(src)|g; s|-I/usr/include/xtables-addons/extensions|-I\$(src)|" extensions/Kbuild'
-# dkms.conf: make modules (DAHDI_BUILD_ALL=m, DAHDI_INCLUDE=include/) in drivers/dahdi
+# dkms.conf: make modules in drivers/dahdi with the top Makefile's DAHDI_BUILD_ALL=m,
+# DAHDI_INCLUDE=include/ and HOTPLUG_FIRMWARE=yes (and its include/dahdi/version.h)
+dahdi_prep='[ -f include/dahdi/version.h ] || DAHDIVERSION=unknown build_tools/make_version_h > include/dahdi/version.h
+cp -r include drivers/dahdi/dahdi-include
+sed -i "1i export DAHDI_INCLUDE := \$(src)/dahdi-include\nexport HOTPLUG_FIRMWARE := yes\nDAHDI_BUILD_ALL := m" drivers/dahdi/Kbuild'
 pkg dahdi $main/d/dahdi-linux/dahdi-dkms_3.1.0+git20230717~dfsg-10.1_all.deb drivers/dahdi \
-	'cp -r include drivers/dahdi/dahdi-include && sed -i "1i export DAHDI_INCLUDE := \$(src)/dahdi-include\nDAHDI_BUILD_ALL := m" drivers/dahdi/Kbuild'
+	"$dahdi_prep"
 pkg osmocom-dahdi $main/o/osmocom-dahdi-linux/osmocom-dahdi-dkms_0.0~git20241003.b2ea348-4_all.deb drivers/dahdi \
-	'cp -r include drivers/dahdi/dahdi-include && sed -i "1i export DAHDI_INCLUDE := \$(src)/dahdi-include\nDAHDI_BUILD_ALL := m" drivers/dahdi/Kbuild'
+	"$dahdi_prep"
 # the Makefile's make line: M=src with CONFIG_LTTNG=m CONFIG_LTTNG_CLOCK_PLUGIN_TEST=m
 pkg lttng-modules $main/l/lttng-modules/lttng-modules-dkms_2.13.18-1+deb13u1_all.deb . \
 	'printf "export CONFIG_LTTNG := m\nexport CONFIG_LTTNG_CLOCK_PLUGIN_TEST := m\nobj-m += src/\n" > Kbuild'
@@ -114,7 +118,14 @@ pkg mimic $main/m/mimic/mimic-dkms_0.7.0+ds-2_amd64.deb . \
 	'printf "obj-m += mimic.o\nmimic-objs := main.o csum-hack-kfunc.o\nccflags-y := -DMIMIC_KMOD -std=gnu99 -Wno-error=declaration-after-statement -DMIMIC_CHECKSUM_HACK_kfunc\n" > Kbuild'
 pkg tp-smapi $main/t/tp-smapi/tp-smapi-dkms_0.44-1.2_amd64.deb . \
 	'printf "obj-m := thinkpad_ec.o tp_smapi.o hdaps.o\n" > Kbuild'
+# PRE_BUILD's configure (iptables' headers and library only matter to the userspace part: stand-ins),
+# then the make prerequisites of ipt_NETFLOW.ko
+pkg iptables-netflow $main/i/iptables-netflow/iptables-netflow-dkms_2.6-7.1_amd64.deb . \
+	'mkdir -p fakeinc && touch fakeinc/xtables.h && ./configure --from-dkms-conf=/usr/src/linux-headers-6.12.118+deb12-amd64 --ipt-ver=1.8.9 --ipt-inc="$PWD/fakeinc" --ipt-lib=/tmp --disable-snmp-agent --enable-natevents --enable-snmp-rules --enable-macaddress --enable-vlan --enable-direction --enable-sampler --enable-physdev --enable-promisc --promisc-mpls && make version.h compat_def.h'
 # Debian 12 only (not in trixie)
 pkg nat-rtsp $main/n/nat-rtsp/nat-rtsp-dkms_0.7+5.3-0.2_all.deb
 pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
+# configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/
+pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
+	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=/usr/src/linux-headers-6.12.118+deb12-common --with-linux-obj=/usr/src/linux-headers-6.12.118+deb12-amd64'
 [ "$failed" = 0 ] || { echo "dkms-corpus: $failed package(s) not built" >&2; exit 1; }
