@@ -54,6 +54,9 @@ pkg() {
 		failed=$((failed + 1))
 		return 0
 	fi
+	if ! ls "$out/$name"/*.prebtf.ko > /dev/null 2>&1; then
+		echo "$name: kbuild built no module" >&2; failed=$((failed + 1)); return 0
+	fi
 	touch "$out/$name/.done"
 	ls "$out/$name"/*.prebtf.ko | sed "s|.*/|$name/|; s|\.prebtf\.ko$||"
 }
@@ -128,6 +131,9 @@ pkg broadcom-sta pool/non-free/b/broadcom-sta/broadcom-sta-dkms_6.30.223.271-26_
 # on x86-64 only its USB driver builds (slamr is 32-bit); dkms.conf's make -C drivers USB=1
 pkg sl-modem pool/non-free/s/sl-modem/sl-modem-dkms_2.9.11~20110321-20_amd64.deb . \
 	'printf "obj-m := slusb.o\nslusb-objs := drivers/st7554.o\nccflags-y := -I\$(src)/drivers -I\$(src)/modem\n" > Kbuild'
+# dkms.conf's make-line variables set at the top of its Kbuild
+pkg ezurio-qcacld-2.0 $main/e/ezurio-qcacld-2.0-dkms/ezurio-qcacld-2.0-dkms_0.0~git20240408.aa96a9f+dfsg-5_all.deb . \
+	'sed -i "1i WLAN_ROOT := \$(KBUILD_EXTMOD)\nMODNAME := qcacld2\nCONFIG_QCA_WIFI_ISOC := 0\nCONFIG_QCA_WIFI_2_0 := 1\nCONFIG_QCA_CLD_WLAN := m\nWLAN_OPEN_SOURCE := 1\nCONFIG_CLD_HL_SDIO_CORE := y\nCONFIG_FORCE_MLO_SUPPORT := y\nCONFIG_SUPPORT_P2P_BY_ONE_INTF_WLAN := y" Kbuild'
 # Debian 12 only (not in trixie)
 pkg nat-rtsp $main/n/nat-rtsp/nat-rtsp-dkms_0.7+5.3-0.2_all.deb
 pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
