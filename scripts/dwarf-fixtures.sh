@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Rebuilds the DWARF reader's test fixtures (test/fixtures/dwarf/sample-*.o and their readelf
-# listings) from test/fixtures/dwarf/sample.c: relocatable objects as gcc and clang write them
-# for kernel code (-O2 -g, DWARF 4 and 5), small enough to commit (~10 KB each); and the
-# encoder's per-CPU variable fixtures (percpu-*.o, ~5 KB each) from percpu.c and clang's
-# btf_type_tag fixtures (typetag-*.o) from typetag.c.
+# listings) from test/fixtures/dwarf/sample.c, the encoder's args-*.o from args.c: relocatable
+# objects as gcc and clang write them for kernel code (-O2 -g, DWARF 4 and 5), small enough to
+# commit (~10 KB each); and the encoder's per-CPU variable fixtures (percpu-*.o, ~5 KB each) from
+# percpu.c and clang's btf_type_tag fixtures (typetag-*.o) from typetag.c.
 # usage: scripts/dwarf-fixtures.sh   (needs gcc, clang, readelf)
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures/dwarf"
 flags=(-O2 -c -fno-asynchronous-unwind-tables -fno-pic -ffile-prefix-map="$PWD"=.)
-gcc "${flags[@]}" -gdwarf-5 -Wno-attributes sample.c -o sample-gcc-dwarf5.o
-gcc "${flags[@]}" -gdwarf-4 -Wno-attributes sample.c -o sample-gcc-dwarf4.o
-clang "${flags[@]}" -gdwarf-5 sample.c -o sample-clang-dwarf5.o
-clang "${flags[@]}" -gdwarf-4 sample.c -o sample-clang-dwarf4.o
+for src in sample args; do
+	gcc "${flags[@]}" -gdwarf-5 -Wno-attributes -Wno-psabi "$src.c" -o "$src-gcc-dwarf5.o"
+	gcc "${flags[@]}" -gdwarf-4 -Wno-attributes -Wno-psabi "$src.c" -o "$src-gcc-dwarf4.o"
+	clang "${flags[@]}" -gdwarf-5 "$src.c" -o "$src-clang-dwarf5.o"
+	clang "${flags[@]}" -gdwarf-4 "$src.c" -o "$src-clang-dwarf4.o"
+done
 gcc "${flags[@]}" -gdwarf-5 -Wno-attributes percpu.c -o percpu-gcc-dwarf5.o
 clang "${flags[@]}" -gdwarf-5 percpu.c -o percpu-clang-dwarf5.o
 clang "${flags[@]}" -gdwarf-4 percpu.c -o percpu-clang-dwarf4.o
@@ -21,4 +23,4 @@ for o in sample-*.o; do
 	# readelf's own listing of the DIEs, the reference the test compares against
 	readelf --debug-dump=info "$o" | gzip -9n > "${o%.o}.readelf.txt.gz"
 done
-ls -l sample-* percpu-* typetag-*
+ls -l sample-* args-* percpu-* typetag-*

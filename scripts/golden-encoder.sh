@@ -2,45 +2,57 @@
 # Golden data of the BTF encoder (src/encode), made with pahole v1.31 (../shared/oracle/
 # build-pahole.sh; PAHOLE=... to use another):
 #  - test/golden/encoder/<object>.btf: `pahole -J` (detached) of the DWARF fixtures in
-#    test/fixtures/dwarf (sample-*.o, percpu-*.o, typetag-*.o: gcc 12 / clang, DWARF 4 and 5), with the
+#    test/fixtures/dwarf (sample-*.o, args-*.o, percpu-*.o, typetag-*.o: gcc 12 / clang, DWARF 4 and 5), with the
 #    kernel's module features;
 #  - test/golden/encoder/modules.tsv: sha256 of .BTF, .BTF.base and .BTF_ids of every module of
 #    the encoder corpus (scripts/encoder-corpus.sh) as kbuild + pahole + resolve_btfids left it,
-#    or "refused" and pahole's message when pahole refused the module.
+#    or "refused" and pahole's message when pahole refused the module;
+#  - test/golden/encoder/dkms.tsv: the same for the DKMS corpus (scripts/dkms-corpus.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 pahole="${PAHOLE:-$HOME/.cache/btf-oracle/bin/pahole}"
 features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs
 out="$here/test/golden/encoder"
 mkdir -p "$out"
-for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o; do
+for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/args-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o; do
 	n="$(basename "$o" .o)"
 	rm -f "$out/$n.btf"
 	"$pahole" -J --btf_features="$features" --btf_encode_detached="$out/$n.btf" "$o"
 done
-corpus="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}/encoder"
-[ -d "$corpus" ] || { echo "no encoder corpus at $corpus (scripts/encoder-corpus.sh); modules.tsv kept" >&2; exit 0; }
+root="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-{
-	printf 'module\t.BTF\t.BTF.base\t.BTF_ids\n'
-	for pre in "$corpus"/*/*.prebtf.ko; do
-		dir="$(dirname "$pre")"; m="$(basename "$pre" .prebtf.ko)"; g="$(basename "$dir")"
-		if [ -f "$dir/refused.txt" ]; then
-			printf '%s/%s\trefused\t%s\t-\n' "$g" "$m" "$(cat "$dir/refused.txt")"
-			continue
-		fi
-		row="$g/$m"
-		for s in .BTF .BTF.base .BTF_ids; do
-			objcopy --dump-section "$s=$tmp/s" "$dir/$m.ko" "$tmp/junk" 2>/dev/null || true
-			if [ -f "$tmp/s" ]; then
-				row="$row	$(sha256sum < "$tmp/s" | cut -d' ' -f1)"
-			else
-				row="$row	-"
-			fi
-			rm -f "$tmp/s"
+# digests CORPUS_DIR TSV: one row per <group>/<module>.prebtf.ko (refused: refused.txt of the
+# group, or <module>.refused.txt beside it)
+digests() {
+	local corpus="$1" tsv="$2"
+	[ -d "$corpus" ] || { echo "no corpus at $corpus; $(basename "$tsv") kept" >&2; return 0; }
+	{
+		printf 'module\t.BTF\t.BTF.base\t.BTF_ids\n'
+		for pre in "$corpus"/*/*.prebtf.ko; do
+			dir="$(dirname "$pre")"; m="$(basename "$pre" .prebtf.ko)"; g="$(basename "$dir")"
+			for r in "$dir/refused.txt" "$dir/$m.refused.txt"; do
+				if [ -f "$r" ]; then
+					printf '%s/%s\trefused\t%s\t-\n' "$g" "$m" "$(cat "$r")"
+					continue 2
+				fi
+			done
+			row="$g/$m"
+			for s in .BTF .BTF.base .BTF_ids; do
+				objcopy --dump-section "$s=$tmp/s" "$dir/$m.ko" "$tmp/junk" 2>/dev/null || true
+				if [ -f "$tmp/s" ]; then
+					row="$row	$(sha256sum < "$tmp/s" | cut -d' ' -f1)"
+				else
+					row="$row	-"
+				fi
+				rm -f "$tmp/s"
+			done
+			printf '%s\n' "$row"
 		done
-		printf '%s\n' "$row"
-	done
-} > "$out/modules.tsv"
-wc -l "$out/modules.tsv"
+	} > "$tsv"
+	wc -l "$tsv"
+}
+# scripts/encoder-corpus.sh
+digests "$root/encoder" "$out/modules.tsv"
+# scripts/dkms-corpus.sh (swept by scripts/test-corpus.ts)
+digests "$root/encoder-dkms" "$out/dkms.tsv"

@@ -11,9 +11,12 @@
  *     the older one's tree onto the newer one against libbpf v1.7.0 run live (btfo), and
  *     the shipped .ko.xz tree decoding to the decompressed one. The reference tools come
  *     from $BTFKIT_ORACLE or ~/.cache/btf-oracle/bin; without them those checks fail.
+ *  6. the encoder's DKMS corpus (scripts/dkms-corpus.sh, `<corpus>/encoder-dkms`), when present:
+ *     every module of test/golden/encoder/dkms.tsv encoded on the 6.12.118 kernel's BTF gets
+ *     the .BTF, .BTF.base and .BTF_ids digests of kbuild + pahole v1.31 + resolve_btfids.
  *
- *   node dist/scripts/test-corpus.js [--every K] [--612]   (K > 1: a representative slice, for
- *   CI; --612: only the 6.12 checks)
+ *   node dist/scripts/test-corpus.js [--every K] [--612] [--dkms]   (K > 1: a representative
+ *   slice, for CI; --612: only the 6.12 checks; --dkms: only the DKMS encoder sweep)
  *
  * Prints one line per check and `N passed, M failed` at the end; exits 1 on any failure.
  */
@@ -32,7 +35,9 @@ import { dumpRaw } from '../src/dump/raw.js';
 import { dumpJson } from '../src/dump/json.js';
 import { dumpC } from '../src/dump/c.js';
 import type { Btf } from '../src/model/btf.js';
-import { CORPUS_KERNELS, corpus612, filesUnder, hasCorpus, kernelBtfPath, modulesDir, modulesXzDir } from './corpus-paths.js';
+import { encodeModule } from '../src/encode/module.js';
+import { BtfkitError } from '../src/errors.js';
+import { CORPUS_KERNELS, corpusDir, corpus612, filesUnder, hasCorpus, kernelBtfPath, modulesDir, modulesXzDir } from './corpus-paths.js';
 import { sweep612 } from './split-corpus.js';
 import { decompress } from '../src/node/decompress.js';
 import { homedir, tmpdir } from 'node:os';
@@ -115,7 +120,46 @@ function check612(every: number): void {
   report(`decode ${xz.length} .ko.xz of ${k.older}`, bad === 0 && xz.length > 0, `${xz.length - bad}/${xz.length} identical`);
 }
 
+/** 6. The encoder's DKMS corpus (see the file comment); skipped when it was not built. */
+function checkEncoderDkms(): void {
+  const dir = join(corpusDir(), 'encoder-dkms');
+  const kver = '6.12.118+deb12-amd64';
+  const kernelPath = kernelBtfPath(kver);
+  if (!existsSync(dir) || !existsSync(kernelPath)) {
+    console.log(`skip encoder DKMS corpus: ${existsSync(dir) ? `no ${kernelPath}` : `no ${dir} (scripts/dkms-corpus.sh)`}`);
+    return;
+  }
+  const kernel = parseBtf(new Uint8Array(readFileSync(kernelPath)));
+  const rows = readFileSync(join(repo, 'test/golden/encoder/dkms.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+  const digest = (b: Uint8Array | null): string => (b ? sha(b) : '-');
+  let ok = 0;
+  let seen = 0;
+  for (const [module, btf, base, ids] of rows) {
+    const pre = join(dir, `${module}.prebtf.ko`);
+    if (!existsSync(pre)) continue;
+    seen++;
+    const elf = parseElf(new Uint8Array(readFileSync(pre)));
+    try {
+      const r = encodeModule(elf, kernel);
+      const got = [digest(r.btfBytes), digest(r.baseBytes), digest(r.btfIds)];
+      if (btf !== 'refused' && got.join() === [btf, base, ids].join()) ok++;
+      else console.log(`  ${module}: ${btf === 'refused' ? 'encoded, pahole refused it' : `differs (${['.BTF', '.BTF.base', '.BTF_ids'].filter((_, i) => got[i] !== [btf, base, ids][i]).join(' ')})`}`);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (btf === 'refused' && e instanceof BtfkitError && msg.includes(base!.replace(/^libbpf: /, '').replace(/\.$/, ''))) ok++;
+      else console.log(`  ${module}: ${msg}`);
+    }
+  }
+  report(`encoder DKMS corpus: ${seen} modules as kbuild + pahole v1.31 made them`, seen > 0 && ok === seen, `${ok}/${seen} identical or refused alike`);
+}
+
 function main(): void {
+  if (process.argv.includes('--dkms')) {
+    checkEncoderDkms();
+    console.log(`\n${passed} passed, ${failed} failed`);
+    process.exitCode = failed ? 1 : 0;
+    return;
+  }
   const ei = process.argv.indexOf('--every');
   const every = ei > 0 ? Math.max(1, Number(process.argv[ei + 1])) : 1;
   if (process.argv.includes('--612')) {
@@ -193,6 +237,7 @@ function main(): void {
   sub('elf-roundtrip.js', [modulesDir('6.1.0-47-amd64')]);
   sub('dedup-corpus.js', []);
   check612(every);
+  checkEncoderDkms();
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }

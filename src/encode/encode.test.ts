@@ -1,7 +1,7 @@
 /**
  * The encoder against pahole v1.31 (test/golden/encoder, made by scripts/golden-encoder.sh):
- *  - the DWARF fixtures (gcc 12 and clang, DWARF 4 and 5) encoded and deduplicated equal
- *    `pahole -J` of the same objects byte for byte;
+ *  - the DWARF fixtures (sample.c and args.c by gcc 12 and clang, DWARF 4 and 5) encoded and
+ *    deduplicated equal `pahole -J` of the same objects byte for byte;
  *  - every module of the encoder corpus (scripts/encoder-corpus.sh: in-tree 6.12 modules and
  *    v4l2loopback built by kbuild, when present) gets the .BTF, .BTF.base and .BTF_ids digests
  *    kbuild + pahole + resolve_btfids gave it, and pahole's refusals are refusals;
@@ -26,7 +26,9 @@ import { encodeModule } from './module.js';
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const FIX = join(ROOT, 'test/fixtures/dwarf');
 const GOLD = join(ROOT, 'test/golden/encoder');
-const OBJECTS = ['sample-gcc-dwarf5', 'sample-gcc-dwarf4', 'sample-clang-dwarf5', 'sample-clang-dwarf4'];
+const OBJECTS = ['sample-gcc-dwarf5', 'sample-gcc-dwarf4', 'sample-clang-dwarf5', 'sample-clang-dwarf4',
+  // structs by value past the register parameters: pahole's packed inference ("uncertain location")
+  'args-gcc-dwarf5', 'args-gcc-dwarf4', 'args-clang-dwarf5', 'args-clang-dwarf4'];
 
 const object = (n: string) => parseElf(new Uint8Array(readFileSync(join(FIX, `${n}.o`))));
 

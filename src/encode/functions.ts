@@ -20,7 +20,8 @@
  *    ambiguous address; each as FUNC_PROTO + FUNC (static linkage), then kfunc decl tags.
  *  - kfuncs (decl_tag_kfuncs): functions in the module's BTF_SET8 kfunc sets get a `bpf_kfunc`
  *    decl tag right after their FUNC (and `bpf_fastcall` for KF_FASTCALL ones).
- * Not yet: packed struct parameters past the register ones (uncertain location).
+ *  - Uncertain locations (packed.ts): a named packed struct passed by value past the register
+ *    parameters.
  */
 
 import { Tag, At, type DwarfInfo } from '../dwarf/index.js';
@@ -30,6 +31,7 @@ import type { Btf } from '../model/btf.js';
 import { KindId as K } from '../format/kinds.js';
 import { refId } from './types.js';
 import { functionAnnotations } from './tags.js';
+import { hasUncertainArgLoc, newPackedCache, nrRegisterParams } from './packed.js';
 import type { CuTypes } from './order.js';
 
 export interface ElfFunction {
@@ -263,6 +265,8 @@ export function saveCuFunctions(d: DwarfInfo, ct: CuTypes, idOff: number, btf: B
   }
   const regs = registerParams(machine);
   const facts = paramFacts(d, fns, regs);
+  const packed = newPackedCache(ct.unit.addrSize);
+  const nrRegs = nrRegisterParams(machine);
   for (let i = 0; i < fns.length; i++) {
     const fn = fns[i]!;
     if (d.has(fn, At.declaration)) continue;
@@ -285,7 +289,8 @@ export function saveCuFunctions(d: DwarfInfo, ct: CuTypes, idOff: number, btf: B
       retType: refId(d, ct, idOff, retDie),
       params: ps.map((x) => ({ nameOff: btf.addStr(x.name!), type: refId(d, ct, idOff, x.typeDie) })),
       annots: [],
-      optimized, unexpectedReg: unexpected, inconsistent: false, uncertainLoc: false,
+      optimized, unexpectedReg: unexpected, inconsistent: false,
+      uncertainLoc: hasUncertainArgLoc(d, packed, ps.map((x) => d.ref(x.typeDie, At.type)), nrRegs),
     };
     for (const a of functionAnnotations(d, fn)) state.annots.push({ valueOff: btf.addStr(a.value), component: a.component });
     if (varargs) state.params.push({ nameOff: 0, type: 0 });

@@ -222,7 +222,7 @@ function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
 }
 
 /** Elements of all dimensions (upper_bound + 1, or count; 0 for a flexible dimension). */
-function arrayElements(d: DwarfInfo, die: number): number {
+export function arrayElements(d: DwarfInfo, die: number): number {
   let n = 1;
   for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
     if (d.tag(c) !== Tag.subrange_type) continue;
@@ -312,6 +312,15 @@ function memberLocation(d: DwarfInfo, m: number, set: AttrSet): number {
     return exprOffset(b);
   }
   return d.numIn(m, set, M_LOCATION, 0);
+}
+
+/** DW_AT_data_member_location of member `m`, read on its own (packed.ts). */
+export function memberLocationOf(d: DwarfInfo, m: number): number {
+  const form = d.form(m, At.data_member_location);
+  if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
+    return exprOffset(d.block(m, At.data_member_location)!);
+  }
+  return d.num(m, At.data_member_location, 0);
 }
 
 /** pahole's dwarf_expr: DW_OP_plus_uconst N and DW_OP_constu N give N; anything else 0. */

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Builds the encoder's DKMS corpus (issue 19): out-of-tree modules of Debian's DKMS source
+# packages (Debian 13 "trixie" versions, which build on Linux 6.12), built by Linux 6.12.118's
+# kbuild with pahole v1.31 (../shared/oracle/kbuild-module.sh), so that each module has its
+# pre-BTF M.prebtf.ko (btfkit's input) beside the final M.ko (pahole + resolve_btfids: the
+# expected .BTF, .BTF.base and .BTF_ids). The packages are only unpacked (dpkg-deb -x), never
+# installed; each is built as its dkms.conf says, with the package's own make steps replaced by
+# a Kbuild file where they need a configured tree (noted per package).
+#
+# usage: scripts/dkms-corpus.sh [OUTDIR] [PACKAGE...]
+#        OUTDIR default: $BTFKIT_CORPUS or ~/.cache/btfkit/corpus, then /encoder-dkms; the .debs
+#        are kept in OUTDIR/debs. Prints "<package>/<module>" lines of what it built, and one
+#        line per package that does not build on 6.12.
+# needs: linux-headers-6.12.118+deb12-amd64, pahole v1.31 from ../shared/oracle/build-pahole.sh,
+#        curl and deb.debian.org (or DEBIAN_MIRROR).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+oracle="${BTFKIT_ORACLE:-$here/../shared/oracle}"
+# a worktree sits one level deeper than the main checkout
+[ -d "$oracle" ] || oracle="$here/../../shared/oracle"
+corpus="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
+out="${1:-$corpus/encoder-dkms}"
+shift || true
+only=" $* "
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+mkdir -p "$out/debs"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failed=0
+
+# pkg NAME POOL_PATH [SUBDIR] [PREP]: fetch and unpack the .deb, stage its /usr/src tree, run
+# PREP (shell, in the staged tree), build SUBDIR (default: the tree) with kbuild-module.sh.
+pkg() {
+	local name="$1" pool="$2" sub="${3:-.}" prep="${4:-}"
+	[ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || return 0
+	if [ -f "$out/$name/.done" ]; then echo "$name: cached"; return 0; fi
+	local deb="$out/debs/$(basename "$pool")"
+	if [ ! -s "$deb" ]; then
+		curl -sSf -o "$deb.tmp" "$mirror/$pool" || { echo "$name: download failed ($mirror/$pool)" >&2; failed=$((failed + 1)); return 0; }
+		mv "$deb.tmp" "$deb"
+	fi
+	rm -rf "$work/x" "$work/$name"
+	dpkg-deb -x "$deb" "$work/x"
+	mv "$(ls -d "$work"/x/usr/src/*/ | head -n1)" "$work/$name"
+	if [ -n "$prep" ]; then
+		(cd "$work/$name" && eval "$prep") > "$work/$name.prep.log" 2>&1 || {
+			echo "$name: preparation failed: $(tail -n1 "$work/$name.prep.log")" >&2; failed=$((failed + 1)); return 0; }
+	fi
+	rm -rf "$out/$name"
+	if ! bash "$oracle/kbuild-module.sh" -o "$out/$name" "$work/$name/$sub" > "$work/$name.log" 2>&1; then
+		mkdir -p "$out/$name"
+		cp "$work/$name.log" "$out/$name.log"
+		echo "$name: does not build on 6.12: $(cat "$out/$name/make.log" "$work/$name.log" 2>/dev/null | grep -m1 -E 'error:|Error [0-9]' | sed 's/^[^:]*://' | cut -c1-160)" >&2
+		failed=$((failed + 1))
+		return 0
+	fi
+	if ! ls "$out/$name"/*.prebtf.ko > /dev/null 2>&1; then
+		echo "$name: kbuild built no module" >&2; failed=$((failed + 1)); return 0
+	fi
+	touch "$out/$name/.done"
+	ls "$out/$name"/*.prebtf.ko | sed "s|.*/|$name/|; s|\.prebtf\.ko$||"
+}
+
+main=pool/main
+pkg acpi-call $main/a/acpi-call/acpi-call-dkms_1.2.2-2.1_all.deb
+pkg apfs $main/l/linux-apfs-rw/apfs-dkms_0.3.13-1_all.deb . 'sh genver.sh'
+pkg dm-writeboost $main/d/dm-writeboost/dm-writeboost-dkms_2.2.18-0.1_all.deb
+pkg evdi $main/e/evdi/evdi-dkms_1.14.8+dfsg-1_all.deb
+pkg langford $main/l/langford/langford-dkms_0.0.20130228-7_all.deb
+pkg leds-alix $main/l/leds-alix/leds-alix-dkms_0.0.1-5_all.deb
+pkg librem-ec-acpi $main/libr/librem-ec-acpi/librem-ec-acpi-dkms_0.9.2-3_all.deb
+pkg lime-forensics $main/l/lime-forensics/lime-forensics-dkms_1.9.1-8_all.deb
+pkg rapiddisk $main/r/rapiddisk/rapiddisk-dkms_9.2.0-1_all.deb
+pkg vhba $main/v/vhba-module/vhba-dkms_20250329-1_all.deb
+pkg vpoll $main/libv/libvpoll-eventfd/vpoll-dkms_0.1.1-1_all.deb
+pkg xtrx $main/x/xtrx-dkms/xtrx-dkms_0.0.1+git20190320.5ae3a3e-3.7_all.deb
+# its Makefile adds -I $(PWD), the directory make was started in
+pkg gost-crypto $main/g/gost-crypto/gost-crypto-dkms_0.3.5-1.1_all.deb . 'sed -i "s|-I \$(PWD)|-I \$(src)|" Makefile'
+# two modules in two directories, the second using the first's symbols: one Kbuild for both
+pkg ddcci $main/d/ddcci-driver-linux/ddcci-dkms_0.4.5-1_all.deb . \
+	'cp ddcci/ddcci.c ddcci-backlight/ddcci-backlight.c . && printf "obj-m += ddcci.o ddcci-backlight.o\nccflags-y := -I\$(src)/include\n" > Kbuild'
+pkg openrazer-driver $main/o/openrazer/openrazer-driver-dkms_3.10.2+dfsg-1_all.deb driver
+# three directories, built one after the other by dkms.conf: one Kbuild
+pkg jool $main/j/jool/jool-dkms_4.1.13-1.1_all.deb . \
+	'printf "obj-m += src/mod/common/ src/mod/nat64/ src/mod/siit/\n" > Kbuild'
+pkg mstflint $main/m/mstflint/mstflint-dkms_4.31.0+1-4_all.deb . \
+	'printf "obj-m += mstflint_access.o\nmstflint_access-objs += mst_vpd.o mst_main.o\n" > Kbuild'
+pkg reform2-lpc $main/r/reform-tools/reform2-lpc-dkms_1.71-2+deb13u1_all.deb
+pkg smifb2 $main/s/smifb2/smifb2-dkms_2.4.1-1_all.deb
+pkg falcosecurity-scap $main/f/falcosecurity-libs/falcosecurity-scap-dkms_0.20.0-3_all.deb
+# its Makefile writes rtpengine-kmod.mk (the version) from git or debian/changelog
+pkg rtpengine-kernel $main/r/rtpengine/rtpengine-kernel-dkms_12.5.1.31-1_all.deb . \
+	'echo "RTPENGINE_VERSION := 12.5.1.31" > rtpengine-kmod.mk'
+# the Makefile's compat header, include paths and CONFIG_OVPN_DCO_V2=m, as a Kbuild
+pkg openvpn-dco $main/o/openvpn-dco-dkms/openvpn-dco-dkms_0.0+git20241121-1+deb13u1_all.deb . \
+	'sh gen-compat-autoconf.sh compat-autoconf.h && printf "export CONFIG_OVPN_DCO_V2 := m\nNOSTDINC_FLAGS += -I\$(src)/include/ -include \$(src)/linux-compat.h -I\$(src)/compat-include/\nobj-y += drivers/net/ovpn-dco/\n" > Kbuild'
+# XA_ABSTOPSRCDIR (where mconfig is) given on dkms' make line: mconfig moved beside the Kbuild
+pkg xtables-addons $main/x/xtables-addons/xtables-addons-dkms_3.27-4_all.deb extensions \
+	'cp mconfig extensions/ && sed -i "s|\${XA_ABSTOPSRCDIR}|\$(src)|g" extensions/Kbuild'
+pkg west-chamber $main/w/west-chamber/west-chamber-dkms_20100405+svn20111107.r124-14.3_all.deb extensions \
+	'dpkg-deb --fsys-tarfile "$out/debs/xtables-addons-dkms_3.27-4_all.deb" | tar -x --wildcards --strip-components=5 -C extensions "./usr/src/xtables-addons-*/extensions/compat_*.h" && cp mconfig extensions/ && sed -i "s|\${XA_ABSTOPSRCDIR}|\$(src)|g; s|-I/usr/include/xtables-addons/extensions|-I\$(src)|" extensions/Kbuild'
+# dkms.conf: make modules in drivers/dahdi with the top Makefile's DAHDI_BUILD_ALL=m,
+# DAHDI_INCLUDE=include/ and HOTPLUG_FIRMWARE=yes (and its include/dahdi/version.h); wcte13xp's
+# unresolved oct612x symbols left to modpost as warnings
+dahdi_prep='[ -f include/dahdi/version.h ] || DAHDIVERSION=unknown build_tools/make_version_h > include/dahdi/version.h
+cp -r include drivers/dahdi/dahdi-include
+sed -i "1i export DAHDI_INCLUDE := \$(src)/dahdi-include\nexport HOTPLUG_FIRMWARE := yes\nDAHDI_BUILD_ALL := m\nKBUILD_MODPOST_WARN := 1" drivers/dahdi/Kbuild'
+pkg dahdi $main/d/dahdi-linux/dahdi-dkms_3.1.0+git20230717~dfsg-10.1_all.deb drivers/dahdi \
+	"$dahdi_prep"
+pkg osmocom-dahdi $main/o/osmocom-dahdi-linux/osmocom-dahdi-dkms_0.0~git20241003.b2ea348-4_all.deb drivers/dahdi \
+	"$dahdi_prep"
+# the Makefile's make line: M=src with CONFIG_LTTNG=m CONFIG_LTTNG_CLOCK_PLUGIN_TEST=m
+pkg lttng-modules $main/l/lttng-modules/lttng-modules-dkms_2.13.18-1+deb13u1_all.deb . \
+	'printf "export CONFIG_LTTNG := m\nexport CONFIG_LTTNG_CLOCK_PLUGIN_TEST := m\nobj-m += src/\n" > Kbuild'
+# architecture-specific packages of trixie
+pkg bbswitch $main/b/bbswitch/bbswitch-dkms_0.8-17_amd64.deb
+pkg digimend $main/d/digimend-dkms/digimend-dkms_13-4_amd64.deb
+pkg dpdk-kmods $main/d/dpdk-kmods/dpdk-kmods-dkms_0~20230205+git-2_amd64.deb
+pkg lenovolegionlinux $main/l/lenovolegionlinux/lenovolegionlinux-dkms_0.0.20+ds-1_amd64.deb
+# kfuncs (a BTF_SET8 kfunc set); its Makefile's kbuild part with CHECKSUM_HACK=kfunc
+pkg mimic $main/m/mimic/mimic-dkms_0.7.0+ds-2_amd64.deb . \
+	'printf "obj-m += mimic.o\nmimic-objs := main.o csum-hack-kfunc.o\nccflags-y := -DMIMIC_KMOD -std=gnu99 -Wno-error=declaration-after-statement -DMIMIC_CHECKSUM_HACK_kfunc\n" > Kbuild'
+pkg tp-smapi $main/t/tp-smapi/tp-smapi-dkms_0.44-1.2_amd64.deb . \
+	'printf "obj-m := thinkpad_ec.o tp_smapi.o hdaps.o\n" > Kbuild'
+# PRE_BUILD's configure (iptables' headers and library only matter to the userspace part: stand-ins),
+# then the make prerequisites of ipt_NETFLOW.ko
+pkg iptables-netflow $main/i/iptables-netflow/iptables-netflow-dkms_2.6-7.1_amd64.deb . \
+	'mkdir -p fakeinc && touch fakeinc/xtables.h && ./configure --from-dkms-conf=/usr/src/linux-headers-6.12.118+deb12-amd64 --ipt-ver=1.8.9 --ipt-inc="$PWD/fakeinc" --ipt-lib=/tmp --disable-snmp-agent --enable-natevents --enable-snmp-rules --enable-macaddress --enable-vlan --enable-direction --enable-sampler --enable-physdev --enable-promisc --promisc-mpls && make version.h compat_def.h'
+# non-free: a shim with DWARF around a shipped object without it
+pkg broadcom-sta pool/non-free/b/broadcom-sta/broadcom-sta-dkms_6.30.223.271-26_amd64.deb
+# on x86-64 only its USB driver builds (slamr is 32-bit); dkms.conf's make -C drivers USB=1
+pkg sl-modem pool/non-free/s/sl-modem/sl-modem-dkms_2.9.11~20110321-20_amd64.deb . \
+	'printf "obj-m := slusb.o\nslusb-objs := drivers/st7554.o\nccflags-y := -I\$(src)/drivers -I\$(src)/modem\n" > Kbuild'
+# dkms.conf's make-line variables set at the top of its Kbuild
+pkg ezurio-qcacld-2.0 $main/e/ezurio-qcacld-2.0-dkms/ezurio-qcacld-2.0-dkms_0.0~git20240408.aa96a9f+dfsg-5_all.deb . \
+	'sed -i "1i WLAN_ROOT := \$(KBUILD_EXTMOD)\nMODNAME := qcacld2\nCONFIG_QCA_WIFI_ISOC := 0\nCONFIG_QCA_WIFI_2_0 := 1\nCONFIG_QCA_CLD_WLAN := m\nWLAN_OPEN_SOURCE := 1\nCONFIG_CLD_HL_SDIO_CORE := y\nCONFIG_FORCE_MLO_SUPPORT := y\nCONFIG_SUPPORT_P2P_BY_ONE_INTF_WLAN := y" Kbuild'
+# Debian 12 only (not in trixie)
+pkg nat-rtsp $main/n/nat-rtsp/nat-rtsp-dkms_0.7+5.3-0.2_all.deb
+pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
+# configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
+# CONFIG_ZFS=m of module/Makefile's make line)
+pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
+	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=/usr/src/linux-headers-6.12.118+deb12-common --with-linux-obj=/usr/src/linux-headers-6.12.118+deb12-amd64 && sed -i "1i CONFIG_ZFS := m" module/Kbuild'
+[ "$failed" = 0 ] || { echo "dkms-corpus: $failed package(s) not built" >&2; exit 1; }
