@@ -153,25 +153,25 @@ export class LzmaDecoder {
   decode(outEnd: number, inEnd: number, allowEndMarker: boolean, outEndIsCap: boolean, stopAt = outEnd): 'end' | 'full' | 'input' {
     const out = this.out;
     let buf = out.buf;
-    let pos = out.pos;
+    let pos = out.pos | 0;
     const limit = Math.min(outEnd, stopAt);
     let growAt = buf.length >= limit ? Infinity : buf.length - 274;
     const input = this.input;
     const p = this.probs;
-    const lc = this.lc;
+    const lc = this.lc | 0;
     const lcShift = 8 - lc;
-    const lpMask = this.lpMask;
-    const pbMask = this.pbMask;
-    const dictStart = this.dictStart;
-    const dictSize = this.dictSize;
-    let range = this.range;
-    let code = this.code;
-    let inPos = this.inPos;
-    let state = this.state;
-    let rep0 = this.rep0;
-    let rep1 = this.rep1;
-    let rep2 = this.rep2;
-    let rep3 = this.rep3;
+    const lpMask = this.lpMask | 0;
+    const pbMask = this.pbMask | 0;
+    const dictStart = this.dictStart | 0;
+    const dictMax = Math.min(this.dictSize, 0x7fffffff) | 0;
+    let range = this.range | 0;
+    let code = this.code | 0;
+    let inPos = this.inPos | 0;
+    let state = this.state | 0;
+    let rep0 = this.rep0 | 0;
+    let rep1 = this.rep1 | 0;
+    let rep2 = this.rep2 | 0;
+    let rep3 = this.rep3 | 0;
     let result: 'end' | 'full' | 'input' = 'full';
     let prob = 0;
     let bound = 0;
@@ -209,16 +209,12 @@ export class LzmaDecoder {
             i = base + m;
             prob = p[i]!;
             bound = Math.imul(range >>> 11, prob);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-              range = bound;
-              p[i] = prob + ((2048 - prob) >>> 5);
-              m <<= 1;
-            } else {
-              range = (range - bound) | 0;
-              code = (code - bound) | 0;
-              p[i] = prob - (prob >>> 5);
-              m = (m << 1) | 1;
-            }
+            const bit = +((code ^ 0x80000000) >= (bound ^ 0x80000000));
+            const mask = -bit;
+            range = bound ^ ((((range - bound) | 0) ^ bound) & mask);
+            code = (code - (bound & mask)) | 0;
+            p[i] = prob - ((prob - (2017 & (bit - 1))) >> 5);
+            m = (m << 1) | bit;
             if (range >>> 24 === 0) {
               range <<= 8;
               code = (code << 8) | input[inPos++]!;
@@ -281,7 +277,7 @@ export class LzmaDecoder {
         rep3 = rep2;
         rep2 = rep1;
         rep1 = rep0;
-        rep0 = -1; // decoded below
+        rep0 = 0; // decoded below
       } else {
         range = (range - bound) | 0;
         code = (code - bound) | 0;
@@ -443,7 +439,7 @@ export class LzmaDecoder {
       } while (m < treeTop);
       len += m - treeTop;
 
-      if (rep0 === -1) {
+      if (lenProbs === MATCH_LEN) {
         // Distance of a simple match: 6-bit slot, then reverse-tree or direct + align bits.
         const slotBase = DIST_SLOT + (len - MATCH_LEN_MIN < DIST_STATES - 1 ? len - MATCH_LEN_MIN : DIST_STATES - 1) * DIST_SLOTS;
         m = 1;
@@ -472,7 +468,7 @@ export class LzmaDecoder {
           dist = slot;
         } else {
           const numDirect = (slot >>> 1) - 1;
-          dist = (2 | (slot & 1)) * 2 ** numDirect;
+          dist = (2 | (slot & 1)) << numDirect; // int32: wraps to negative for slots 62, 63
           let revBase: number;
           let revBits: number;
           if (slot < DIST_MODEL_END) {
@@ -487,13 +483,13 @@ export class LzmaDecoder {
                 code = (code - range) | 0;
                 b = 1;
               }
-              direct = ((direct << 1) | b) >>> 0;
+              direct = (direct << 1) | b;
               if (range >>> 24 === 0) {
                 range <<= 8;
                 code = (code << 8) | input[inPos++]!;
               }
             }
-            dist += direct * ALIGN_SIZE;
+            dist = (dist + (direct << 4)) | 0;
             revBase = ALIGN;
             revBits = 4;
           }
@@ -511,7 +507,7 @@ export class LzmaDecoder {
               code = (code - bound) | 0;
               p[i] = prob - (prob >>> 5);
               m = (m << 1) | 1;
-              dist += 1 << k;
+              dist = (dist + (1 << k)) | 0;
             }
             if (range >>> 24 === 0) {
               range <<= 8;
@@ -519,7 +515,7 @@ export class LzmaDecoder {
             }
           }
         }
-        if (dist === 0xffffffff) {
+        if (dist === -1) {
           if (!allowEndMarker) {
             this.inPos = inPos;
             throw imageError('corrupt LZMA data (unexpected end marker)', inPos);
@@ -530,7 +526,7 @@ export class LzmaDecoder {
         }
         rep0 = dist;
       }
-      if (rep0 >= pos - dictStart || rep0 >= dictSize) {
+      if ((rep0 ^ 0x80000000) >= ((pos - dictStart) ^ 0x80000000) || rep0 >= dictMax) {
         this.inPos = inPos;
         throw imageError('corrupt LZMA data (distance beyond dictionary)', inPos);
       }
