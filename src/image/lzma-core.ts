@@ -453,7 +453,21 @@ export function decodeSymbols(
       end = hardLimit;
     }
     let src = pos - rep0 - 1;
-    while (pos < end) buf[pos++] = buf[src++]!;
+    if (rep0 >= 3 && end + 3 < buf.length) {
+      // Four bytes a step (all from before pos when the distance is >= 4); up to 3 bytes
+      // past `end` are written too, with bytes that later output overwrites.
+      do {
+        buf[pos] = buf[src]!;
+        buf[pos + 1] = buf[src + 1]!;
+        buf[pos + 2] = buf[src + 2]!;
+        buf[pos + 3] = buf[src + 3]!;
+        pos += 4;
+        src += 4;
+      } while (pos < end);
+      pos = end;
+    } else {
+      while (pos < end) buf[pos++] = buf[src++]!;
+    }
   }
   st[ST_RANGE] = range;
   st[ST_CODE] = code;
