@@ -20,6 +20,9 @@
  *    state / properties / dictionary reset levels), each LZMA chunk restarting the range
  *    decoder; see xz-file-format and xz_dec_lzma2.c. Used by xz.ts.
  *
+ * The symbol loop itself is lzma-core.ts (decodeSymbols, written for V8); the class here keeps
+ * its state, sizes the output around it and turns its status codes into results and errors.
+ *
  * Every malformed input raises BtfkitError('IMAGE'); reading past the input is detected
  * (typed-array reads beyond the end yield 0 and are checked once per symbol).
  */

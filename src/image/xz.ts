@@ -11,7 +11,8 @@
  *     bzImage use, and the reason for this decoder: the pure JS/WASM xz packages reject it;
  *   - BCJ PowerPC (0x05), ARM (0x07), ARM-Thumb (0x08), SPARC (0x09), ARM64 (0x0A);
  *   - delta (0x03).
- * The BCJ code follows xz-embedded's xz_dec_bcj.c (public domain) line by line; applied to
+ * The BCJ code follows the logic of xz-embedded's xz_dec_bcj.c (public domain; the x86 one
+ * in int32 arithmetic with a word-at-a-time skip, see bcjX86); applied to
  * a whole block at once it gives the same result as xz's streaming filter.
  * Checks: CRC32 and CRC64 are verified; SHA-256 and reserved check types are skipped.
  *
