@@ -247,6 +247,7 @@ test('xz CLI: filters, presets, checks, multi-block, concatenated streams', { sk
     ['--check=sha256'],
     ['--check=crc32', '--x86', '--lzma2=dict=1MiB'],
     ['--x86=start=4096', '--lzma2'],
+    ['--x86', '--lzma2', '--block-size=70001'], // blocks starting at unaligned output positions
     ['--arm', '--lzma2'],
     ['--armthumb', '--lzma2'],
     ['--powerpc', '--lzma2'],
@@ -284,6 +285,31 @@ test('lzma CLI: presets and lc/lp/pb', { skip: !XZ && 'xz not installed' }, () =
     const comp = run('xz', ['--format=lzma', '-c', ...args], data);
     assert.deepEqual(decodeLzmaAlone(comp), data, `lzma ${args.join(' ')}`);
   }
+});
+
+test('lzma: long matches, overlapping runs and a match ending the data; the output buffer growing under them', { skip: !XZ && 'xz not installed' }, () => {
+  // Runs of one byte (distance 1), short periods (2, 3: overlapping copies), long copies from
+  // far back, and the data ending inside a long match (the last copy reaches the buffer end).
+  const unit = sampleData(5000, 11);
+  const parts: Uint8Array[] = [];
+  for (let k = 0; k < 200; k++) {
+    parts.push(unit.subarray(k * 7, k * 7 + 300 + (k % 50)));
+    parts.push(new Uint8Array(1 + (k % 300)).fill(k));
+    parts.push(Uint8Array.from({ length: 40 + k }, (_, i) => (i % (2 + (k % 2)) === 0 ? 0xaa : k)));
+  }
+  parts.push(unit, unit);
+  const data = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of parts) {
+    data.set(x, at);
+    at += x.length;
+  }
+  for (const args of [['-0'], ['-9'], ['--x86', '--lzma2=preset=6']]) assert.deepEqual(decodeXz(run('xz', ['-c', ...args], data)), data, `xz ${args.join(' ')}`);
+  // LZMA-alone from a pipe: unknown size, end marker; ~40x compressible, so the buffer (sized
+  // from the input) grows many times while matches run.
+  const big = new Uint8Array(4 * data.length);
+  for (let k = 0; k < 4; k++) big.set(data, k * data.length);
+  assert.deepEqual(decodeLzmaAlone(run('xz', ['--format=lzma', '-c', '-9'], big)), big);
 });
 
 test('lz4 CLI: legacy (multi-block) and frame variants', { skip: !LZ4 && 'lz4 not installed' }, () => {

@@ -20,43 +20,36 @@
  *    state / properties / dictionary reset levels), each LZMA chunk restarting the range
  *    decoder; see xz-file-format and xz_dec_lzma2.c. Used by xz.ts.
  *
+ * The symbol loop itself is lzma-core.ts (decodeSymbols, written for V8); the class here keeps
+ * its state, sizes the output around it and turns its status codes into results and errors.
+ *
  * Every malformed input raises BtfkitError('IMAGE'); reading past the input is detected
  * (typed-array reads beyond the end yield 0 and are checked once per symbol).
  */
 
 import { Errno } from '../errors.js';
+import {
+  E_DISTANCE,
+  E_END_MARKER,
+  E_PAST_END,
+  LITERAL,
+  MATCH_LEN_MAX,
+  PROB_INIT,
+  S_END_MARKER,
+  S_INPUT,
+  ST_CODE,
+  ST_IN_POS,
+  ST_LC,
+  ST_LP_MASK,
+  ST_OUT_POS,
+  ST_PB_MASK,
+  ST_RANGE,
+  ST_REP0,
+  ST_SIZE,
+  ST_STATE,
+  decodeSymbols,
+} from './lzma-core.js';
 import { type DecodeOptions, OutputBuffer, imageError, outputLimit, tooLarge, trustedPrealloc } from './output.js';
-
-const NUM_STATES = 12;
-const POS_STATES_MAX = 16;
-const MATCH_LEN_MIN = 2;
-const DIST_STATES = 4;
-const DIST_SLOTS = 64;
-const DIST_MODEL_START = 4;
-const DIST_MODEL_END = 14;
-const FULL_DISTANCES = 128;
-const ALIGN_SIZE = 16;
-const PROB_INIT = 1024;
-
-// All probabilities live in one Uint16Array (as LzmaDec.c's CLzmaProb array), at these offsets.
-const LEN_CHOICE = 0;
-const LEN_CHOICE2 = 1;
-const LEN_LOW = 2; // [posState][8]
-const LEN_MID = LEN_LOW + POS_STATES_MAX * 8; // [posState][8]
-const LEN_HIGH = LEN_MID + POS_STATES_MAX * 8; // [256]
-const LEN_SIZE = LEN_HIGH + 256;
-const IS_MATCH = 0; // [state][posState]
-const IS_REP = IS_MATCH + NUM_STATES * POS_STATES_MAX;
-const IS_REP_G0 = IS_REP + NUM_STATES;
-const IS_REP_G1 = IS_REP_G0 + NUM_STATES;
-const IS_REP_G2 = IS_REP_G1 + NUM_STATES;
-const IS_REP0_LONG = IS_REP_G2 + NUM_STATES; // [state][posState]
-const DIST_SLOT = IS_REP0_LONG + NUM_STATES * POS_STATES_MAX; // [lenState][64]
-const DIST_SPECIAL = DIST_SLOT + DIST_STATES * DIST_SLOTS;
-const ALIGN = DIST_SPECIAL + FULL_DISTANCES - DIST_MODEL_END;
-const MATCH_LEN = ALIGN + ALIGN_SIZE;
-const REP_LEN = MATCH_LEN + LEN_SIZE;
-const LITERAL = REP_LEN + LEN_SIZE; // [(pos & lpMask) << lc | prev >> (8 - lc)][0x300]
 
 /** Properties byte → [lc, lp, pb]; undefined when out of range (>= 9*5*5). */
 export function decodeLzmaProps(b: number): [number, number, number] | undefined {
@@ -67,36 +60,19 @@ export function decodeLzmaProps(b: number): [number, number, number] | undefined
 }
 
 /**
- * The core LZMA decoder; state survives across LZMA2 chunks.
- *
- * Speed: decode() keeps the range coder (range, code, input position), the state and the
- * reps in local variables and spells out every bit decoding in place (what the C decoders
- * do with macros) instead of a method call per bit on fields and per-table arrays: the 4229
- * .ko.xz modules of Debian 6.12.107 decode in ~8.6 s of CPU instead of ~10.0 (the one large
- * xz vmlinux ~equal).
- * range and code are kept as int32 (their uint32 value's bit pattern) so that V8 keeps them
- * in integer registers; unsigned comparisons flip the sign bit first.
+ * The LZMA decoder of one stream; its state survives across LZMA2 chunks. The symbol loop is
+ * decodeSymbols() (lzma-core.ts); this class keeps its state, sizes the output buffer around
+ * it and turns its status codes into results and errors.
  */
 export class LzmaDecoder {
-  private input: Uint8Array;
-  private inPos = 0;
-  private range = 0;
-  private code = 0;
+  private readonly input: Uint8Array;
+  /** Range coder, positions, state and reps (lzma-core.ts ST_*). */
+  private readonly st = new Int32Array(ST_SIZE);
+  private probs: Uint16Array = new Uint16Array(LITERAL + 0x300);
 
   readonly out: OutputBuffer;
   dictStart = 0;
   dictSize: number;
-
-  private lc = 0;
-  private lpMask = 0;
-  private pbMask = 0;
-  private probs: Uint16Array = new Uint16Array(LITERAL + 0x300);
-
-  private state = 0;
-  private rep0 = 0;
-  private rep1 = 0;
-  private rep2 = 0;
-  private rep3 = 0;
 
   constructor(input: Uint8Array, out: OutputBuffer, dictSize: number) {
     this.input = input;
@@ -105,21 +81,20 @@ export class LzmaDecoder {
   }
 
   get inputPos(): number {
-    return this.inPos;
+    return this.st[ST_IN_POS]!;
   }
 
   setProps(lc: number, lp: number, pb: number): void {
-    this.lc = lc;
-    this.lpMask = (1 << lp) - 1;
-    this.pbMask = (1 << pb) - 1;
+    this.st[ST_LC] = lc;
+    this.st[ST_LP_MASK] = (1 << lp) - 1;
+    this.st[ST_PB_MASK] = (1 << pb) - 1;
     const n = LITERAL + (0x300 << (lc + lp));
     if (this.probs.length !== n) this.probs = new Uint16Array(n);
   }
 
   /** State reset: all probabilities to 1/2, state and reps to 0. */
   resetState(): void {
-    this.state = 0;
-    this.rep0 = this.rep1 = this.rep2 = this.rep3 = 0;
+    this.st.fill(0, ST_STATE, ST_REP0 + 4);
     this.probs.fill(PROB_INIT);
   }
 
@@ -128,15 +103,16 @@ export class LzmaDecoder {
     if (pos + 5 > end) throw imageError('truncated LZMA data (range coder init)', pos);
     if (this.input[pos] !== 0) throw imageError('corrupt LZMA data (range coder init byte is not 0)', pos);
     const b = this.input;
-    this.code = (b[pos + 1]! << 24) | (b[pos + 2]! << 16) | (b[pos + 3]! << 8) | b[pos + 4]!;
-    this.range = -1; // 0xffffffff
-    this.inPos = pos + 5;
-    if (this.code === -1) throw imageError('corrupt LZMA data (range coder init)', pos);
+    const code = (b[pos + 1]! << 24) | (b[pos + 2]! << 16) | (b[pos + 3]! << 8) | b[pos + 4]!;
+    if (code === -1) throw imageError('corrupt LZMA data (range coder init)', pos);
+    this.st[ST_CODE] = code;
+    this.st[ST_RANGE] = -1; // 0xffffffff
+    this.st[ST_IN_POS] = pos + 5;
   }
 
   /** True when the range decoder ended cleanly (LZMA2 requires code == 0 at a chunk end). */
   rcFinishedCleanly(): boolean {
-    return this.code === 0;
+    return this.st[ST_CODE] === 0;
   }
 
   /**
@@ -147,423 +123,43 @@ export class LzmaDecoder {
    * running past it means "too large" rather than "corrupt".
    * `stopAt` < outEnd (probe mode) stops early, cutting a match, once stopAt bytes exist.
    * Returns 'end' after an end-of-stream marker, 'input' when the input ran out, else 'full'.
-   * Every `prob = p[i]` block below is one binary decision of the range decoder (LzmaDec.c's
-   * IF_BIT_0 / UPDATE_0 / UPDATE_1 / NORMALIZE).
    */
   decode(outEnd: number, inEnd: number, allowEndMarker: boolean, outEndIsCap: boolean, stopAt = outEnd): 'end' | 'full' | 'input' {
     const out = this.out;
-    let buf = out.buf;
-    let pos = out.pos;
+    const st = this.st;
     const limit = Math.min(outEnd, stopAt);
-    let growAt = buf.length >= limit ? Infinity : buf.length - 274;
-    const input = this.input;
-    const p = this.probs;
-    const lc = this.lc;
-    const lcShift = 8 - lc;
-    const lpMask = this.lpMask;
-    const pbMask = this.pbMask;
-    const dictStart = this.dictStart;
-    const dictSize = this.dictSize;
-    let range = this.range;
-    let code = this.code;
-    let inPos = this.inPos;
-    let state = this.state;
-    let rep0 = this.rep0;
-    let rep1 = this.rep1;
-    let rep2 = this.rep2;
-    let rep3 = this.rep3;
-    let result: 'end' | 'full' | 'input' = 'full';
-    let prob = 0;
-    let bound = 0;
-    let i = 0;
-    let m = 0;
-
-    while (pos < limit) {
-      if (inPos > inEnd) {
-        result = 'input';
-        break;
-      }
-      if (pos > growAt) {
-        out.pos = pos;
-        out.ensure(Math.min(274, limit - pos));
-        buf = out.buf;
-        growAt = buf.length >= limit ? Infinity : buf.length - 274;
-      }
-      const posState = pos & pbMask;
-      i = IS_MATCH + (state << 4) + posState;
-      prob = p[i]!;
-      bound = Math.imul(range >>> 11, prob);
-      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-        range = bound;
-        p[i] = prob + ((2048 - prob) >>> 5);
-        if (range >>> 24 === 0) {
-          range <<= 8;
-          code = (code << 8) | input[inPos++]!;
-        }
-        // literal
-        const prev = pos > dictStart ? buf[pos - 1]! : 0;
-        const base = LITERAL + 0x300 * (((pos & lpMask) << lc) + (prev >>> lcShift));
-        m = 1;
-        if (state < 7) {
-          do {
-            i = base + m;
-            prob = p[i]!;
-            bound = Math.imul(range >>> 11, prob);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-              range = bound;
-              p[i] = prob + ((2048 - prob) >>> 5);
-              m <<= 1;
-            } else {
-              range = (range - bound) | 0;
-              code = (code - bound) | 0;
-              p[i] = prob - (prob >>> 5);
-              m = (m << 1) | 1;
-            }
-            if (range >>> 24 === 0) {
-              range <<= 8;
-              code = (code << 8) | input[inPos++]!;
-            }
-          } while (m < 0x100);
-          state = state < 4 ? 0 : state - 3;
-        } else {
-          let matchByte = buf[pos - rep0 - 1]!;
-          let offs = 0x100;
-          do {
-            matchByte <<= 1;
-            const mbit = matchByte & offs;
-            i = base + offs + mbit + m;
-            prob = p[i]!;
-            bound = Math.imul(range >>> 11, prob);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-              range = bound;
-              p[i] = prob + ((2048 - prob) >>> 5);
-              m <<= 1;
-              offs &= ~mbit;
-            } else {
-              range = (range - bound) | 0;
-              code = (code - bound) | 0;
-              p[i] = prob - (prob >>> 5);
-              m = (m << 1) | 1;
-              offs &= mbit;
-            }
-            if (range >>> 24 === 0) {
-              range <<= 8;
-              code = (code << 8) | input[inPos++]!;
-            }
-          } while (m < 0x100);
-          state = state < 10 ? state - 3 : state - 6;
-        }
-        buf[pos++] = m & 0xff;
-        continue;
-      }
-      range = (range - bound) | 0;
-      code = (code - bound) | 0;
-      p[i] = prob - (prob >>> 5);
-      if (range >>> 24 === 0) {
-        range <<= 8;
-        code = (code << 8) | input[inPos++]!;
-      }
-
-      let lenProbs: number;
-      i = IS_REP + state;
-      prob = p[i]!;
-      bound = Math.imul(range >>> 11, prob);
-      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-        range = bound;
-        p[i] = prob + ((2048 - prob) >>> 5);
-        if (range >>> 24 === 0) {
-          range <<= 8;
-          code = (code << 8) | input[inPos++]!;
-        }
-        // simple match: the distance is decoded after the length
-        lenProbs = MATCH_LEN;
-        state = state < 7 ? 7 : 10;
-        rep3 = rep2;
-        rep2 = rep1;
-        rep1 = rep0;
-        rep0 = -1; // decoded below
-      } else {
-        range = (range - bound) | 0;
-        code = (code - bound) | 0;
-        p[i] = prob - (prob >>> 5);
-        if (range >>> 24 === 0) {
-          range <<= 8;
-          code = (code << 8) | input[inPos++]!;
-        }
-        lenProbs = REP_LEN;
-        i = IS_REP_G0 + state;
-        prob = p[i]!;
-        bound = Math.imul(range >>> 11, prob);
-        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-          range = bound;
-          p[i] = prob + ((2048 - prob) >>> 5);
-          if (range >>> 24 === 0) {
-            range <<= 8;
-            code = (code << 8) | input[inPos++]!;
-          }
-          i = IS_REP0_LONG + (state << 4) + posState;
-          prob = p[i]!;
-          bound = Math.imul(range >>> 11, prob);
-          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-            range = bound;
-            p[i] = prob + ((2048 - prob) >>> 5);
-            if (range >>> 24 === 0) {
-              range <<= 8;
-              code = (code << 8) | input[inPos++]!;
-            }
-            // short rep: one byte at rep0
-            if (rep0 >= pos - dictStart) {
-              this.inPos = inPos;
-              throw imageError('corrupt LZMA data (distance beyond dictionary)', inPos);
-            }
-            state = state < 7 ? 9 : 11;
-            buf[pos] = buf[pos - rep0 - 1]!;
-            pos++;
-            continue;
-          }
-          range = (range - bound) | 0;
-          code = (code - bound) | 0;
-          p[i] = prob - (prob >>> 5);
-          if (range >>> 24 === 0) {
-            range <<= 8;
-            code = (code << 8) | input[inPos++]!;
-          }
-        } else {
-          range = (range - bound) | 0;
-          code = (code - bound) | 0;
-          p[i] = prob - (prob >>> 5);
-          if (range >>> 24 === 0) {
-            range <<= 8;
-            code = (code << 8) | input[inPos++]!;
-          }
-          let dist: number;
-          i = IS_REP_G1 + state;
-          prob = p[i]!;
-          bound = Math.imul(range >>> 11, prob);
-          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-            range = bound;
-            p[i] = prob + ((2048 - prob) >>> 5);
-            dist = rep1;
-          } else {
-            range = (range - bound) | 0;
-            code = (code - bound) | 0;
-            p[i] = prob - (prob >>> 5);
-            if (range >>> 24 === 0) {
-              range <<= 8;
-              code = (code << 8) | input[inPos++]!;
-            }
-            i = IS_REP_G2 + state;
-            prob = p[i]!;
-            bound = Math.imul(range >>> 11, prob);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-              range = bound;
-              p[i] = prob + ((2048 - prob) >>> 5);
-              dist = rep2;
-            } else {
-              range = (range - bound) | 0;
-              code = (code - bound) | 0;
-              p[i] = prob - (prob >>> 5);
-              dist = rep3;
-              rep3 = rep2;
-            }
-            rep2 = rep1;
-          }
-          if (range >>> 24 === 0) {
-            range <<= 8;
-            code = (code << 8) | input[inPos++]!;
-          }
-          rep1 = rep0;
-          rep0 = dist;
-        }
-        state = state < 7 ? 8 : 11;
-      }
-
-      // Length: choice bits, then a 3-bit (low, mid) or 8-bit (high) tree.
-      let treeBase: number;
-      let treeTop: number;
-      let len: number;
-      i = lenProbs + LEN_CHOICE;
-      prob = p[i]!;
-      bound = Math.imul(range >>> 11, prob);
-      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-        range = bound;
-        p[i] = prob + ((2048 - prob) >>> 5);
-        treeBase = lenProbs + LEN_LOW + (posState << 3);
-        treeTop = 8;
-        len = MATCH_LEN_MIN;
-      } else {
-        range = (range - bound) | 0;
-        code = (code - bound) | 0;
-        p[i] = prob - (prob >>> 5);
-        if (range >>> 24 === 0) {
-          range <<= 8;
-          code = (code << 8) | input[inPos++]!;
-        }
-        i = lenProbs + LEN_CHOICE2;
-        prob = p[i]!;
-        bound = Math.imul(range >>> 11, prob);
-        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-          range = bound;
-          p[i] = prob + ((2048 - prob) >>> 5);
-          treeBase = lenProbs + LEN_MID + (posState << 3);
-          treeTop = 8;
-          len = MATCH_LEN_MIN + 8;
-        } else {
-          range = (range - bound) | 0;
-          code = (code - bound) | 0;
-          p[i] = prob - (prob >>> 5);
-          treeBase = lenProbs + LEN_HIGH;
-          treeTop = 256;
-          len = MATCH_LEN_MIN + 16;
+    const cut = limit < outEnd;
+    const dictMax = Math.min(this.dictSize, 0x7fffffff);
+    st[ST_OUT_POS] = out.pos;
+    for (;;) {
+      // Room: the whole rest up to `limit`, or else stop early enough for any match to fit.
+      let soft = limit;
+      let hard = limit;
+      if (out.buf.length < limit) {
+        out.ensure(Math.min(limit - out.pos, MATCH_LEN_MAX + 1));
+        if (out.buf.length < limit) {
+          soft = out.buf.length - MATCH_LEN_MAX;
+          hard = out.buf.length;
         }
       }
-      if (range >>> 24 === 0) {
-        range <<= 8;
-        code = (code << 8) | input[inPos++]!;
+      const status = decodeSymbols(st, this.probs, this.input, out.buf, soft, hard, cut, inEnd, this.dictStart, dictMax, allowEndMarker);
+      out.pos = st[ST_OUT_POS]!;
+      const at = st[ST_IN_POS]!;
+      switch (status) {
+        case S_END_MARKER:
+          return 'end';
+        case S_INPUT:
+          return 'input';
+        case E_DISTANCE:
+          throw imageError('corrupt LZMA data (distance beyond dictionary)', at);
+        case E_END_MARKER:
+          throw imageError('corrupt LZMA data (unexpected end marker)', at);
+        case E_PAST_END:
+          if (outEndIsCap) throw tooLarge(out.limit);
+          throw imageError('corrupt LZMA data (match runs past the end of the data)', at);
       }
-      m = 1;
-      do {
-        i = treeBase + m;
-        prob = p[i]!;
-        bound = Math.imul(range >>> 11, prob);
-        if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-          range = bound;
-          p[i] = prob + ((2048 - prob) >>> 5);
-          m <<= 1;
-        } else {
-          range = (range - bound) | 0;
-          code = (code - bound) | 0;
-          p[i] = prob - (prob >>> 5);
-          m = (m << 1) | 1;
-        }
-        if (range >>> 24 === 0) {
-          range <<= 8;
-          code = (code << 8) | input[inPos++]!;
-        }
-      } while (m < treeTop);
-      len += m - treeTop;
-
-      if (rep0 === -1) {
-        // Distance of a simple match: 6-bit slot, then reverse-tree or direct + align bits.
-        const slotBase = DIST_SLOT + (len - MATCH_LEN_MIN < DIST_STATES - 1 ? len - MATCH_LEN_MIN : DIST_STATES - 1) * DIST_SLOTS;
-        m = 1;
-        do {
-          i = slotBase + m;
-          prob = p[i]!;
-          bound = Math.imul(range >>> 11, prob);
-          if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-            range = bound;
-            p[i] = prob + ((2048 - prob) >>> 5);
-            m <<= 1;
-          } else {
-            range = (range - bound) | 0;
-            code = (code - bound) | 0;
-            p[i] = prob - (prob >>> 5);
-            m = (m << 1) | 1;
-          }
-          if (range >>> 24 === 0) {
-            range <<= 8;
-            code = (code << 8) | input[inPos++]!;
-          }
-        } while (m < DIST_SLOTS);
-        const slot = m - DIST_SLOTS;
-        let dist: number;
-        if (slot < DIST_MODEL_START) {
-          dist = slot;
-        } else {
-          const numDirect = (slot >>> 1) - 1;
-          dist = (2 | (slot & 1)) * 2 ** numDirect;
-          let revBase: number;
-          let revBits: number;
-          if (slot < DIST_MODEL_END) {
-            revBase = DIST_SPECIAL + dist - slot - 1;
-            revBits = numDirect;
-          } else {
-            let direct = 0;
-            for (let k = numDirect - 4; k > 0; k--) {
-              range = range >>> 1;
-              let b = 0;
-              if ((code ^ 0x80000000) >= (range ^ 0x80000000)) {
-                code = (code - range) | 0;
-                b = 1;
-              }
-              direct = ((direct << 1) | b) >>> 0;
-              if (range >>> 24 === 0) {
-                range <<= 8;
-                code = (code << 8) | input[inPos++]!;
-              }
-            }
-            dist += direct * ALIGN_SIZE;
-            revBase = ALIGN;
-            revBits = 4;
-          }
-          m = 1;
-          for (let k = 0; k < revBits; k++) {
-            i = revBase + m;
-            prob = p[i]!;
-            bound = Math.imul(range >>> 11, prob);
-            if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
-              range = bound;
-              p[i] = prob + ((2048 - prob) >>> 5);
-              m <<= 1;
-            } else {
-              range = (range - bound) | 0;
-              code = (code - bound) | 0;
-              p[i] = prob - (prob >>> 5);
-              m = (m << 1) | 1;
-              dist += 1 << k;
-            }
-            if (range >>> 24 === 0) {
-              range <<= 8;
-              code = (code << 8) | input[inPos++]!;
-            }
-          }
-        }
-        if (dist === 0xffffffff) {
-          if (!allowEndMarker) {
-            this.inPos = inPos;
-            throw imageError('corrupt LZMA data (unexpected end marker)', inPos);
-          }
-          rep0 = rep1; // the marker is not a distance (the decoder is done anyway)
-          result = 'end';
-          break;
-        }
-        rep0 = dist;
-      }
-      if (rep0 >= pos - dictStart || rep0 >= dictSize) {
-        this.inPos = inPos;
-        throw imageError('corrupt LZMA data (distance beyond dictionary)', inPos);
-      }
-      let n = len;
-      if (pos + n > limit) {
-        if (limit < outEnd) n = limit - pos; // probe mode: cut the match
-        else if (outEndIsCap) throw tooLarge(this.out.limit);
-        else {
-          this.inPos = inPos;
-          throw imageError('corrupt LZMA data (match runs past the end of the data)', inPos);
-        }
-      }
-      let src = pos - rep0 - 1;
-      if (n > 64 && rep0 + 1 >= n) {
-        // long non-overlapping copy: memmove; short ones (most) cost less as a loop
-        buf.copyWithin(pos, src, src + n);
-        pos += n;
-      } else {
-        const end = pos + n;
-        while (pos < end) buf[pos++] = buf[src++]!;
-      }
+      if (out.pos >= limit) return at > inEnd ? 'input' : 'full';
     }
-    this.range = range;
-    this.code = code;
-    this.inPos = inPos;
-    this.state = state;
-    this.rep0 = rep0;
-    this.rep1 = rep1;
-    this.rep2 = rep2;
-    this.rep3 = rep3;
-    out.pos = pos;
-    if (result === 'full' && inPos > inEnd) result = 'input';
-    return result;
   }
 }
 

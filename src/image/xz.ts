@@ -11,7 +11,8 @@
  *     bzImage use, and the reason for this decoder: the pure JS/WASM xz packages reject it;
  *   - BCJ PowerPC (0x05), ARM (0x07), ARM-Thumb (0x08), SPARC (0x09), ARM64 (0x0A);
  *   - delta (0x03).
- * The BCJ code follows xz-embedded's xz_dec_bcj.c (public domain) line by line; applied to
+ * The BCJ code follows the logic of xz-embedded's xz_dec_bcj.c (public domain; the x86 one
+ * in int32 arithmetic with a word-at-a-time skip, see bcjX86); applied to
  * a whole block at once it gives the same result as xz's streaming filter.
  * Checks: CRC32 and CRC64 are verified; SHA-256 and reserved check types are skipped.
  *
@@ -75,52 +76,75 @@ function readVli(b: Uint8Array, p: number, end: number): [number, number] {
 // ---------------------------------------------------------------------------------------
 // BCJ filters (decoder direction), after xz-embedded xz_dec_bcj.c.
 
+/**
+ * x86 BCJ: E8/E9 (CALL/JMP rel32) operands were made absolute by the encoder; make them
+ * relative again. Positions are absolute indices into `buf`; the encoder's position of byte i
+ * is startPos + (i - start), all in int32 arithmetic (mod 2^32, as the C code's uint32_t).
+ * Most bytes are not E8/E9 (< 1% in a vmlinux): whole aligned words without one are skipped
+ * with a SWAR test (bytes & 0xFE == 0xE8 ⇔ a zero byte in (word & 0xFEFEFEFE) ^ 0xE8E8E8E8).
+ * The 3-bit mask of recent E8/E9 bytes: bit number = BITNUM_OF_MASK nibble, and masks 0, 1, 2
+ * and 4 are the ones that allow a conversion (ALLOWED_MASKS bits), as xz_dec_bcj.c's tables.
+ */
+const BITNUM_OF_MASK = 0x33332210;
+const ALLOWED_MASKS = 0x17;
+
 function bcjX86(buf: Uint8Array, start: number, end: number, startPos: number): void {
-  const MASK_ALLOWED = [true, true, true, false, true, false, false, false];
-  const MASK_BITNUM = [0, 1, 2, 2, 3, 3, 3, 3];
-  const size = end - start - 4;
-  if (size <= 0) return;
-  let prevPos = -1;
+  const last = end - 4; // a conversion needs the opcode and 4 bytes
+  const pcBias = (startPos - start + 5) | 0;
+  const words = (buf.byteOffset & 3) === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : undefined;
+  let prevPos = start - 4; // no E8/E9 seen yet
   let prevMask = 0;
-  for (let i = 0; i < size; i++) {
-    const at = start + i;
-    if ((buf[at]! & 0xfe) !== 0xe8) continue;
+  let i = start;
+  while (i < last) {
+    if (words !== undefined && (i & 3) === 0 && i + 4 <= last) {
+      const x = (words[i >>> 2]! & 0xfefefefe) ^ 0xe8e8e8e8;
+      if ((((x - 0x01010101) | 0) & ~x & 0x80808080) === 0) {
+        i += 4;
+        continue;
+      }
+    }
+    if ((buf[i]! & 0xfe) !== 0xe8) {
+      i++;
+      continue;
+    }
     const d = i - prevPos;
+    prevPos = i;
     if (d > 3) {
       prevMask = 0;
     } else {
       prevMask = (prevMask << (d - 1)) & 7;
       if (prevMask !== 0) {
-        const b = buf[at + 4 - MASK_BITNUM[prevMask]!]!;
-        if (!MASK_ALLOWED[prevMask] || b === 0 || b === 0xff) {
-          prevPos = i;
+        const b = buf[i + 4 - ((BITNUM_OF_MASK >>> (prevMask << 2)) & 15)]!;
+        if (((ALLOWED_MASKS >>> prevMask) & 1) === 0 || b === 0 || b === 0xff) {
           prevMask = (prevMask << 1) | 1;
+          i++;
           continue;
         }
       }
     }
-    prevPos = i;
-    const b4 = buf[at + 4]!;
+    const b4 = buf[i + 4]!;
     if (b4 === 0 || b4 === 0xff) {
-      let src = le32(buf, at + 1);
-      let dest = 0;
-      for (;;) {
-        dest = (src - (startPos + i + 5)) >>> 0;
-        if (prevMask === 0) break;
-        const j = MASK_BITNUM[prevMask]! * 8;
-        const b = (dest >>> (24 - j)) & 0xff;
-        if (b !== 0 && b !== 0xff) break;
-        src = (dest ^ ((1 << (32 - j)) - 1)) >>> 0;
+      const pc = (i + pcBias) | 0;
+      let src = buf[i + 1]! | (buf[i + 2]! << 8) | (buf[i + 3]! << 16) | (b4 << 24);
+      let dest = (src - pc) | 0;
+      if (prevMask !== 0) {
+        const j = ((BITNUM_OF_MASK >>> (prevMask << 2)) & 15) << 3;
+        for (;;) {
+          const b = (dest >>> (24 - j)) & 0xff;
+          if (b !== 0 && b !== 0xff) break;
+          src = dest ^ ((1 << (32 - j)) - 1);
+          dest = (src - pc) | 0;
+        }
       }
-      dest &= 0x01ffffff;
-      if (dest & 0x01000000) dest |= 0xfe000000;
-      buf[at + 1] = dest & 0xff;
-      buf[at + 2] = (dest >>> 8) & 0xff;
-      buf[at + 3] = (dest >>> 16) & 0xff;
-      buf[at + 4] = (dest >>> 24) & 0xff;
-      i += 4;
+      dest = (dest << 7) >> 7; // keep 25 bits, sign-extended from bit 24
+      buf[i + 1] = dest;
+      buf[i + 2] = dest >> 8;
+      buf[i + 3] = dest >> 16;
+      buf[i + 4] = dest >> 24;
+      i += 5;
     } else {
       prevMask = (prevMask << 1) | 1;
+      i++;
     }
   }
 }
