@@ -148,10 +148,35 @@ function shallowPair(d: DedupState, cand: number, canon: number, ck: number, kk:
 const FRAME = 5;
 
 /**
+ * Work memory of the struct stage, plus the memo of one failed first-child walk.
+ *
+ * Within one structType call the canonical map does not change between two candidates
+ * (only a successful match merges the hypothetical map), and every candidate walk starts with
+ * the root pair alone in the hypothetical map. The walk below the root's first child pair
+ * (c1, k1) therefore takes the same course for every candidate sharing that pair, unless it
+ * looks up the root's canonical id in the hypothetical map. So when such a sub-walk fails
+ * without having looked at its own root, a later candidate with the same (c1, k1) whose
+ * canonical root the failed walk never looked up fails at the same step: the memo answers
+ * "not equivalent" without walking. (Kernels hold ~700 anonymous unions of one signature,
+ * the btf_trace_* ones, whose first member leads into the same large graph: merging two
+ * kernels repeats that failing walk once per pair of them.)
+ */
+interface StructCtx {
+  s: Uint32Array;
+  /** Per canonical id: the generation of the last first-child walk that looked it up. */
+  seen: Int32Array;
+  gen: number;
+  memoC: number;
+  memoK: number;
+  /** Generation of the memoized failed walk; 0 = no memo. */
+  memoGen: number;
+}
+
+/**
  * btf_dedup_is_equiv as an explicit-stack walk: true when the graphs are equivalent. Pairs are
  * visited in libbpf's recursion order; the first non-equivalent pair ends the walk.
  */
-function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32Array }): boolean {
+function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): boolean {
   const w = d.w;
   const off = d.off;
   const map = d.map;
@@ -164,6 +189,12 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
   let c = cand;
   let k = canon;
   let ok = true;
+  // first-child memo: the root's canonical id, the pair below it, whether we record
+  const seen = stack.seen;
+  let rootK = -1;
+  let c1 = 0;
+  let k1 = 0;
+  let gen = 0;
   walk: for (;;) {
     // resolve_type_id of both sides
     let rc = c;
@@ -186,6 +217,8 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
         b = off[k]!;
         kk = (w[b + 1]! >>> 24) & 0x1f;
       }
+      if (gen !== 0) seen[k] = gen;
+      else if (rootK < 0) rootK = k;
       const hyp = hypot[k]!;
       if (hyp >= 0) {
         if (hyp !== c) {
@@ -239,12 +272,30 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
         s[sp - 2] = i + 1;
         c = w[s[sp - 5]! + p]!;
         k = w[s[sp - 4]! + p]!;
+        if (sp === FRAME) {
+          if (i === 0) {
+            if (stack.memoGen !== 0 && c === stack.memoC && k === stack.memoK && seen[rootK] !== stack.memoGen) {
+              ok = false;
+              break walk;
+            }
+            c1 = c;
+            k1 = k;
+            gen = ++stack.gen;
+          } else {
+            gen = 0;
+          }
+        }
         break;
       }
       sp -= FRAME;
     }
   }
   d.hypotCnt = hc;
+  if (!ok && gen !== 0 && seen[rootK] !== gen) {
+    stack.memoC = c1;
+    stack.memoK = k1;
+    stack.memoGen = gen;
+  }
   return ok;
 }
 
@@ -267,8 +318,9 @@ function mergeHypot(d: DedupState): void {
   }
 }
 
-function structType(d: DedupState, id: number, stack: { s: Uint32Array }): void {
+function structType(d: DedupState, id: number, stack: StructCtx): void {
   if (d.map[id]! >= 0) return;
+  stack.memoGen = 0;
   const w = d.w;
   const o = d.off[id]!;
   const kind = kindOf(w, o);
@@ -287,6 +339,7 @@ function structType(d: DedupState, id: number, stack: { s: Uint32Array }): void 
     hypotClear(d);
     if (!isEquiv(d, id, cand, stack)) continue;
     mergeHypot(d);
+    stack.memoGen = 0;
     if (d.hypotAdjustCanon) continue;
     newId = cand;
     break;
@@ -300,6 +353,6 @@ function structType(d: DedupState, id: number, stack: { s: Uint32Array }): void 
 }
 
 export function dedupStructTypes(d: DedupState): void {
-  const stack = { s: new Uint32Array(3 * 64) };
+  const stack: StructCtx = { s: new Uint32Array(3 * 64), seen: new Int32Array(d.typeCount), gen: 0, memoC: 0, memoK: 0, memoGen: 0 };
   for (let id = d.startId; id < d.typeCount; id++) structType(d, id, stack);
 }
