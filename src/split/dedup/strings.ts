@@ -15,11 +15,11 @@
  */
 
 import { Errno } from '../../errors.js';
-import { visitStrFields } from '../../model/iter.js';
+import { ELEM_START, ELEM_STR, ELEM_WORDS } from '../../format/kinds.js';
 import { growU8 } from '../../model/grow.js';
 import { latin1Key } from '../../model/strings.js';
 import { ownSections } from './access.js';
-import { type DedupState, dedupError, kindOf, vlenOf } from './state.js';
+import { type DedupState, dedupError } from './state.js';
 
 export interface StringSection {
   strs: Uint8Array;
@@ -106,27 +106,37 @@ export function dedupStrings(d: DedupState): StringSection {
   if (!base) set.add(src.strs, 0, 0);
   // old local offset -> new logical offset + 1 (0 = not yet seen)
   const cache = new Uint32Array(src.strLen + 1);
+  const strLen = src.strLen;
   const w = d.w;
-  const visit = (p: number): void => {
-    const so = w[p]!;
-    if (so === 0 || so < start) return;
-    const local = so - start;
-    if (local >= src.strLen) throw dedupError(`invalid string offset ${so}`, Errno.EINVAL);
-    const c = cache[local]!;
-    if (c !== 0) {
-      w[p] = c - 1;
-      return;
-    }
-    let e = local;
-    while (e < src.strLen && src.strs[e] !== 0) e++;
-    const res = (base ? base.findStrKey(latin1Key(src.strs, local, e)) : -1);
-    const r = res >= 0 ? res : start + set.add(src.strs, local, e);
-    cache[local] = r + 1;
-    w[p] = r;
-  };
+  const off = d.off;
+  // libbpf's string-iterator order, inline: name_off, then each element's name (if any)
   for (let id = d.startId; id < d.typeCount; id++) {
-    const o = d.off[id]!;
-    visitStrFields(w, o, kindOf(w, o), vlenOf(w, o), visit);
+    const o = off[id]!;
+    const info = w[o + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const es = ELEM_STR[kind]!;
+    const n = es < 0 ? 0 : info & 0xffff;
+    const ew = ELEM_WORDS[kind]!;
+    for (let i = -1, p = o; i < n; i++) {
+      const so = w[p]!;
+      if (so !== 0 && so >= start) {
+        const c = cache[so - start]!; // undefined past the end: internStr throws
+        if (c > 0) w[p] = c - 1;
+        else w[p] = internStr(src.strs, strLen, so - start, start, base, set, cache);
+      }
+      p = i < 0 ? o + ELEM_START[kind]! + es : p + ew;
+    }
   }
   return { strs: set.out, strLen: set.len };
+}
+
+/** The new offset of the own string at local offset `local`, met for the first time. */
+function internStr(strs: Uint8Array, strLen: number, local: number, start: number, base: DedupState['btf']['base'], set: ByteStrSet, cache: Uint32Array): number {
+  if (local >= strLen) throw dedupError(`invalid string offset ${start + local}`, Errno.EINVAL);
+  let e = local;
+  while (e < strLen && strs[e] !== 0) e++;
+  const res = base ? base.findStrKey(latin1Key(strs, local, e)) : -1;
+  const r = res >= 0 ? res : start + set.add(strs, local, e);
+  cache[local] = r + 1;
+  return r;
 }
