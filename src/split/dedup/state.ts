@@ -80,7 +80,7 @@ export function newState(btf: Btf): DedupState {
     btf, w, off, kinds, startId: btf.startId, typeCount, map,
     hypot: new Int32Array(typeCount).fill(UNPROCESSED),
     hypotList: new Uint32Array(typeCount), hypotCnt: 0, hypotAdjustCanon: false,
-    table: new CandidateTable(), h: new Hash64(), budget: 0,
+    table: new CandidateTable(typeCount), h: new Hash64(), budget: 0,
   };
 }
 

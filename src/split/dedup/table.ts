@@ -10,12 +10,13 @@
  * one key: a new entry goes to the head of its bucket's chain, and each growth (when empty,
  * or when (size + 1) * 4 / 3 > capacity, capacity doubling from 4) re-links every chain by
  * pushing entries onto the heads of the new chains, which reverses the relative order of the
- * entries of one key. We keep one list per key (keys found by open addressing) instead of
- * bucket chains, and never re-link: a list is stored in the orientation it would have after
- * an even number of growths, so an entry appended after an even number of growths goes to
- * its front and one appended after an odd number to its back, and an iteration walks it
- * forward or backward by the parity of growths so far. Growths are only counted (libbpf's
- * rule), never performed on the entries. Storage is typed arrays, no object per entry.
+ * entries of one key. We never re-link: the buckets are fixed (as many as the object has
+ * types, so chains stay short), and each chain is doubly linked in the orientation it would
+ * have after an even number of growths: an entry appended after an even number of growths
+ * goes to its front, one appended after an odd number to its back, and an iteration walks it
+ * forward or backward by the parity of the growths so far. Reversing a whole chain reverses
+ * the entries of each key in it, so each key sees libbpf's order. Growths are only counted
+ * (libbpf's rule), never performed. Storage is typed arrays, no object per entry.
  *
  * Reference behaviour: libbpf v1.7.0 hashmap.c (hashmap__append, hashmap_grow,
  * hashmap__for_each_key_entry) and btf.c hash_combine.
@@ -45,50 +46,37 @@ export class Hash64 {
   }
 }
 
-/** Per key slot: lo, hi, first entry + 1, last entry + 1 (0 = free slot / none). */
-const SLOT = 4;
-
 export class CandidateTable {
-  private slots = new Int32Array(SLOT * 1024);
-  private slotMask = 1023;
-  private nKeys = 0;
-  private vals = new Uint32Array(64);
+  /** Per bucket: first and last entry + 1 of its chain, stored orientation (0 = none). */
+  private buckets: Int32Array;
+  private bits: number;
+  private keyLo: Int32Array;
+  private keyHi: Int32Array;
+  private vals: Uint32Array;
   /** Links of the stored orientation, entry + 1 (0 = none). */
-  private next = new Int32Array(64);
-  private prev = new Int32Array(64);
+  private next: Int32Array;
+  private prev: Int32Array;
   /** libbpf's emulated capacity and the parity of its growths so far. */
   private cap = 0;
   private odd = 0;
   size = 0;
 
-  private slotOf(lo: number, hi: number): number {
-    return (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> 12) & this.slotMask;
+  /** `expected`: about how many entries there will be (sizes the buckets; more is fine). */
+  constructor(expected: number) {
+    let bits = 4;
+    while (1 << bits < expected) bits++;
+    this.bits = bits;
+    this.buckets = new Int32Array(2 << bits);
+    const n = Math.max(16, expected);
+    this.keyLo = new Int32Array(n);
+    this.keyHi = new Int32Array(n);
+    this.vals = new Uint32Array(n);
+    this.next = new Int32Array(n);
+    this.prev = new Int32Array(n);
   }
 
-  /** Slot index (× SLOT) of key (lo, hi), or -1. */
-  private find(lo: number, hi: number): number {
-    const slots = this.slots;
-    const mask = this.slotMask;
-    lo |= 0;
-    hi |= 0;
-    for (let i = this.slotOf(lo, hi); ; i = (i + 1) & mask) {
-      const q = i * SLOT;
-      if (slots[q + 2] === 0) return -1;
-      if (slots[q] === lo && slots[q + 1] === hi) return q;
-    }
-  }
-
-  private growSlots(): void {
-    const old = this.slots;
-    const n = (this.slotMask + 1) * 2;
-    this.slots = new Int32Array(SLOT * n);
-    this.slotMask = n - 1;
-    for (let q = 0; q < old.length; q += SLOT) {
-      if (old[q + 2] === 0) continue;
-      let i = this.slotOf(old[q]!, old[q + 1]!);
-      while (this.slots[i * SLOT + 2] !== 0) i = (i + 1) & this.slotMask;
-      this.slots.set(old.subarray(q, q + SLOT), i * SLOT);
-    }
+  private bucket(lo: number, hi: number): number {
+    return (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> (32 - this.bits)) << 1;
   }
 
   /** hashmap__append(key, value). */
@@ -100,59 +88,58 @@ export class CandidateTable {
     }
     const e = this.size;
     if (e >= this.vals.length) {
+      this.keyLo = growI32(this.keyLo, e + 1);
+      this.keyHi = growI32(this.keyHi, e + 1);
       this.vals = growU32(this.vals, e + 1);
       this.next = growI32(this.next, e + 1);
       this.prev = growI32(this.prev, e + 1);
     }
+    this.keyLo[e] = lo;
+    this.keyHi[e] = hi;
     this.vals[e] = value;
     this.size++;
-    let q = this.find(lo, hi);
-    if (q < 0) {
-      if ((this.nKeys + 1) * 2 > this.slotMask + 1) this.growSlots();
-      const slots = this.slots;
-      const mask = this.slotMask;
-      let i = this.slotOf(lo | 0, hi | 0);
-      while (slots[i * SLOT + 2] !== 0) i = (i + 1) & mask;
-      q = i * SLOT;
-      slots[q] = lo | 0;
-      slots[q + 1] = hi | 0;
-      slots[q + 2] = e + 1;
-      slots[q + 3] = e + 1;
-      this.next[e] = 0;
-      this.prev[e] = 0;
-      this.nKeys++;
-      return;
-    }
-    const slots = this.slots;
-    if (this.odd === 0) {
-      // libbpf's head, in the stored orientation: the front
-      const f = slots[q + 2]!;
+    const b = this.bucket(lo, hi);
+    const buckets = this.buckets;
+    const f = buckets[b]!;
+    if (f === 0) {
+      buckets[b] = buckets[b + 1] = e + 1;
+      this.next[e] = this.prev[e] = 0;
+    } else if (this.odd === 0) {
+      // libbpf's head is the stored front
       this.next[e] = f;
       this.prev[e] = 0;
       this.prev[f - 1] = e + 1;
-      slots[q + 2] = e + 1;
+      buckets[b] = e + 1;
     } else {
-      const l = slots[q + 3]!;
+      const l = buckets[b + 1]!;
       this.prev[e] = l;
       this.next[e] = 0;
       this.next[l - 1] = e + 1;
-      slots[q + 3] = e + 1;
+      buckets[b + 1] = e + 1;
     }
   }
 
   /** First entry with this key (in libbpf's iteration order), or -1. */
   first(lo: number, hi: number): number {
-    const q = this.find(lo, hi);
-    if (q < 0) return -1;
-    return this.slots[q + (this.odd === 0 ? 2 : 3)]! - 1;
+    const b = this.bucket(lo, hi);
+    return this.scan(this.buckets[b + this.odd]! - 1, lo | 0, hi | 0);
   }
 
   /** The entry after `e` with the same key, or -1. */
   nextOf(e: number): number {
-    return (this.odd === 0 ? this.next[e]! : this.prev[e]!) - 1;
+    return this.scan(this.step(e), this.keyLo[e]!, this.keyHi[e]!);
   }
 
   value(e: number): number {
     return this.vals[e]!;
+  }
+
+  private step(e: number): number {
+    return (this.odd === 0 ? this.next[e]! : this.prev[e]!) - 1;
+  }
+
+  private scan(e: number, lo: number, hi: number): number {
+    while (e >= 0 && (this.keyLo[e] !== lo || this.keyHi[e] !== hi)) e = this.step(e);
+    return e;
   }
 }
