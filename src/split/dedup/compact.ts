@@ -10,8 +10,8 @@
  * Reference behaviour: libbpf v1.7.0 btf_dedup_compact_types, btf_dedup_remap_types.
  */
 
-import { recordWords } from '../../format/kinds.js';
-import { type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, forEachIdPos, resolveId } from './state.js';
+import { recordWords, ID_FIXED, ID_WORD1, ID_WORD2, ELEM_ID, ELEM_START, ELEM_WORDS } from '../../format/kinds.js';
+import { type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, resolveId } from './state.js';
 
 export interface CompactTypes {
   words: Uint32Array;
@@ -45,17 +45,31 @@ export function compactAndRemap(d: DedupState): CompactTypes {
     if (d.map[id] !== id) continue;
     const o = d.off[id]!;
     const len = recordWords(kindOf(w, o), vlenOf(w, o));
-    words.set(w.subarray(o, o + len), pos);
+    for (let j = 0; j < len; j++) words[pos + j] = w[o + j]!;
     offs[n++] = pos;
     pos += len;
   }
-  const remap = (p: number): void => {
-    const nid = renum[resolveId(d, words[p]!)]!;
-    if (nid > MAX_NR_TYPES) throw dedupError(`type id ${words[p]} has no canonical type`);
-    words[p] = nid;
-  };
-  for (let i = 0; i < nTypes; i++) forEachIdPos(words, offs[i]!, remap);
+  // every id's final new id first (0xffffffff: its canonical type is not kept), then the fields
   const idMap = new Uint32Array(d.typeCount);
   for (let id = 1; id < d.typeCount; id++) idMap[id] = renum[resolveId(d, id)]!;
+  for (let i = 0; i < nTypes; i++) {
+    const o = offs[i]!;
+    const info = words[o + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const nf = ID_FIXED[kind]!;
+    if (nf > 0) remapField(words, o + ID_WORD1[kind]!, idMap);
+    if (nf > 1) remapField(words, o + ID_WORD2[kind]!, idMap);
+    const ei = ELEM_ID[kind]!;
+    if (ei < 0) continue;
+    const ew = ELEM_WORDS[kind]!;
+    const n = info & 0xffff;
+    for (let j = 0, p = o + ELEM_START[kind]! + ei; j < n; j++, p += ew) remapField(words, p, idMap);
+  }
   return { words, nWords, offs, nTypes, idMap };
+}
+
+function remapField(words: Uint32Array, p: number, idMap: Uint32Array): void {
+  const nid = idMap[words[p]!]!;
+  if (nid > MAX_NR_TYPES) throw dedupError(`type id ${words[p]} has no canonical type`);
+  words[p] = nid;
 }
