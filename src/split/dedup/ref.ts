@@ -76,27 +76,18 @@ function startRef(d: DedupState, id: number): void {
 /** Finds the canonical id of a reference type whose referenced ids are final. */
 function finishRef(d: DedupState, id: number): number {
   const w = d.w;
-  const o = d.off[id]!;
+  const off = d.off;
+  const o = off[id]!;
   const t = d.table;
   const k = kindOf(w, o);
-  let eq: (w: Uint32Array, a: number, b: number) => boolean;
-  if (k === Kind.DECL_TAG) {
-    hashIntTag(d, o);
-    eq = equalIntTag;
-  } else if (k === Kind.ARRAY) {
-    hashArray(d, o);
-    eq = equalArray;
-  } else if (k === Kind.FUNC_PROTO) {
-    hashFnProto(d, o);
-    eq = equalFnProto;
-  } else {
-    hashCommon(d, o);
-    eq = equalCommon;
-  }
+  if (k === Kind.DECL_TAG) hashIntTag(d, o);
+  else if (k === Kind.ARRAY) hashArray(d, o);
+  else if (k === Kind.FUNC_PROTO) hashFnProto(d, o);
+  else hashCommon(d, o);
   let newId = id;
   for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
     const c = t.value(e);
-    if (eq(w, o, d.off[c]!)) {
+    if (refEqual(w, k, o, off[c]!)) {
       newId = c;
       break;
     }
@@ -104,6 +95,14 @@ function finishRef(d: DedupState, id: number): number {
   d.map[id] = newId;
   if (newId === id) tableAdd(d, id);
   return newId;
+}
+
+/** The equality of a reference kind `k` (libbpf: btf_equal_int_tag / _array / _fnproto / _common). */
+function refEqual(w: Uint32Array, k: number, a: number, b: number): boolean {
+  if (k === Kind.DECL_TAG) return equalIntTag(w, a, b);
+  if (k === Kind.ARRAY) return equalArray(w, a, b);
+  if (k === Kind.FUNC_PROTO) return equalFnProto(w, a, b);
+  return equalCommon(w, a, b);
 }
 
 /** btf_dedup_ref_type on an explicit stack of (id, next field) frames. */

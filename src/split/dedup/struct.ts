@@ -25,7 +25,7 @@
 import { KindId as Kind } from '../../format/kinds.js';
 import { growU32 } from '../../model/grow.js';
 import {
-  type DedupState, dedupError, kindOf, vlenOf, resolveId, isMapped, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
+  type DedupState, dedupError, kindOf, vlenOf, resolveId, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
   equalIntTag, compatEnum, equalCommon, compatArray, compatFnProto,
 } from './state.js';
 
@@ -302,19 +302,20 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
 /** btf_dedup_merge_hypot_map. */
 function mergeHypot(d: DedupState): void {
   const w = d.w;
+  const off = d.off;
+  const map = d.map;
+  const list = d.hypotList;
+  const adjust = d.hypotAdjustCanon;
   for (let i = 0; i < d.hypotCnt; i++) {
-    const canonId = d.hypotList[i]!;
-    const targId = d.hypot[canonId]!;
-    const tId = resolveId(d, targId);
+    const canonId = list[i]!;
+    const tId = resolveId(d, d.hypot[canonId]!);
     const cId = resolveId(d, canonId);
-    const tk = kindOf(w, d.off[tId]!);
-    const ck = kindOf(w, d.off[cId]!);
-    if (tk !== Kind.FWD && ck === Kind.FWD) d.map[cId] = tId;
-    if (d.hypotAdjustCanon) continue;
-    if (tk === Kind.FWD && ck !== Kind.FWD) d.map[tId] = cId;
-    if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && isMapped(d, cId) && !isMapped(d, tId)) {
-      d.map[tId] = cId;
-    }
+    const tk = (w[off[tId]! + 1]! >>> 24) & 0x1f;
+    const ck = (w[off[cId]! + 1]! >>> 24) & 0x1f;
+    if (tk !== Kind.FWD && ck === Kind.FWD) map[cId] = tId;
+    if (adjust) continue;
+    if (tk === Kind.FWD && ck !== Kind.FWD) map[tId] = cId;
+    if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && map[cId]! >= 0 && map[tId]! < 0) map[tId] = cId;
   }
 }
 

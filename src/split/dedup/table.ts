@@ -39,9 +39,10 @@ export class Hash64 {
 
   add(v: number): this {
     const t = this.lo * 31 + (v >>> 0);
-    const carry = Math.floor(t / TWO32);
-    this.lo = t >>> 0;
-    this.hi = (Math.imul(this.hi, 31) + carry) >>> 0;
+    const lo = t >>> 0;
+    // (t - lo) / 2^32 is the exact carry (below 31)
+    this.hi = (Math.imul(this.hi, 31) + (t - lo) / TWO32) >>> 0;
+    this.lo = lo;
     return this;
   }
 }
