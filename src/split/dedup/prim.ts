@@ -21,6 +21,12 @@ import {
 /** Base types: self-canonical and hashed as candidates (btf_dedup_prep). */
 export function dedupPrep(d: DedupState): void {
   const w = d.w;
+  const n = Math.max(d.startId - 1, 0);
+  // signatures first, then all appended in id order (the table's loop stays short)
+  const los = new Int32Array(n);
+  const his = new Int32Array(n);
+  const ids = new Uint32Array(n);
+  let m = 0;
   for (let id = 1; id < d.startId; id++) {
     d.map[id] = id;
     const o = d.off[id]!;
@@ -50,8 +56,11 @@ export function dedupPrep(d: DedupState): void {
       default:
         throw dedupError(`unknown kind ${k}`, undefined, id);
     }
-    tableAdd(d, id);
+    los[m] = d.h.lo;
+    his[m] = d.h.hi;
+    ids[m++] = id;
   }
+  d.table.appendAll(los, his, ids, m);
 }
 
 /** One primitive type (btf_dedup_prim_type). */

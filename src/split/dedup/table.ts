@@ -80,6 +80,57 @@ export class CandidateTable {
     return (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> (32 - this.bits)) << 1;
   }
 
+  /**
+   * hashmap__append of n keys and values in order (what n append calls do): a loop with
+   * nothing but the linking, whose bucket misses the CPU can overlap.
+   */
+  appendAll(los: Int32Array, his: Int32Array, values: Uint32Array, n: number): void {
+    if (this.size + n > this.vals.length) {
+      const need = this.size + n;
+      this.keyLo = growI32(this.keyLo, need);
+      this.keyHi = growI32(this.keyHi, need);
+      this.vals = growU32(this.vals, need);
+      this.next = growI32(this.next, need);
+      this.prev = growI32(this.prev, need);
+    }
+    const { keyLo, keyHi, vals, next, prev, buckets } = this;
+    const shift = 32 - this.bits;
+    let cap = this.cap;
+    let odd = this.odd;
+    let e = this.size;
+    for (let i = 0; i < n; i++, e++) {
+      if (cap === 0 || Math.floor(((e + 1) * 4) / 3) > cap) {
+        cap = cap === 0 ? 4 : cap * 2;
+        odd ^= 1;
+      }
+      const lo = los[i]!;
+      const hi = his[i]!;
+      keyLo[e] = lo;
+      keyHi[e] = hi;
+      vals[e] = values[i]!;
+      const b = (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> shift) << 1;
+      const f = buckets[b]!;
+      if (f === 0) {
+        buckets[b] = buckets[b + 1] = e + 1;
+        next[e] = prev[e] = 0;
+      } else if (odd === 0) {
+        next[e] = f;
+        prev[e] = 0;
+        prev[f - 1] = e + 1;
+        buckets[b] = e + 1;
+      } else {
+        const l = buckets[b + 1]!;
+        prev[e] = l;
+        next[e] = 0;
+        next[l - 1] = e + 1;
+        buckets[b + 1] = e + 1;
+      }
+    }
+    this.cap = cap;
+    this.odd = odd;
+    this.size = e;
+  }
+
   /** hashmap__append(key, value). */
   append(lo: number, hi: number, value: number): void {
     // libbpf's growth rule, counted only
