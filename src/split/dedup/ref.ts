@@ -23,24 +23,32 @@ import {
 
 export function dedupResolveFwds(d: DedupState): void {
   const w = d.w;
+  const off = d.off;
+  const kinds = d.kinds;
+  const map = d.map;
+  // only the names of the own FWDs still canonical matter: name -> -1 (no STRUCT/UNION yet),
+  // the one canonical STRUCT/UNION of that name, or 0 (ambiguous)
   const names = new Map<number, number>();
+  for (let id = d.startId; id < d.typeCount; id++) {
+    if (kinds[id] === Kind.FWD && map[id] === id) names.set(w[off[id]!]!, -1);
+  }
+  if (names.size === 0) return;
   for (let id = 1; id < d.typeCount; id++) {
-    const o = d.off[id]!;
-    const k = kindOf(w, o);
-    if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
-    if (d.map[id] !== id) continue;
-    const no = w[o]!;
-    names.set(no, names.has(no) ? 0 : id);
+    const k = kinds[id];
+    if ((k !== Kind.STRUCT && k !== Kind.UNION) || map[id] !== id) continue;
+    const no = w[off[id]!]!;
+    const have = names.get(no);
+    if (have !== undefined) names.set(no, have === -1 ? id : 0);
   }
   for (let id = d.startId; id < d.typeCount; id++) {
-    const o = d.off[id]!;
-    if (kindOf(w, o) !== Kind.FWD || d.map[id] !== id) continue;
-    const cand = names.get(w[o]!);
-    if (!cand) continue;
-    const ck = kindOf(w, d.off[cand]!);
+    if (kinds[id] !== Kind.FWD || map[id] !== id) continue;
+    const o = off[id]!;
+    const cand = names.get(w[o]!)!;
+    if (cand <= 0) continue;
+    const ck = kinds[cand];
     const isUnionFwd = w[o + 1]! >>> 31 === 1;
     if ((ck === Kind.STRUCT && isUnionFwd) || (ck === Kind.UNION && !isUnionFwd)) continue;
-    d.map[id] = cand;
+    map[id] = cand;
   }
 }
 

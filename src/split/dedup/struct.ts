@@ -163,7 +163,7 @@ const FRAME = 5;
  */
 interface StructCtx {
   s: Uint32Array;
-  /** Per canonical id: the generation of the last first-child walk that looked it up. */
+  /** Per canonical id: the generation of the last first-child walk that looked it up (allocated at the first such walk). */
   seen: Int32Array;
   gen: number;
   memoC: number;
@@ -190,7 +190,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
   let k = canon;
   let ok = true;
   // first-child memo: the root's canonical id, the pair below it, whether we record
-  const seen = stack.seen;
+  let seen = stack.seen;
   let rootK = -1;
   let c1 = 0;
   let k1 = 0;
@@ -281,6 +281,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
             c1 = c;
             k1 = k;
             gen = ++stack.gen;
+            if (seen.length === 0) seen = stack.seen = new Int32Array(d.typeCount);
           } else {
             gen = 0;
           }
@@ -354,6 +355,6 @@ function structType(d: DedupState, id: number, stack: StructCtx): void {
 }
 
 export function dedupStructTypes(d: DedupState): void {
-  const stack: StructCtx = { s: new Uint32Array(3 * 64), seen: new Int32Array(d.typeCount), gen: 0, memoC: 0, memoK: 0, memoGen: 0 };
+  const stack: StructCtx = { s: new Uint32Array(3 * 64), seen: new Int32Array(0), gen: 0, memoC: 0, memoK: 0, memoGen: 0 };
   for (let id = d.startId; id < d.typeCount; id++) structType(d, id, stack);
 }
