@@ -24,7 +24,7 @@
 
 import { growI32, growU32 } from '../../model/grow.js';
 
-const TWO32 = 4294967296;
+const INV_TWO32 = 1 / 4294967296;
 
 /** A 64-bit hash under construction: h = h * 31 + v over u32 values. */
 export class Hash64 {
@@ -40,8 +40,8 @@ export class Hash64 {
   add(v: number): this {
     const t = this.lo * 31 + (v >>> 0);
     const lo = t >>> 0;
-    // (t - lo) / 2^32 is the exact carry (below 31)
-    this.hi = (Math.imul(this.hi, 31) + (t - lo) / TWO32) >>> 0;
+    // (t - lo) * 2^-32 is the exact carry (below 31)
+    this.hi = (Math.imul(this.hi, 31) + (t - lo) * INV_TWO32) >>> 0;
     this.lo = lo;
     return this;
   }
