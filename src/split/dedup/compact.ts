@@ -24,7 +24,9 @@ export interface CompactTypes {
 
 export function compactAndRemap(d: DedupState): CompactTypes {
   const w = d.w;
-  const renum = new Uint32Array(d.typeCount);
+  // the hypothetical map is done with: its memory holds the new numbering (as libbpf does)
+  const renum = new Uint32Array(d.hypot.buffer, d.hypot.byteOffset, d.typeCount);
+  renum[0] = 0;
   for (let id = 1; id < d.startId; id++) renum[id] = id;
   let nWords = 0;
   let nTypes = 0;

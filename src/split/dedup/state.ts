@@ -79,7 +79,7 @@ export function newState(btf: Btf): DedupState {
   return {
     btf, w, off, kinds, startId: btf.startId, typeCount, map,
     hypot: new Int32Array(typeCount).fill(UNPROCESSED),
-    hypotList: new Uint32Array(typeCount), hypotCnt: 0, hypotAdjustCanon: false,
+    hypotList: new Uint32Array(1024), hypotCnt: 0, hypotAdjustCanon: false,
     table: new CandidateTable(typeCount), h: new Hash64(), budget: 0,
   };
 }

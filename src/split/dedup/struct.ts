@@ -182,7 +182,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
   const map = d.map;
   const hypot = d.hypot;
   const kinds = d.kinds;
-  const hypotList = d.hypotList;
+  let hypotList = d.hypotList;
   let hc = d.hypotCnt;
   let s = stack.s;
   let sp = 0;
@@ -229,6 +229,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
           }
         }
       } else {
+        if (hc === hypotList.length) hypotList = d.hypotList = growU32(hypotList, hc + 1);
         hypotList[hc++] = k;
         hypot[k] = c;
         const a = off[c]!;
