@@ -65,7 +65,7 @@ export class CandidateTable {
   /** `expected`: about how many entries there will be (sizes the buckets; more is fine). */
   constructor(expected: number) {
     let bits = 4;
-    while (1 << bits < expected) bits++;
+    while (bits < 26 && 1 << bits < expected) bits++;
     this.bits = bits;
     this.buckets = new Int32Array(2 << bits);
     const n = Math.max(16, expected);
