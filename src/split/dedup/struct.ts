@@ -209,14 +209,8 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
       if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, k);
     }
     if (rc !== rk) {
-      // resolve_fwd_id of the canonical side
-      let b = off[k]!;
-      let kk = (w[b + 1]! >>> 24) & 0x1f;
-      if (kk === Kind.FWD && kinds[rk] !== Kind.FWD) {
-        k = rk;
-        b = off[k]!;
-        kk = (w[b + 1]! >>> 24) & 0x1f;
-      }
+      // resolve_fwd_id of the canonical side (kinds[] spares reading records on map hits)
+      if (kinds[k] === Kind.FWD && kinds[rk] !== Kind.FWD) k = rk;
       if (gen !== 0) seen[k] = gen;
       else if (rootK < 0) rootK = k;
       const hyp = hypot[k]!;
@@ -232,8 +226,10 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
         if (hc === hypotList.length) hypotList = d.hypotList = growU32(hypotList, hc + 1);
         hypotList[hc++] = k;
         hypot[k] = c;
+        const b = off[k]!;
+        const kk = kinds[k]!;
         const a = off[c]!;
-        const ck = (w[a + 1]! >>> 24) & 0x1f;
+        const ck = kinds[c]!;
         let r: number;
         if (ck === kk && (ck === Kind.STRUCT || ck === Kind.UNION)) {
           // the common case, inline: shallow struct equality
@@ -303,8 +299,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
 
 /** btf_dedup_merge_hypot_map. */
 function mergeHypot(d: DedupState): void {
-  const w = d.w;
-  const off = d.off;
+  const kinds = d.kinds;
   const map = d.map;
   const list = d.hypotList;
   const adjust = d.hypotAdjustCanon;
@@ -312,8 +307,8 @@ function mergeHypot(d: DedupState): void {
     const canonId = list[i]!;
     const tId = resolveId(d, d.hypot[canonId]!);
     const cId = resolveId(d, canonId);
-    const tk = (w[off[tId]! + 1]! >>> 24) & 0x1f;
-    const ck = (w[off[cId]! + 1]! >>> 24) & 0x1f;
+    const tk = kinds[tId]!;
+    const ck = kinds[cId]!;
     if (tk !== Kind.FWD && ck === Kind.FWD) map[cId] = tId;
     if (adjust) continue;
     if (tk === Kind.FWD && ck !== Kind.FWD) map[tId] = cId;
