@@ -163,7 +163,7 @@ const FRAME = 5;
  */
 interface StructCtx {
   s: Uint32Array;
-  /** Per canonical id: the generation of the last first-child walk that looked it up (allocated at the first such walk). */
+  /** Per canonical id: the generation of the last memoized failed walk that looked it up (allocated at the first such walk). */
   seen: Int32Array;
   gen: number;
   memoC: number;
@@ -189,12 +189,15 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
   let c = cand;
   let k = canon;
   let ok = true;
-  // first-child memo: the root's canonical id, the pair below it, whether we record
+  // first-child memo: the root's canonical id, the pair below it, the walk's generation
+  // (0: not below the first child), where its hypothetical-map entries start, whether it met the root
   let seen = stack.seen;
   let rootK = -1;
   let c1 = 0;
   let k1 = 0;
   let gen = 0;
+  let subStart = 0;
+  let hitRoot = false;
   walk: for (;;) {
     // resolve_type_id of both sides
     let rc = c;
@@ -211,8 +214,11 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
     if (rc !== rk) {
       // resolve_fwd_id of the canonical side (kinds[] spares reading records on map hits)
       if (kinds[k] === Kind.FWD && kinds[rk] !== Kind.FWD) k = rk;
-      if (gen !== 0) seen[k] = gen;
-      else if (rootK < 0) rootK = k;
+      if (gen !== 0) {
+        if (k === rootK) hitRoot = true;
+      } else if (rootK < 0) {
+        rootK = k;
+      }
       const hyp = hypot[k]!;
       if (hyp >= 0) {
         if (hyp !== c) {
@@ -278,7 +284,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
             c1 = c;
             k1 = k;
             gen = ++stack.gen;
-            if (seen.length === 0) seen = stack.seen = new Int32Array(d.typeCount);
+            subStart = hc;
           } else {
             gen = 0;
           }
@@ -289,7 +295,10 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
     }
   }
   d.hypotCnt = hc;
-  if (!ok && gen !== 0 && seen[rootK] !== gen) {
+  if (!ok && gen !== 0 && !hitRoot) {
+    // the ids the failed sub-walk looked up: the entries it added (before it only the root was there)
+    if (seen.length === 0) seen = stack.seen = new Int32Array(d.typeCount);
+    for (let i = subStart; i < hc; i++) seen[hypotList[i]!] = gen;
     stack.memoC = c1;
     stack.memoK = k1;
     stack.memoGen = gen;
