@@ -49,7 +49,8 @@ export class Hash64 {
 
 export class CandidateTable {
   /** Per bucket: first and last entry + 1 of its chain, stored orientation (0 = none). */
-  private buckets: Int32Array;
+  private heads: Int32Array;
+  private tails: Int32Array;
   private bits: number;
   private keyLo: Int32Array;
   private keyHi: Int32Array;
@@ -67,7 +68,8 @@ export class CandidateTable {
     let bits = 4;
     while (bits < 26 && 1 << bits < expected) bits++;
     this.bits = bits;
-    this.buckets = new Int32Array(2 << bits);
+    this.heads = new Int32Array(1 << bits);
+    this.tails = new Int32Array(1 << bits);
     const n = Math.max(16, expected);
     this.keyLo = new Int32Array(n);
     this.keyHi = new Int32Array(n);
@@ -77,7 +79,7 @@ export class CandidateTable {
   }
 
   private bucket(lo: number, hi: number): number {
-    return (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> (32 - this.bits)) << 1;
+    return Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> (32 - this.bits);
   }
 
   /**
@@ -93,7 +95,7 @@ export class CandidateTable {
       this.next = growI32(this.next, need);
       this.prev = growI32(this.prev, need);
     }
-    const { keyLo, keyHi, vals, next, prev, buckets } = this;
+    const { keyLo, keyHi, vals, next, prev, heads, tails } = this;
     const shift = 32 - this.bits;
     let cap = this.cap;
     let odd = this.odd;
@@ -108,22 +110,22 @@ export class CandidateTable {
       keyLo[e] = lo;
       keyHi[e] = hi;
       vals[e] = values[i]!;
-      const b = (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> shift) << 1;
-      const f = buckets[b]!;
+      const b = Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> shift;
+      const f = heads[b]!;
       if (f === 0) {
-        buckets[b] = buckets[b + 1] = e + 1;
+        heads[b] = tails[b] = e + 1;
         next[e] = prev[e] = 0;
       } else if (odd === 0) {
         next[e] = f;
         prev[e] = 0;
         prev[f - 1] = e + 1;
-        buckets[b] = e + 1;
+        heads[b] = e + 1;
       } else {
-        const l = buckets[b + 1]!;
+        const l = tails[b]!;
         prev[e] = l;
         next[e] = 0;
         next[l - 1] = e + 1;
-        buckets[b + 1] = e + 1;
+        tails[b] = e + 1;
       }
     }
     this.cap = cap;
@@ -151,30 +153,29 @@ export class CandidateTable {
     this.vals[e] = value;
     this.size++;
     const b = this.bucket(lo, hi);
-    const buckets = this.buckets;
-    const f = buckets[b]!;
+    const f = this.heads[b]!;
     if (f === 0) {
-      buckets[b] = buckets[b + 1] = e + 1;
+      this.heads[b] = this.tails[b] = e + 1;
       this.next[e] = this.prev[e] = 0;
     } else if (this.odd === 0) {
       // libbpf's head is the stored front
       this.next[e] = f;
       this.prev[e] = 0;
       this.prev[f - 1] = e + 1;
-      buckets[b] = e + 1;
+      this.heads[b] = e + 1;
     } else {
-      const l = buckets[b + 1]!;
+      const l = this.tails[b]!;
       this.prev[e] = l;
       this.next[e] = 0;
       this.next[l - 1] = e + 1;
-      buckets[b + 1] = e + 1;
+      this.tails[b] = e + 1;
     }
   }
 
   /** First entry with this key (in libbpf's iteration order), or -1. */
   first(lo: number, hi: number): number {
     const b = this.bucket(lo, hi);
-    return this.scan(this.buckets[b + this.odd]! - 1, lo | 0, hi | 0);
+    return this.scan((this.odd === 0 ? this.heads[b]! : this.tails[b]!) - 1, lo | 0, hi | 0);
   }
 
   /** The entry after `e` with the same key, or -1. */
