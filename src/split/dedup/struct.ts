@@ -361,5 +361,9 @@ function structType(d: DedupState, id: number, stack: StructCtx): void {
 
 export function dedupStructTypes(d: DedupState): void {
   const stack: StructCtx = { s: new Uint32Array(3 * 64), seen: new Int32Array(0), gen: 0, memoC: 0, memoK: 0, memoGen: 0 };
-  for (let id = d.startId; id < d.typeCount; id++) structType(d, id, stack);
+  const kinds = d.kinds;
+  for (let id = d.startId; id < d.typeCount; id++) {
+    const k = kinds[id];
+    if (k === Kind.STRUCT || k === Kind.UNION || k === Kind.TYPEDEF) structType(d, id, stack);
+  }
 }
