@@ -18,9 +18,8 @@
  */
 
 import { BtfkitError, Errno } from '../errors.js';
-import { recordWords } from '../format/kinds.js';
+import { recordWords, ELEM_ID, ELEM_START, ELEM_STR, ELEM_WORDS, ID_FIXED, ID_WORD1, ID_WORD2 } from '../format/kinds.js';
 import { Btf } from '../model/btf.js';
-import { visitIdFields, visitStrFields } from '../model/iter.js';
 import { latin1Key } from '../model/strings.js';
 import { ownSections } from './dedup/access.js';
 import { dedup, type DedupResult } from './dedup/index.js';
@@ -50,41 +49,50 @@ export function addBtf(dst: Btf, src: Btf): number {
   const shift = dst.typeCount() - srcStartId;
   const firstId = dst.typeCount();
   const startStr = src.startStrOff;
-  const cache = new Map<number, number>();
-  const rec = new Uint32Array(64);
-  let buf = rec;
-  const fixStr = (p: number): void => {
-    const so = buf[p]!;
-    if (so === 0 || so < startStr) return;
-    let r = cache.get(so);
-    if (r === undefined) {
-      const local = so - startStr;
-      if (local >= s.strLen) throw new BtfkitError('BTF_TYPE_REF', `add_btf: invalid string offset ${so}`);
-      let e = local;
-      while (e < s.strLen && s.strs[e] !== 0) e++;
-      r = dst.addStrKey(latin1Key(s.strs, local, e));
-      cache.set(so, r);
-    }
-    buf[p] = r;
-  };
-  const fixId = (p: number): void => {
-    const id = buf[p]!;
-    if (id === 0 || id < srcStartId) return;
-    buf[p] = id + shift;
-  };
+  // source local string offset -> destination offset + 1 (0: not yet looked up)
+  const cache = new Uint32Array(s.strLen + 1);
+  let buf = new Uint32Array(64);
   for (let i = 0; i < s.nTypes; i++) {
     const o = s.offs[i]!;
     const n = lens[i]!;
     if (buf.length < n) buf = new Uint32Array(n);
-    buf.set(s.words.subarray(o, o + n));
+    for (let j = 0; j < n; j++) buf[j] = s.words[o + j]!;
     const info = buf[1]!;
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
-    visitStrFields(buf, 0, kind, vlen, fixStr);
-    visitIdFields(buf, 0, kind, vlen, fixId);
+    // string fields (libbpf's string iterator order): name, then each element's name
+    const es = ELEM_STR[kind]!;
+    const ew = ELEM_WORDS[kind]!;
+    const ns = es < 0 ? 0 : vlen;
+    for (let j = -1, p = 0; j < ns; j++) {
+      const so = buf[p]!;
+      if (so !== 0 && so >= startStr) {
+        const local = so - startStr;
+        if (local >= s.strLen) throw new BtfkitError('BTF_TYPE_REF', `add_btf: invalid string offset ${so}`);
+        let r = cache[local]!;
+        if (r === 0) {
+          let e = local;
+          while (e < s.strLen && s.strs[e] !== 0) e++;
+          r = dst.addStrKey(latin1Key(s.strs, local, e)) + 1;
+          cache[local] = r;
+        }
+        buf[p] = r - 1;
+      }
+      p = j < 0 ? ELEM_START[kind]! + es : p + ew;
+    }
+    // id fields: own ids shifted, void and base ids kept
+    const nf = ID_FIXED[kind]!;
+    if (nf > 0) buf[ID_WORD1[kind]!] = shiftId(buf[ID_WORD1[kind]!]!, srcStartId, shift);
+    if (nf > 1) buf[ID_WORD2[kind]!] = shiftId(buf[ID_WORD2[kind]!]!, srcStartId, shift);
+    const ei = ELEM_ID[kind]!;
+    if (ei >= 0) for (let j = 0, p = ELEM_START[kind]! + ei; j < vlen; j++, p += ew) buf[p] = shiftId(buf[p]!, srcStartId, shift);
     dst.addRecordFrom(buf, 0, n);
   }
   return firstId;
+}
+
+function shiftId(id: number, srcStartId: number, shift: number): number {
+  return id === 0 || id < srcStartId ? id : id + shift;
 }
 
 /** `btfkit merge`: an empty BTF (split on `base` when given), every source added, then dedup. */

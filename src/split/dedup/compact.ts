@@ -10,38 +10,34 @@
  * Reference behaviour: libbpf v1.7.0 btf_dedup_compact_types, btf_dedup_remap_types.
  */
 
-import { recordWords } from '../../format/kinds.js';
-import { type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, forEachIdPos, resolveId } from './state.js';
+import { recordWords, ID_FIXED, ID_WORD1, ID_WORD2, ELEM_ID, ELEM_START, ELEM_WORDS } from '../../format/kinds.js';
+import { type DedupState, MAX_NR_TYPES, dedupError, kindOf, vlenOf, resolveId } from './state.js';
 
 export interface CompactTypes {
   words: Uint32Array;
   nWords: number;
   offs: Uint32Array;
   nTypes: number;
-  /**
-   * Old id -> new id, for every id below the input's type count: built on the first call
-   * (a module's dedup on a kernel would otherwise pass over all 100k base ids for a map that
-   * the encoder never reads).
-   */
-  idMap: () => Uint32Array;
+  /** Old id -> new id, for every id below the input's type count. */
+  idMap: Uint32Array;
 }
 
 export function compactAndRemap(d: DedupState): CompactTypes {
   const w = d.w;
-  const start = d.startId;
-  // new ids of the own types (index: id - startId); base ids keep theirs
-  const renum = new Uint32Array(Math.max(d.typeCount - start, 1));
-  const newId = (id: number): number => (id < start ? id : renum[id - start]!);
+  // the hypothetical map is done with: its memory holds the new numbering (as libbpf does)
+  const renum = new Uint32Array(d.hypot.buffer, d.hypot.byteOffset, d.typeCount);
+  renum[0] = 0;
+  for (let id = 1; id < d.startId; id++) renum[id] = id;
   let nWords = 0;
   let nTypes = 0;
-  for (let id = start; id < d.typeCount; id++) {
+  for (let id = d.startId; id < d.typeCount; id++) {
     if (d.map[id] !== id) {
-      renum[id - start] = 0xffffffff;
+      renum[id] = 0xffffffff;
       continue;
     }
     const o = d.off[id]!;
     nWords += recordWords(kindOf(w, o), vlenOf(w, o));
-    renum[id - start] = start + nTypes++;
+    renum[id] = d.startId + nTypes++;
   }
   const words = new Uint32Array(Math.max(nWords, 1));
   const offs = new Uint32Array(Math.max(nTypes, 1));
@@ -51,23 +47,31 @@ export function compactAndRemap(d: DedupState): CompactTypes {
     if (d.map[id] !== id) continue;
     const o = d.off[id]!;
     const len = recordWords(kindOf(w, o), vlenOf(w, o));
-    words.set(w.subarray(o, o + len), pos);
+    for (let j = 0; j < len; j++) words[pos + j] = w[o + j]!;
     offs[n++] = pos;
     pos += len;
   }
-  const remap = (p: number): void => {
-    const nid = newId(resolveId(d, words[p]!));
-    if (nid > MAX_NR_TYPES) throw dedupError(`type id ${words[p]} has no canonical type`);
-    words[p] = nid;
-  };
-  for (let i = 0; i < nTypes; i++) forEachIdPos(words, offs[i]!, remap);
-  let idMap: Uint32Array | null = null;
-  const getIdMap = (): Uint32Array => {
-    if (!idMap) {
-      idMap = new Uint32Array(d.typeCount);
-      for (let id = 1; id < d.typeCount; id++) idMap[id] = newId(resolveId(d, id));
-    }
-    return idMap;
-  };
-  return { words, nWords, offs, nTypes, idMap: getIdMap };
+  // every id's final new id first (0xffffffff: its canonical type is not kept), then the fields
+  const idMap = new Uint32Array(d.typeCount);
+  for (let id = 1; id < d.typeCount; id++) idMap[id] = renum[resolveId(d, id)]!;
+  for (let i = 0; i < nTypes; i++) {
+    const o = offs[i]!;
+    const info = words[o + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const nf = ID_FIXED[kind]!;
+    if (nf > 0) remapField(words, o + ID_WORD1[kind]!, idMap);
+    if (nf > 1) remapField(words, o + ID_WORD2[kind]!, idMap);
+    const ei = ELEM_ID[kind]!;
+    if (ei < 0) continue;
+    const ew = ELEM_WORDS[kind]!;
+    const n = info & 0xffff;
+    for (let j = 0, p = o + ELEM_START[kind]! + ei; j < n; j++, p += ew) remapField(words, p, idMap);
+  }
+  return { words, nWords, offs, nTypes, idMap };
+}
+
+function remapField(words: Uint32Array, p: number, idMap: Uint32Array): void {
+  const nid = idMap[words[p]!]!;
+  if (nid > MAX_NR_TYPES) throw dedupError(`type id ${words[p]} has no canonical type`);
+  words[p] = nid;
 }

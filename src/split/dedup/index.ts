@@ -62,10 +62,5 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
   const c = compactAndRemap(d);
   const out = Btf.fromParts(btf.base, btf.endian, { words: c.words, nWords: c.nWords, offs: c.offs, nTypes: c.nTypes, strs, strLen });
   out.ptrSize = btf.ptrSize;
-  return {
-    btf: out,
-    get idMap() {
-      return c.idMap();
-    },
-  };
+  return { btf: out, idMap: c.idMap };
 }

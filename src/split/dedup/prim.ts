@@ -243,5 +243,10 @@ function primType(d: DedupState, id: number): void {
 }
 
 export function dedupPrimTypes(d: DedupState): void {
-  for (let id = d.startId; id < d.typeCount; id++) primType(d, id);
+  const kinds = d.kinds;
+  for (let id = d.startId; id < d.typeCount; id++) {
+    // only these kinds do anything in primType (the per-id kind array spares reading records)
+    const k = kinds[id];
+    if (k === Kind.INT || k === Kind.ENUM || k === Kind.ENUM64 || k === Kind.FWD || k === Kind.FLOAT) primType(d, id);
+  }
 }

@@ -23,30 +23,32 @@ import {
 
 export function dedupResolveFwds(d: DedupState): void {
   const w = d.w;
-  // only the names of own FWDs still canonical are looked up: index just those
-  const wanted = new Set<number>();
-  for (let id = d.startId; id < d.typeCount; id++) {
-    if (d.kinds[id] === Kind.FWD && d.map[id] === id) wanted.add(w[d.off[id]!]!);
-  }
-  if (wanted.size === 0) return;
+  const off = d.off;
+  const kinds = d.kinds;
+  const map = d.map;
+  // only the names of the own FWDs still canonical matter: name -> -1 (no STRUCT/UNION yet),
+  // the one canonical STRUCT/UNION of that name, or 0 (ambiguous)
   const names = new Map<number, number>();
+  for (let id = d.startId; id < d.typeCount; id++) {
+    if (kinds[id] === Kind.FWD && map[id] === id) names.set(w[off[id]!]!, -1);
+  }
+  if (names.size === 0) return;
   for (let id = 1; id < d.typeCount; id++) {
-    const k = d.kinds[id];
-    if (k !== Kind.STRUCT && k !== Kind.UNION) continue;
-    if (d.map[id] !== id) continue;
-    const no = w[d.off[id]!]!;
-    if (!wanted.has(no)) continue;
-    names.set(no, names.has(no) ? 0 : id);
+    const k = kinds[id];
+    if ((k !== Kind.STRUCT && k !== Kind.UNION) || map[id] !== id) continue;
+    const no = w[off[id]!]!;
+    const have = names.get(no);
+    if (have !== undefined) names.set(no, have === -1 ? id : 0);
   }
   for (let id = d.startId; id < d.typeCount; id++) {
-    const o = d.off[id]!;
-    if (kindOf(w, o) !== Kind.FWD || d.map[id] !== id) continue;
-    const cand = names.get(w[o]!);
-    if (!cand) continue;
-    const ck = kindOf(w, d.off[cand]!);
+    if (kinds[id] !== Kind.FWD || map[id] !== id) continue;
+    const o = off[id]!;
+    const cand = names.get(w[o]!)!;
+    if (cand <= 0) continue;
+    const ck = kinds[cand];
     const isUnionFwd = w[o + 1]! >>> 31 === 1;
     if ((ck === Kind.STRUCT && isUnionFwd) || (ck === Kind.UNION && !isUnionFwd)) continue;
-    d.map[id] = cand;
+    map[id] = cand;
   }
 }
 
@@ -82,27 +84,18 @@ function startRef(d: DedupState, id: number): void {
 /** Finds the canonical id of a reference type whose referenced ids are final. */
 function finishRef(d: DedupState, id: number): number {
   const w = d.w;
-  const o = d.off[id]!;
+  const off = d.off;
+  const o = off[id]!;
   const t = d.table;
   const k = kindOf(w, o);
-  let eq: (w: Uint32Array, a: number, b: number) => boolean;
-  if (k === Kind.DECL_TAG) {
-    hashIntTag(d, o);
-    eq = equalIntTag;
-  } else if (k === Kind.ARRAY) {
-    hashArray(d, o);
-    eq = equalArray;
-  } else if (k === Kind.FUNC_PROTO) {
-    hashFnProto(d, o);
-    eq = equalFnProto;
-  } else {
-    hashCommon(d, o);
-    eq = equalCommon;
-  }
+  if (k === Kind.DECL_TAG) hashIntTag(d, o);
+  else if (k === Kind.ARRAY) hashArray(d, o);
+  else if (k === Kind.FUNC_PROTO) hashFnProto(d, o);
+  else hashCommon(d, o);
   let newId = id;
   for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
     const c = t.value(e);
-    if (eq(w, o, d.off[c]!)) {
+    if (refEqual(w, k, o, off[c]!)) {
       newId = c;
       break;
     }
@@ -110,6 +103,14 @@ function finishRef(d: DedupState, id: number): number {
   d.map[id] = newId;
   if (newId === id) tableAdd(d, id);
   return newId;
+}
+
+/** The equality of a reference kind `k` (libbpf: btf_equal_int_tag / _array / _fnproto / _common). */
+function refEqual(w: Uint32Array, k: number, a: number, b: number): boolean {
+  if (k === Kind.DECL_TAG) return equalIntTag(w, a, b);
+  if (k === Kind.ARRAY) return equalArray(w, a, b);
+  if (k === Kind.FUNC_PROTO) return equalFnProto(w, a, b);
+  return equalCommon(w, a, b);
 }
 
 /** btf_dedup_ref_type on an explicit stack of (id, next field) frames. */

@@ -14,7 +14,7 @@
  */
 
 import { BtfkitError, Errno } from '../../errors.js';
-import { KindId as Kind, recordWords } from '../../format/kinds.js';
+import { KindId as Kind, recordWords, ID_FIXED, ID_WORD1, ID_WORD2, ELEM_ID, ELEM_START, ELEM_WORDS } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
 import { ownSections } from './access.js';
 import { CandidateTable, Hash64 } from './table.js';
@@ -83,8 +83,8 @@ export function newState(btf: Btf): DedupState {
   return {
     btf, w, off, kinds, startId: btf.startId, typeCount, map,
     hypot: new Int32Array(typeCount).fill(UNPROCESSED),
-    hypotList: new Uint32Array(typeCount), hypotCnt: 0, hypotAdjustCanon: false,
-    table: new CandidateTable(), h: new Hash64(), budget: 0,
+    hypotList: new Uint32Array(1024), hypotCnt: 0, hypotAdjustCanon: false,
+    table: new CandidateTable(typeCount), h: new Hash64(), budget: 0,
   };
 }
 
@@ -95,10 +95,20 @@ function checkRecords(w: Uint32Array, off: Uint32Array, startId: number, typeCou
     const k = kindOf(w, o);
     const n = recordWords(k, vlenOf(w, o));
     if (n < 0 || o + n > w.length) throw dedupError(`unknown kind ${k}`, Errno.EINVAL, id);
-    forEachIdPos(w, o, (p) => {
-      if (w[p]! >= typeCount) throw dedupError(`invalid type id ${w[p]}`, Errno.EINVAL, id);
-    });
+    // the id fields in libbpf's field-iterator order (kinds.ts tables)
+    const nf = ID_FIXED[k]!;
+    if (nf > 0 && w[o + ID_WORD1[k]!]! >= typeCount) throw badId(w[o + ID_WORD1[k]!]!, id);
+    if (nf > 1 && w[o + ID_WORD2[k]!]! >= typeCount) throw badId(w[o + ID_WORD2[k]!]!, id);
+    const ei = ELEM_ID[k]!;
+    if (ei < 0) continue;
+    const ew = ELEM_WORDS[k]!;
+    const vlen = vlenOf(w, o);
+    for (let j = 0, p = o + ELEM_START[k]! + ei; j < vlen; j++, p += ew) if (w[p]! >= typeCount) throw badId(w[p]!, id);
   }
+}
+
+function badId(v: number, id: number): BtfkitError {
+  return dedupError(`invalid type id ${v}`, Errno.EINVAL, id);
 }
 
 export function kindOf(w: Uint32Array, o: number): number {
@@ -107,34 +117,6 @@ export function kindOf(w: Uint32Array, o: number): number {
 
 export function vlenOf(w: Uint32Array, o: number): number {
   return w[o + 1]! & 0xffff;
-}
-
-/** Positions of the type-id fields of the record at `o`, in libbpf's field-iterator order. */
-export function forEachIdPos(w: Uint32Array, o: number, fn: (pos: number) => void): void {
-  const k = kindOf(w, o);
-  const n = vlenOf(w, o);
-  switch (k) {
-    case Kind.FWD: case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR:
-    case Kind.TYPEDEF: case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG: case Kind.TYPE_TAG:
-      fn(o + 2);
-      return;
-    case Kind.ARRAY:
-      fn(o + 3);
-      fn(o + 4);
-      return;
-    case Kind.STRUCT: case Kind.UNION:
-      for (let i = 0; i < n; i++) fn(o + 4 + 3 * i);
-      return;
-    case Kind.FUNC_PROTO:
-      fn(o + 2);
-      for (let i = 0; i < n; i++) fn(o + 4 + 2 * i);
-      return;
-    case Kind.DATASEC:
-      for (let i = 0; i < n; i++) fn(o + 3 + 3 * i);
-      return;
-    default:
-      return;
-  }
 }
 
 export function isMapped(d: DedupState, id: number): boolean {

@@ -25,7 +25,7 @@
 import { KindId as Kind } from '../../format/kinds.js';
 import { growU32 } from '../../model/grow.js';
 import {
-  type DedupState, dedupError, kindOf, vlenOf, resolveId, isMapped, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
+  type DedupState, dedupError, kindOf, vlenOf, resolveId, hypotClear, tableAdd, hashTypedef, hashStruct, equalTypedef, shallowEqualStruct,
   equalIntTag, compatEnum, equalCommon, compatArray, compatFnProto,
 } from './state.js';
 
@@ -148,22 +148,56 @@ function shallowPair(d: DedupState, cand: number, canon: number, ck: number, kk:
 const FRAME = 5;
 
 /**
+ * Work memory of the struct stage, plus the memo of one failed first-child walk.
+ *
+ * Within one structType call the canonical map does not change between two candidates
+ * (only a successful match merges the hypothetical map), and every candidate walk starts with
+ * the root pair alone in the hypothetical map. The walk below the root's first child pair
+ * (c1, k1) therefore takes the same course for every candidate sharing that pair, unless it
+ * looks up the root's canonical id in the hypothetical map. So when such a sub-walk fails
+ * without having looked at its own root, a later candidate with the same (c1, k1) whose
+ * canonical root the failed walk never looked up fails at the same step: the memo answers
+ * "not equivalent" without walking. (Kernels hold ~700 anonymous unions of one signature,
+ * the btf_trace_* ones, whose first member leads into the same large graph: merging two
+ * kernels repeats that failing walk once per pair of them.)
+ */
+interface StructCtx {
+  s: Uint32Array;
+  /** Per canonical id: the generation of the last memoized failed walk that looked it up (allocated at the first such walk). */
+  seen: Int32Array;
+  gen: number;
+  memoC: number;
+  memoK: number;
+  /** Generation of the memoized failed walk; 0 = no memo. */
+  memoGen: number;
+}
+
+/**
  * btf_dedup_is_equiv as an explicit-stack walk: true when the graphs are equivalent. Pairs are
  * visited in libbpf's recursion order; the first non-equivalent pair ends the walk.
  */
-function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32Array }): boolean {
+function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): boolean {
   const w = d.w;
   const off = d.off;
   const map = d.map;
   const hypot = d.hypot;
   const kinds = d.kinds;
-  const hypotList = d.hypotList;
+  let hypotList = d.hypotList;
   let hc = d.hypotCnt;
   let s = stack.s;
   let sp = 0;
   let c = cand;
   let k = canon;
   let ok = true;
+  // first-child memo: the root's canonical id, the pair below it, the walk's generation
+  // (0: not below the first child), where its hypothetical-map entries start, whether it met the root
+  let seen = stack.seen;
+  let rootK = -1;
+  let c1 = 0;
+  let k1 = 0;
+  let gen = 0;
+  let subStart = 0;
+  let hitRoot = false;
   walk: for (;;) {
     // resolve_type_id of both sides
     let rc = c;
@@ -178,13 +212,12 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
       if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, k);
     }
     if (rc !== rk) {
-      // resolve_fwd_id of the canonical side
-      let b = off[k]!;
-      let kk = (w[b + 1]! >>> 24) & 0x1f;
-      if (kk === Kind.FWD && kinds[rk] !== Kind.FWD) {
-        k = rk;
-        b = off[k]!;
-        kk = (w[b + 1]! >>> 24) & 0x1f;
+      // resolve_fwd_id of the canonical side (kinds[] spares reading records on map hits)
+      if (kinds[k] === Kind.FWD && kinds[rk] !== Kind.FWD) k = rk;
+      if (gen !== 0) {
+        if (k === rootK) hitRoot = true;
+      } else if (rootK < 0) {
+        rootK = k;
       }
       const hyp = hypot[k]!;
       if (hyp >= 0) {
@@ -196,10 +229,13 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
           }
         }
       } else {
+        if (hc === hypotList.length) hypotList = d.hypotList = growU32(hypotList, hc + 1);
         hypotList[hc++] = k;
         hypot[k] = c;
+        const b = off[k]!;
+        const kk = kinds[k]!;
         const a = off[c]!;
-        const ck = (w[a + 1]! >>> 24) & 0x1f;
+        const ck = kinds[c]!;
         let r: number;
         if (ck === kk && (ck === Kind.STRUCT || ck === Kind.UNION)) {
           // the common case, inline: shallow struct equality
@@ -239,36 +275,59 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: { s: Uint32A
         s[sp - 2] = i + 1;
         c = w[s[sp - 5]! + p]!;
         k = w[s[sp - 4]! + p]!;
+        if (sp === FRAME) {
+          if (i === 0) {
+            if (stack.memoGen !== 0 && c === stack.memoC && k === stack.memoK && seen[rootK] !== stack.memoGen) {
+              ok = false;
+              break walk;
+            }
+            c1 = c;
+            k1 = k;
+            gen = ++stack.gen;
+            subStart = hc;
+          } else {
+            gen = 0;
+          }
+        }
         break;
       }
       sp -= FRAME;
     }
   }
   d.hypotCnt = hc;
+  if (!ok && gen !== 0 && !hitRoot) {
+    // the ids the failed sub-walk looked up: the entries it added (before it only the root was there)
+    if (seen.length === 0) seen = stack.seen = new Int32Array(d.typeCount);
+    for (let i = subStart; i < hc; i++) seen[hypotList[i]!] = gen;
+    stack.memoC = c1;
+    stack.memoK = k1;
+    stack.memoGen = gen;
+  }
   return ok;
 }
 
 /** btf_dedup_merge_hypot_map. */
 function mergeHypot(d: DedupState): void {
-  const w = d.w;
+  const kinds = d.kinds;
+  const map = d.map;
+  const list = d.hypotList;
+  const adjust = d.hypotAdjustCanon;
   for (let i = 0; i < d.hypotCnt; i++) {
-    const canonId = d.hypotList[i]!;
-    const targId = d.hypot[canonId]!;
-    const tId = resolveId(d, targId);
+    const canonId = list[i]!;
+    const tId = resolveId(d, d.hypot[canonId]!);
     const cId = resolveId(d, canonId);
-    const tk = kindOf(w, d.off[tId]!);
-    const ck = kindOf(w, d.off[cId]!);
-    if (tk !== Kind.FWD && ck === Kind.FWD) d.map[cId] = tId;
-    if (d.hypotAdjustCanon) continue;
-    if (tk === Kind.FWD && ck !== Kind.FWD) d.map[tId] = cId;
-    if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && isMapped(d, cId) && !isMapped(d, tId)) {
-      d.map[tId] = cId;
-    }
+    const tk = kinds[tId]!;
+    const ck = kinds[cId]!;
+    if (tk !== Kind.FWD && ck === Kind.FWD) map[cId] = tId;
+    if (adjust) continue;
+    if (tk === Kind.FWD && ck !== Kind.FWD) map[tId] = cId;
+    if ((tk === Kind.STRUCT || tk === Kind.UNION) && ck !== Kind.FWD && map[cId]! >= 0 && map[tId]! < 0) map[tId] = cId;
   }
 }
 
-function structType(d: DedupState, id: number, stack: { s: Uint32Array }): void {
+function structType(d: DedupState, id: number, stack: StructCtx): void {
   if (d.map[id]! >= 0) return;
+  stack.memoGen = 0;
   const w = d.w;
   const o = d.off[id]!;
   const kind = kindOf(w, o);
@@ -287,6 +346,7 @@ function structType(d: DedupState, id: number, stack: { s: Uint32Array }): void 
     hypotClear(d);
     if (!isEquiv(d, id, cand, stack)) continue;
     mergeHypot(d);
+    stack.memoGen = 0;
     if (d.hypotAdjustCanon) continue;
     newId = cand;
     break;
@@ -300,6 +360,10 @@ function structType(d: DedupState, id: number, stack: { s: Uint32Array }): void 
 }
 
 export function dedupStructTypes(d: DedupState): void {
-  const stack = { s: new Uint32Array(3 * 64) };
-  for (let id = d.startId; id < d.typeCount; id++) structType(d, id, stack);
+  const stack: StructCtx = { s: new Uint32Array(3 * 64), seen: new Int32Array(0), gen: 0, memoC: 0, memoK: 0, memoGen: 0 };
+  const kinds = d.kinds;
+  for (let id = d.startId; id < d.typeCount; id++) {
+    const k = kinds[id];
+    if (k === Kind.STRUCT || k === Kind.UNION || k === Kind.TYPEDEF) structType(d, id, stack);
+  }
 }

@@ -13,8 +13,8 @@ test('CandidateTable.skip(n): the order of each key is the order with stored ent
   let x = 11;
   const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8);
   for (let trial = 0; trial < 200; trial++) {
-    const stored = new CandidateTable();
-    const skipped = new CandidateTable();
+    const stored = new CandidateTable(16);
+    const skipped = new CandidateTable(16);
     const n = rnd() % 5000;
     let pending = 0;
     for (let i = 0; i < n; i++) {
