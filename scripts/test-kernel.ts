@@ -241,8 +241,17 @@ interface Ctx {
   failures: string[];
 }
 
-/** Modules of the encoder corpus (scripts/encoder-corpus.sh: built by kbuild for 6.12.118). */
-const ENCODED = ['net/dummy', 'net/ifb', 'net/nlmon', 'minix/minix', 'v4l2loopback/v4l2loopback', 'netfilter/xt_comment', 'hid/hid-cherry', 'usb/cytherm', 'usb/usbsevseg', 'tcp/tcp_vegas', 'tcp/tcp_yeah', 'tcp/tcp_westwood'];
+/**
+ * Modules of the encoder corpus (scripts/encoder-corpus.sh) and of the DKMS corpus
+ * (scripts/dkms-corpus.sh, '../encoder-dkms/...'), built by kbuild for 6.12.118; percpu_test,
+ * scap and ipt_NETFLOW have per-CPU variables (a `.data..percpu` DATASEC). Names that Debian's
+ * own tree has are left out (the sample may need them).
+ */
+const ENCODED = [
+  'net/dummy', 'net/ifb', 'net/nlmon', 'minix/minix', 'v4l2loopback/v4l2loopback', 'netfilter/xt_comment', 'hid/hid-cherry',
+  'usb/cytherm', 'usb/usbsevseg', 'tcp/tcp_vegas', 'tcp/tcp_yeah', 'tcp/tcp_westwood', 'percpu/percpu_test',
+  '../encoder-dkms/falcosecurity-scap/scap', '../encoder-dkms/iptables-netflow/ipt_NETFLOW', '../encoder-dkms/vpoll/vpoll',
+];
 
 /**
  * e. without --extra: when the encoder corpus is here and NEW is the kernel its modules were
