@@ -11,18 +11,10 @@
  */
 
 import type { Btf } from '../../model/btf.js';
+import type { BtfParts } from '../../model/format.js';
 
-export interface OwnSections {
-  /** Own records as host-order words, [0, nWords) used. */
-  words: Uint32Array;
-  nWords: number;
-  /** Word offset of each own record, [0, nTypes) used. */
-  offs: Uint32Array;
-  nTypes: number;
-  /** Own string bytes, [0, strLen) used. */
-  strs: Uint8Array;
-  strLen: number;
-}
+/** The own sections, shaped as `Btf.fromParts` takes them (words and offs in host order, used up to nWords/nTypes/strLen). */
+export type OwnSections = BtfParts;
 
 /** Read-only views of `btf`'s own type and string sections (do not write through them). */
 export function ownSections(btf: Btf): OwnSections {
