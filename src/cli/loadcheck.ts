@@ -6,7 +6,7 @@
 
 import { basename } from 'node:path';
 import { type Command, str, writeStdout, UsageError } from './command.js';
-import { openInput, elfSection, loadBaseBtf } from '../node/load.js';
+import { openInput, elfSection } from '../node/load.js';
 import { writeFileAtomic } from '../node/files.js';
 import { emulateModuleLoad, formatLoadEmulation, kernelLogFor } from '../kernel/load.js';
 import { moduleFate } from '../kernel/check.js';
@@ -107,9 +107,8 @@ async function writeJson(dest: string, value: unknown): Promise<void> {
   else writeFileAtomic(dest, new TextEncoder().encode(body));
 }
 
-/** The kernel's BTF: from the loader when the configuration lookup already unpacked the file. */
+/** The kernel's BTF, from the run's loader (which unpacked an image once, also for its configuration). */
 async function kernelBtf(path: string, loader: KernelLoader): Promise<Btf> {
-  if (!loader.has(path)) return loadBaseBtf(path);
   const d = (await loader.load(path)).data;
   if (d instanceof BtfkitError) throw d;
   try {

@@ -130,11 +130,6 @@ export class KernelLoader {
     return p;
   }
 
-  /** True when `path` was asked for already (its load is under way or done). */
-  has(path: string): boolean {
-    return this.loaded.has(path);
-  }
-
   /** The raw BTF of every kernel of `spec` (build kernel first). */
   async data(spec: JobSpec): Promise<KernelData[]> {
     const data: KernelData[] = [];
