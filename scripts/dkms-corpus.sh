@@ -16,8 +16,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 oracle="${BTFKIT_ORACLE:-$here/../shared/oracle}"
-# a worktree sits one level deeper than the main checkout
-[ -d "$oracle" ] || oracle="$here/../../shared/oracle"
+[ -d "$oracle" ] || { echo "dkms-corpus: $oracle missing (set BTFKIT_ORACLE)" >&2; exit 1; }
 corpus="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
 out="${1:-$corpus/encoder-dkms}"
 shift || true
