@@ -22,7 +22,6 @@
  */
 
 import { goldenDir as sharedGoldenDir } from '../src/testing/fixtures.js';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -35,8 +34,7 @@ import { dumpRaw } from '../src/dump/raw.js';
 import { dumpJson } from '../src/dump/json.js';
 import { dumpC } from '../src/dump/c.js';
 import type { Btf } from '../src/model/btf.js';
-import { encodeModule } from '../src/encode/module.js';
-import { BtfkitError } from '../src/errors.js';
+import { checkEncoderGolden } from '../src/testing/encoder-golden.js';
 import { CORPUS_KERNELS, corpusDir, corpus612, filesUnder, hasCorpus, kernelBtfPath, modulesDir, modulesXzDir } from './corpus-paths.js';
 import { sweep612 } from './split-corpus.js';
 import { decompress } from '../src/node/decompress.js';
@@ -59,9 +57,6 @@ function report(name: string, ok: boolean, detail = ''): void {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
 }
 
-function sha(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
 
 
 function roundTrip(btf: Btf, bytes: Uint8Array): boolean {
@@ -130,26 +125,10 @@ function checkEncoderDkms(): void {
     return;
   }
   const kernel = parseBtf(new Uint8Array(readFileSync(kernelPath)));
-  const rows = readFileSync(join(repo, 'test/golden/encoder/dkms.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-  const digest = (b: Uint8Array | null): string => (b ? sha(b) : '-');
-  let ok = 0;
-  let seen = 0;
-  for (const [module, btf, base, ids] of rows) {
-    const pre = join(dir, `${module}.prebtf.ko`);
-    if (!existsSync(pre)) continue;
-    seen++;
-    const elf = parseElf(new Uint8Array(readFileSync(pre)));
-    try {
-      const r = encodeModule(elf, kernel);
-      const got = [digest(r.btfBytes), digest(r.baseBytes), digest(r.btfIds)];
-      if (btf !== 'refused' && got.join() === [btf, base, ids].join()) ok++;
-      else console.log(`  ${module}: ${btf === 'refused' ? 'encoded, pahole refused it' : `differs (${['.BTF', '.BTF.base', '.BTF_ids'].filter((_, i) => got[i] !== [btf, base, ids][i]).join(' ')})`}`);
-    } catch (e) {
-      const msg = (e as Error).message;
-      if (btf === 'refused' && e instanceof BtfkitError && msg.includes(base!.replace(/^libbpf: /, '').replace(/\.$/, ''))) ok++;
-      else console.log(`  ${module}: ${msg}`);
-    }
-  }
+  const results = checkEncoderGolden(join(repo, 'test/golden/encoder/dkms.tsv'), dir, kernel);
+  for (const r of results) if (!r.ok) console.log(`  ${r.module}: ${r.detail}`);
+  const seen = results.length;
+  const ok = results.filter((r) => r.ok).length;
   report(`encoder DKMS corpus: ${seen} modules as kbuild + pahole v1.31 made them`, seen > 0 && ok === seen, `${ok}/${seen} identical or refused alike`);
 }
 
@@ -224,7 +203,6 @@ function main(): void {
     }
     report(`bpftool raw dumps of ${names.length} golden modules (-B vmlinux-47)`, rawOk === names.length, `${rawOk}/${names.length}`);
     report(`bpftool C dumps of ${names.length} golden modules (-B vmlinux-47)`, cOk === names.length, `${cOk}/${names.length}`);
-    void sha;
   }
   // 3 + 4: the sweeps of their own scripts
   const sub = (script: string, args: string[]): void => {

@@ -10,7 +10,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { dedup } from '../split/dedup/index.js';
 import type { Btf } from '../model/btf.js';
 import { encodeModuleBtf } from './index.js';
 import { encodeModule } from './module.js';
+import { checkEncoderGolden } from '../testing/encoder-golden.js';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const FIX = join(ROOT, 'test/fixtures/dwarf');
@@ -87,25 +87,10 @@ function loadKernel(path: string): Btf {
   return parseBtf(bytes);
 }
 
-const sha = (b: Uint8Array | null) => (b ? createHash('sha256').update(b).digest('hex') : '-');
-
 test('encoder corpus: .BTF, .BTF.base and .BTF_ids as kbuild + pahole v1.31 made them', { skip: skipCorpus }, () => {
-  const kernel = loadKernel(kernelPath!);
-  const rows = readFileSync(join(GOLD, 'modules.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-  let identical = 0;
-  let refused = 0;
-  for (const [module, btf, base, ids] of rows) {
-    const pre = join(corpus, `${module}.prebtf.ko`);
-    if (!existsSync(pre)) continue;
-    const elf = parseElf(new Uint8Array(readFileSync(pre)));
-    if (btf === 'refused') {
-      assert.throws(() => encodeModule(elf, kernel), (e: unknown) => e instanceof BtfkitError && e.message.includes(base!.replace(/^libbpf: /, '').replace(/\.$/, '')), module);
-      refused++;
-      continue;
-    }
-    const r = encodeModule(elf, kernel);
-    assert.deepEqual([sha(r.btfBytes), sha(r.baseBytes), sha(r.btfIds)], [btf, base, ids], module);
-    identical++;
-  }
+  const results = checkEncoderGolden(join(GOLD, 'modules.tsv'), corpus, loadKernel(kernelPath!));
+  for (const r of results) assert.ok(r.ok, `${r.module}: ${r.detail}`);
+  const refused = results.filter((r) => r.refused).length;
+  const identical = results.length - refused;
   assert.ok(identical >= 40 && refused >= 1, `${identical} identical, ${refused} refused`);
 });
