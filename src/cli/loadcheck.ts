@@ -15,7 +15,7 @@ import { serializeBtf } from '../format/write.js';
 import { BtfkitError } from '../errors.js';
 import { parseKernelSpec } from './check.js';
 import { KernelLoader } from '../node/pool-kernels.js';
-import { parseBtf } from '../format/parse.js';
+import { kernelBtf as kernelBtfOf } from '../node/check-worker.js';
 import type { Btf } from '../model/btf.js';
 
 export const loadCheckCommand: Command = {
@@ -111,11 +111,5 @@ async function writeJson(dest: string, value: unknown): Promise<void> {
 async function kernelBtf(path: string, loader: KernelLoader): Promise<Btf> {
   const d = (await loader.load(path)).data;
   if (d instanceof BtfkitError) throw d;
-  try {
-    const btf = parseBtf(d.bytes);
-    btf.ptrSize = d.ptrSize;
-    return btf;
-  } catch (e) {
-    throw e instanceof BtfkitError ? e.withLocation({ file: path }) : e;
-  }
+  return kernelBtfOf(d);
 }

@@ -2,11 +2,12 @@
  * The per-module work of `btfkit check` and `btfkit distill` over module trees, and the
  * worker_threads entry point that runs it.
  *
- * Approach: the main thread reads each kernel's raw BTF once (resolveKernels: a vmlinuz is
- * unpacked there, once, not in every worker) into SharedArrayBuffers that every thread sees
- * without a copy. A ModuleJob is built once per thread from the JobSpec (plain data: kernels,
- * the build kernel, what to do, those bytes); building it parses each kernel's BTF once per
- * thread (a kernel named twice is parsed once); then each module path becomes one compact
+ * Approach: the main thread reads and parses each kernel's BTF once (pool-kernels.ts: a
+ * vmlinuz is unpacked once, not in every worker) into SharedArrayBuffers that every thread
+ * sees without a copy (shared-btf.ts). A ModuleJob is built once per thread from the JobSpec
+ * (plain data: kernels, the build kernel, what to do, that shared data); building it makes a
+ * Btf over each kernel's shared arrays (a kernel named twice once), without parsing or
+ * copying it again; then each module path becomes one compact
  * ItemResult — verdicts and reasons, never the module's BTF, which is dropped as soon as the
  * module is done. Every failure of one module (unreadable file, bad ELF or BTF, a bug) becomes
  * an 'error' result for that module; nothing escapes `run`. The same object runs in-process
@@ -21,7 +22,7 @@ import { isMainThread, parentPort, workerData, type MessagePort } from 'node:wor
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Btf } from '../model/btf.js';
-import { parseBtf } from '../format/parse.js';
+import { btfFromShared, shareBtf, unsharedBytes, type SharedBtf } from './shared-btf.js';
 import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
 import { writeFileAtomic, ioError } from './files.js';
 import { checkPrepared, prepareModule, noBtfResult, moduleFate, type KernelRef, type ModuleCheckResult, type PreparedModule, type CheckProblem } from '../kernel/check.js';
@@ -45,11 +46,15 @@ export interface KernelSpec {
   config?: string | null;
 }
 
-/** A kernel's raw BTF, read once by the main thread (bytes in a SharedArrayBuffer). */
+/**
+ * A kernel's BTF, read, parsed and validated once per run (pool-kernels.ts): the raw bytes
+ * and the parsed form (shared-btf.ts), all in shared memory that every thread sees without a copy.
+ */
 export interface KernelData {
   path: string;
   bytes: Uint8Array;
   ptrSize: number;
+  btf: SharedBtf;
 }
 
 /** What every thread does with each module: plain data, sent to the workers as is. */
@@ -82,7 +87,7 @@ export function kernelPaths(spec: JobSpec): string[] {
 
 /**
  * Reads a kernel's raw BTF (from raw BTF, vmlinux or vmlinuz, or 'kernel') into a
- * SharedArrayBuffer. Errors name the file.
+ * SharedArrayBuffer and parses it once (shared-btf.ts). Errors name the file.
  */
 export async function readKernelData(spec: string): Promise<KernelData> {
   return kernelDataOf(spec, await openInput(spec));
@@ -99,7 +104,12 @@ export function kernelDataOf(spec: string, input: InputFile): KernelData {
   }
   const bytes = new Uint8Array(new SharedArrayBuffer(raw.length));
   bytes.set(raw);
-  return { path: spec, bytes, ptrSize };
+  try {
+    return { path: spec, bytes, ptrSize, btf: shareBtf(bytes) };
+  } catch (e) {
+    if (e instanceof BtfkitError) throw e.withLocation({ file: resolveBtfPath(spec) });
+    throw e;
+  }
 }
 
 /** The spec with every kernel's raw BTF read once (main thread, before the workers start). */
@@ -109,15 +119,9 @@ export async function resolveKernels(spec: JobSpec): Promise<JobSpec> {
   return { ...spec, data };
 }
 
-function parseKernel(d: KernelData): Btf {
-  try {
-    const btf = parseBtf(d.bytes);
-    btf.ptrSize = d.ptrSize;
-    return btf;
-  } catch (e) {
-    if (e instanceof BtfkitError) throw e.withLocation({ file: resolveBtfPath(d.path) });
-    throw e;
-  }
+/** The Btf of a kernel read by the main thread: over its shared arrays, not parsed again. */
+export function kernelBtf(d: KernelData): Btf {
+  return btfFromShared(d.btf, d.bytes, d.ptrSize);
 }
 
 /** One module to process. For distill, `dest` is the output path, or null to rewrite in place. */
@@ -316,14 +320,17 @@ export class ModuleJob {
     private readonly build: Btf | null,
   ) {}
 
-  /** Parses every kernel once; a kernel that cannot be loaded throws (BtfkitError naming it). */
+  /**
+   * Makes every kernel's Btf once (over the shared data of `spec.data`, else by loading it); a
+   * kernel that cannot be loaded throws (BtfkitError naming it).
+   */
   static async create(spec: JobSpec): Promise<ModuleJob> {
     const parsed = new Map<string, Btf>();
     const load = async (path: string): Promise<Btf> => {
       let b = parsed.get(path);
       if (!b) {
         const d = spec.data?.find((x) => x.path === path);
-        b = d ? parseKernel(d) : await loadBaseBtf(path);
+        b = d ? kernelBtf(d) : await loadBaseBtf(path);
         parsed.set(path, b);
       }
       return b;
@@ -333,6 +340,17 @@ export class ModuleJob {
     const kernels: KernelRef[] = [];
     for (const k of spec.kernels) kernels.push({ name: k.name, btf: await load(k.path), allowBtfMismatch: k.allowBtfMismatch ?? null, btfModules: k.btfModules ?? null });
     return new ModuleJob(spec, kernels, build);
+  }
+
+  /**
+   * Bytes of the kernels' type, offset and string arrays this thread holds outside shared
+   * memory (0 when every kernel came from the main thread's shared data).
+   */
+  kernelCopyBytes(): number {
+    const seen = new Set<Btf>([...(this.build ? [this.build] : []), ...this.kernels.map((k) => k.btf)]);
+    let n = 0;
+    for (const b of seen) n += unsharedBytes(b);
+    return n;
   }
 
   /** Processes one module; never throws. */
@@ -446,7 +464,7 @@ export const WORKER_TAG = 'btfkit-module-worker-1';
 
 export type ToWorker = { t: 'batch'; id: number; items: WorkItem[] };
 export type FromWorker =
-  | { t: 'ready'; mem: MemSample }
+  | { t: 'ready'; mem: MemSample; kernelCopyBytes: number }
   | { t: 'init-error'; message: string }
   | { t: 'done'; id: number; out: ItemResult[]; mem: MemSample };
 
@@ -479,7 +497,7 @@ async function workerMain(port: MessagePort, spec: JobSpec): Promise<void> {
       port.postMessage({ t: 'done', id: msg.id, out, mem } satisfies FromWorker);
     });
   });
-  port.postMessage({ t: 'ready', mem } satisfies FromWorker);
+  port.postMessage({ t: 'ready', mem, kernelCopyBytes: job.kernelCopyBytes() } satisfies FromWorker);
 }
 
 if (!isMainThread && parentPort && (workerData as { btfkitWorker?: string } | null)?.btfkitWorker === WORKER_TAG) {

@@ -4,15 +4,17 @@
  *
  * Approach: a KernelLoader loads each kernel file once per run, whoever asks first (the
  * search for the configuration embedded in a kernel image, kconfig.ts, or the pool), and keeps
- * only what is needed later: its `.BTF` in a SharedArrayBuffer (KernelData) and the gzip'ed
- * configuration it embeds (CONFIG_IKCONFIG), if any. A kernel given as raw BTF or plain vmlinux
- * is read in the main thread. A kernel that must be unpacked (vmlinuz, compressed vmlinux) is
- * unpacked in a short-lived worker thread of its own, one kernel after the other: the worker
- * decodes the 50-70 MB vmlinux, copies its `.BTF` (~5 MB) into a SharedArrayBuffer and its
- * configuration, posts them and ends, and its whole heap — image, vmlinux, decoder memory —
- * is released with it instead of lingering as garbage of the main thread into the module
- * phase (three vmlinuz kernels in the main thread: ~210 MB peak before any module).
- * The workers of the pool then receive the BTF bytes (shared, not copied) with the job.
+ * only what is needed later: its `.BTF` in a SharedArrayBuffer, parsed and validated once
+ * (KernelData: raw bytes plus the record offsets, in shared memory, shared-btf.ts) and the
+ * gzip'ed configuration it embeds (CONFIG_IKCONFIG), if any. A kernel given as raw BTF or plain
+ * vmlinux is read in the main thread. A kernel that must be unpacked (vmlinuz, compressed
+ * vmlinux) is unpacked in a short-lived worker thread of its own, one kernel after the other:
+ * the worker decodes the 50-70 MB vmlinux, copies its `.BTF` (~5 MB) into a SharedArrayBuffer,
+ * parses it there, posts it with its configuration and ends, and its whole heap — image,
+ * vmlinux, decoder memory, the parser's scratch copies — is released with it instead of
+ * lingering as garbage of the main thread into the module phase (three vmlinuz kernels in the
+ * main thread: ~210 MB peak before any module). The workers of the pool then receive the
+ * kernels (shared, not copied) with the job and build each Btf over them without parsing.
  * Errors come back as the BtfkitError the worker raised (code, message, errno, location).
  */
 

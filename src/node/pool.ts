@@ -1,9 +1,10 @@
 /**
  * A worker_threads pool that runs a ModuleJob (check-worker.ts) over many modules.
  *
- * Approach: the main thread reads each kernel's raw BTF once (a vmlinuz is unpacked once, in a
- * short-lived thread that takes its memory with it, also for its embedded configuration:
- * pool-kernels.ts) into shared memory; N workers each parse the kernels once, then receive module paths in small batches
+ * Approach: the main thread reads and parses each kernel's BTF once (a vmlinuz is unpacked
+ * once, in a short-lived thread that takes its memory with it, also for its embedded
+ * configuration: pool-kernels.ts) into shared memory (shared-btf.ts); N workers each build
+ * their kernels' Btf over it (no copy), then receive module paths in small batches
  * (guided scheduling: about remaining/(4·N) per batch, at most `maxBatch`, down to 1 near the
  * end so the last big module does not leave the other cores idle) with two batches in flight
  * per worker, so a worker never waits for the main thread. Results come back compact (verdicts,
@@ -50,6 +51,11 @@ export interface PoolStats {
   peakHeap: number[];
   /** Time until the kernels were read and the first thread was ready. */
   setupMs: number;
+  /**
+   * Per thread that built a job ([in-process] or [worker 1, …]): bytes of kernel BTF arrays it
+   * holds outside shared memory (0: it shares the main thread's; see shared-btf.ts).
+   */
+  kernelCopyBytes: number[];
 }
 
 export function defaultJobs(): number {
@@ -58,7 +64,7 @@ export function defaultJobs(): number {
 
 /**
  * Threads for `modules` modules when the user did not say: one per core, but each thread
- * should get at least `perThread` modules to pay for its start (it parses every kernel).
+ * should get at least `perThread` modules to pay for its start (a thread, its kernels' Btf objects).
  */
 export function autoJobs(modules: number, perThread = 8): number {
   return Math.max(1, Math.min(defaultJobs(), Math.floor(modules / perThread)));
@@ -83,6 +89,8 @@ interface Slot {
   dead: boolean;
   inflight: Map<number, Batch>;
   peakHeap: number;
+  /** Reported by the worker when ready (-1 before). */
+  kernelCopyBytes: number;
 }
 
 export async function runPool(opts: PoolOptions): Promise<PoolStats> {
@@ -109,7 +117,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
       if ((i & 255) === 0) sampleMain();
     }
     sampleMain();
-    return { workers: 0, crashes: 0, wallMs: performance.now() - start, peakRss, peakHeap, setupMs };
+    return { workers: 0, crashes: 0, wallMs: performance.now() - start, peakRss, peakHeap, setupMs, kernelCopyBytes: [job.kernelCopyBytes()] };
   }
 
   return new Promise<PoolStats>((resolve, reject) => {
@@ -132,7 +140,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
       }
       sampleMain();
       if (err) reject(err);
-      else resolve({ workers: slots.length, crashes, wallMs: performance.now() - start, peakRss, peakHeap: [peakHeap[0]!, ...slots.map((s) => s.peakHeap)], setupMs: setupMs ?? performance.now() - start });
+      else resolve({ workers: slots.length, crashes, wallMs: performance.now() - start, peakRss, peakHeap: [peakHeap[0]!, ...slots.map((s) => s.peakHeap)], setupMs: setupMs ?? performance.now() - start, kernelCopyBytes: slots.map((s) => s.kernelCopyBytes) });
     };
 
     const deliver = (r: ItemResult): void => {
@@ -197,7 +205,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
         stdout: false,
         stderr: false,
       });
-      const s: Slot = { worker, index, ready: false, dead: false, inflight: new Map(), peakHeap: slots[index]?.peakHeap ?? 0 };
+      const s: Slot = { worker, index, ready: false, dead: false, inflight: new Map(), peakHeap: slots[index]?.peakHeap ?? 0, kernelCopyBytes: -1 };
       slots[index] = s;
       worker.on('message', (msg: FromWorker) => {
         if (finished || s.dead) return;
@@ -210,6 +218,7 @@ export async function runPool(opts: PoolOptions): Promise<PoolStats> {
         s.peakHeap = Math.max(s.peakHeap, msg.mem.heapUsed + msg.mem.external);
         if (msg.t === 'ready') {
           s.ready = true;
+          s.kernelCopyBytes = msg.kernelCopyBytes;
           if (!everReady) {
             everReady = true;
             setupMs = performance.now() - start;
