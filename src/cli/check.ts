@@ -34,7 +34,7 @@ import type { ItemResult, KernelSpec } from '../node/check-worker.js';
 import { ProgressReporter, finalLine, type ProgressSink } from './progress.js';
 import { BtfkitError } from '../errors.js';
 
-export { readModuleSections, type ModuleSections } from '../node/check-worker.js';
+export { readModuleSections, type ModuleSections } from '../node/module-read.js';
 
 const MODULE_RE = /\.ko(\.xz|\.zst|\.gz)?$/;
 

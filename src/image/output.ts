@@ -55,6 +55,13 @@ export interface DecodeOptions {
   /** Filled in by the decoder, for callers (and tests) that bound the work done. */
   stats?: DecodeStats;
   /**
+   * A buffer to decode into while the output fits in it (a caller decoding many files reuses
+   * one instead of leaving one per file to the garbage collector); the result is then a view
+   * of it, valid until the buffer is reused. Output that outgrows it moves to a new buffer.
+   * Honoured by the xz decoder.
+   */
+  into?: Uint8Array;
+  /**
    * CRC-32 of bytes[start, end) to check decoded data with (xz blocks); default: the pure
    * slicing-by-8 one of crc.ts. The Node layer passes node:zlib's (the core imports no node:).
    */
@@ -97,13 +104,18 @@ export class OutputBuffer {
    * `hint`: the expected total size (a claim, allocated up front only up to `prealloc`,
    * default PREALLOC_MAX; pass trustedPrealloc(input length) to trust plausible claims).
    */
-  constructor(limit: number, hint: number, prealloc = PREALLOC_MAX, stats?: DecodeStats) {
+  /** The caller's buffer (DecodeOptions.into), while the output is in it. */
+  private readonly into: Uint8Array | undefined;
+
+  constructor(limit: number, hint: number, prealloc = PREALLOC_MAX, stats?: DecodeStats, into?: Uint8Array) {
     this.stats = stats;
     this.limit = limit;
     this.prealloc = prealloc;
     const h = Number.isFinite(hint) ? Math.max(0, Math.floor(hint)) : 0;
     if (h <= limit) this.claim = h;
-    this.buf = new Uint8Array(Math.min(limit, prealloc, h));
+    // Never more of it than the limit: the limit is enforced by growth.
+    this.into = into && into.length > limit ? into.subarray(0, limit) : into;
+    this.buf = this.into ?? new Uint8Array(Math.min(limit, prealloc, h));
   }
 
   /** Makes room for `n` more bytes after `pos`; throws once the limit would be exceeded. */
@@ -137,6 +149,7 @@ export class OutputBuffer {
   result(): Uint8Array {
     if (this.stats) this.stats.outputBytes = this.pos;
     if (this.pos === this.buf.length) return this.buf;
+    if (this.buf === this.into) return this.buf.subarray(0, this.pos);
     if (this.buf.length - this.pos > (this.buf.length >>> 3)) return this.buf.slice(0, this.pos);
     return this.buf.subarray(0, this.pos);
   }

@@ -325,7 +325,7 @@ export function decodeXz(bytes: Uint8Array, opts: DecodeOptions = {}): Uint8Arra
   const partial = opts.partial === true;
   const end = bytes.length;
   const claim = opts.sizeHint ?? (partial ? undefined : xzIndexTotal(bytes)) ?? end * 4;
-  const out = new OutputBuffer(limit, Math.min(limit, claim), trustedPrealloc(end), opts.stats);
+  const out = new OutputBuffer(limit, Math.min(limit, claim), trustedPrealloc(end), opts.stats, opts.into);
   const truncated = (p: number) => imageError('truncated xz data', p, Errno.EIO);
   let pos = 0;
   if (!isXzMagic(bytes, 0)) throw imageError('not xz data (bad magic)', 0);

@@ -19,18 +19,19 @@
  */
 
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Btf } from '../model/btf.js';
 import { btfFromShared, shareBtf, unsharedBytes, type SharedBtf } from './shared-btf.js';
 import { openInput, elfSection, loadBaseBtf, loadBtfFromInput, resolveBtfPath, type InputFile } from './load.js';
-import { writeFileAtomic, ioError } from './files.js';
+import { writeFileAtomic } from './files.js';
+import { ModuleReader, readModuleSections, isNoBtfError } from './module-read.js';
 import { checkPrepared, prepareModule, noBtfResult, moduleFate, type KernelRef, type ModuleCheckResult, type PreparedModule, type CheckProblem } from '../kernel/check.js';
 import { encodeModule, encodedSummary } from '../encode/module.js';
 import { hasDwarf } from '../dwarf/index.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
-import { rewriteElf, isElf, SHF_ALLOC, SHN_XINDEX, EHDR_SIZE, SHDR_SIZE, SHT_NOBITS } from '../elf/index.js';
+import { rewriteElf, SHF_ALLOC } from '../elf/index.js';
 import { hasBtfIds, parseBtfIds, remapForDistill, BTF_IDS_SECTION } from '../kernel/btfids.js';
 import { BtfkitError } from '../errors.js';
 
@@ -165,113 +166,6 @@ export function memSample(): MemSample {
   return { rss: m.rss, maxRss: process.resourceUsage().maxRSS * 1024, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
-/** The `.BTF` and `.BTF.base` sections of a module file (compressed or not). */
-export interface ModuleSections {
-  name: string;
-  btf: Uint8Array;
-  btfBase: Uint8Array | null;
-}
-
-/**
- * The named sections of an uncompressed ELF file, reading only the ELF header, the section
- * header table, the section names and those sections (for a module, `.BTF` is a few percent
- * of the file). Every section's file range is bounds-checked as parseElf would. Returns null
- * when the file is not a plain ELF with an ordinary, valid layout (compressed, escaped counts,
- * anything out of bounds): the caller then reads it whole, and the full parser explains.
- */
-export function readElfSections(path: string, wanted: readonly string[]): Map<string, Uint8Array> | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw ioError(e, path, 'cannot read');
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const read = (off: number, len: number): Uint8Array | null => {
-      if (off < 0 || len < 0 || off > size || len > size - off) return null;
-      const b = new Uint8Array(len);
-      let done = 0;
-      while (done < len) {
-        const n = readSync(fd, b, done, len - done, off + done);
-        if (n <= 0) return null;
-        done += n;
-      }
-      return b;
-    };
-    const head = read(0, Math.min(size, 64));
-    if (!head || head.length < 52 || !isElf(head) || (head[4] !== 1 && head[4] !== 2) || (head[5] !== 1 && head[5] !== 2)) return null;
-    const is64 = head[4] === 2;
-    const cls = is64 ? 64 : 32;
-    const le = head[5] === 1;
-    if (head.length < EHDR_SIZE[cls]) return null;
-    const hv = new DataView(head.buffer);
-    const e = is64 ? 52 : 40;
-    const shoff = is64 ? Number(hv.getBigUint64(40, le)) : hv.getUint32(32, le);
-    const shentsize = hv.getUint16(e + 6, le);
-    const shnum = hv.getUint16(e + 8, le);
-    const shstrndx = hv.getUint16(e + 10, le);
-    if (shoff === 0 || shnum === 0 || shstrndx === SHN_XINDEX || shstrndx === 0 || shstrndx >= shnum || shentsize !== SHDR_SIZE[cls]) return null;
-    const table = read(shoff, shnum * shentsize);
-    if (!table) return null;
-    const tv = new DataView(table.buffer);
-    const sh = (i: number) => {
-      const p = i * shentsize;
-      return {
-        name: tv.getUint32(p, le),
-        type: tv.getUint32(p + 4, le),
-        offset: is64 ? Number(tv.getBigUint64(p + 24, le)) : tv.getUint32(p + 16, le),
-        size: is64 ? Number(tv.getBigUint64(p + 32, le)) : tv.getUint32(p + 20, le),
-      };
-    };
-    const heads = Array.from({ length: shnum }, (_, i) => sh(i));
-    for (let i = 1; i < shnum; i++) {
-      const h = heads[i]!;
-      if (h.type === SHT_NOBITS || h.size === 0) continue;
-      if (h.offset > size || h.size > size - h.offset) return null;
-    }
-    const st = heads[shstrndx]!;
-    if (st.type !== 3 /* SHT_STRTAB */) return null;
-    const names = read(st.offset, st.size);
-    if (!names) return null;
-    const want = new Set(wanted);
-    const decoder = new TextDecoder();
-    const out = new Map<string, Uint8Array>();
-    for (let i = 1; i < shnum; i++) {
-      const h = heads[i]!;
-      if (h.name >= names.length) return null;
-      const end = names.indexOf(0, h.name);
-      if (end < 0) return null;
-      const name = decoder.decode(names.subarray(h.name, end));
-      if (!want.has(name) || out.has(name)) continue;
-      const data = h.type === SHT_NOBITS || h.size === 0 ? new Uint8Array(0) : read(h.offset, h.size);
-      if (!data) return null;
-      out.set(name, data);
-    }
-    return out;
-  } catch (e) {
-    throw ioError(e, path, 'cannot read');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** True for the error readModuleSections throws for a module without a `.BTF` section. */
-export function isNoBtfError(e: unknown): boolean {
-  return e instanceof BtfkitError && e.code === 'ELF_NO_SECTION' && e.message.includes("'.BTF'");
-}
-
-export async function readModuleSections(path: string): Promise<ModuleSections> {
-  const fast = path === 'kernel' ? null : readElfSections(path, ['.BTF', '.BTF.base']);
-  const btf0 = fast?.get('.BTF');
-  if (fast && btf0) return { name: path, btf: btf0, btfBase: fast.get('.BTF.base') ?? null };
-  const input = await openInput(path);
-  if (!input.elf) throw new BtfkitError('ELF', 'not a kernel module (no ELF)', { where: { file: input.path } });
-  const btf = elfSection(input, '.BTF');
-  if (!btf) throw new BtfkitError('ELF_NO_SECTION', "failed to find '.BTF' ELF section", { where: { file: input.path } });
-  return { name: path, btf, btfBase: elfSection(input, '.BTF.base') };
-}
-
 /**
  * The distilled module: `.BTF` replaced by the new split, `.BTF.base` added (alloc, as kbuild's
  * objcopy sets it), `.BTF_ids` remapped through the distill id map.
@@ -319,6 +213,9 @@ export class ModuleJob {
     private readonly kernels: KernelRef[],
     private readonly build: Btf | null,
   ) {}
+
+  /** Reads the modules' sections, reusing its buffers from one module to the next. */
+  private readonly reader = new ModuleReader();
 
   /**
    * Makes every kernel's Btf once (over the shared data of `spec.data`, else by loading it); a
@@ -368,7 +265,7 @@ export class ModuleJob {
   private async check(path: string): Promise<ItemResult> {
     let results: ModuleCheckResult[];
     try {
-      const sec = await readModuleSections(path);
+      const sec = await this.reader.read(path);
       const p = prepareModule({ name: path, btf: sec.btf, btfBase: sec.btfBase }, this.build);
       results = this.kernels.map((k) => checkPrepared(p, k, this.build));
     } catch (e) {
