@@ -77,20 +77,21 @@ function loadInWorker(path: string): Promise<LoadedKernel> {
       stdout: false,
       stderr: false,
     });
-    let settled = false;
+    // Settled once the thread has exited, not when its reply arrives: the next kernel's thread
+    // then starts only after this one's memory (image, vmlinux, decoder) is released.
+    let reply: LoaderReply | undefined;
+    let failure: BtfkitError | undefined;
     worker.once('message', (r: LoaderReply) => {
-      settled = true;
+      reply = r;
       void worker.terminate();
-      if (r.ok) resolve({ data: 'error' in r.data ? received(r.data.error, path) : r.data, config: r.config });
-      else reject(received(r.error, path));
     });
     worker.once('error', (e) => {
-      if (!settled) reject(new BtfkitError('IO', `kernel loader thread failed: ${e.message}`, { where: { file: path } }));
-      settled = true;
+      failure ??= new BtfkitError('IO', `kernel loader thread failed: ${e.message}`, { where: { file: path } });
     });
     worker.once('exit', (code) => {
-      if (!settled) reject(new BtfkitError('IO', `kernel loader thread exited with code ${code}`, { where: { file: path } }));
-      settled = true;
+      if (reply?.ok) resolve({ data: 'error' in reply.data ? received(reply.data.error, path) : reply.data, config: reply.config });
+      else if (reply) reject(received(reply.error, path));
+      else reject(failure ?? new BtfkitError('IO', `kernel loader thread exited with code ${code}`, { where: { file: path } }));
     });
   });
 }
