@@ -13,8 +13,11 @@
  *   - .ko.xz tree: every module of the 6.12 tree decoded in-process on one thread vs one
  *     `xz -d -c` process over the same files (in batches of 500 names);
  *   - `btfkit check` of the .ko.xz tree vs the same tree uncompressed (processes);
- *   - peak RSS of `btfkit check` of the .ko.xz tree against three kernels given as vmlinuz
- *     (/usr/bin/time -f %M; skipped without it).
+ *   - what a whole process spends besides the decoder: `node -e 0`, and `btfkit info` of the
+ *     same kernel's raw BTF (no rows with a reference: they explain the image rows);
+ *   - peak RSS of `btfkit check` of the .ko.xz tree against three kernels given as vmlinuz,
+ *     with the default number of threads and with --jobs 1, 2, 4 (/usr/bin/time -f %M, median
+ *     of 3 runs; skipped without it): the target holds whatever --jobs.
  * Rows whose inputs or tools are missing print "skipped". Targets of the issue: ratios <= 1.5,
  * peak RSS <= 300 MB.
  */
@@ -95,6 +98,19 @@ function imageRow(add: AddRow, label: string, vmlinuz: string, runs: number, tmp
   add(`${label}: btfkit info vmlinuz vs ${p.tool} -d (processes)`, 'ms', info, tool);
 }
 
+/**
+ * What a whole `btfkit info vmlinuz` spends outside the decoder, side by side: Node.js
+ * starting (`node -e 0`) and `btfkit info` of the same kernel's raw BTF (start, bundle, parse,
+ * info; no image).
+ */
+function startRows(add: AddRow, kver: string, runs: number, cli: string): void {
+  const btf = kernelBtfPath(kver);
+  if (!existsSync(btf)) return;
+  const [node, info] = sideBySide(runs, () => run(process.execPath, ['-e', '0']), () => run(cli, ['info', btf]));
+  add(`node -e 0 (process start)`, 'ms', node);
+  add(`btfkit info ${kver} vmlinux.btf (no image)`, 'ms', info);
+}
+
 function treeRow(add: AddRow, dir: string, runs: number): void {
   const files = filesUnder(dir, '.ko.xz');
   if (!files.length || !hasTool('xz')) {
@@ -114,7 +130,7 @@ function treeRow(add: AddRow, dir: string, runs: number): void {
   add(`decode ${files.length} .ko.xz (1 thread) vs xz -d`, 'ms', a, b);
 }
 
-function checkRows(add: AddRow, cli: string, older: string, newer: string, runs: number): void {
+function checkRows(add: AddRow, cli: string, older: string, newer: string, runs: number, rssRuns: number): void {
   const k = kernelBtfPath(newer);
   const [xz, plain] = sideBySide(runs, () => run(cli, ['check', modulesXzDir(older), '-k', k, '-q']), () => run(cli, ['check', modulesDir(older), '-k', k, '-q']));
   add(`check .ko.xz tree vs the same tree uncompressed`, 'ms', xz, plain);
@@ -125,14 +141,21 @@ function checkRows(add: AddRow, cli: string, older: string, newer: string, runs:
   const kernels = [vmlinuzPath(older), vmlinuzPath(newer), vmlinuzPath(older)];
   // A third distinct vmlinuz when the corpus keeps one (6.1.0-47, xz).
   if (existsSync(vmlinuzPath('6.1.0-47-amd64'))) kernels[2] = vmlinuzPath('6.1.0-47-amd64');
-  const args = ['-f', '%M', cli, 'check', modulesXzDir(older), '-q', ...kernels.flatMap((v) => ['-k', v])];
-  const r = spawnSync('/usr/bin/time', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const kb = Number(/(\d+)\s*$/.exec(r.stderr ?? '')?.[1]);
-  if (!Number.isFinite(kb)) {
-    console.log(`skipped: peak RSS (${r.stderr})`);
-    return;
+  // The default number of threads (one per core, at most one per 8 modules), then 1, 2 and 4.
+  for (const jobs of [undefined, 1, 2, 4]) {
+    const args = ['-f', '%M', cli, 'check', modulesXzDir(older), '-q', ...kernels.flatMap((v) => ['-k', v]), ...(jobs ? ['--jobs', String(jobs)] : [])];
+    const kbs: number[] = [];
+    for (let i = 0; i < rssRuns; i++) {
+      const r = spawnSync('/usr/bin/time', args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const kb = Number(/(\d+)\s*$/.exec(r.stderr ?? '')?.[1]);
+      if (!Number.isFinite(kb)) {
+        console.log(`skipped: peak RSS (${r.stderr})`);
+        return;
+      }
+      kbs.push(kb);
+    }
+    add(`peak RSS: check .ko.xz tree, 3 kernels as vmlinuz, ${jobs ? `--jobs ${jobs}` : 'default --jobs'}`, 'MB', median(kbs) / 1024, 300);
   }
-  add(`peak RSS: check .ko.xz tree, 3 kernels as vmlinuz`, 'MB', kb / 1024, 300);
 }
 
 export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: string }): void {
@@ -140,12 +163,14 @@ export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: str
   const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bench-'));
   try {
     const k612 = corpus612();
-    if (k612) imageRow(add, `zstd image ${k612.newer}`, vmlinuzPath(k612.newer), runs, tmp, opts.cli);
-    else console.log('skipped: zstd image (no 6.12 kernels in the corpus: npm run corpus)');
+    if (k612) {
+      imageRow(add, `zstd image ${k612.newer}`, vmlinuzPath(k612.newer), runs, tmp, opts.cli);
+      startRows(add, k612.newer, runs, opts.cli);
+    } else console.log('skipped: zstd image (no 6.12 kernels in the corpus: npm run corpus)');
     imageRow(add, 'xz image 6.1.0-47-amd64', vmlinuzPath('6.1.0-47-amd64'), runs, tmp, opts.cli);
     if (k612) {
       treeRow(add, modulesXzDir(k612.older), opts.quick ? 1 : 3);
-      checkRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3);
+      checkRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3, opts.quick ? 1 : 3);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
