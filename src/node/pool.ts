@@ -53,7 +53,8 @@ export interface PoolStats {
   setupMs: number;
   /**
    * Per thread that built a job ([in-process] or [worker 1, …]): bytes of kernel BTF arrays it
-   * holds outside shared memory (0: it shares the main thread's; see shared-btf.ts).
+   * holds outside shared memory (0: it shares the main thread's; see shared-btf.ts; -1: the
+   * worker was not ready yet when the run ended).
    */
   kernelCopyBytes: number[];
 }

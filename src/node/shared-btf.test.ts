@@ -104,7 +104,9 @@ test('no thread holds a copy of a kernel: in-process and in every worker, the ke
     for (const jobs of [1, 2]) {
       const out: ItemResult[] = [];
       const stats = await runPool({ spec, items, jobs, onResult: (r) => out.push(r) });
-      assert.deepEqual(stats.kernelCopyBytes, jobs === 1 ? [0] : [0, 0]);
+      // -1: a worker still starting when the others had done every module (a loaded machine).
+      assert.equal(stats.kernelCopyBytes.length, jobs);
+      assert.ok(stats.kernelCopyBytes.includes(0) && stats.kernelCopyBytes.every((n) => n === 0 || n === -1), String(stats.kernelCopyBytes));
       verdicts.push(out.map((r) => `${r.module} ${r.results.map((x) => x.status).join(' ')}`).sort());
     }
     assert.deepEqual(verdicts[1], verdicts[0]);
