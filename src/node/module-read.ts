@@ -1,11 +1,14 @@
 /**
- * The `.BTF` and `.BTF.base` of many compressed modules, one after the other, in one thread,
- * without leaving a decompressed module behind for the garbage collector per module.
+ * Reading the `.BTF` and `.BTF.base` sections of modules: readElfSections (a plain ELF,
+ * reading only its section table and those sections), readModuleSections (any module: the
+ * general path, through openInput), and ModuleReader, for many compressed modules one after
+ * the other in one thread, without leaving a decompressed module behind for the garbage
+ * collector per module.
  *
- * Why: a thread checking a tree of `.ko.xz` modules decodes ~120 KB per module on average (up
- * to ~30 MB) and keeps a few KB of it (`.BTF`, `.BTF.base`). Each decoded module in a fresh
- * buffer is garbage the moment its sections are copied out, and V8 collects such external
- * memory only after tens of MB of it have piled up, in every thread.
+ * Why a ModuleReader: a thread checking a tree of `.ko.xz` modules decodes ~120 KB per module
+ * on average (up to ~30 MB) and keeps a few KB of it (`.BTF`, `.BTF.base`). Each decoded
+ * module in a fresh buffer is garbage the moment its sections are copied out, and V8 collects
+ * such external memory only after tens of MB of it have piled up, in every thread.
  * Approach: a ModuleReader (one per thread) reads each compressed file into a buffer it keeps
  * and xz-decodes it into another one it keeps (DecodeOptions.into; grown to the largest module
  * seen, up to KEEP_MAX; larger ones get a buffer of their own), parses the ELF section table
