@@ -7,8 +7,8 @@
  * kernel's configuration is found by kconfig.ts (or given with --config).
  *
  * Approach: the module list is expanded up front (sorted), then handed to the worker pool
- * (src/node/pool.ts; one thread per core at most, each over the kernels parsed once in shared
- * memory; `--jobs 1` runs in-process). Results stream back in completion order into a ReportBuilder that keeps
+ * (src/node/pool.ts; one thread per core, each parsing every kernel once; `--jobs 1` runs
+ * in-process). Results stream back in completion order into a ReportBuilder that keeps
  * counters, and keeps the results themselves only for --json / --html; a text run keeps just
  * the text of results that do not load. Output is sorted by module and kernel, so it does not
  * depend on the number of workers. Progress goes to stderr (progress.ts).
@@ -28,7 +28,7 @@ import { ReportBuilder, type CheckReport } from '../kernel/report.js';
 import { findKernelConfig, readConfigFile, type KernelConfigFinding } from './kconfig.js';
 export { jsonPreprocess } from './options.js';
 import { renderHtml } from '../kernel/html.js';
-import { runPool, threadsFor, type PoolStats } from '../node/pool.js';
+import { runPool, autoJobs, type PoolStats } from '../node/pool.js';
 import { KernelLoader } from '../node/pool-kernels.js';
 import type { ItemResult, KernelSpec } from '../node/check-worker.js';
 import { ProgressReporter, finalLine, type ProgressSink } from './progress.js';
@@ -107,7 +107,7 @@ export interface CheckRunOptions {
   paths: string[];
   kernels: KernelSpec[];
   build: string | null;
-  /** Threads (1: in-process; at most one per core); undefined: one per core, at most one per 8 modules. */
+  /** Threads (1: in-process); undefined: one per core, at most one per 8 modules. */
   jobs: number | undefined;
   /** Keep every result (for --json / --html). */
   keepResults: boolean;
@@ -212,7 +212,7 @@ export async function runCheck(o: CheckRunOptions): Promise<CheckRun> {
   const stats = await runPool({
     spec: { kind: 'check', kernels: o.kernels, build: o.build, ...(o.testCrashOn !== undefined ? { testCrashOn: o.testCrashOn } : {}) },
     items: modules.map((module) => ({ module })),
-    jobs: threadsFor(modules.length, o.jobs),
+    jobs: o.jobs ?? autoJobs(modules.length),
     onReady: () => progress?.begin(),
     ...(o.loader ? { kernels: o.loader } : {}),
     onResult(item) {
@@ -259,8 +259,8 @@ export const checkCommand: Command = {
                     or config-<dir> beside other files, else the image's embedded config.
                     CONFIG_MODULE_ALLOW_BTF_MISMATCH decides whether a module whose BTF is
                     rejected loads without BTF (=y) or is refused; unknown: both are stated
-  --jobs N          worker threads, at most one per core (default: one per core, at most
-                    one per 8 modules); 1 runs in-process
+  --jobs N          worker threads (default: one per core, at most one per 8 modules);
+                    1 runs in-process
   -j, --json        the full report as JSON on stdout; --json=FILE or -j -o FILE: to FILE
   --html FILE       the report as one self-contained HTML page (matrix, filters, reasons)
   --verbose, -v     every module with a problem, with every change (default for a tree:

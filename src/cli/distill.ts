@@ -25,7 +25,7 @@ import { formatCheckResult, isProblem } from '../kernel/check.js';
 import { ReportBuilder } from '../kernel/report.js';
 import { distilledElf, type KernelSpec, type WorkItem } from '../node/check-worker.js';
 import { readElfSections } from '../node/module-read.js';
-import { runPool, threadsFor } from '../node/pool.js';
+import { runPool, autoJobs } from '../node/pool.js';
 import { findModules, parseKernelSpec } from './check.js';
 import { ProgressReporter, finalLine } from './progress.js';
 import { BtfkitError, Errno } from '../errors.js';
@@ -51,8 +51,8 @@ export const distillCommand: Command = {
   --out-split F   write the new split as raw BTF (libbpf new_split)
   --kernel, -k    DIR only: also check every distilled module against this kernel's BTF
                   (repeat for several; NAME=PATH names it)
-  --jobs N        DIR only: worker threads, at most one per core (default: one per core,
-                  at most one per 8 modules); 1 runs in-process
+  --jobs N        DIR only: worker threads (default: one per core, at most one per 8
+                  modules); 1 runs in-process
   -j, --json      what was done as JSON on stdout (--json=FILE: to FILE)
   --strict        exit 1 when a module has no .BTF or is already distilled (default: a
                   note, exit 0, so that a DKMS build of a module built without BTF goes on)
@@ -244,7 +244,7 @@ async function distillTree(dir: string, values: Parameters<Command['run']>[1]): 
   const stats = await runPool({
     spec: { kind: 'distill', base: base ?? '', kernels },
     items,
-    jobs: threadsFor(items.length, jobs),
+    jobs: jobs ?? autoJobs(items.length),
     onReady: () => progress?.begin(),
     onResult(item) {
       const d = item.distill!;

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPool, batchSize, threadsFor, autoJobs, defaultJobs } from './pool.js';
+import { runPool, batchSize } from './pool.js';
 import type { ItemResult, JobSpec } from './check-worker.js';
 import { BtfkitError } from '../errors.js';
 import { openInput, elfSection } from './load.js';
@@ -29,17 +29,6 @@ test('batchSize: guided, between 1 and maxBatch', () => {
   assert.equal(batchSize(3, 2, 16), 1);
   assert.equal(batchSize(0, 2, 16), 1);
   assert.equal(batchSize(1000, 4, 8), 8);
-});
-
-test('threadsFor: autoJobs without --jobs, else --jobs but at most one thread per core', () => {
-  const cores = defaultJobs();
-  assert.equal(threadsFor(4229, undefined), autoJobs(4229));
-  assert.equal(threadsFor(4229, undefined), Math.min(cores, 528));
-  assert.equal(threadsFor(10, undefined), 1);
-  assert.equal(threadsFor(4229, 1), 1);
-  assert.equal(threadsFor(4229, 1024), cores);
-  assert.equal(threadsFor(4229, cores + 3), cores);
-  assert.equal(threadsFor(3, 2), Math.min(2, cores));
 });
 
 test('pool over synthetic modules: same verdicts with 2 workers as in-process; bad files are error results', async () => {

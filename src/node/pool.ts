@@ -75,17 +75,6 @@ export function defaultJobs(): number {
 }
 
 /**
- * The threads a command runs for `modules` modules and the --jobs it was given: autoJobs when
- * none, else that many but not more than one per core. The work is CPU-bound (decoding,
- * parsing, checking), so threads beyond the cores add no speed, only memory: each is a V8
- * instance with its own heap (~15 MB idle, ~30 MB at work), which the cap keeps a check's
- * peak memory from multiplying by.
- */
-export function threadsFor(modules: number, jobs: number | undefined): number {
-  return jobs === undefined ? autoJobs(modules) : Math.max(1, Math.min(jobs, defaultJobs()));
-}
-
-/**
  * Threads for `modules` modules when the user did not say: one per core, but each thread
  * should get at least `perThread` modules to pay for its start (a thread, its kernels' Btf objects).
  */
