@@ -172,12 +172,19 @@ export function hashEnum(d: DedupState, o: number): void {
   d.h.reset(d.w[o]!);
 }
 
+/**
+ * libbpf's struct signature (names, sizes, member names and offsets), refined by the names of
+ * the member types: the equivalence walk compares a name at every pair it meets, and the
+ * canonical map only links types of one name, so two structs whose member types differ in
+ * name can never be found equivalent. The refinement only drops candidates that would fail.
+ */
 export function hashStruct(d: DedupState, o: number): void {
   hashCommon(d, o);
   const w = d.w;
+  const off = d.off;
   const n = vlenOf(w, o);
   const h = d.h;
-  for (let i = 0, p = o + 3; i < n; i++, p += 3) h.add(w[p]!).add(w[p + 2]!);
+  for (let i = 0, p = o + 3; i < n; i++, p += 3) h.add(w[p]!).add(w[p + 2]!).add(w[off[w[p + 1]!]!]!);
 }
 
 export function hashArray(d: DedupState, o: number): void {
