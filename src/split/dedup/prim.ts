@@ -31,9 +31,9 @@ import {
  * which decide the order of each key's entries), not hashed and stored: a module's split BTF
  * names ~1% of a kernel's 100k types.
  */
-export function dedupPrep(d: DedupState): void {
+export function dedupPrep(d: DedupState, stringsDeduped: boolean): void {
   const w = d.w;
-  const names = ownNames(d);
+  const names = ownNames(d, stringsDeduped);
   const bits = names.bits;
   const { map, off, kinds, table } = d;
   const start = d.startId;
@@ -95,7 +95,7 @@ interface OwnNames {
   elemBits: Uint32Array;
 }
 
-function ownNames(d: DedupState): OwnNames {
+function ownNames(d: DedupState, stringsDeduped: boolean): OwnNames {
   const w = d.w;
   const limit = d.btf.startStrOff;
   const bits = new Uint32Array((limit >>> 5) + 1);
@@ -104,7 +104,9 @@ function ownNames(d: DedupState): OwnNames {
   let anonEnumFwd = false;
   // Own names are compared after string dedup, which maps an own string equal to a base string
   // to that base string's (first) offset: an own offset is marked as the base offset it becomes.
-  const base = d.btf.base;
+  // When the string stage is skipped (merge: strings already deduplicated), own offsets stay
+  // own offsets and can never equal a base name: they mark nothing.
+  const base = stringsDeduped ? null : d.btf.base;
   const strs = ownSections(d.btf).strs;
   const mark = (a: Uint32Array, off: number): void => {
     if (off >= limit) {

@@ -16,13 +16,15 @@
  * goes to its front, one appended after an odd number to its back, and an iteration walks it
  * forward or backward by the parity of the growths so far. Reversing a whole chain reverses
  * the entries of each key in it, so each key sees libbpf's order. Growths are only counted
- * (libbpf's rule), never performed. Storage is typed arrays, no object per entry.
+ * (libbpf's rule), never performed. Storage is two typed arrays, no object per entry: per
+ * bucket its [front, back] side by side, per entry its [key lo, key hi, value, next, prev]
+ * side by side, so a probe of one entry touches one cache line.
  *
  * Reference behaviour: libbpf v1.7.0 hashmap.c (hashmap__append, hashmap_grow,
  * hashmap__for_each_key_entry) and btf.c hash_combine.
  */
 
-import { growI32, growU32 } from '../../model/grow.js';
+import { growI32 } from '../../model/grow.js';
 
 const INV_TWO32 = 1 / 4294967296;
 
@@ -47,110 +49,61 @@ export class Hash64 {
   }
 }
 
+/** Words per entry: key lo, key hi, value, next, prev (links: entry word position + 1, 0 = none). */
+const E = 5;
+
 export class CandidateTable {
-  /** Per bucket: first and last entry + 1 of its chain, stored orientation (0 = none). */
-  private heads: Int32Array;
-  private tails: Int32Array;
-  private bits: number;
-  private keyLo: Int32Array;
-  private keyHi: Int32Array;
-  private vals: Uint32Array;
-  /** Links of the stored orientation, entry + 1 (0 = none). */
-  private next: Int32Array;
-  private prev: Int32Array;
+  /** Per bucket: [front, back] of its chain in the stored orientation (entry position + 1, 0 = none). */
+  private bk: Int32Array;
+  private shift: number;
+  private ents: Int32Array;
+  /** Words used in ents. */
+  private top = 0;
   /** libbpf's emulated capacity and the parity of its growths so far. */
   private cap = 0;
   private odd = 0;
   /** Entries as libbpf counts them (growth points), stored or skipped (skip()). */
   size = 0;
-  /** Entries stored. */
-  private n = 0;
 
   /** `expected`: about how many entries there will be (sizes the buckets; more is fine). */
   constructor(expected: number) {
     let bits = 4;
     while (bits < 26 && 1 << bits < expected) bits++;
-    this.bits = bits;
-    this.heads = new Int32Array(1 << bits);
-    this.tails = new Int32Array(1 << bits);
-    const n = Math.max(16, expected);
-    this.keyLo = new Int32Array(n);
-    this.keyHi = new Int32Array(n);
-    this.vals = new Uint32Array(n);
-    this.next = new Int32Array(n);
-    this.prev = new Int32Array(n);
+    this.shift = 32 - bits;
+    this.bk = new Int32Array(2 << bits);
+    this.ents = new Int32Array(E * Math.max(16, expected));
   }
 
+  /** The bucket's word position in bk. */
   private bucket(lo: number, hi: number): number {
-    return Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> (32 - this.bits);
+    return (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> this.shift) << 1;
   }
 
-  /**
-   * hashmap__append of n keys and values in order (what n append calls do): a loop with
-   * nothing but the linking, whose bucket misses the CPU can overlap.
-   */
-  appendAll(los: Int32Array, his: Int32Array, values: Uint32Array, n: number): void {
-    if (this.n + n > this.vals.length) {
-      const need = this.n + n;
-      this.keyLo = growI32(this.keyLo, need);
-      this.keyHi = growI32(this.keyHi, need);
-      this.vals = growU32(this.vals, need);
-      this.next = growI32(this.next, need);
-      this.prev = growI32(this.prev, need);
+  /** libbpf's growth rule (hashmap_needs_to_grow before an append), counted only. */
+  private count(): void {
+    if (this.cap === 0 || Math.floor(((this.size + 1) * 4) / 3) > this.cap) {
+      this.cap = this.cap === 0 ? 4 : this.cap * 2;
+      this.odd ^= 1;
     }
-    const { keyLo, keyHi, vals, next, prev, heads, tails } = this;
-    const shift = 32 - this.bits;
-    let cap = this.cap;
-    let odd = this.odd;
-    let e = this.n;
-    let c = this.size;
-    for (let i = 0; i < n; i++, e++, c++) {
-      if (cap === 0 || Math.floor(((c + 1) * 4) / 3) > cap) {
-        cap = cap === 0 ? 4 : cap * 2;
-        odd ^= 1;
-      }
-      const lo = los[i]!;
-      const hi = his[i]!;
-      keyLo[e] = lo;
-      keyHi[e] = hi;
-      vals[e] = values[i]!;
-      const b = Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> shift;
-      const f = heads[b]!;
-      if (f === 0) {
-        heads[b] = tails[b] = e + 1;
-        next[e] = prev[e] = 0;
-      } else if (odd === 0) {
-        next[e] = f;
-        prev[e] = 0;
-        prev[f - 1] = e + 1;
-        heads[b] = e + 1;
-      } else {
-        const l = tails[b]!;
-        prev[e] = l;
-        next[e] = 0;
-        next[l - 1] = e + 1;
-        tails[b] = e + 1;
-      }
-    }
-    this.cap = cap;
-    this.odd = odd;
-    this.n = e;
-    this.size = c;
+    this.size++;
   }
 
   /**
    * `n` entries that no lookup can ever take (dedupPrep's filter): counted as libbpf's appends
-   * (their growths flip the orientation), not stored.
+   * (their growths flip the orientation), not stored. Jumps from growth point to growth point:
+   * an append at count c grows when floor((c + 1) * 4 / 3) > cap, i.e. c >= ceil(3 (cap + 1) / 4) - 1.
    */
   skip(n = 1): void {
     let cap = this.cap;
     let odd = this.odd;
-    const end = this.size + n;
-    for (let c = this.size; c < end; c++) {
-      if (cap === 0 || Math.floor(((c + 1) * 4) / 3) > cap) {
-        cap = cap === 0 ? 4 : cap * 2;
-        odd ^= 1;
-      }
+    let c = this.size;
+    const end = c + n;
+    while (c < end) {
+      const at = cap === 0 ? c : Math.max(c, Math.ceil((3 * (cap + 1)) / 4) - 1);
+      if (at >= end) break;
+      cap = cap === 0 ? 4 : cap * 2;
+      odd ^= 1;
+      c = at + 1;
     }
     this.cap = cap;
     this.odd = odd;
@@ -159,64 +112,61 @@ export class CandidateTable {
 
   /** hashmap__append(key, value). */
   append(lo: number, hi: number, value: number): void {
-    // libbpf's growth rule, counted only
-    if (this.cap === 0 || Math.floor(((this.size + 1) * 4) / 3) > this.cap) {
-      this.cap = this.cap === 0 ? 4 : this.cap * 2;
-      this.odd ^= 1;
-    }
-    const e = this.n++;
-    if (e >= this.vals.length) {
-      this.keyLo = growI32(this.keyLo, e + 1);
-      this.keyHi = growI32(this.keyHi, e + 1);
-      this.vals = growU32(this.vals, e + 1);
-      this.next = growI32(this.next, e + 1);
-      this.prev = growI32(this.prev, e + 1);
-    }
-    this.keyLo[e] = lo;
-    this.keyHi[e] = hi;
-    this.vals[e] = value;
-    this.size++;
+    this.count();
+    const e = this.top;
+    if (e + E > this.ents.length) this.ents = growI32(this.ents, e + E);
+    this.top = e + E;
+    const ents = this.ents;
+    const bk = this.bk;
+    ents[e] = lo;
+    ents[e + 1] = hi;
+    ents[e + 2] = value;
     const b = this.bucket(lo, hi);
-    const f = this.heads[b]!;
+    const f = bk[b]!;
     if (f === 0) {
-      this.heads[b] = this.tails[b] = e + 1;
-      this.next[e] = this.prev[e] = 0;
+      bk[b] = bk[b + 1] = e + 1;
+      ents[e + 3] = ents[e + 4] = 0;
     } else if (this.odd === 0) {
       // libbpf's head is the stored front
-      this.next[e] = f;
-      this.prev[e] = 0;
-      this.prev[f - 1] = e + 1;
-      this.heads[b] = e + 1;
+      ents[e + 3] = f;
+      ents[e + 4] = 0;
+      ents[f - 1 + 4] = e + 1;
+      bk[b] = e + 1;
     } else {
-      const l = this.tails[b]!;
-      this.prev[e] = l;
-      this.next[e] = 0;
-      this.next[l - 1] = e + 1;
-      this.tails[b] = e + 1;
+      const l = bk[b + 1]!;
+      ents[e + 4] = l;
+      ents[e + 3] = 0;
+      ents[l - 1 + 3] = e + 1;
+      bk[b + 1] = e + 1;
     }
   }
 
   /** First entry with this key (in libbpf's iteration order), or -1. */
   first(lo: number, hi: number): number {
     const b = this.bucket(lo, hi);
-    return this.scan((this.odd === 0 ? this.heads[b]! : this.tails[b]!) - 1, lo | 0, hi | 0);
+    const odd = this.odd;
+    const ents = this.ents;
+    lo |= 0;
+    hi |= 0;
+    const dir = odd === 0 ? 3 : 4;
+    let e = this.bk[b + odd]! - 1;
+    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + dir]! - 1;
+    return e;
   }
 
   /** The entry after `e` with the same key, or -1. */
   nextOf(e: number): number {
-    return this.scan(this.step(e), this.keyLo[e]!, this.keyHi[e]!);
-  }
-
-  value(e: number): number {
-    return this.vals[e]!;
-  }
-
-  private step(e: number): number {
-    return (this.odd === 0 ? this.next[e]! : this.prev[e]!) - 1;
-  }
-
-  private scan(e: number, lo: number, hi: number): number {
-    while (e >= 0 && (this.keyLo[e] !== lo || this.keyHi[e] !== hi)) e = this.step(e);
+    const ents = this.ents;
+    const lo = ents[e]!;
+    const hi = ents[e + 1]!;
+    const dir = this.odd === 0 ? 3 : 4;
+    e = ents[e + dir]! - 1;
+    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + dir]! - 1;
     return e;
+  }
+
+  /** The value of entry `e` (from first/nextOf). */
+  value(e: number): number {
+    return this.ents[e + 2]!;
   }
 }
