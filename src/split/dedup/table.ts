@@ -39,6 +39,21 @@ export class Hash64 {
     return this;
   }
 
+  /** The signature of the `n` words w[o, o + n): reset to the first, then each next one added. */
+  words(w: Uint32Array, o: number, n: number): this {
+    let lo = w[o]!;
+    let hi = 0;
+    for (let i = 1; i < n; i++) {
+      const t = lo * 31 + w[o + i]!;
+      const l = t >>> 0;
+      hi = (Math.imul(hi, 31) + (t - l) * INV_TWO32) >>> 0;
+      lo = l;
+    }
+    this.lo = lo;
+    this.hi = hi;
+    return this;
+  }
+
   add(v: number): this {
     const t = this.lo * 31 + (v >>> 0);
     const lo = t >>> 0;
