@@ -16,7 +16,7 @@ import { ownSections } from './access.js';
 import { KindId as Kind } from '../../format/kinds.js';
 import {
   type DedupState, dedupError, tableAdd, hashCommon, hashIntTag, hashEnum, hashStruct, hashArray,
-  hashFnProto, equalCommon, equalIntTag, equalEnum, compatEnum, isEnumFwd, kindOf,
+  hashFnProto, equalCommon, equalIntTag, equalEnum, compatEnum, isEnumFwd, kindOf, enumSigWords, tableAddEnum,
 } from './state.js';
 
 /**
@@ -67,7 +67,8 @@ export function dedupPrep(d: DedupState, stringsDeduped: boolean): void {
         break;
       case Kind.ENUM: case Kind.ENUM64:
         hashEnum(d, o);
-        break;
+        tableAddEnum(d, id);
+        continue;
       case Kind.STRUCT: case Kind.UNION:
         hashStruct(d, o);
         break;
@@ -208,6 +209,28 @@ function primType(d: DedupState, id: number): void {
       break;
     }
     case Kind.ENUM: case Kind.ENUM64: {
+      const name = w[o]!;
+      if ((w[o + 1]! & 0xffff) !== 0 && !d.enumFwdNames.has(name)) {
+        // no enum forward of this name among the candidates: only an equal enum can be taken
+        // and nothing is re-pointed, so the enum table's chain of the whole signature holds
+        // all the candidates that matter, in libbpf's order
+        const et = d.enumTable;
+        const h = d.h.words(w, o, enumSigWords(w, o));
+        et.follow(t);
+        for (let e = et.first(h.lo, h.hi); e >= 0; e = et.nextOf(e)) {
+          const c = et.value(e);
+          if (equalEnum(w, o, d.off[c]!)) {
+            newId = c;
+            break;
+          }
+        }
+        d.map[id] = newId;
+        if (newId === id) {
+          hashEnum(d, o);
+          tableAddEnum(d, id);
+        }
+        return;
+      }
       hashEnum(d, o);
       for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
         const c = t.value(e);
@@ -241,7 +264,13 @@ function primType(d: DedupState, id: number): void {
       throw dedupError(`unknown kind ${k}`, undefined, id);
   }
   d.map[id] = newId;
-  if (newId === id) tableAdd(d, id);
+  if (newId !== id) return;
+  if (k === Kind.ENUM || k === Kind.ENUM64) {
+    hashEnum(d, o);
+    tableAddEnum(d, id);
+  } else {
+    tableAdd(d, id);
+  }
 }
 
 export function dedupPrimTypes(d: DedupState): void {

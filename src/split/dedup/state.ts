@@ -42,6 +42,13 @@ export interface DedupState {
   hypotCnt: number;
   hypotAdjustCanon: boolean;
   table: CandidateTable;
+  /**
+   * The enums of `table` (libbpf keys them by name alone) also under their whole signature
+   * (enumSig), following table's order; and the names that have a valueless enum (an enum
+   * forward) among the candidates. See prim.ts.
+   */
+  enumTable: CandidateTable;
+  enumFwdNames: Set<number>;
   h: Hash64;
   /** Work budget for the structural comparisons (hostile inputs must not hang). */
   budget: number;
@@ -84,7 +91,8 @@ export function newState(btf: Btf): DedupState {
     btf, w, off, kinds, startId: btf.startId, typeCount, map,
     hypot: new Int32Array(typeCount).fill(UNPROCESSED),
     hypotList: new Uint32Array(1024), hypotCnt: 0, hypotAdjustCanon: false,
-    table: new CandidateTable(typeCount), h: new Hash64(), budget: 0,
+    table: new CandidateTable(typeCount), enumTable: new CandidateTable(typeCount >>> 4), enumFwdNames: new Set(),
+    h: new Hash64(), budget: 0,
   };
 }
 
@@ -170,6 +178,26 @@ export function hashIntTag(d: DedupState, o: number): void {
 
 export function hashEnum(d: DedupState, o: number): void {
   d.h.reset(d.w[o]!);
+}
+
+/** Words of an ENUM/ENUM64 record that equalEnum compares: the common three and every value. */
+export function enumSigWords(w: Uint32Array, o: number): number {
+  return 3 + (w[o + 1]! & 0xffff) * (kindOf(w, o) === Kind.ENUM ? 2 : 3);
+}
+
+/**
+ * Enters a canonical enum as a candidate: in the table under libbpf's key (its name, in d.h
+ * already), in the enum table under its whole signature, and its name among the enum forwards'
+ * when it has no values.
+ */
+export function tableAddEnum(d: DedupState, id: number): void {
+  tableAdd(d, id);
+  const w = d.w;
+  const o = d.off[id]!;
+  const h = d.h.words(w, o, enumSigWords(w, o));
+  d.enumTable.follow(d.table);
+  d.enumTable.link(h.lo, h.hi, id);
+  if ((w[o + 1]! & 0xffff) === 0) d.enumFwdNames.add(w[o]!);
 }
 
 /**

@@ -128,6 +128,20 @@ export class CandidateTable {
   /** hashmap__append(key, value). */
   append(lo: number, hi: number, value: number): void {
     this.count();
+    this.link(lo, hi, value);
+  }
+
+  /**
+   * A secondary index over some of `main`'s entries under other keys: its growths are
+   * `main`'s (the parity that orients its chains is main's), so each of its keys lists its
+   * entries in the order main's lists them. Call before link/first/nextOf.
+   */
+  follow(main: CandidateTable): void {
+    this.odd = main.odd;
+  }
+
+  /** Stores an entry under the current parity without counting it (append's second half; a follower's append). */
+  link(lo: number, hi: number, value: number): void {
     const e = this.top;
     if (e + E > this.ents.length) this.ents = growI32(this.ents, e + E);
     this.top = e + E;
