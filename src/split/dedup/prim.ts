@@ -7,7 +7,11 @@
  * one is not merged with it). Then each own INT, FLOAT, FWD, ENUM and ENUM64, in id order,
  * takes the first equal candidate of its signature, or becomes a candidate itself. An enum
  * forward (vlen 0) resolves to a compatible full enum; a full enum met after a canonical enum
- * forward re-points that forward to itself and keeps looking.
+ * forward re-points that forward to itself and keeps looking. libbpf keys enums by name
+ * alone (so a forward finds its full enum), which puts every anonymous enum under one key; a
+ * full enum whose name has no enum forward among the candidates can only take an equal enum,
+ * so it looks in a second table keyed by the whole enum (state.ts enumTable), whose chains
+ * follow the first table's order, and scans only the equal ones.
  *
  * Reference behaviour: libbpf v1.7.0 btf_dedup_prep and btf_dedup_prim_type(s).
  */
