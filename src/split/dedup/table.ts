@@ -10,15 +10,16 @@
  * one key: a new entry goes to the head of its bucket's chain, and each growth (when empty,
  * or when (size + 1) * 4 / 3 > capacity, capacity doubling from 4) re-links every chain by
  * pushing entries onto the heads of the new chains, which reverses the relative order of the
- * entries of one key. We never re-link: the buckets are fixed (as many as the object has
- * types, so chains stay short), and each chain is doubly linked in the orientation it would
- * have after an even number of growths: an entry appended after an even number of growths
- * goes to its front, one appended after an odd number to its back, and an iteration walks it
- * forward or backward by the parity of the growths so far. Reversing a whole chain reverses
- * the entries of each key in it, so each key sees libbpf's order. Growths are only counted
- * (libbpf's rule), never performed. Storage is two typed arrays, no object per entry: per
- * bucket its [front, back] side by side, per entry its [key lo, key hi, value, next, prev]
- * side by side, so a probe of one entry touches one cache line.
+ * entries of one key. Growths are only counted (libbpf's rule), never performed: our buckets
+ * are fixed (as many as the object has types, so chains stay short) and each is a singly
+ * linked chain in libbpf's order, new entries at its head, that remembers the parity of the
+ * growth count it was last put in order for. A chain touched after an odd number of growths
+ * since then is first reversed in place (reversing a chain reverses the entries of each key
+ * in it, which is all a growth does to one key's order). Each chain is reversed at most once
+ * per growth, and only when touched. Storage is two typed arrays, no object per entry: per
+ * bucket one word (head entry and parity), per entry four words side by side (key lo, key hi,
+ * value, next), so a probe of one entry touches one cache line and an append writes only its
+ * bucket and its own entry.
  *
  * Reference behaviour: libbpf v1.7.0 hashmap.c (hashmap__append, hashmap_grow,
  * hashmap__for_each_key_entry) and btf.c hash_combine.
@@ -64,11 +65,11 @@ export class Hash64 {
   }
 }
 
-/** Words per entry: key lo, key hi, value, next, prev (links: entry word position + 1, 0 = none). */
-const E = 5;
+/** Words per entry: key lo, key hi, value, next (entry word position + E, 0 = none). */
+const E = 4;
 
 export class CandidateTable {
-  /** Per bucket: [front, back] of its chain in the stored orientation (entry position + 1, 0 = none). */
+  /** Per bucket: (head entry word position + E) << 1 | the growth parity its chain is ordered for; 0 = empty. */
   private bk: Int32Array;
   private shift: number;
   private ents: Int32Array;
@@ -85,13 +86,30 @@ export class CandidateTable {
     let bits = 4;
     while (bits < 26 && 1 << bits < expected) bits++;
     this.shift = 32 - bits;
-    this.bk = new Int32Array(2 << bits);
+    this.bk = new Int32Array(1 << bits);
     this.ents = new Int32Array(E * Math.max(16, expected));
   }
 
-  /** The bucket's word position in bk. */
   private bucket(lo: number, hi: number): number {
-    return (Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> this.shift) << 1;
+    return Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> this.shift;
+  }
+
+  /** The head link (entry position + E, 0 = none) of bucket b, its chain put in libbpf's current order. */
+  private head(b: number): number {
+    const v = this.bk[b]!;
+    if ((v & 1) === this.odd) return v >>> 1;
+    // an odd number of growths since the chain was ordered: reverse it
+    const ents = this.ents;
+    let prev = 0;
+    let cur = v >>> 1;
+    while (cur !== 0) {
+      const next = ents[cur - E + 3]!;
+      ents[cur - E + 3] = prev;
+      prev = cur;
+      cur = next;
+    }
+    this.bk[b] = (prev << 1) | this.odd;
+    return prev;
   }
 
   /** libbpf's growth rule (hashmap_needs_to_grow before an append), counted only. */
@@ -133,53 +151,35 @@ export class CandidateTable {
 
   /**
    * A secondary index over some of `main`'s entries under other keys: its growths are
-   * `main`'s (the parity that orients its chains is main's), so each of its keys lists its
+   * `main`'s (the parity that orders its chains is main's), so each of its keys lists its
    * entries in the order main's lists them. Call before link/first/nextOf.
    */
   follow(main: CandidateTable): void {
     this.odd = main.odd;
   }
 
-  /** Stores an entry under the current parity without counting it (append's second half; a follower's append). */
+  /** Stores an entry at the head of its chain without counting it (append's second half; a follower's append). */
   link(lo: number, hi: number, value: number): void {
     const e = this.top;
     if (e + E > this.ents.length) this.ents = growI32(this.ents, e + E);
     this.top = e + E;
+    const b = this.bucket(lo, hi);
+    const h = this.head(b);
     const ents = this.ents;
-    const bk = this.bk;
     ents[e] = lo;
     ents[e + 1] = hi;
     ents[e + 2] = value;
-    const b = this.bucket(lo, hi);
-    const f = bk[b]!;
-    if (f === 0) {
-      bk[b] = bk[b + 1] = e + 1;
-      ents[e + 3] = ents[e + 4] = 0;
-    } else if (this.odd === 0) {
-      // libbpf's head is the stored front
-      ents[e + 3] = f;
-      ents[e + 4] = 0;
-      ents[f - 1 + 4] = e + 1;
-      bk[b] = e + 1;
-    } else {
-      const l = bk[b + 1]!;
-      ents[e + 4] = l;
-      ents[e + 3] = 0;
-      ents[l - 1 + 3] = e + 1;
-      bk[b + 1] = e + 1;
-    }
+    ents[e + 3] = h;
+    this.bk[b] = ((e + E) << 1) | this.odd;
   }
 
   /** First entry with this key (in libbpf's iteration order), or -1. */
   first(lo: number, hi: number): number {
-    const b = this.bucket(lo, hi);
-    const odd = this.odd;
     const ents = this.ents;
     lo |= 0;
     hi |= 0;
-    const dir = odd === 0 ? 3 : 4;
-    let e = this.bk[b + odd]! - 1;
-    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + dir]! - 1;
+    let e = this.head(this.bucket(lo, hi)) - E;
+    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + 3]! - E;
     return e;
   }
 
@@ -188,9 +188,8 @@ export class CandidateTable {
     const ents = this.ents;
     const lo = ents[e]!;
     const hi = ents[e + 1]!;
-    const dir = this.odd === 0 ? 3 : 4;
-    e = ents[e + dir]! - 1;
-    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + dir]! - 1;
+    e = ents[e + 3]! - E;
+    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + 3]! - E;
     return e;
   }
 
