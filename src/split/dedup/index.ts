@@ -62,5 +62,10 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
   const c = compactAndRemap(d);
   const out = Btf.fromParts(btf.base, btf.endian, { words: c.words, nWords: c.nWords, offs: c.offs, nTypes: c.nTypes, strs, strLen });
   out.ptrSize = btf.ptrSize;
-  return { btf: out, idMap: c.idMap };
+  return {
+    btf: out,
+    get idMap(): Uint32Array {
+      return c.idMap();
+    },
+  };
 }
