@@ -6,7 +6,7 @@
  * zero words at the end; the own records are a private copy that the reference stage rewrites
  * in place, as libbpf rewrites its modifiable types. `map` is the canonical map (UNPROCESSED /
  * IN_PROGRESS markers as libbpf's), `hypot`/`hypotList` the hypothetical map of the graph
- * equivalence check, `table` the candidate table keyed by 64-bit signatures.
+ * equivalence check (candidate id + 1, 0 = none, so that a fresh array needs no fill), `table` the candidate table keyed by 64-bit signatures.
  *
  * Reference behaviour: libbpf v1.7.0 btf.c struct btf_dedup, btf_dedup_new (VAR and DATASEC
  * self-canonical), btf_hash_* and btf_equal_* / btf_compat_* (enum signatures ignore size and
@@ -37,6 +37,7 @@ export interface DedupState {
   startId: number;
   typeCount: number;
   map: Int32Array;
+  /** Hypothetical map: canonical id -> candidate id + 1 (0: none). */
   hypot: Int32Array;
   hypotList: Uint32Array;
   hypotCnt: number;
@@ -81,28 +82,30 @@ export function newState(btf: Btf): DedupState {
   const kinds = new Uint8Array(typeCount);
   map[0] = 0;
   // base ids: kinds and map are set by dedupPrep's pass over them
-  for (let id = btf.startId; id < typeCount; id++) {
-    const k = kindOf(w, off[id]!);
-    kinds[id] = k;
-    map[id] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;
-  }
-  checkRecords(w, off, btf.startId, typeCount);
+  ownRecords(w, off, kinds, map, btf.startId, typeCount);
   return {
     btf, w, off, kinds, startId: btf.startId, typeCount, map,
-    hypot: new Int32Array(typeCount).fill(UNPROCESSED),
+    hypot: new Int32Array(typeCount),
     hypotList: new Uint32Array(1024), hypotCnt: 0, hypotAdjustCanon: false,
     table: new CandidateTable(typeCount), enumTable: new CandidateTable(typeCount >>> 4), enumFwdNames: new Set(),
     h: new Hash64(), budget: 0,
   };
 }
 
-/** Own records must be of known kinds and refer only to existing ids (parse guarantees it for files). */
-function checkRecords(w: Uint32Array, off: Uint32Array, startId: number, typeCount: number): void {
+/**
+ * Kinds and initial map entries of the own records, which must be of known kinds and refer only
+ * to existing ids (parse guarantees it for files; a built object need not).
+ */
+function ownRecords(w: Uint32Array, off: Uint32Array, kinds: Uint8Array, map: Int32Array, startId: number, typeCount: number): void {
   for (let id = startId; id < typeCount; id++) {
     const o = off[id]!;
-    const k = kindOf(w, o);
-    const n = recordWords(k, vlenOf(w, o));
+    const info = w[o + 1]!;
+    const k = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    const n = recordWords(k, vlen);
     if (n < 0 || o + n > w.length) throw dedupError(`unknown kind ${k}`, Errno.EINVAL, id);
+    kinds[id] = k;
+    map[id] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;
     // the id fields in libbpf's field-iterator order (kinds.ts tables)
     const nf = ID_FIXED[k]!;
     if (nf > 0 && w[o + ID_WORD1[k]!]! >= typeCount) throw badId(w[o + ID_WORD1[k]!]!, id);
@@ -110,7 +113,6 @@ function checkRecords(w: Uint32Array, off: Uint32Array, startId: number, typeCou
     const ei = ELEM_ID[k]!;
     if (ei < 0) continue;
     const ew = ELEM_WORDS[k]!;
-    const vlen = vlenOf(w, o);
     for (let j = 0, p = o + ELEM_START[k]! + ei; j < vlen; j++, p += ew) if (w[p]! >= typeCount) throw badId(w[p]!, id);
   }
 }
@@ -150,7 +152,7 @@ export function resolveFwdId(d: DedupState, id: number): number {
 }
 
 export function hypotClear(d: DedupState): void {
-  for (let i = 0; i < d.hypotCnt; i++) d.hypot[d.hypotList[i]!] = UNPROCESSED;
+  for (let i = 0; i < d.hypotCnt; i++) d.hypot[d.hypotList[i]!] = 0;
   d.hypotCnt = 0;
   d.hypotAdjustCanon = false;
 }

@@ -219,7 +219,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
       } else if (rootK < 0) {
         rootK = k;
       }
-      const hyp = hypot[k]!;
+      const hyp = hypot[k]! - 1;
       if (hyp >= 0) {
         if (hyp !== c) {
           d.budget = IDENTICAL_BUDGET;
@@ -231,7 +231,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
       } else {
         if (hc === hypotList.length) hypotList = d.hypotList = growU32(hypotList, hc + 1);
         hypotList[hc++] = k;
-        hypot[k] = c;
+        hypot[k] = c + 1;
         const b = off[k]!;
         const kk = kinds[k]!;
         const a = off[c]!;
@@ -314,7 +314,7 @@ function mergeHypot(d: DedupState): void {
   const adjust = d.hypotAdjustCanon;
   for (let i = 0; i < d.hypotCnt; i++) {
     const canonId = list[i]!;
-    const tId = resolveId(d, d.hypot[canonId]!);
+    const tId = resolveId(d, d.hypot[canonId]! - 1);
     const cId = resolveId(d, canonId);
     const tk = kinds[tId]!;
     const ck = kinds[cId]!;
