@@ -49,8 +49,11 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
   let strs: Uint8Array;
   let strLen: number;
   if (skipStrings) {
+    // the input's string section as it is: a view of exactly its length, so that the first
+    // string added to either object moves that object's section to a new buffer (strings are
+    // only ever appended) and neither sees the other's
     const own = ownSections(btf);
-    strs = own.strs.slice(0, Math.max(own.strLen, 1));
+    strs = own.strLen > 0 ? own.strs.subarray(0, own.strLen) : own.strs.slice(0, 1);
     strLen = own.strLen;
   } else {
     ({ strs, strLen } = dedupStrings(d));
