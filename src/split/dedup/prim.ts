@@ -36,6 +36,7 @@ import {
  * names ~1% of a kernel's 100k types.
  */
 export function dedupPrep(d: DedupState, stringsDeduped: boolean): void {
+  if (d.startId === 1) return; // no base
   const w = d.w;
   const names = ownNames(d, stringsDeduped);
   const bits = names.bits;
