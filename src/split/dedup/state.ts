@@ -6,7 +6,13 @@
  * zero words at the end; the own records are a private copy that the reference stage rewrites
  * in place, as libbpf rewrites its modifiable types. `map` is the canonical map (UNPROCESSED /
  * IN_PROGRESS markers as libbpf's), `hypot`/`hypotList` the hypothetical map of the graph
- * equivalence check (candidate id + 1, 0 = none, so that a fresh array needs no fill), `table` the candidate table keyed by 64-bit signatures.
+ * equivalence check (candidate id + 1, 0 = none, so that a fresh array needs no fill),
+ * `table` the candidate table keyed by 64-bit signatures, `enumTable` a second index of its
+ * enums by their whole records (prim.ts). The own records are validated (known kinds, ids in
+ * range) in the same pass that sets their kinds and map entries.
+ *
+ * Signatures: libbpf's, except that a struct's also folds in the names of its member types
+ * (which only drops candidates that could never be found equivalent, see struct.ts).
  *
  * Reference behaviour: libbpf v1.7.0 btf.c struct btf_dedup, btf_dedup_new (VAR and DATASEC
  * self-canonical), btf_hash_* and btf_equal_* / btf_compat_* (enum signatures ignore size and

@@ -4,6 +4,12 @@
  * Approach: each own STRUCT/UNION/TYPEDEF not yet mapped looks up the candidates of its
  * shallow signature (names, sizes, member names and offsets; no referenced ids) and, for each
  * shallow-equal candidate, walks the candidate's and the canonical's type graphs side by side.
+ * A struct's signature also covers the names of its member types (state.ts hashStruct): every
+ * pair the walk meets must agree in name, and the canonical map only joins types of one name,
+ * so candidates whose member types are named differently could only fail; leaving them out
+ * keeps the others in libbpf's order (a key's entries are a subsequence of libbpf's key) and
+ * spares the kernels' ~700 btf_trace_* anonymous unions (one libbpf signature) from walking
+ * against each other.
  * The walk is depth-first in libbpf's order (ARRAY: index type, then element type; FUNC_PROTO:
  * return type, then parameters) on an explicit stack, so deep kernels cannot overflow the JS
  * stack, and stops at the first mismatch. Each visited canonical id records the candidate id
