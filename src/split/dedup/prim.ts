@@ -204,7 +204,7 @@ function primType(d: DedupState, id: number): void {
       return;
     case Kind.INT: {
       hashIntTag(d, o);
-      for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
+      for (let e = t.first(d.h.v); e >= 0; e = t.nextOf(e)) {
         const c = t.value(e);
         if (equalIntTag(w, o, d.off[c]!)) {
           newId = c;
@@ -222,7 +222,7 @@ function primType(d: DedupState, id: number): void {
         const et = d.enumTable;
         const h = d.h.words(w, o, enumSigWords(w, o));
         et.follow(t);
-        for (let e = et.first(h.lo, h.hi); e >= 0; e = et.nextOf(e)) {
+        for (let e = et.first(h.v); e >= 0; e = et.nextOf(e)) {
           const c = et.value(e);
           if (equalEnum(w, o, d.off[c]!)) {
             newId = c;
@@ -237,7 +237,7 @@ function primType(d: DedupState, id: number): void {
         return;
       }
       hashEnum(d, o);
-      for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
+      for (let e = t.first(d.h.v); e >= 0; e = t.nextOf(e)) {
         const c = t.value(e);
         const co = d.off[c]!;
         if (equalEnum(w, o, co)) {
@@ -256,7 +256,7 @@ function primType(d: DedupState, id: number): void {
     }
     case Kind.FWD: case Kind.FLOAT: {
       hashCommon(d, o);
-      for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
+      for (let e = t.first(d.h.v); e >= 0; e = t.nextOf(e)) {
         const c = t.value(e);
         if (equalCommon(w, o, d.off[c]!)) {
           newId = c;

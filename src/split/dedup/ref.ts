@@ -73,13 +73,12 @@ function finishRef(d: DedupState, id: number, k: number): number {
   const nw = sigWords(w, o, k);
   const h = d.h.words(w, o, nw);
   let newId = id;
-  for (let e = t.first(h.lo, h.hi); e >= 0; e = t.nextOf(e)) {
-    const c = t.value(e);
-    const co = off[c]!;
+  for (let e = t.first(h.v); e >= 0; e = t.nextOf(e)) {
+    const co = t.offOf(e);
     let i = 0;
     while (i < nw && w[o + i] === w[co + i]) i++;
     if (i === nw) {
-      newId = c;
+      newId = t.value(e);
       break;
     }
   }

@@ -11,8 +11,9 @@
  * enums by their whole records (prim.ts). The own records are validated (known kinds, ids in
  * range) in the same pass that sets their kinds and map entries.
  *
- * Signatures: libbpf's, except that a struct's also folds in the names of its member types
- * (which only drops candidates that could never be found equivalent, see struct.ts).
+ * Signatures: libbpf's (their low 32 bits, table.ts), except that a struct's also folds in the
+ * names of its member types (which only drops candidates that could never be found
+ * equivalent, see struct.ts).
  *
  * Reference behaviour: libbpf v1.7.0 btf.c struct btf_dedup, btf_dedup_new (VAR and DATASEC
  * self-canonical), btf_hash_* and btf_equal_* / btf_compat_* (enum signatures ignore size and
@@ -23,7 +24,7 @@ import { BtfkitError, Errno } from '../../errors.js';
 import { KindId as Kind, recordWords, ID_FIXED, ID_WORD1, ID_WORD2, ELEM_ID, ELEM_START, ELEM_WORDS } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
 import { ownSections } from './access.js';
-import { CandidateTable, Hash64 } from './table.js';
+import { CandidateTable, Signature } from './table.js';
 
 /** Map markers; the maps are Int32Arrays so that every load stays a small integer. */
 export const UNPROCESSED = -1;
@@ -56,7 +57,7 @@ export interface DedupState {
    */
   enumTable: CandidateTable;
   enumFwdNames: Set<number>;
-  h: Hash64;
+  h: Signature;
   /** Work budget for the structural comparisons (hostile inputs must not hang). */
   budget: number;
 }
@@ -94,7 +95,7 @@ export function newState(btf: Btf): DedupState {
     hypot: new Int32Array(typeCount),
     hypotList: new Uint32Array(1024), hypotCnt: 0, hypotAdjustCanon: false,
     table: new CandidateTable(typeCount), enumTable: new CandidateTable(typeCount >>> 4), enumFwdNames: new Set(),
-    h: new Hash64(), budget: 0,
+    h: new Signature(), budget: 0,
   };
 }
 
@@ -165,7 +166,7 @@ export function hypotClear(d: DedupState): void {
 
 /** Appends a canonical candidate under the signature currently in d.h. */
 export function tableAdd(d: DedupState, id: number): void {
-  d.table.append(d.h.lo, d.h.hi, id);
+  d.table.append(d.h.v, id, d.off[id]!);
 }
 
 // ------------------------------------------------------------------ signatures (into d.h)
@@ -204,7 +205,7 @@ export function tableAddEnum(d: DedupState, id: number): void {
   const o = d.off[id]!;
   const h = d.h.words(w, o, enumSigWords(w, o));
   d.enumTable.follow(d.table);
-  d.enumTable.link(h.lo, h.hi, id);
+  d.enumTable.link(h.v, id, o);
   if ((w[o + 1]! & 0xffff) === 0) d.enumFwdNames.add(w[o]!);
 }
 

@@ -341,13 +341,14 @@ function structType(d: DedupState, id: number, stack: StructCtx): void {
   const isTypedef = kind === Kind.TYPEDEF;
   if (isTypedef) hashTypedef(d, o);
   else hashStruct(d, o);
-  const lo = d.h.lo;
-  const hi = d.h.hi;
+  const key = d.h.v;
   let newId = id;
   const t = d.table;
-  for (let e = t.first(lo, hi); e >= 0; e = t.nextOf(e)) {
+  for (let e = t.first(key); e >= 0; e = t.nextOf(e)) {
     const cand = t.value(e);
-    const co = d.off[cand]!;
+    // a base typedef is filed under libbpf's common signature, which an own typedef's never equals
+    if (isTypedef && cand < d.startId) continue;
+    const co = t.offOf(e);
     if (isTypedef ? !equalTypedef(w, o, co) : !shallowEqualStruct(w, o, co)) continue;
     hypotClear(d);
     if (!isEquiv(d, id, cand, stack)) continue;
@@ -359,8 +360,7 @@ function structType(d: DedupState, id: number, stack: StructCtx): void {
   }
   d.map[id] = newId;
   if (newId === id) {
-    d.h.lo = lo;
-    d.h.hi = hi;
+    d.h.v = key;
     tableAdd(d, id);
   }
 }

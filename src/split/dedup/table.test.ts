@@ -19,23 +19,23 @@ test('CandidateTable.skip(n): the order of each key is the order with stored ent
     let pending = 0;
     for (let i = 0; i < n; i++) {
       if (rnd() % 4) {
-        stored.append(1000 + i, 1, 0);
+        stored.append(1000 + i, 0, 0);
         pending++;
         continue;
       }
       if (pending) skipped.skip(pending);
       pending = 0;
       const key = rnd() % 5;
-      stored.append(key, 0, i);
-      skipped.append(key, 0, i);
+      stored.append(key, i, 0);
+      skipped.append(key, i, 0);
     }
     if (pending) skipped.skip(pending);
     assert.equal(skipped.size, stored.size);
     for (let key = 0; key < 5; key++) {
       const a: number[] = [];
       const b: number[] = [];
-      for (let e = stored.first(key, 0); e >= 0; e = stored.nextOf(e)) a.push(stored.value(e));
-      for (let e = skipped.first(key, 0); e >= 0; e = skipped.nextOf(e)) b.push(skipped.value(e));
+      for (let e = stored.first(key); e >= 0; e = stored.nextOf(e)) a.push(stored.value(e));
+      for (let e = skipped.first(key); e >= 0; e = skipped.nextOf(e)) b.push(skipped.value(e));
       assert.deepEqual(b, a, `trial ${trial}, key ${key}`);
     }
   }
@@ -73,12 +73,12 @@ test("CandidateTable: every key's entries come in the order libbpf's hashmap lis
     const keys = 1 + (rnd() % 40);
     for (let i = 0; i < n; i++) {
       const key = rnd() % keys;
-      t.append(key, 0, i);
+      t.append(key, i, 0);
       m.append(key, i);
       if (i % 97 === 0 || i === n - 1) {
         for (let k = 0; k < keys; k++) {
           const got: number[] = [];
-          for (let e = t.first(k, 0); e >= 0; e = t.nextOf(e)) got.push(t.value(e));
+          for (let e = t.first(k); e >= 0; e = t.nextOf(e)) got.push(t.value(e));
           assert.deepEqual(got, m.values(k), `trial ${trial}, after ${i + 1} appends, key ${k}`);
         }
       }

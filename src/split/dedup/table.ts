@@ -1,10 +1,16 @@
 /**
  * libbpf's dedup hash signatures and candidate table.
  *
- * Approach: libbpf combines u32 fields into an `unsigned long` (64-bit) with h = h * 31 + v.
- * We keep the 64-bit value as two u32 halves (lo, hi): lo * 31 + v stays below 2^37, exact in
- * a double, and its carry goes into hi (hi * 31 via Math.imul). Two signatures are the same
- * key only when both halves are equal, exactly as libbpf's `long` keys compare.
+ * Approach: libbpf combines u32 fields into an `unsigned long` (64-bit) with h = h * 31 + v
+ * and uses it as the hashmap key. We keep only its low 32 bits ((h * 31 + v) mod 2^32, plain
+ * int32 arithmetic) as the key. Keys are coarser than libbpf's, never finer: records libbpf
+ * files under one key share ours. That takes nothing away from any lookup: a candidate is only
+ * ever taken (or acted on: re-pointed enum forwards, struct walks) after an equality check on
+ * the very fields its signature folds, so only candidates of the looked-up record's own
+ * libbpf key are ever taken, and a key's chain lists those in libbpf's order whatever else
+ * shares it (see below). The one lookup whose equality check covers less than the stored
+ * signature, TYPEDEF (base typedefs are filed by name, info and type; own typedefs look up by
+ * name and info), takes only own candidates, as libbpf's different keys imply (struct.ts).
  *
  * The candidate table reproduces the *order* in which libbpf's hashmap lists the entries of
  * one key: a new entry goes to the head of its bucket's chain, and each growth (when empty,
@@ -17,9 +23,10 @@
  * since then is first reversed in place (reversing a chain reverses the entries of each key
  * in it, which is all a growth does to one key's order). Each chain is reversed at most once
  * per growth, and only when touched. Storage is two typed arrays, no object per entry: per
- * bucket one word (head entry and parity), per entry four words side by side (key lo, key hi,
- * value, next), so a probe of one entry touches one cache line and an append writes only its
- * bucket and its own entry.
+ * bucket one word (head entry and parity), per entry four words side by side (key, value, the
+ * value's record offset, next), so a probe of one entry touches one cache line, a candidate's
+ * record is reached without a look at the offset table, and an append writes only its bucket
+ * and its own entry.
  *
  * Reference behaviour: libbpf v1.7.0 hashmap.c (hashmap__append, hashmap_grow,
  * hashmap__for_each_key_entry) and btf.c hash_combine.
@@ -27,45 +34,30 @@
 
 import { growI32 } from '../../model/grow.js';
 
-const INV_TWO32 = 1 / 4294967296;
+/** A signature under construction: h = h * 31 + v over u32 values, mod 2^32 (an int32). */
+export class Signature {
+  v = 0;
 
-/** A 64-bit hash under construction: h = h * 31 + v over u32 values. */
-export class Hash64 {
-  lo = 0;
-  hi = 0;
+  reset(x: number): this {
+    this.v = x | 0;
+    return this;
+  }
 
-  reset(v: number): this {
-    this.lo = v >>> 0;
-    this.hi = 0;
+  add(x: number): this {
+    this.v = (Math.imul(this.v, 31) + x) | 0;
     return this;
   }
 
   /** The signature of the `n` words w[o, o + n): reset to the first, then each next one added. */
   words(w: Uint32Array, o: number, n: number): this {
-    let lo = w[o]!;
-    let hi = 0;
-    for (let i = 1; i < n; i++) {
-      const t = lo * 31 + w[o + i]!;
-      const l = t >>> 0;
-      hi = (Math.imul(hi, 31) + (t - l) * INV_TWO32) >>> 0;
-      lo = l;
-    }
-    this.lo = lo;
-    this.hi = hi;
-    return this;
-  }
-
-  add(v: number): this {
-    const t = this.lo * 31 + (v >>> 0);
-    const lo = t >>> 0;
-    // (t - lo) * 2^-32 is the exact carry (below 31)
-    this.hi = (Math.imul(this.hi, 31) + (t - lo) * INV_TWO32) >>> 0;
-    this.lo = lo;
+    let h = w[o]! | 0;
+    for (let i = 1; i < n; i++) h = (Math.imul(h, 31) + w[o + i]!) | 0;
+    this.v = h;
     return this;
   }
 }
 
-/** Words per entry: key lo, key hi, value, next (entry word position + E, 0 = none). */
+/** Words per entry: key, value, record offset, next (entry word position + E, 0 = none). */
 const E = 4;
 
 export class CandidateTable {
@@ -90,8 +82,8 @@ export class CandidateTable {
     this.ents = new Int32Array(E * Math.max(16, expected));
   }
 
-  private bucket(lo: number, hi: number): number {
-    return Math.imul((lo ^ Math.imul(hi, 0x85ebca6b)) | 0, 0x9e3779b1) >>> this.shift;
+  private bucket(key: number): number {
+    return Math.imul(key ^ (key >>> 15), 0x9e3779b1) >>> this.shift;
   }
 
   /** The head link (entry position + E, 0 = none) of bucket b, its chain put in libbpf's current order. */
@@ -143,10 +135,10 @@ export class CandidateTable {
     this.size = end;
   }
 
-  /** hashmap__append(key, value). */
-  append(lo: number, hi: number, value: number): void {
+  /** hashmap__append(key, value); `off` is the value's record offset. */
+  append(key: number, value: number, off: number): void {
     this.count();
-    this.link(lo, hi, value);
+    this.link(key, value, off);
   }
 
   /**
@@ -159,42 +151,45 @@ export class CandidateTable {
   }
 
   /** Stores an entry at the head of its chain without counting it (append's second half; a follower's append). */
-  link(lo: number, hi: number, value: number): void {
+  link(key: number, value: number, off: number): void {
     const e = this.top;
     if (e + E > this.ents.length) this.ents = growI32(this.ents, e + E);
     this.top = e + E;
-    const b = this.bucket(lo, hi);
+    const b = this.bucket(key);
     const h = this.head(b);
     const ents = this.ents;
-    ents[e] = lo;
-    ents[e + 1] = hi;
-    ents[e + 2] = value;
+    ents[e] = key;
+    ents[e + 1] = value;
+    ents[e + 2] = off;
     ents[e + 3] = h;
     this.bk[b] = ((e + E) << 1) | this.odd;
   }
 
   /** First entry with this key (in libbpf's iteration order), or -1. */
-  first(lo: number, hi: number): number {
+  first(key: number): number {
     const ents = this.ents;
-    lo |= 0;
-    hi |= 0;
-    let e = this.head(this.bucket(lo, hi)) - E;
-    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + 3]! - E;
+    key |= 0;
+    let e = this.head(this.bucket(key)) - E;
+    while (e >= 0 && ents[e] !== key) e = ents[e + 3]! - E;
     return e;
   }
 
   /** The entry after `e` with the same key, or -1. */
   nextOf(e: number): number {
     const ents = this.ents;
-    const lo = ents[e]!;
-    const hi = ents[e + 1]!;
+    const key = ents[e]!;
     e = ents[e + 3]! - E;
-    while (e >= 0 && (ents[e] !== lo || ents[e + 1] !== hi)) e = ents[e + 3]! - E;
+    while (e >= 0 && ents[e] !== key) e = ents[e + 3]! - E;
     return e;
   }
 
   /** The value of entry `e` (from first/nextOf). */
   value(e: number): number {
+    return this.ents[e + 1]!;
+  }
+
+  /** The record offset stored with entry `e`'s value. */
+  offOf(e: number): number {
     return this.ents[e + 2]!;
   }
 }
