@@ -12,7 +12,7 @@
  * when libbpf takes over 200 ms a run). `firstMs` is what a one-shot command pays: one dedup
  * in a fresh process (parse and addBtf untimed), JIT warm-up included.
  *
- *   node dist/scripts/bench-dedup.js [RUNS=5] [ROUNDS=3]
+ *   node dist/scripts/bench-dedup.js [RUNS=5] [ROUNDS=3] [--only SUBSTRING]
  */
 
 import { readFileSync } from 'node:fs';
@@ -90,10 +90,11 @@ function coldMs(name: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-export function benchDedup(opts: { runs: number; rounds?: number; cold?: boolean }): DedupBenchRow[] {
+export function benchDedup(opts: { runs: number; rounds?: number; cold?: boolean; only?: string }): DedupBenchRow[] {
   const rows: DedupBenchRow[] = [];
   const rounds = Math.max(1, opts.rounds ?? 3);
   for (const x of dedupInputs()) {
+    if (opts.only !== undefined && !x.name.includes(opts.only)) continue;
     const make = prepare(x);
     const firstMs = opts.cold === false ? undefined : coldMs(x.name);
     // warm-up: at least 3 runs and 1 s (at most 50 runs)
@@ -126,9 +127,12 @@ if (process.argv[1]?.endsWith('bench-dedup.js')) {
     const x = dedupInputs().find((i) => i.name === process.argv[3]);
     if (x) console.log(`cold ${runOnce(x, prepare(x)).ms.toFixed(2)}`);
   } else {
-    const runs = Number(process.argv[2] ?? 5);
-    const rounds = Number(process.argv[3] ?? 3);
-    for (const r of benchDedup({ runs, rounds })) {
+    const args = process.argv.slice(2);
+    const o = args.indexOf('--only');
+    const only = o >= 0 ? args.splice(o, 2)[1] : undefined;
+    const runs = Number(args[0] ?? 5);
+    const rounds = Number(args[1] ?? 3);
+    for (const r of benchDedup({ runs, rounds, only })) {
       const ref = r.libbpfMs ? `  libbpf ${r.libbpfMs.toFixed(1)} ms  ratio ${(r.ms / r.libbpfMs).toFixed(2)}` : '';
       const cold = r.firstMs === undefined ? '' : `  cold ${r.firstMs.toFixed(0)} ms`;
       console.log(`${r.name.padEnd(46)} ${r.ms.toFixed(1).padStart(7)} ms (cpu ${r.cpuMs.toFixed(1)})${ref}  heap +${r.heapMB.toFixed(0)} MB${cold}`);
