@@ -5,7 +5,9 @@
  * is never modified): base hashing (prim.ts), strings (strings.ts), primitive types (prim.ts),
  * structs/unions/typedefs by graph equivalence (struct.ts), unambiguous FWDs and reference
  * types (ref.ts), compaction and remapping (compact.ts). The candidate table replays the order
- * of libbpf's hashmap (table.ts), which decides which duplicate becomes canonical.
+ * of libbpf's hashmap (table.ts), which decides which duplicate becomes canonical. When the
+ * string stage is skipped the result shares the input's string bytes (a view of exactly their
+ * length: both objects only ever append, which moves the appender to a buffer of its own).
  *
  * Reference behaviour: libbpf v1.7.0 btf__dedup() with default options (no .BTF.ext, FWD
  * resolution on, no forced hash collisions). The result keeps the input's byte order; a split
