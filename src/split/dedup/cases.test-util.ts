@@ -167,6 +167,39 @@ function enumFwdOrder(n: number, filler: number): { base: null; inputs: Btf[] } 
   return { base: null, inputs: [b] };
 }
 
+/**
+ * A base holding `n` copies of one full enum E and of one struct S (a base need not be
+ * deduplicated), with `filler` distinct INTs after each copy (table growths between them), and
+ * a split object with the same E and S and a struct using both: which base copies they map to
+ * shows the order of the candidates of their whole signatures.
+ */
+function equalBaseCopiesOrder(n: number, filler: number): { base: Btf; inputs: Btf[] } {
+  const b = Btf.create();
+  const int = b.addInt('int', 4, SIGNED);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    b.addEnum('E', 4);
+    b.addEnumValue('A', 1);
+    b.addEnumValue('B', 2);
+    b.addStruct('S', 8);
+    b.addField('a', int);
+    b.addField('b', int, 32);
+    for (let j = 0; j < filler; j++) b.addInt(`f${k++}`, 4, 0);
+  }
+  const s = Btf.createSplit(b);
+  const sint = s.addInt('int', 4, SIGNED);
+  const e = s.addEnum('E', 4);
+  s.addEnumValue('A', 1);
+  s.addEnumValue('B', 2);
+  const st = s.addStruct('S', 8);
+  s.addField('a', sint);
+  s.addField('b', sint, 32);
+  s.addStruct('user', 12);
+  s.addField('e', e);
+  s.addField('s', st, 32);
+  return { base: b, inputs: [s] };
+}
+
 /** `n` anonymous unions of one shape over different struct types, each used twice. */
 function anonUnionOrder(n: number): { base: null; inputs: Btf[] } {
   const b = Btf.create();
@@ -269,6 +302,9 @@ export function builderCases(): BuilderCase[] {
   ];
   for (const [n, f] of [[1, 0], [3, 2], [4, 9], [5, 20], [6, 3], [7, 40], [12, 13], [13, 100], [25, 250]] as const) {
     cases.push({ name: `order: enum forward among ${n} full enums, ${f} fillers`, op: 'dedup', build: () => enumFwdOrder(n, f) });
+  }
+  for (const [n, f] of [[2, 0], [3, 1], [4, 3], [6, 2], [7, 9], [12, 5], [13, 40]] as const) {
+    cases.push({ name: `order: full enum and struct among ${n} equal base copies, ${f} fillers each`, op: 'dedup', build: () => equalBaseCopiesOrder(n, f) });
   }
   for (const n of [1, 2, 3, 4, 6, 7, 12, 13, 25]) {
     cases.push({ name: `order: ${n} anonymous unions twice`, op: 'dedup', build: () => anonUnionOrder(n) });

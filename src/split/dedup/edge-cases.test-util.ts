@@ -216,6 +216,42 @@ function splitOnBase(copies: number): Built {
   return { base: b, inputs };
 }
 
+/**
+ * Base forwards that the split's full types take over: a base enum forward E (and an enum64
+ * forward E64) with the full enums only in the split, a base `struct T;` whose full struct is
+ * only in the split; split types refer to the base forwards, which then resolve to the split's
+ * types (libbpf re-points the base forward in its map).
+ */
+function baseFwdsTakenOver(): Built {
+  const b = Btf.create();
+  const int = b.addInt('int', 4, SIGNED);
+  const ef = b.addEnum('E', 4);
+  const ef64 = b.addEnum64('E64', 8, false);
+  const tf = b.addFwd('T', 'struct');
+  const ptf = b.addPtr(tf);
+  b.addStruct('holder', 24);
+  b.addField('e', ef);
+  b.addField('p', ptf, 64);
+  b.addField('f', ef64, 128);
+  const s = Btf.createSplit(b);
+  const e = s.addEnum('E', 4);
+  s.addEnumValue('A', 1);
+  const e64 = s.addEnum64('E64', 8, false);
+  s.addEnum64Value('B', 2n);
+  const t = s.addStruct('T', 4);
+  s.addField('x', int);
+  const pt = s.addPtr(t);
+  s.addStruct('user', 40);
+  s.addField('a', ef);
+  s.addField('b', e, 32);
+  s.addField('c', ptf, 64);
+  s.addField('d', pt, 128);
+  s.addField('f', ef64, 192);
+  s.addField('g', e64, 256);
+  s.addTypedef('tf', tf);
+  return { base: b, inputs: [s] };
+}
+
 /** Names pointing at an own empty string, at the tail of another string, duplicated strings. */
 function oddStrings(): Built {
   // strings: "" @0, "int" @1, "" @5, "xint" @6 (its tail "int" @7), "int" @11, "s" @15
@@ -299,6 +335,7 @@ export function edgeCases(): BuilderCase[] {
     { name: 'edge: decl_tag and type_tag on members and params', op: 'dedup', build: tags },
     { name: 'edge: split types equal to base types', op: 'dedup', build: () => splitOnBase(1) },
     { name: 'edge: merge of split types equal to base types', op: 'merge', build: () => splitOnBase(3) },
+    { name: 'edge: split full types taking over base forwards', op: 'dedup', build: baseFwdsTakenOver },
     { name: 'edge: odd string references', op: 'dedup', build: oddStrings },
     { name: 'edge: odd string references, merged twice', op: 'merge', build: () => ({ base: null, inputs: [oddStrings().inputs[0]!, oddStrings().inputs[0]!] }) },
     { name: 'edge: split strings repeating base strings', op: 'dedup', build: oddStringsSplit },

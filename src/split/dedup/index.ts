@@ -5,7 +5,9 @@
  * is never modified): base hashing (prim.ts), strings (strings.ts), primitive types (prim.ts),
  * structs/unions/typedefs by graph equivalence (struct.ts), unambiguous FWDs and reference
  * types (ref.ts), compaction and remapping (compact.ts). The candidate table replays the order
- * of libbpf's hashmap (table.ts), which decides which duplicate becomes canonical.
+ * of libbpf's hashmap (table.ts), which decides which duplicate becomes canonical. When the
+ * string stage is skipped the result shares the input's string bytes (a view of exactly their
+ * length: both objects only ever append, which moves the appender to a buffer of its own).
  *
  * Reference behaviour: libbpf v1.7.0 btf__dedup() with default options (no .BTF.ext, FWD
  * resolution on, no forced hash collisions). The result keeps the input's byte order; a split
@@ -44,13 +46,16 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
     throw new BtfkitError('BTF_INVALID', 'dedup: the BTF is not split on the given base', { errno: Errno.EINVAL });
   }
   const d = newState(btf);
-  dedupPrep(d);
   const skipStrings = opts.stringsDeduped ?? stringsLookDeduped(btf);
+  dedupPrep(d, skipStrings);
   let strs: Uint8Array;
   let strLen: number;
   if (skipStrings) {
+    // the input's string section as it is: a view of exactly its length, so that the first
+    // string added to either object moves that object's section to a new buffer (strings are
+    // only ever appended) and neither sees the other's
     const own = ownSections(btf);
-    strs = own.strs.slice(0, Math.max(own.strLen, 1));
+    strs = own.strLen > 0 ? own.strs.subarray(0, own.strLen) : own.strs.slice(0, 1);
     strLen = own.strLen;
   } else {
     ({ strs, strLen } = dedupStrings(d));
@@ -62,5 +67,10 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
   const c = compactAndRemap(d);
   const out = Btf.fromParts(btf.base, btf.endian, { words: c.words, nWords: c.nWords, offs: c.offs, nTypes: c.nTypes, strs, strLen });
   out.ptrSize = btf.ptrSize;
-  return { btf: out, idMap: c.idMap };
+  return {
+    btf: out,
+    get idMap(): Uint32Array {
+      return c.idMap();
+    },
+  };
 }

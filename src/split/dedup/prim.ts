@@ -7,7 +7,11 @@
  * one is not merged with it). Then each own INT, FLOAT, FWD, ENUM and ENUM64, in id order,
  * takes the first equal candidate of its signature, or becomes a candidate itself. An enum
  * forward (vlen 0) resolves to a compatible full enum; a full enum met after a canonical enum
- * forward re-points that forward to itself and keeps looking.
+ * forward re-points that forward to itself and keeps looking. libbpf keys enums by name
+ * alone (so a forward finds its full enum), which puts every anonymous enum under one key; a
+ * full enum whose name has no enum forward among the candidates can only take an equal enum,
+ * so it looks in a second table keyed by the whole enum (state.ts enumTable), whose chains
+ * follow the first table's order, and scans only the equal ones.
  *
  * Reference behaviour: libbpf v1.7.0 btf_dedup_prep and btf_dedup_prim_type(s).
  */
@@ -16,7 +20,7 @@ import { ownSections } from './access.js';
 import { KindId as Kind } from '../../format/kinds.js';
 import {
   type DedupState, dedupError, tableAdd, hashCommon, hashIntTag, hashEnum, hashStruct, hashArray,
-  hashFnProto, equalCommon, equalIntTag, equalEnum, compatEnum, isEnumFwd, kindOf,
+  hashFnProto, equalCommon, equalIntTag, equalEnum, compatEnum, isEnumFwd, kindOf, enumSigWords, tableAddEnum,
 } from './state.js';
 
 /**
@@ -31,9 +35,10 @@ import {
  * which decide the order of each key's entries), not hashed and stored: a module's split BTF
  * names ~1% of a kernel's 100k types.
  */
-export function dedupPrep(d: DedupState): void {
+export function dedupPrep(d: DedupState, stringsDeduped: boolean): void {
+  if (d.startId === 1) return; // no base
   const w = d.w;
-  const names = ownNames(d);
+  const names = ownNames(d, stringsDeduped);
   const bits = names.bits;
   const { map, off, kinds, table } = d;
   const start = d.startId;
@@ -67,7 +72,8 @@ export function dedupPrep(d: DedupState): void {
         break;
       case Kind.ENUM: case Kind.ENUM64:
         hashEnum(d, o);
-        break;
+        tableAddEnum(d, id);
+        continue;
       case Kind.STRUCT: case Kind.UNION:
         hashStruct(d, o);
         break;
@@ -95,7 +101,7 @@ interface OwnNames {
   elemBits: Uint32Array;
 }
 
-function ownNames(d: DedupState): OwnNames {
+function ownNames(d: DedupState, stringsDeduped: boolean): OwnNames {
   const w = d.w;
   const limit = d.btf.startStrOff;
   const bits = new Uint32Array((limit >>> 5) + 1);
@@ -104,7 +110,9 @@ function ownNames(d: DedupState): OwnNames {
   let anonEnumFwd = false;
   // Own names are compared after string dedup, which maps an own string equal to a base string
   // to that base string's (first) offset: an own offset is marked as the base offset it becomes.
-  const base = d.btf.base;
+  // When the string stage is skipped (merge: strings already deduplicated), own offsets stay
+  // own offsets and can never equal a base name: they mark nothing.
+  const base = stringsDeduped ? null : d.btf.base;
   const strs = ownSections(d.btf).strs;
   const mark = (a: Uint32Array, off: number): void => {
     if (off >= limit) {
@@ -196,7 +204,7 @@ function primType(d: DedupState, id: number): void {
       return;
     case Kind.INT: {
       hashIntTag(d, o);
-      for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
+      for (let e = t.first(d.h.v); e >= 0; e = t.nextOf(e)) {
         const c = t.value(e);
         if (equalIntTag(w, o, d.off[c]!)) {
           newId = c;
@@ -206,8 +214,30 @@ function primType(d: DedupState, id: number): void {
       break;
     }
     case Kind.ENUM: case Kind.ENUM64: {
+      const name = w[o]!;
+      if ((w[o + 1]! & 0xffff) !== 0 && !d.enumFwdNames.has(name)) {
+        // no enum forward of this name among the candidates: only an equal enum can be taken
+        // and nothing is re-pointed, so the enum table's chain of the whole signature holds
+        // all the candidates that matter, in libbpf's order
+        const et = d.enumTable;
+        const h = d.h.words(w, o, enumSigWords(w, o));
+        et.follow(t);
+        for (let e = et.first(h.v); e >= 0; e = et.nextOf(e)) {
+          const c = et.value(e);
+          if (equalEnum(w, o, d.off[c]!)) {
+            newId = c;
+            break;
+          }
+        }
+        d.map[id] = newId;
+        if (newId === id) {
+          hashEnum(d, o);
+          tableAddEnum(d, id);
+        }
+        return;
+      }
       hashEnum(d, o);
-      for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
+      for (let e = t.first(d.h.v); e >= 0; e = t.nextOf(e)) {
         const c = t.value(e);
         const co = d.off[c]!;
         if (equalEnum(w, o, co)) {
@@ -226,7 +256,7 @@ function primType(d: DedupState, id: number): void {
     }
     case Kind.FWD: case Kind.FLOAT: {
       hashCommon(d, o);
-      for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
+      for (let e = t.first(d.h.v); e >= 0; e = t.nextOf(e)) {
         const c = t.value(e);
         if (equalCommon(w, o, d.off[c]!)) {
           newId = c;
@@ -239,7 +269,13 @@ function primType(d: DedupState, id: number): void {
       throw dedupError(`unknown kind ${k}`, undefined, id);
   }
   d.map[id] = newId;
-  if (newId === id) tableAdd(d, id);
+  if (newId !== id) return;
+  if (k === Kind.ENUM || k === Kind.ENUM64) {
+    hashEnum(d, o);
+    tableAddEnum(d, id);
+  } else {
+    tableAdd(d, id);
+  }
 }
 
 export function dedupPrimTypes(d: DedupState): void {

@@ -7,8 +7,12 @@
  * RESTRICT, FUNC, TYPE_TAG, DECL_TAG, ARRAY and FUNC_PROTO first has its referenced ids
  * rewritten to their canonical ids (depth first: ARRAY element then index, FUNC_PROTO return
  * then parameters), which makes it stable, then takes the first exactly equal candidate of its
- * signature or becomes one. The depth-first walk uses an explicit stack; meeting a type that is
- * still in progress is a reference loop (libbpf: -ELOOP).
+ * signature or becomes one. The depth-first walk uses an explicit stack whose frames hold the
+ * type's id fields as a word range and stride (one field; ARRAY's two; FUNC_PROTO's return
+ * type and every second word after it), so the walk has no per-kind code; meeting a type that
+ * is still in progress is a reference loop (libbpf: -ELOOP). The signature and the equality of
+ * every reference kind cover one prefix of its record (3 words; DECL_TAG 4, ARRAY 6,
+ * FUNC_PROTO 3 + 2 per parameter), hashed and compared as plain words.
  *
  * Reference behaviour: libbpf v1.7.0 btf_dedup_fill_unique_names_map, btf_dedup_resolve_fwd(s),
  * btf_dedup_ref_type(s).
@@ -16,10 +20,7 @@
 
 import { KindId as Kind } from '../../format/kinds.js';
 import { growU32 } from '../../model/grow.js';
-import {
-  type DedupState, IN_PROGRESS, ELOOP, dedupError, kindOf, vlenOf, resolveId, tableAdd,
-  hashCommon, hashIntTag, hashArray, hashFnProto, equalCommon, equalIntTag, equalArray, equalFnProto,
-} from './state.js';
+import { type DedupState, IN_PROGRESS, ELOOP, dedupError, tableAdd } from './state.js';
 
 export function dedupResolveFwds(d: DedupState): void {
   const w = d.w;
@@ -52,51 +53,32 @@ export function dedupResolveFwds(d: DedupState): void {
   }
 }
 
-/** Number of referenced-id fields of a reference type and the word index of field i. */
-function refCount(w: Uint32Array, o: number): number {
-  switch (kindOf(w, o)) {
-    case Kind.ARRAY: return 2;
-    case Kind.FUNC_PROTO: return 1 + vlenOf(w, o);
-    default: return 1;
-  }
+/**
+ * Words of a reference record that its signature and equality cover: the common three, plus
+ * DECL_TAG's component index, ARRAY's element, index and count, FUNC_PROTO's parameters
+ * (libbpf's hash and equal functions of these kinds fold and compare exactly these words).
+ */
+function sigWords(w: Uint32Array, o: number, k: number): number {
+  if (k === Kind.FUNC_PROTO) return 3 + 2 * (w[o + 1]! & 0xffff);
+  if (k === Kind.ARRAY) return 6;
+  return k === Kind.DECL_TAG ? 4 : 3;
 }
 
-function refPos(w: Uint32Array, o: number, i: number): number {
-  switch (kindOf(w, o)) {
-    case Kind.ARRAY: return i === 0 ? 3 : 4;
-    case Kind.FUNC_PROTO: return i === 0 ? 2 : 4 + 2 * (i - 1);
-    default: return 2;
-  }
-}
-
-function startRef(d: DedupState, id: number): void {
-  const k = kindOf(d.w, d.off[id]!);
-  d.map[id] = IN_PROGRESS;
-  switch (k) {
-    case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR: case Kind.FUNC:
-    case Kind.TYPE_TAG: case Kind.DECL_TAG: case Kind.ARRAY: case Kind.FUNC_PROTO:
-      return;
-    default:
-      throw dedupError(`unexpected kind ${k} among reference types`, undefined, id);
-  }
-}
-
-/** Finds the canonical id of a reference type whose referenced ids are final. */
-function finishRef(d: DedupState, id: number): number {
+/** Finds the canonical id of a reference type whose referenced ids are final (btf_dedup_ref_type's lookup). */
+function finishRef(d: DedupState, id: number, k: number): number {
   const w = d.w;
   const off = d.off;
   const o = off[id]!;
   const t = d.table;
-  const k = kindOf(w, o);
-  if (k === Kind.DECL_TAG) hashIntTag(d, o);
-  else if (k === Kind.ARRAY) hashArray(d, o);
-  else if (k === Kind.FUNC_PROTO) hashFnProto(d, o);
-  else hashCommon(d, o);
+  const nw = sigWords(w, o, k);
+  const h = d.h.words(w, o, nw);
   let newId = id;
-  for (let e = t.first(d.h.lo, d.h.hi); e >= 0; e = t.nextOf(e)) {
-    const c = t.value(e);
-    if (refEqual(w, k, o, off[c]!)) {
-      newId = c;
+  for (let e = t.first(h.v); e >= 0; e = t.nextOf(e)) {
+    const co = t.offOf(e);
+    let i = 0;
+    while (i < nw && w[o + i] === w[co + i]) i++;
+    if (i === nw) {
+      newId = t.value(e);
       break;
     }
   }
@@ -105,58 +87,92 @@ function finishRef(d: DedupState, id: number): number {
   return newId;
 }
 
-/** The equality of a reference kind `k` (libbpf: btf_equal_int_tag / _array / _fnproto / _common). */
-function refEqual(w: Uint32Array, k: number, a: number, b: number): boolean {
-  if (k === Kind.DECL_TAG) return equalIntTag(w, a, b);
-  if (k === Kind.ARRAY) return equalArray(w, a, b);
-  if (k === Kind.FUNC_PROTO) return equalFnProto(w, a, b);
-  return equalCommon(w, a, b);
+/** Frame layout of the reference walk: id, word index of the next id field, end of the fields, step between them. */
+const FRAME = 4;
+
+/** Pushes the frame of reference type `id` (marked in progress): its id fields as (first, end, step). */
+function pushRef(d: DedupState, s: Uint32Array, sp: number, id: number): void {
+  const k = d.kinds[id]!;
+  const o = d.off[id]!;
+  let p = o + 2;
+  let end = o + 3;
+  let step = 1;
+  switch (k) {
+    case Kind.CONST: case Kind.VOLATILE: case Kind.RESTRICT: case Kind.PTR: case Kind.FUNC:
+    case Kind.TYPE_TAG: case Kind.DECL_TAG:
+      break;
+    case Kind.ARRAY:
+      // element type, then index type
+      p = o + 3;
+      end = o + 5;
+      break;
+    case Kind.FUNC_PROTO:
+      // return type, then each parameter's type
+      end = o + 3 + 2 * (d.w[o + 1]! & 0xffff);
+      step = 2;
+      break;
+    default:
+      throw dedupError(`unexpected kind ${k} among reference types`, undefined, id);
+  }
+  d.map[id] = IN_PROGRESS;
+  s[sp] = id;
+  s[sp + 1] = p;
+  s[sp + 2] = end;
+  s[sp + 3] = step;
 }
 
-/** btf_dedup_ref_type on an explicit stack of (id, next field) frames. */
+/** btf_dedup_ref_type on an explicit stack of frames; each id field is rewritten to its canonical id. */
 function refType(d: DedupState, root: number, stack: { s: Uint32Array }): void {
   const map = d.map;
-  if (map[root] === IN_PROGRESS) throw dedupError('reference loop', ELOOP, root);
-  if (map[root]! >= 0) return;
   const w = d.w;
-  startRef(d, root);
   let s = stack.s;
-  s[0] = root;
-  s[1] = 0;
-  let sp = 2;
-  while (sp > 0) {
-    const id = s[sp - 2]!;
-    const i = s[sp - 1]!;
-    const o = d.off[id]!;
-    if (i < refCount(w, o)) {
-      const p = o + refPos(w, o, i);
+  pushRef(d, s, 0, root);
+  let sp = FRAME;
+  frames: while (sp > 0) {
+    let p = s[sp - 3]!;
+    const end = s[sp - 2]!;
+    const step = s[sp - 1]!;
+    for (; p < end; p += step) {
       const child = w[p]!;
-      if (map[child] === IN_PROGRESS) throw dedupError('reference loop', ELOOP, child);
-      if (map[child]! >= 0) {
-        w[p] = resolveId(d, child);
-        s[sp - 1] = i + 1;
+      let m = map[child]!;
+      if (m >= 0) {
+        // resolve_type_id: follow the map to a type canonical for itself
+        if (m !== child) {
+          let guard = map.length;
+          for (let n = map[m]!; n >= 0 && n !== m; n = map[m]!) {
+            m = n;
+            if (--guard < 0) throw dedupError('cycle in the canonical map', ELOOP, child);
+          }
+          w[p] = m;
+        }
         continue;
       }
-      startRef(d, child);
-      s = stack.s = growU32(s, sp + 2);
-      s[sp] = child;
-      s[sp + 1] = 0;
-      sp += 2;
-      continue;
+      if (m === IN_PROGRESS) throw dedupError('reference loop', ELOOP, child);
+      s[sp - 3] = p;
+      if (sp + FRAME > s.length) s = stack.s = growU32(s, sp + FRAME);
+      pushRef(d, s, sp, child);
+      sp += FRAME;
+      continue frames;
     }
-    const res = finishRef(d, id);
-    sp -= 2;
+    const id = s[sp - 4]!;
+    const res = finishRef(d, id, d.kinds[id]!);
+    sp -= FRAME;
     if (sp > 0) {
-      const pid = s[sp - 2]!;
-      const pi = s[sp - 1]!;
-      const po = d.off[pid]!;
-      w[po + refPos(w, po, pi)] = res;
-      s[sp - 1] = pi + 1;
+      // the parent's current field is this child: rewrite it and step past it
+      const pp = s[sp - 3]!;
+      w[pp] = res;
+      s[sp - 3] = pp + s[sp - 1]!;
     }
   }
 }
 
 export function dedupRefTypes(d: DedupState): void {
-  const stack = { s: new Uint32Array(128) };
-  for (let id = d.startId; id < d.typeCount; id++) refType(d, id, stack);
+  const stack = { s: new Uint32Array(FRAME * 64) };
+  const map = d.map;
+  for (let id = d.startId; id < d.typeCount; id++) {
+    const m = map[id]!;
+    if (m >= 0) continue;
+    if (m === IN_PROGRESS) throw dedupError('reference loop', ELOOP, id);
+    refType(d, id, stack);
+  }
 }

@@ -6,7 +6,14 @@
  * zero words at the end; the own records are a private copy that the reference stage rewrites
  * in place, as libbpf rewrites its modifiable types. `map` is the canonical map (UNPROCESSED /
  * IN_PROGRESS markers as libbpf's), `hypot`/`hypotList` the hypothetical map of the graph
- * equivalence check, `table` the candidate table keyed by 64-bit signatures.
+ * equivalence check (candidate id + 1, 0 = none, so that a fresh array needs no fill),
+ * `table` the candidate table keyed by 64-bit signatures, `enumTable` a second index of its
+ * enums by their whole records (prim.ts). The own records are validated (known kinds, ids in
+ * range) in the same pass that sets their kinds and map entries.
+ *
+ * Signatures: libbpf's (their low 32 bits, table.ts), except that a struct's also folds in the
+ * names of its member types (which only drops candidates that could never be found
+ * equivalent, see struct.ts).
  *
  * Reference behaviour: libbpf v1.7.0 btf.c struct btf_dedup, btf_dedup_new (VAR and DATASEC
  * self-canonical), btf_hash_* and btf_equal_* / btf_compat_* (enum signatures ignore size and
@@ -17,7 +24,7 @@ import { BtfkitError, Errno } from '../../errors.js';
 import { KindId as Kind, recordWords, ID_FIXED, ID_WORD1, ID_WORD2, ELEM_ID, ELEM_START, ELEM_WORDS } from '../../format/kinds.js';
 import type { Btf } from '../../model/btf.js';
 import { ownSections } from './access.js';
-import { CandidateTable, Hash64 } from './table.js';
+import { CandidateTable, Signature } from './table.js';
 
 /** Map markers; the maps are Int32Arrays so that every load stays a small integer. */
 export const UNPROCESSED = -1;
@@ -37,12 +44,20 @@ export interface DedupState {
   startId: number;
   typeCount: number;
   map: Int32Array;
+  /** Hypothetical map: canonical id -> candidate id + 1 (0: none). */
   hypot: Int32Array;
   hypotList: Uint32Array;
   hypotCnt: number;
   hypotAdjustCanon: boolean;
   table: CandidateTable;
-  h: Hash64;
+  /**
+   * The enums of `table` (libbpf keys them by name alone) also under their whole signature
+   * (enumSig), following table's order; and the names that have a valueless enum (an enum
+   * forward) among the candidates. See prim.ts.
+   */
+  enumTable: CandidateTable;
+  enumFwdNames: Set<number>;
+  h: Signature;
   /** Work budget for the structural comparisons (hostile inputs must not hang). */
   budget: number;
 }
@@ -74,27 +89,30 @@ export function newState(btf: Btf): DedupState {
   const kinds = new Uint8Array(typeCount);
   map[0] = 0;
   // base ids: kinds and map are set by dedupPrep's pass over them
-  for (let id = btf.startId; id < typeCount; id++) {
-    const k = kindOf(w, off[id]!);
-    kinds[id] = k;
-    map[id] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;
-  }
-  checkRecords(w, off, btf.startId, typeCount);
+  ownRecords(w, off, kinds, map, btf.startId, typeCount);
   return {
     btf, w, off, kinds, startId: btf.startId, typeCount, map,
-    hypot: new Int32Array(typeCount).fill(UNPROCESSED),
+    hypot: new Int32Array(typeCount),
     hypotList: new Uint32Array(1024), hypotCnt: 0, hypotAdjustCanon: false,
-    table: new CandidateTable(typeCount), h: new Hash64(), budget: 0,
+    table: new CandidateTable(typeCount), enumTable: new CandidateTable(typeCount >>> 4), enumFwdNames: new Set(),
+    h: new Signature(), budget: 0,
   };
 }
 
-/** Own records must be of known kinds and refer only to existing ids (parse guarantees it for files). */
-function checkRecords(w: Uint32Array, off: Uint32Array, startId: number, typeCount: number): void {
+/**
+ * Kinds and initial map entries of the own records, which must be of known kinds and refer only
+ * to existing ids (parse guarantees it for files; a built object need not).
+ */
+function ownRecords(w: Uint32Array, off: Uint32Array, kinds: Uint8Array, map: Int32Array, startId: number, typeCount: number): void {
   for (let id = startId; id < typeCount; id++) {
     const o = off[id]!;
-    const k = kindOf(w, o);
-    const n = recordWords(k, vlenOf(w, o));
+    const info = w[o + 1]!;
+    const k = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    const n = recordWords(k, vlen);
     if (n < 0 || o + n > w.length) throw dedupError(`unknown kind ${k}`, Errno.EINVAL, id);
+    kinds[id] = k;
+    map[id] = k === Kind.VAR || k === Kind.DATASEC ? id : UNPROCESSED;
     // the id fields in libbpf's field-iterator order (kinds.ts tables)
     const nf = ID_FIXED[k]!;
     if (nf > 0 && w[o + ID_WORD1[k]!]! >= typeCount) throw badId(w[o + ID_WORD1[k]!]!, id);
@@ -102,7 +120,6 @@ function checkRecords(w: Uint32Array, off: Uint32Array, startId: number, typeCou
     const ei = ELEM_ID[k]!;
     if (ei < 0) continue;
     const ew = ELEM_WORDS[k]!;
-    const vlen = vlenOf(w, o);
     for (let j = 0, p = o + ELEM_START[k]! + ei; j < vlen; j++, p += ew) if (w[p]! >= typeCount) throw badId(w[p]!, id);
   }
 }
@@ -142,14 +159,14 @@ export function resolveFwdId(d: DedupState, id: number): number {
 }
 
 export function hypotClear(d: DedupState): void {
-  for (let i = 0; i < d.hypotCnt; i++) d.hypot[d.hypotList[i]!] = UNPROCESSED;
+  for (let i = 0; i < d.hypotCnt; i++) d.hypot[d.hypotList[i]!] = 0;
   d.hypotCnt = 0;
   d.hypotAdjustCanon = false;
 }
 
 /** Appends a canonical candidate under the signature currently in d.h. */
 export function tableAdd(d: DedupState, id: number): void {
-  d.table.append(d.h.lo, d.h.hi, id);
+  d.table.append(d.h.v, id, d.off[id]!);
 }
 
 // ------------------------------------------------------------------ signatures (into d.h)
@@ -172,12 +189,39 @@ export function hashEnum(d: DedupState, o: number): void {
   d.h.reset(d.w[o]!);
 }
 
+/** Words of an ENUM/ENUM64 record that equalEnum compares: the common three and every value. */
+export function enumSigWords(w: Uint32Array, o: number): number {
+  return 3 + (w[o + 1]! & 0xffff) * (kindOf(w, o) === Kind.ENUM ? 2 : 3);
+}
+
+/**
+ * Enters a canonical enum as a candidate: in the table under libbpf's key (its name, in d.h
+ * already), in the enum table under its whole signature, and its name among the enum forwards'
+ * when it has no values.
+ */
+export function tableAddEnum(d: DedupState, id: number): void {
+  tableAdd(d, id);
+  const w = d.w;
+  const o = d.off[id]!;
+  const h = d.h.words(w, o, enumSigWords(w, o));
+  d.enumTable.follow(d.table);
+  d.enumTable.link(h.v, id, o);
+  if ((w[o + 1]! & 0xffff) === 0) d.enumFwdNames.add(w[o]!);
+}
+
+/**
+ * libbpf's struct signature (names, sizes, member names and offsets), refined by the names of
+ * the member types: the equivalence walk compares a name at every pair it meets, and the
+ * canonical map only links types of one name, so two structs whose member types differ in
+ * name can never be found equivalent. The refinement only drops candidates that would fail.
+ */
 export function hashStruct(d: DedupState, o: number): void {
   hashCommon(d, o);
   const w = d.w;
+  const off = d.off;
   const n = vlenOf(w, o);
   const h = d.h;
-  for (let i = 0, p = o + 3; i < n; i++, p += 3) h.add(w[p]!).add(w[p + 2]!);
+  for (let i = 0, p = o + 3; i < n; i++, p += 3) h.add(w[p]!).add(w[p + 2]!).add(w[off[w[p + 1]!]!]!);
 }
 
 export function hashArray(d: DedupState, o: number): void {

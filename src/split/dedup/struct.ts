@@ -4,6 +4,12 @@
  * Approach: each own STRUCT/UNION/TYPEDEF not yet mapped looks up the candidates of its
  * shallow signature (names, sizes, member names and offsets; no referenced ids) and, for each
  * shallow-equal candidate, walks the candidate's and the canonical's type graphs side by side.
+ * A struct's signature also covers the names of its member types (state.ts hashStruct): every
+ * pair the walk meets must agree in name, and the canonical map only joins types of one name,
+ * so candidates whose member types are named differently could only fail; leaving them out
+ * keeps the others in libbpf's order (a key's entries are a subsequence of libbpf's key) and
+ * spares the kernels' ~700 btf_trace_* anonymous unions (one libbpf signature) from walking
+ * against each other.
  * The walk is depth-first in libbpf's order (ARRAY: index type, then element type; FUNC_PROTO:
  * return type, then parameters) on an explicit stack, so deep kernels cannot overflow the JS
  * stack, and stops at the first mismatch. Each visited canonical id records the candidate id
@@ -219,7 +225,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
       } else if (rootK < 0) {
         rootK = k;
       }
-      const hyp = hypot[k]!;
+      const hyp = hypot[k]! - 1;
       if (hyp >= 0) {
         if (hyp !== c) {
           d.budget = IDENTICAL_BUDGET;
@@ -231,7 +237,7 @@ function isEquiv(d: DedupState, cand: number, canon: number, stack: StructCtx): 
       } else {
         if (hc === hypotList.length) hypotList = d.hypotList = growU32(hypotList, hc + 1);
         hypotList[hc++] = k;
-        hypot[k] = c;
+        hypot[k] = c + 1;
         const b = off[k]!;
         const kk = kinds[k]!;
         const a = off[c]!;
@@ -314,7 +320,7 @@ function mergeHypot(d: DedupState): void {
   const adjust = d.hypotAdjustCanon;
   for (let i = 0; i < d.hypotCnt; i++) {
     const canonId = list[i]!;
-    const tId = resolveId(d, d.hypot[canonId]!);
+    const tId = resolveId(d, d.hypot[canonId]! - 1);
     const cId = resolveId(d, canonId);
     const tk = kinds[tId]!;
     const ck = kinds[cId]!;
@@ -335,13 +341,14 @@ function structType(d: DedupState, id: number, stack: StructCtx): void {
   const isTypedef = kind === Kind.TYPEDEF;
   if (isTypedef) hashTypedef(d, o);
   else hashStruct(d, o);
-  const lo = d.h.lo;
-  const hi = d.h.hi;
+  const key = d.h.v;
   let newId = id;
   const t = d.table;
-  for (let e = t.first(lo, hi); e >= 0; e = t.nextOf(e)) {
+  for (let e = t.first(key); e >= 0; e = t.nextOf(e)) {
     const cand = t.value(e);
-    const co = d.off[cand]!;
+    // a base typedef is filed under libbpf's common signature, which an own typedef's never equals
+    if (isTypedef && cand < d.startId) continue;
+    const co = t.offOf(e);
     if (isTypedef ? !equalTypedef(w, o, co) : !shallowEqualStruct(w, o, co)) continue;
     hypotClear(d);
     if (!isEquiv(d, id, cand, stack)) continue;
@@ -353,8 +360,7 @@ function structType(d: DedupState, id: number, stack: StructCtx): void {
   }
   d.map[id] = newId;
   if (newId === id) {
-    d.h.lo = lo;
-    d.h.hi = hi;
+    d.h.v = key;
     tableAdd(d, id);
   }
 }
