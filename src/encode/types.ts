@@ -23,6 +23,7 @@ import { KindId as Kind } from '../format/kinds.js';
 import { growU32 } from '../model/grow.js';
 import type { CuTypes } from './order.js';
 import { addTypeTagOf, pointerTarget } from './tags.js';
+import { PosTable, MAX_POS } from './postable.js';
 
 const INT_SIGNED = 1;
 const INT_BOOL = 4;
@@ -37,7 +38,7 @@ export interface EncoderState {
   /** An array was encoded, so an index type is needed. */
   needIndexType: boolean;
   /** BTF string offset of each DWARF string interned so far, by DwarfInfo.strPos. */
-  strs: Map<number, number>;
+  strs: PosTable;
   /** Scratch words of the record being built. */
   rec: Uint32Array;
   /** The attributes of a member DIE (slots M_*) and of an enumerator (E_*). */
@@ -58,7 +59,7 @@ const M_BIT_OFFSET = 6;
 
 export function newEncoderState(btf: Btf): EncoderState {
   return {
-    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new Map(), rec: new Uint32Array(256),
+    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new PosTable(), rec: new Uint32Array(256),
     member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
     enumerator: new AttrSet([At.name, At.const_value]),
   };
@@ -75,13 +76,12 @@ export function internStr(d: DwarfInfo, st: EncoderState, die: number, at: numbe
 /** internStr of the string at DwarfInfo.strPos `pos` (-1: absent). */
 function internPos(d: DwarfInfo, st: EncoderState, pos: number): number {
   if (pos < 0) return 0;
-  let off = st.strs.get(pos);
-  if (off === undefined) {
-    // the bytes as they are in DWARF (pahole copies them), no JS string
-    const n = d.strLength(pos);
-    off = n ? st.btf.addStrBytes(d.strSection(pos), d.strOffset(pos), n) : 0;
-    st.strs.set(pos, off);
-  }
+  const cached = pos < MAX_POS ? st.strs.get(pos) : -1;
+  if (cached >= 0) return cached;
+  // the bytes as they are in DWARF (pahole copies them), no JS string
+  const n = d.strLength(pos);
+  const off = n ? st.btf.addStrBytes(d.strSection(pos), d.strOffset(pos), n) : 0;
+  if (pos < MAX_POS) st.strs.set(pos, off);
   return off;
 }
 

@@ -44,8 +44,8 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
     throw new BtfkitError('BTF_INVALID', 'dedup: the BTF is not split on the given base', { errno: Errno.EINVAL });
   }
   const d = newState(btf);
-  dedupPrep(d);
   const skipStrings = opts.stringsDeduped ?? stringsLookDeduped(btf);
+  dedupPrep(d, !skipStrings);
   let strs: Uint8Array;
   let strLen: number;
   if (skipStrings) {

@@ -31,9 +31,9 @@ import {
  * which decide the order of each key's entries), not hashed and stored: a module's split BTF
  * names ~1% of a kernel's 100k types.
  */
-export function dedupPrep(d: DedupState): void {
+export function dedupPrep(d: DedupState, remapsStrings: boolean): void {
   const w = d.w;
-  const names = ownNames(d);
+  const names = ownNames(d, remapsStrings);
   const bits = names.bits;
   const { map, off, kinds, table } = d;
   const start = d.startId;
@@ -95,7 +95,11 @@ interface OwnNames {
   elemBits: Uint32Array;
 }
 
-function ownNames(d: DedupState): OwnNames {
+/**
+ * `remapsStrings`: the string stage will give own strings equal to base strings the base's
+ * offsets (else, strings kept as they are, an own name offset never equals a base one).
+ */
+function ownNames(d: DedupState, remapsStrings: boolean): OwnNames {
   const w = d.w;
   const limit = d.btf.startStrOff;
   const bits = new Uint32Array((limit >>> 5) + 1);
@@ -104,7 +108,7 @@ function ownNames(d: DedupState): OwnNames {
   let anonEnumFwd = false;
   // Own names are compared after string dedup, which maps an own string equal to a base string
   // to that base string's (first) offset: an own offset is marked as the base offset it becomes.
-  const base = d.btf.base;
+  const base = remapsStrings ? d.btf.base : null;
   const strs = ownSections(d.btf).strs;
   const mark = (a: Uint32Array, off: number): void => {
     if (off >= limit) {
