@@ -387,6 +387,35 @@ export class DwarfInfo {
     const u = this.units[this.unitOf[die]!]!;
     const slotOf = set.slotOf;
     set.form.fill(0);
+    if (u.offSize === 4 && u.addrSize === 8) {
+      // positions known from the abbreviation (Abbrevs.attrPos): no walk over the data
+      const base = this.attrOff[die]!;
+      const pos = ab.attrPos;
+      let a = ab.attrStart[k]!;
+      const e = a + ab.attrCount[k]!;
+      for (; a < e; a++) {
+        const at = ab.attrName[a]!;
+        const slot = at < slotOf.length ? slotOf[at]! : -1;
+        if (slot < 0) continue;
+        const ps = pos[a]!;
+        const form = ab.attrForm[a]!;
+        if (ps < 0 || form === Form.indirect) break;
+        if (set.form[slot] === 0) {
+          set.form[slot] = form;
+          set.p[slot] = base + ps;
+          set.a[slot] = a;
+        }
+      }
+      if (a === e) return;
+      set.form.fill(0);
+    }
+    this.gatherWalk(die, set, k, u);
+  }
+
+  /** gather by walking the DIE's data (variable-size forms before a wanted attribute). */
+  private gatherWalk(die: number, set: AttrSet, k: number, u: DwarfUnit): void {
+    const ab = this.abbrevs;
+    const slotOf = set.slotOf;
     let p = this.attrOff[die]!;
     const size = ab.attrSize;
     for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
@@ -449,6 +478,26 @@ export class DwarfInfo {
     const ab = this.abbrevs;
     const k = this.abbr[die]!;
     const u = this.units[this.unitOf[die]!]!;
+    if (u.offSize === 4 && u.addrSize === 8) {
+      // the position from the abbreviation (Abbrevs.attrPos), when the data before it is fixed
+      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+        if (ab.attrName[a] !== at) continue;
+        const ps = ab.attrPos[a]!;
+        const form = ab.attrForm[a]!;
+        if (ps < 0 || form === Form.indirect) return this.findWalk(die, at, k, u);
+        this.place.form = form;
+        this.place.p = this.attrOff[die]! + ps;
+        this.place.a = a;
+        return true;
+      }
+      return false;
+    }
+    return this.findWalk(die, at, k, u);
+  }
+
+  /** find by walking the DIE's data. */
+  private findWalk(die: number, at: number, k: number, u: DwarfUnit): boolean {
+    const ab = this.abbrevs;
     let p = this.attrOff[die]!;
     const size = ab.attrSize;
     for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
@@ -587,6 +636,9 @@ export class DwarfInfo {
     const d = this.sections.info;
     const ab = this.abbrevs;
     const size = ab.attrSize;
+    // 32-bit DWARF, 8-byte addresses: the sizes Abbrevs.fixedSize is computed for
+    const usual = u.offSize === 4 && u.addrSize === 8;
+    const fixed = ab.fixedSize;
     const dense = table.byCode instanceof Int32Array ? table.byCode : null;
     /** Parent DIE and last DIE seen (to link siblings) at each depth. */
     let parents = new Int32Array(64);
@@ -625,9 +677,13 @@ export class DwarfInfo {
       const prev = last[depth]!;
       if (prev >= 0) sib[prev] = die;
       last[depth] = die;
-      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
-        const sz = size[a]!;
-        p = sz >= 0 ? p + sz : sz === OFF_SIZED ? p + u.offSize : sz === ADDR_SIZED ? p + u.addrSize : this.skip(ab.attrForm[a]!, p, u);
+      const fs = usual ? fixed[k]! : -1;
+      if (fs >= 0) p += fs;
+      else {
+        for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+          const sz = size[a]!;
+          p = sz >= 0 ? p + sz : sz === OFF_SIZED ? p + u.offSize : sz === ADDR_SIZED ? p + u.addrSize : this.skip(ab.attrForm[a]!, p, u);
+        }
       }
       if (p > end) throw dwarfError('DIE attributes run past the end of the unit', INFO, dieStart);
       if (ab.children[k]) {
