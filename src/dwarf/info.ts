@@ -386,7 +386,9 @@ export class DwarfInfo {
     const k = this.abbr[die]!;
     const u = this.units[this.unitOf[die]!]!;
     const slotOf = set.slotOf;
-    set.form.fill(0);
+    const forms = set.form;
+    // a few slots: a loop, not a call of fill() per DIE
+    for (let i = 0; i < forms.length; i++) forms[i] = 0;
     if (u.offSize === 4 && u.addrSize === 8) {
       // positions known from the abbreviation (Abbrevs.attrPos): no walk over the data
       const base = this.attrOff[die]!;
@@ -407,7 +409,7 @@ export class DwarfInfo {
         }
       }
       if (a === e) return;
-      set.form.fill(0);
+      for (let i = 0; i < forms.length; i++) forms[i] = 0;
     }
     this.gatherWalk(die, set, k, u);
   }
