@@ -3,7 +3,9 @@
  *
  * Approach: validate the header, copy the type section once into a host-order Uint32Array
  * (byte-swapping every word for opposite-endian input), walk it once to index record
- * offsets, then run libbpf's sanity check over the object's own types. Checks, their order
+ * offsets while pre-checking libbpf's sanity rules, and run the full sanity check over the
+ * object's own types only when that walk found a doubtful record (it then names the first
+ * bad one, as libbpf's check order does). Checks, their order
  * and their error codes follow libbpf v1.7.0 (docs/design.md §format-endian, §format-load-checks): what libbpf accepts is
  * accepted, what it rejects is rejected with the same errno, and the error names the type id
  * and byte offset. The 2026 format (header ≥ 32 bytes with layout_off/layout_len, 24-bit
