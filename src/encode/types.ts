@@ -22,7 +22,7 @@ import type { Btf } from '../model/btf.js';
 import { KindId as Kind } from '../format/kinds.js';
 import { growU32 } from '../model/grow.js';
 import type { CuTypes } from './order.js';
-import { addTypeTagOf, pointerTarget } from './tags.js';
+import { addTypeTagOf, pointerTagTarget } from './tags.js';
 import { PosTable, MAX_POS } from './postable.js';
 
 const INT_SIGNED = 1;
@@ -151,8 +151,10 @@ function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, 
       return encodeBaseType(d, st, die);
     case Tag.const_type:
       return addRef(st, Kind.CONST, 0, refId(d, ct, idOff, die));
-    case Tag.pointer_type:
-      return addRef(st, Kind.PTR, 0, pointerTarget(d, ct, idOff, die, () => refId(d, ct, idOff, die)));
+    case Tag.pointer_type: {
+      const tagged = pointerTagTarget(d, ct, idOff, die);
+      return addRef(st, Kind.PTR, 0, tagged >= 0 ? tagged : refId(d, ct, idOff, die));
+    }
     case Tag.LLVM_annotation:
       return addTypeTagOf(d, ct, idOff, btf, die, (ptr) => refId(d, ct, idOff, ptr));
     case Tag.restrict_type:
