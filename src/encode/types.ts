@@ -57,10 +57,13 @@ const M_LOCATION = 4;
 const M_BYTE_SIZE = 5;
 const M_BIT_OFFSET = 6;
 
-/** `strBytes`: the size of the DWARF string sections, to size the string cache (a string per ~16 bytes). */
+/**
+ * `strBytes`: the size of the DWARF string sections, to size the string cache (room for a
+ * string per ~32 bytes: a module uses a part of its strings; the cache grows if it needs to).
+ */
 export function newEncoderState(btf: Btf, strBytes = 0): EncoderState {
   return {
-    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new PosTable(strBytes >>> 3), rec: new Uint32Array(256),
+    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new PosTable(strBytes >>> 4), rec: new Uint32Array(256),
     member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
     enumerator: new AttrSet([At.name, At.const_value]),
   };
