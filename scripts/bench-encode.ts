@@ -3,8 +3,10 @@
  * module's M.prebtf.ko next to pahole v1.31 on the same input with kbuild's module flags (+
  * distilled_base), alternating, medians, plus the peak RSS of each (GNU time's %M), and Node's
  * own start-up (`node -e 0`, the floor of any `btfkit` command) in the same runs. Inputs: the
- * encoder corpus (scripts/encoder-corpus.sh) and Debian 6.12.118's headers vmlinux as base;
- * rows are left out when either, pahole or /usr/bin/time is missing.
+ * encoder corpus (scripts/encoder-corpus.sh; small modules, where start-up and the kernel's
+ * 100k types weigh most), two large modules of the DKMS corpus (scripts/dkms-corpus.sh; a
+ * third of the runs, none with --quick) and Debian 6.12.118's headers vmlinux as base; rows
+ * are left out when an input, pahole or /usr/bin/time is missing.
  *
  * Alone: `node dist/scripts/bench-encode.js [--runs N] [--cli LAUNCHER]` prints just these rows.
  */
@@ -19,7 +21,8 @@ import { corpusDir } from './corpus-paths.js';
 const KERNEL = '/usr/src/linux-headers-6.12.118+deb12-amd64/vmlinux';
 const PAHOLE = process.env.PAHOLE ?? join(process.env.HOME ?? '', '.cache/btf-oracle/bin/pahole');
 const FLAGS = ['-J', '--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs', '--lang_exclude=rust', '--btf_features=distilled_base'];
-const MODULES = ['tcp/tcp_bbr', 'minix/minix', 'v4l2loopback/v4l2loopback'];
+/** Small modules of the encoder corpus, and larger ones of the DKMS corpus (scripts/dkms-corpus.sh) when built. */
+const MODULES = ['encoder/tcp/tcp_bbr', 'encoder/minix/minix', 'encoder/v4l2loopback/v4l2loopback', 'encoder-dkms/jool/jool_common', 'encoder-dkms/zfs/zfs'];
 
 type Add = (op: string, unit: 'us' | 'ms' | 'MB', median: number, ref?: number) => void;
 
@@ -36,8 +39,8 @@ function timed(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { ms: numb
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export function benchEncode(add: Add, opts: { quick: boolean; cli: string; runs?: number }): void {
-  const corpus = join(corpusDir(), 'encoder');
-  if (!existsSync(corpus) || !existsSync(KERNEL) || !existsSync(PAHOLE) || !existsSync('/usr/bin/time')) return;
+  const corpus = corpusDir();
+  if (!existsSync(join(corpus, 'encoder')) || !existsSync(KERNEL) || !existsSync(PAHOLE) || !existsSync('/usr/bin/time')) return;
   const tmp = mkdtempSync(join(tmpdir(), 'btfkit-bench-encode-'));
   const env: NodeJS.ProcessEnv = { ...process.env, LLVM_OBJCOPY: 'objcopy' };
   delete env.NODE_EXTRA_CA_CERTS;
@@ -47,7 +50,11 @@ export function benchEncode(add: Add, opts: { quick: boolean; cli: string; runs?
       if (!existsSync(pre)) continue;
       const ours: number[] = [], theirs: number[] = [], node: number[] = [];
       let oursMb = 0, theirsMb = 0, nodeMb = 0;
-      for (let i = 0; i < (opts.runs ?? (opts.quick ? 1 : 5)); i++) {
+      // a large module takes seconds per run: fewer runs
+      const big = m.startsWith('encoder-dkms/');
+      const runs = Math.max(1, big ? Math.ceil((opts.runs ?? 5) / 3) : (opts.runs ?? (opts.quick ? 1 : 5)));
+      if (big && opts.quick) continue;
+      for (let i = 0; i < runs; i++) {
         const copy = join(tmp, 'p.ko');
         copyFileSync(pre, copy);
         const p = timed(PAHOLE, [...FLAGS, '--btf_base', KERNEL, copy], env);

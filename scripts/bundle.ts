@@ -49,7 +49,12 @@ await build({
 });
 
 // The entry's '#!' line is not valid inside the function wrapper the launcher compiles.
-const source = readFileSync(bundle, 'utf8').replace(/^#![^\n]*\n/, '');
+// esbuild escapes non-ASCII characters in code but keeps them in the doc comments it leaves:
+// one is enough to make the whole source a two-byte string (twice the memory, and a slower
+// UTF-8 decode and source check on every start), so they are escaped too (valid anywhere).
+const source = readFileSync(bundle, 'utf8')
+  .replace(/^#![^\n]*\n/, '')
+  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 writeFileSync(bundle, source);
 
 // Eager compilation, so that the cache holds every function, whatever command runs. V8 accepts

@@ -55,10 +55,22 @@ export function int(values: Values, key: string, min: number, max: number): numb
   return n;
 }
 
-/** Writes bytes or text to stdout and resolves once flushed (EPIPE is not an error). */
+let stdoutReady = false;
+
+/**
+ * Writes bytes or text to stdout and resolves once flushed (EPIPE is not an error: a closed
+ * pipe ends the command). process.stdout is touched only here, on the first write: creating
+ * it loads Node's stream modules, a few ms that a quiet command does not need.
+ */
 export function writeStdout(data: Uint8Array | string): Promise<void> {
   return new Promise((resolve) => {
     if (data.length === 0) return resolve();
+    if (!stdoutReady) {
+      stdoutReady = true;
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0);
+      });
+    }
     process.stdout.write(data, () => resolve());
   });
 }

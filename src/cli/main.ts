@@ -86,10 +86,6 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(parsed.positionals, parsed.values);
 }
 
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-});
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

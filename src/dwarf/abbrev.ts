@@ -61,6 +61,15 @@ export class Abbrevs {
    * OFF_SIZED (the unit's offset size), ADDR_SIZED (its address size), VARIABLE (read it).
    */
   attrSize = new Int32Array(1024);
+  /**
+   * Where each attribute's data starts from the DIE's first attribute byte, in units of 32-bit
+   * DWARF with 8-byte addresses (what gcc and clang emit for 64-bit kernels), when every
+   * attribute before it has a fixed size there; -1 otherwise. Lets a reader go straight to an
+   * attribute (DwarfInfo.find, gather) instead of skipping the ones before it.
+   */
+  attrPos = new Int32Array(1024);
+  /** Per abbreviation: the size of all its attributes' data in those units when fixed, else -1. */
+  fixedSize = new Int32Array(256);
   nAttrs = 0;
   private readonly tables = new Map<number, AbbrevTable>();
 
@@ -97,14 +106,21 @@ export class Abbrevs {
       if (cur.p >= d.length) throw dwarfError('abbreviation truncated', SECTION, at);
       const children = d[cur.p++]!;
       const k = this.newAbbrev(tag, children);
+      let pos = 0;
       for (;;) {
         const name = uleb(d, cur, SECTION);
         const form = uleb(d, cur, SECTION);
         if (name === 0 && form === 0) break;
         const value = form === Form.implicit_const ? sleb(d, cur, SECTION) : 0;
-        this.addAttr(name, form, value);
+        const i = this.addAttr(name, form, value);
+        this.attrPos[i] = pos;
+        if (pos >= 0) {
+          const sz = this.attrSize[i]!;
+          pos = sz >= 0 ? pos + sz : sz === OFF_SIZED ? pos + 4 : sz === ADDR_SIZED ? pos + 8 : -1;
+        }
         this.attrCount[k]!++;
       }
+      this.fixedSize[k] = pos;
       codes.push(code);
       idx.push(k);
       if (code > maxCode) maxCode = code;
@@ -132,6 +148,7 @@ export class Abbrevs {
     this.attrStart = growU32(this.attrStart, this.n);
     this.attrCount = growU32(this.attrCount, this.n);
     this.children = growU8(this.children, this.n);
+    this.fixedSize = growI32(this.fixedSize, this.n);
     this.tag[k] = tag;
     this.children[k] = children;
     this.attrStart[k] = this.nAttrs;
@@ -139,15 +156,17 @@ export class Abbrevs {
     return k;
   }
 
-  private addAttr(name: number, form: number, value: number): void {
+  private addAttr(name: number, form: number, value: number): number {
     const i = this.nAttrs++;
     this.attrName = growU32(this.attrName, this.nAttrs);
     this.attrForm = growU32(this.attrForm, this.nAttrs);
     this.attrConst = growF64(this.attrConst, this.nAttrs);
     this.attrSize = growI32(this.attrSize, this.nAttrs);
+    this.attrPos = growI32(this.attrPos, this.nAttrs);
     this.attrName[i] = name;
     this.attrForm[i] = form;
     this.attrConst[i] = value;
     this.attrSize[i] = formSize(form);
+    return i;
   }
 }

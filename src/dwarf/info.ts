@@ -58,12 +58,12 @@ export class DwarfInfo {
   readonly units: DwarfUnit[] = [];
   /** Number of DIEs. */
   n = 0;
-  private off = new Uint32Array(1024);
-  private abbr = new Uint32Array(1024);
-  private attrOff = new Uint32Array(1024);
-  private par = new Int32Array(1024);
-  private sib = new Int32Array(1024);
-  private unitOf = new Uint32Array(1024);
+  private off = new Uint32Array(0);
+  private abbr = new Uint32Array(0);
+  private attrOff = new Uint32Array(0);
+  private par = new Int32Array(0);
+  private sib = new Int32Array(0);
+  private unitOf = new Uint32Array(0);
   private readonly abbrevs: Abbrevs;
   private readonly dv: DataView;
   private readonly le: boolean;
@@ -78,6 +78,9 @@ export class DwarfInfo {
     this.dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
     this.le = sections.littleEndian;
     this.abbrevs = new Abbrevs(sections.abbrev);
+    // room for the DIEs up front (gcc and clang average 10-12 bytes per DIE), instead of
+    // growing six arrays some twenty times on a large module; pages never written cost nothing
+    this.reserve((d.length >>> 3) + 1024);
     let p = 0;
     while (p < d.length) p = this.indexUnit(p);
   }
@@ -132,8 +135,11 @@ export class DwarfInfo {
 
   /** The DIE at a `.debug_info` offset, or -1. */
   dieAt(offset: number): number {
-    let lo = 0;
-    let hi = this.n - 1;
+    return this.dieIn(offset, 0, this.n - 1);
+  }
+
+  /** The DIE at `offset` among DIEs [lo, hi], or -1. */
+  private dieIn(offset: number, lo: number, hi: number): number {
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const o = this.off[mid]!;
@@ -260,7 +266,10 @@ export class DwarfInfo {
       default:
         throw dwarfError(`attribute 0x${at.toString(16)} has ${formName(form)}, not a reference`, INFO, p);
     }
-    return this.refTarget(this.unit(die).offset + target, p);
+    // a unit-relative reference: a DIE of the same unit, searched there first
+    const u = this.unit(die);
+    const t = this.dieIn(u.offset + target, u.firstDie, u.endDie - 1);
+    return t >= 0 ? t : this.refTarget(u.offset + target, p);
   }
 
   private refTarget(offset: number, p: number): number {
@@ -377,7 +386,38 @@ export class DwarfInfo {
     const k = this.abbr[die]!;
     const u = this.units[this.unitOf[die]!]!;
     const slotOf = set.slotOf;
-    set.form.fill(0);
+    const forms = set.form;
+    // a few slots: a loop, not a call of fill() per DIE
+    for (let i = 0; i < forms.length; i++) forms[i] = 0;
+    if (u.offSize === 4 && u.addrSize === 8) {
+      // positions known from the abbreviation (Abbrevs.attrPos): no walk over the data
+      const base = this.attrOff[die]!;
+      const pos = ab.attrPos;
+      let a = ab.attrStart[k]!;
+      const e = a + ab.attrCount[k]!;
+      for (; a < e; a++) {
+        const at = ab.attrName[a]!;
+        const slot = at < slotOf.length ? slotOf[at]! : -1;
+        if (slot < 0) continue;
+        const ps = pos[a]!;
+        const form = ab.attrForm[a]!;
+        if (ps < 0 || form === Form.indirect) break;
+        if (set.form[slot] === 0) {
+          set.form[slot] = form;
+          set.p[slot] = base + ps;
+          set.a[slot] = a;
+        }
+      }
+      if (a === e) return;
+      for (let i = 0; i < forms.length; i++) forms[i] = 0;
+    }
+    this.gatherWalk(die, set, k, u);
+  }
+
+  /** gather by walking the DIE's data (variable-size forms before a wanted attribute). */
+  private gatherWalk(die: number, set: AttrSet, k: number, u: DwarfUnit): void {
+    const ab = this.abbrevs;
+    const slotOf = set.slotOf;
     let p = this.attrOff[die]!;
     const size = ab.attrSize;
     for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
@@ -440,6 +480,26 @@ export class DwarfInfo {
     const ab = this.abbrevs;
     const k = this.abbr[die]!;
     const u = this.units[this.unitOf[die]!]!;
+    if (u.offSize === 4 && u.addrSize === 8) {
+      // the position from the abbreviation (Abbrevs.attrPos), when the data before it is fixed
+      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+        if (ab.attrName[a] !== at) continue;
+        const ps = ab.attrPos[a]!;
+        const form = ab.attrForm[a]!;
+        if (ps < 0 || form === Form.indirect) return this.findWalk(die, at, k, u);
+        this.place.form = form;
+        this.place.p = this.attrOff[die]! + ps;
+        this.place.a = a;
+        return true;
+      }
+      return false;
+    }
+    return this.findWalk(die, at, k, u);
+  }
+
+  /** find by walking the DIE's data. */
+  private findWalk(die: number, at: number, k: number, u: DwarfUnit): boolean {
+    const ab = this.abbrevs;
     let p = this.attrOff[die]!;
     const size = ab.attrSize;
     for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
@@ -578,6 +638,9 @@ export class DwarfInfo {
     const d = this.sections.info;
     const ab = this.abbrevs;
     const size = ab.attrSize;
+    // 32-bit DWARF, 8-byte addresses: the sizes Abbrevs.fixedSize is computed for
+    const usual = u.offSize === 4 && u.addrSize === 8;
+    const fixed = ab.fixedSize;
     const dense = table.byCode instanceof Int32Array ? table.byCode : null;
     /** Parent DIE and last DIE seen (to link siblings) at each depth. */
     let parents = new Int32Array(64);
@@ -616,9 +679,13 @@ export class DwarfInfo {
       const prev = last[depth]!;
       if (prev >= 0) sib[prev] = die;
       last[depth] = die;
-      for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
-        const sz = size[a]!;
-        p = sz >= 0 ? p + sz : sz === OFF_SIZED ? p + u.offSize : sz === ADDR_SIZED ? p + u.addrSize : this.skip(ab.attrForm[a]!, p, u);
+      const fs = usual ? fixed[k]! : -1;
+      if (fs >= 0) p += fs;
+      else {
+        for (let a = ab.attrStart[k]!, e = a + ab.attrCount[k]!; a < e; a++) {
+          const sz = size[a]!;
+          p = sz >= 0 ? p + sz : sz === OFF_SIZED ? p + u.offSize : sz === ADDR_SIZED ? p + u.addrSize : this.skip(ab.attrForm[a]!, p, u);
+        }
       }
       if (p > end) throw dwarfError('DIE attributes run past the end of the unit', INFO, dieStart);
       if (ab.children[k]) {
@@ -631,6 +698,15 @@ export class DwarfInfo {
         last[depth] = -1;
       }
     }
+  }
+
+  private reserve(cap: number): void {
+    this.off = new Uint32Array(cap);
+    this.abbr = new Uint32Array(cap);
+    this.attrOff = new Uint32Array(cap);
+    this.unitOf = new Uint32Array(cap);
+    this.par = new Int32Array(cap);
+    this.sib = new Int32Array(cap);
   }
 
   /** Room for more DIEs in the index arrays. */

@@ -30,7 +30,7 @@ export interface EncodeOptions {
 export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOptions = {}): Btf {
   const d = readDwarf(elf);
   const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
-  const st = newEncoderState(btf);
+  const st = newEncoderState(btf, d.sections.str.length + d.sections.lineStr.length);
   const funcs = elfFunctions(elf);
   markKfuncs(elf, funcs);
   const states: FuncState[] = [];

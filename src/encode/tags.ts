@@ -113,11 +113,12 @@ function tagBefore(d: DwarfInfo, ct: CuTypes, die: number, ptr: number): number 
 
 /**
  * What a pointer with `btf_type_tag` annotations points at: its last annotation (pahole chains
- * pointer → last tag → … → first tag → pointee), or `pointee` (its DW_AT_type) when it has none.
+ * pointer → last tag → … → first tag → pointee); -1 when it has none (it points at its
+ * DW_AT_type).
  */
-export function pointerTarget(d: DwarfInfo, ct: CuTypes, idOff: number, ptr: number, pointee: () => number): number {
+export function pointerTagTarget(d: DwarfInfo, ct: CuTypes, idOff: number, ptr: number): number {
   const last = tagBefore(d, ct, ptr, ptr);
-  return last < 0 ? pointee() : idOff + ct.smallId[last - ct.unit.firstDie]!;
+  return last < 0 ? -1 : idOff + ct.smallId[last - ct.unit.firstDie]!;
 }
 
 /** A `btf_type_tag` annotation as a TYPE_TAG: its value, referring to the previous tag of its pointer, or the pointee. */

@@ -22,7 +22,8 @@ import type { Btf } from '../model/btf.js';
 import { KindId as Kind } from '../format/kinds.js';
 import { growU32 } from '../model/grow.js';
 import type { CuTypes } from './order.js';
-import { addTypeTagOf, pointerTarget } from './tags.js';
+import { addTypeTagOf, pointerTagTarget } from './tags.js';
+import { PosTable, MAX_POS } from './postable.js';
 
 const INT_SIGNED = 1;
 const INT_BOOL = 4;
@@ -37,7 +38,7 @@ export interface EncoderState {
   /** An array was encoded, so an index type is needed. */
   needIndexType: boolean;
   /** BTF string offset of each DWARF string interned so far, by DwarfInfo.strPos. */
-  strs: Map<number, number>;
+  strs: PosTable;
   /** Scratch words of the record being built. */
   rec: Uint32Array;
   /** The attributes of a member DIE (slots M_*) and of an enumerator (E_*). */
@@ -56,9 +57,13 @@ const M_LOCATION = 4;
 const M_BYTE_SIZE = 5;
 const M_BIT_OFFSET = 6;
 
-export function newEncoderState(btf: Btf): EncoderState {
+/**
+ * `strBytes`: the size of the DWARF string sections, to size the string cache (room for a
+ * string per ~32 bytes: a module uses a part of its strings; the cache grows if it needs to).
+ */
+export function newEncoderState(btf: Btf, strBytes = 0): EncoderState {
   return {
-    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new Map(), rec: new Uint32Array(256),
+    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new PosTable(strBytes >>> 4), rec: new Uint32Array(256),
     member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
     enumerator: new AttrSet([At.name, At.const_value]),
   };
@@ -75,13 +80,12 @@ export function internStr(d: DwarfInfo, st: EncoderState, die: number, at: numbe
 /** internStr of the string at DwarfInfo.strPos `pos` (-1: absent). */
 function internPos(d: DwarfInfo, st: EncoderState, pos: number): number {
   if (pos < 0) return 0;
-  let off = st.strs.get(pos);
-  if (off === undefined) {
-    // the bytes as they are in DWARF (pahole copies them), no JS string
-    const n = d.strLength(pos);
-    off = n ? st.btf.addStrBytes(d.strSection(pos), d.strOffset(pos), n) : 0;
-    st.strs.set(pos, off);
-  }
+  const cached = pos < MAX_POS ? st.strs.get(pos) : -1;
+  if (cached >= 0) return cached;
+  // the bytes as they are in DWARF (pahole copies them), no JS string
+  const n = d.strLength(pos);
+  const off = n ? st.btf.addStrBytes(d.strSection(pos), d.strOffset(pos), n) : 0;
+  if (pos < MAX_POS) st.strs.set(pos, off);
   return off;
 }
 
@@ -150,8 +154,10 @@ function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, 
       return encodeBaseType(d, st, die);
     case Tag.const_type:
       return addRef(st, Kind.CONST, 0, refId(d, ct, idOff, die));
-    case Tag.pointer_type:
-      return addRef(st, Kind.PTR, 0, pointerTarget(d, ct, idOff, die, () => refId(d, ct, idOff, die)));
+    case Tag.pointer_type: {
+      const tagged = pointerTagTarget(d, ct, idOff, die);
+      return addRef(st, Kind.PTR, 0, tagged >= 0 ? tagged : refId(d, ct, idOff, die));
+    }
     case Tag.LLVM_annotation:
       return addTypeTagOf(d, ct, idOff, btf, die, (ptr) => refId(d, ct, idOff, ptr));
     case Tag.restrict_type:

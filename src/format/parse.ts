@@ -3,7 +3,9 @@
  *
  * Approach: validate the header, copy the type section once into a host-order Uint32Array
  * (byte-swapping every word for opposite-endian input), walk it once to index record
- * offsets, then run libbpf's sanity check over the object's own types. Checks, their order
+ * offsets while pre-checking libbpf's sanity rules, and run the full sanity check over the
+ * object's own types only when that walk found a doubtful record (it then names the first
+ * bad one, as libbpf's check order does). Checks, their order
  * and their error codes follow libbpf v1.7.0 (docs/design.md §format-endian, §format-load-checks): what libbpf accepts is
  * accepted, what it rejects is rejected with the same errno, and the error names the type id
  * and byte offset. The 2026 format (header ≥ 32 bytes with layout_off/layout_len, 24-bit
@@ -127,7 +129,8 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
   const wb = new Uint8Array(words.buffer);
   wb.set(bytes.subarray(typeStart, typeStart + nw * 4));
   if (swapped) swapWords(words, nw);
-  const idx = indexRecords(words, hdr.typeLen, kindMask, vlenMask, layout, endian);
+  const strLimit = (base ? base.startStrOff + base.strLen : 0) + hdr.strLen;
+  const idx = indexRecords(words, hdr.typeLen, kindMask, vlenMask, layout, endian, { strLimit, startId, base });
   const n = idx.n;
   const w = idx.w;
   if (idx.err !== 0) {
@@ -142,7 +145,8 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
     fail('BTF_TYPES', `BTF types data is malformed: ${hdr.typeLen - w * 4} trailing bytes after the last type`, Errno.EINVAL, { typeId: startId + n, offset: typeStart + w * 4, section });
   const btf = Btf.fromParts(base, endian, { words, nWords: nw, offs: idx.offs, nTypes: n, strs, strLen: hdr.strLen }, { header: hdr, layout, wide });
 
-  sanityCheck(btf, typeStart, section);
+  // the index pass found every record sound (the common case), or the full check names the first bad one
+  if (idx.suspect || idx.maxRef >= btf.typeCount()) sanityCheck(btf, typeStart, section);
   btf.setRaw(bytes);
   return btf;
 }
@@ -159,34 +163,79 @@ interface RecordIndex {
   err: number;
   /** Words of the record at w (IDX_PAST_END). */
   rw: number;
+  /** A record may fail libbpf's sanity check (sanityCheck then finds which). */
+  suspect: boolean;
+  /** The largest type id the records refer to (sanityCheck runs when it is not a type). */
+  maxRef: number;
+}
+
+/** What indexRecords needs for the sanity pre-check: string limit, first own id, base. */
+interface SanityLimits {
+  strLimit: number;
+  startId: number;
+  base: Btf | null;
 }
 
 /**
- * Walks the type section once, recording the word offset of each record. Kept small and
- * free of message formatting so that V8 optimizes it quickly: on a 100k-type vmlinux this
- * loop runs once per process, mostly before the JIT has warmed up.
+ * Walks the type section once, recording the word offset of each record, and pre-checks
+ * libbpf's sanity rules on the way (sanityScan's checks, without naming anything): string
+ * offsets below the limit, the largest referenced id (compared with the type count at the
+ * end), FUNC → an earlier FUNC_PROTO. Anything doubtful (a bad value, a FUNC whose prototype
+ * comes later) marks the result suspect, and the full check runs as a second pass. Kept free
+ * of message formatting so that V8 optimizes it quickly: on a 100k-type vmlinux this loop
+ * runs once per process, mostly before the JIT has warmed up, and one pass instead of two
+ * halves that cost.
  */
-function indexRecords(words: Uint32Array, typeLen: number, kindMask: number, vlenMask: number, layout: Uint8Array | null, endian: Endian): RecordIndex {
+function indexRecords(words: Uint32Array, typeLen: number, kindMask: number, vlenMask: number, layout: Uint8Array | null, endian: Endian, lim: SanityLimits): RecordIndex {
   let offs = new Uint32Array(Math.max(16, Math.min(words.length >>> 2, 1 << 22)));
   let n = 0;
   let w = 0;
   const typeLenWords = typeLen / 4; // may be fractional: trailing bytes < 4
   const lastStart = typeLen - 12;
+  const strLimit = lim.strLimit;
+  const startId = lim.startId;
+  const base = lim.base;
+  let suspect = false;
+  let maxRef = 0;
   while (w * 4 <= lastStart) {
     const info = words[w + 1]!;
     const kind = (info >>> 24) & kindMask;
     let rw = recordWords(kind, info & vlenMask);
     if (rw < 0) {
       rw = layoutRecordWords(layout, kind, info & vlenMask, endian);
-      if (rw < 0) return { offs, n, w, err: IDX_UNKNOWN_KIND, rw };
+      if (rw < 0) return { offs, n, w, err: IDX_UNKNOWN_KIND, rw, suspect, maxRef };
     }
-    if (w + rw > typeLenWords) return { offs, n, w, err: IDX_PAST_END, rw };
-    if (n >= BTF_MAX_NR_TYPES) return { offs, n, w, err: IDX_TOO_MANY, rw };
+    if (w + rw > typeLenWords) return { offs, n, w, err: IDX_PAST_END, rw, suspect, maxRef };
+    if (n >= BTF_MAX_NR_TYPES) return { offs, n, w, err: IDX_TOO_MANY, rw, suspect, maxRef };
     if (n === offs.length) offs = growU32(offs, n + 1);
     offs[n++] = w;
+    // sanityScan's checks, inline (kinds past MAX_KNOWN_KIND: its own rules, in sanityScan)
+    if (words[w]! >= strLimit || kind > MAX_KNOWN_KIND) suspect = true;
+    else {
+      const r1 = SANITY_REF1[kind]!;
+      if (r1 !== 0 && words[w + r1]! > maxRef) maxRef = words[w + r1]!;
+      const r2 = SANITY_REF2[kind]!;
+      if (r2 !== 0 && words[w + r2]! > maxRef) maxRef = words[w + r2]!;
+      const stride = SANITY_STRIDE[kind]!;
+      if (stride !== 0) {
+        const nameAt = ELEM_STR[kind]!;
+        const refAt = ELEM_ID[kind]!;
+        const vlen = info & vlenMask;
+        for (let j = 0, p = w + ELEM_START[kind]!; j < vlen; j++, p += stride) {
+          if (nameAt >= 0 && words[p + nameAt]! >= strLimit) suspect = true;
+          if (refAt >= 0 && words[p + refAt]! > maxRef) maxRef = words[p + refAt]!;
+        }
+      }
+      if (kind === Kind.FUNC) {
+        const t = words[w + 2]!;
+        if (t < startId) {
+          if (base === null || base.kind(t) !== Kind.FUNC_PROTO) suspect = true;
+        } else if (t - startId >= n - 1 || ((words[offs[t - startId]! + 1]! >>> 24) & kindMask) !== Kind.FUNC_PROTO) suspect = true;
+      }
+    }
     w += rw;
   }
-  return { offs, n, w, err: 0, rw: 0 };
+  return { offs, n, w, err: 0, rw: 0, suspect, maxRef };
 }
 
 /** Record size of a kind unknown to libbpf, from the 2026 layout section, or -1. */

@@ -541,7 +541,10 @@ export class Btf {
     this.s.words = growU32(this.s.words, this.s.nWords + nw);
     this.s.offs = growU32(this.s.offs, this.s.nTypes + 1);
     this.s.offs[this.s.nTypes] = this.s.nWords;
-    this.s.words.set(src.subarray(srcOff, srcOff + nw), this.s.nWords);
+    const w = this.s.words;
+    const at = this.s.nWords;
+    // a record is a few words: a loop, not a subarray object and a set() call per record
+    for (let i = 0; i < nw; i++) w[at + i] = src[srcOff + i]!;
     this.s.nWords += nw;
     this.s.nTypes++;
     this.modified();

@@ -2,10 +2,12 @@
  * An index of a string section: byte string → offset of its first occurrence, for libbpf's
  * btf__find_str / btf__add_str, without a JS string per indexed string.
  *
- * Approach: open addressing over an Int32Array of (offset + 1) entries, keyed by a hash of
+ * Approach: open addressing over an Int32Array of (offset + 1, hash) pairs, keyed by a hash of
  * the string's length and 12 of its bytes (the first, middle and last four: kernel names that
- * share a prefix or suffix rarely share all three at one length); a probe compares the bytes in
- * the section itself. Building it is one pass over the section (a vmlinux's 2–3 MB of strings,
+ * share a prefix or suffix rarely share all three at one length); a probe compares the stored
+ * hash first and the bytes in the section only when it matches, so that a lookup that fails
+ * (most of a module's strings, against a kernel's) reads one slot, not the kernel's strings,
+ * and growing moves entries without rehashing them. Building it is one pass over the section (a vmlinux's 2–3 MB of strings,
  * where a Map keyed by decoded strings took hundreds of milliseconds) that finds each string's
  * end four bytes at a time (a word holding a zero byte) and reads 12 bytes of it, instead of
  * hashing every byte. Lookups take latin1 keys (char code = byte), the project's exact-bytes
@@ -46,13 +48,6 @@ function hashKey(k: string): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-/** End of the string at `off` (its NUL), or `len` when it has none before `len`. */
-function strEndAt(s: Uint8Array, off: number, len: number): number {
-  let e = off;
-  while (e < len && s[e] !== 0) e++;
-  return e;
-}
-
 export class StrIndex {
   private slots: Int32Array;
   private mask: number;
@@ -62,7 +57,7 @@ export class StrIndex {
   constructor(private strs: Uint8Array, len: number) {
     let cap = 1024;
     while (cap < len / 8) cap <<= 1;
-    this.slots = new Int32Array(cap);
+    this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
     // the section as 32-bit words for the search of NULs (a copy when it is not 4-aligned)
     let bytes = strs;
@@ -101,16 +96,19 @@ export class StrIndex {
       }
       h = (h ^ (h >>> 15)) >>> 0;
       // insertHashed, inline
-      if ((this.count + 1) * 2 > this.slots.length) this.grow();
+      if ((this.count + 1) * 2 > this.mask + 1) this.grow();
       const slots = this.slots;
       const mask = this.mask;
+      const tag = h | 0;
       for (let i = h & mask; ; i = (i + 1) & mask) {
-        const v = slots[i]!;
+        const v = slots[2 * i]!;
         if (v === 0) {
-          slots[i] = off + 1;
+          slots[2 * i] = off + 1;
+          slots[2 * i + 1] = tag;
           this.count++;
           break;
         }
+        if (slots[2 * i + 1] !== tag) continue;
         const o = v - 1;
         if (strs[o + n] !== 0) continue;
         let j = 0;
@@ -126,9 +124,12 @@ export class StrIndex {
     const h = hashKey(key);
     const s = this.strs;
     const n = key.length;
+    const slots = this.slots;
+    const tag = h | 0;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const v = this.slots[i]!;
+      const v = slots[2 * i]!;
       if (v === 0) return -1;
+      if (slots[2 * i + 1] !== tag) continue;
       const off = v - 1;
       if (s[off + n] !== 0) continue;
       let j = 0;
@@ -141,9 +142,12 @@ export class StrIndex {
   findBytes(src: Uint8Array, at: number, n: number): number {
     const h = hashBytes(src, at, n);
     const s = this.strs;
+    const slots = this.slots;
+    const tag = h | 0;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const v = this.slots[i]!;
+      const v = slots[2 * i]!;
       if (v === 0) return -1;
+      if (slots[2 * i + 1] !== tag) continue;
       const off = v - 1;
       if (s[off + n] !== 0) continue;
       let j = 0;
@@ -159,15 +163,19 @@ export class StrIndex {
   }
 
   private insertHashed(off: number, len: number, h: number): void {
-    if ((this.count + 1) * 2 > this.slots.length) this.grow();
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
     const s = this.strs;
+    const slots = this.slots;
+    const tag = h | 0;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const v = this.slots[i]!;
+      const v = slots[2 * i]!;
       if (v === 0) {
-        this.slots[i] = off + 1;
+        slots[2 * i] = off + 1;
+        slots[2 * i + 1] = tag;
         this.count++;
         return;
       }
+      if (slots[2 * i + 1] !== tag) continue;
       const o = v - 1;
       if (s[o + len] !== 0) continue;
       let j = 0;
@@ -176,17 +184,21 @@ export class StrIndex {
     }
   }
 
+  /** Twice the slots; entries move by their stored hashes (distinct strings: no comparisons). */
   private grow(): void {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2);
-    this.mask = this.slots.length - 1;
-    this.count = 0;
-    const s = this.strs;
-    for (const v of old) {
+    this.mask = this.mask * 2 + 1;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let k = 0; k < old.length; k += 2) {
+      const v = old[k]!;
       if (v === 0) continue;
-      const off = v - 1;
-      const e = strEndAt(s, off, s.length);
-      this.insertHashed(off, e - off, hashBytes(s, off, e - off));
+      const tag = old[k + 1]!;
+      let i = (tag >>> 0) & mask;
+      while (slots[2 * i] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = v;
+      slots[2 * i + 1] = tag;
     }
   }
 }
