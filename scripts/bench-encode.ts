@@ -7,12 +7,16 @@
  * 100k types weigh most), two large modules of the DKMS corpus (scripts/dkms-corpus.sh; a
  * third of the runs, none with --quick) and Debian 6.12.118's headers vmlinux as base; rows
  * are left out when an input, pahole or /usr/bin/time is missing.
+ * One more row times a DKMS-like batch: the encoder corpus's tcp group (14 modules) given to one
+ * `btfkit distill DIR --jobs 1` process (encode, distill and .BTF_ids of each, one thread)
+ * against pahole run once per module as kbuild runs it (pahole alone: kbuild's resolve_btfids
+ * runs are not counted on its side).
  *
  * Alone: `node dist/scripts/bench-encode.js [--runs N] [--cli LAUNCHER]` prints just these rows.
  */
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,9 +77,44 @@ export function benchEncode(add: Add, opts: { quick: boolean; cli: string; runs?
       add(`  node -e 0 in the same runs (ref: pahole)`, 'ms', median(node), median(theirs));
       add(`  node -e 0 peak RSS (ref: pahole)`, 'MB', nodeMb, theirsMb);
     }
+    batchRow(add, opts, join(corpus, 'encoder', 'tcp'), tmp, env);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The batch row (see the file comment): one btfkit process for a directory vs pahole per module. */
+function batchRow(add: Add, opts: { quick: boolean; cli: string; runs?: number }, dir: string, tmp: string, env: NodeJS.ProcessEnv): void {
+  if (!existsSync(dir)) return;
+  const mods = readdirSync(dir).filter((f) => f.endsWith('.prebtf.ko')).sort();
+  if (mods.length < 2) return;
+  const ours: number[] = [], theirs: number[] = [];
+  let oursMb = 0, theirsMb = 0;
+  const runs = Math.max(1, opts.runs ?? (opts.quick ? 1 : 5));
+  for (let i = 0; i < runs; i++) {
+    const inDir = join(tmp, `batch-in-${i}`);
+    const outDir = join(tmp, `batch-out-${i}`);
+    mkdirSync(inDir);
+    for (const m of mods) copyFileSync(join(dir, m), join(inDir, m));
+    let ms = 0;
+    for (const m of mods) {
+      const p = timed(PAHOLE, [...FLAGS, '--btf_base', KERNEL, join(inDir, m)], env);
+      ms += p.ms;
+      theirsMb = Math.max(theirsMb, p.mb);
+    }
+    theirs.push(ms);
+    // the same fresh copies for btfkit (the corpus directory also holds the kbuild outputs)
+    rmSync(inDir, { recursive: true, force: true });
+    mkdirSync(inDir);
+    for (const m of mods) copyFileSync(join(dir, m), join(inDir, m));
+    const o = timed(process.execPath, [opts.cli, 'distill', inDir, '-B', KERNEL, '-o', outDir, '--jobs', '1', '-q'], env);
+    ours.push(o.ms);
+    oursMb = Math.max(oursMb, o.mb);
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(inDir, { recursive: true, force: true });
+  }
+  add(`encode ${mods.length} modules (tcp group), one distill DIR process, 1 thread (ref: pahole per module)`, 'ms', median(ours), median(theirs));
+  add(`  peak RSS of that process (ref: pahole)`, 'MB', oursMb, theirsMb);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
