@@ -16,21 +16,15 @@
  * is modified grows into arrays of its own; setWord is for tests and fixtures).
  */
 
-import { Btf, HOST_ENDIAN, WIDE_KIND_MASK, type BtfHeader, type Endian } from '../model/btf.js';
+import { Btf, HOST_ENDIAN, WIDE_KIND_MASK, type BtfHeader, type BtfParts, type Endian } from '../model/btf.js';
 import { parseBtf } from '../format/parse.js';
 
 /** The parsed form of a base BTF, every large array in shared memory (see the file comment). */
-export interface SharedBtf {
+export interface SharedBtf extends BtfParts {
   endian: Endian;
   header: BtfHeader | null;
   layout: Uint8Array | null;
   wide: boolean;
-  words: Uint32Array;
-  nWords: number;
-  offs: Uint32Array;
-  nTypes: number;
-  strs: Uint8Array;
-  strLen: number;
 }
 
 function isShared(a: ArrayBufferView): boolean {
