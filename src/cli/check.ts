@@ -7,8 +7,8 @@
  * kernel's configuration is found by kconfig.ts (or given with --config).
  *
  * Approach: the module list is expanded up front (sorted), then handed to the worker pool
- * (src/node/pool.ts; one thread per core, each parsing every kernel once; `--jobs 1` runs
- * in-process). Results stream back in completion order into a ReportBuilder that keeps
+ * (src/node/pool.ts; one thread per core, the kernels parsed once and shared with them;
+ * `--jobs 1` runs in-process). Results stream back in completion order into a ReportBuilder that keeps
  * counters, and keeps the results themselves only for --json / --html; a text run keeps just
  * the text of results that do not load. Output is sorted by module and kernel, so it does not
  * depend on the number of workers. Progress goes to stderr (progress.ts).
