@@ -158,16 +158,32 @@ test('wasm: the output cap is the decoder\'s output area — E2BIG, at most the 
   assert.deepEqual(zstdDecompressWasm(zstdWasmModule()!, p, SAMPLE.length), SAMPLE);
 });
 
-test('wasm: results are copies when small, views of the decode\'s own memory when large (no instance shared between decodes)', { skip: !HAS_ZSTD && 'zstd not installed' }, () => {
+test('wasm: small decodes share one instance and return copies (an error between them changes nothing); a large one returns a view of its own instance', { skip: !HAS_ZSTD && 'zstd not installed' }, () => {
   const small = decompress('zstd', fixture('sample.pipe.zst'), { zstdEngine: 'wasm' });
   assert.equal(small.buffer.byteLength, small.length);
-  const data = corpusLike(9 << 20, 3);
+  // 4 MiB (and at most as much compressed): within the shared instance's bound (16 MiB for
+  // output, input and slack)
+  const data = corpusLike(4 << 20, 3);
   const z = zstd(['-q', '-c', '-1'], data);
   const a = decompress('zstd', z, { zstdEngine: 'wasm', sizeHint: data.length });
+  const bad = z.slice();
+  bad[bad.length - 1] ^= 0x55;
+  assert.throws(() => decompress('zstd', bad, { zstdEngine: 'wasm', sizeHint: data.length }), isImageError);
   const b = decompress('zstd', z, { zstdEngine: 'wasm', sizeHint: data.length });
+  const c = decompress('zstd', fixture('sample.pipe.zst'), { zstdEngine: 'wasm' });
   assert.notEqual(a.buffer, b.buffer);
+  assert.equal(a.buffer.byteLength, a.length);
+  assert.equal(b.buffer.byteLength, b.length);
   assert.equal(sha256(a), sha256(data));
   assert.equal(sha256(b), sha256(data));
+  assert.deepEqual(c, SAMPLE);
+  assert.deepEqual(small, SAMPLE);
+  // 20 MiB: an instance of its own, whose memory the result is a view of
+  const big = corpusLike(20 << 20, 5);
+  const zb = zstd(['-q', '-c', '-1'], big);
+  const d = decompress('zstd', zb, { zstdEngine: 'wasm', sizeHint: big.length });
+  assert.ok(d.buffer.byteLength > d.length);
+  assert.equal(sha256(d), sha256(big));
 });
 
 /** Runs `code` (an ES module body; `decompress`, `zstdBytes`, `gc` and `settle` in scope) in a child Node; its stdout. */
