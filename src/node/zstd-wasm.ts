@@ -186,6 +186,8 @@ function decodeIn(ex: ZstdExports, data: Uint8Array, capacity: number, reused: b
     if (reused) return undefined;
     throw new ZstdWasmError(64, ZSTD_ERRORS[64]!);
   }
+  // a trap (not a zstd error code) may leave the instance's heap inconsistent: not reused then
+  let trapped = false;
   try {
     new Uint8Array(ex.memory.buffer, src, data.length).set(data);
     const r = ex.ZSTD_decompress(dst, capacity, src, data.length) >>> 0;
@@ -196,8 +198,13 @@ function decodeIn(ex: ZstdExports, data: Uint8Array, capacity: number, reused: b
     }
     const view = new Uint8Array(ex.memory.buffer, dst, r);
     return reused || r < COPY_BELOW ? view.slice() : view;
+  } catch (e) {
+    if (!(e instanceof ZstdWasmError)) trapped = true;
+    throw e;
   } finally {
-    if (reused) {
+    if (reused && trapped) {
+      reusable = undefined;
+    } else if (reused) {
       ex.free(src);
       ex.free(dst);
     }
