@@ -13,6 +13,10 @@
  *   - .ko.xz tree: every module of the 6.12 tree decoded in-process on one thread vs one
  *     `xz -d -c` process over the same files (in batches of 500 names);
  *   - `btfkit check` of the .ko.xz tree vs the same tree uncompressed (processes);
+ *   - .ko.zst tree (Fedora's and Arch's module compression): the uncompressed 6.12 tree
+ *     compressed into a temp dir (`zstd -3 --output-dir-mirror`), every module decoded in-process
+ *     on one thread vs `zstd -d -c` over the same files (batches of 500), and `btfkit check` of
+ *     it vs the uncompressed tree;
  *   - what a whole process spends besides the decoder: `node -e 0`, and `btfkit info` of the
  *     same kernel's raw BTF (no rows with a reference: they explain the image rows);
  *   - peak RSS of `btfkit check` of the .ko.xz tree against three kernels given as vmlinuz,
@@ -141,6 +145,43 @@ function treeRow(add: AddRow, dir: string, runs: number): void {
   add(`decode ${files.length} .ko.xz (1 thread) vs xz -d`, 'ms', a, b);
 }
 
+/** The .ko.zst rows (see the file comment); the tree is made in `tmp` and removed after. */
+function zstTreeRows(add: AddRow, cli: string, older: string, newer: string, runs: number, tmp: string): void {
+  const plain = modulesDir(older);
+  const names = filesUnder(plain, '.ko');
+  if (!names.length || !hasTool('zstd')) {
+    console.log(`skipped: .ko.zst tree (${names.length ? 'zstd not installed' : 'no .ko files'})`);
+    return;
+  }
+  const dir = join(tmp, 'ko-zst');
+  try {
+    for (let i = 0; i < names.length; i += 500) {
+      const r = spawnSync('zstd', ['-q', '-3', '--output-dir-mirror', dir, ...names.slice(i, i + 500).map((f) => f.slice(plain.length + 1))], { cwd: plain, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) {
+        console.log(`skipped: .ko.zst tree (zstd: ${r.stderr})`);
+        return;
+      }
+    }
+    const files = filesUnder(dir, '.ko.zst');
+    const data = files.map((f) => new Uint8Array(readFileSync(f)));
+    const ours = () => timed(() => {
+      for (const d of data) decompress('zstd', d);
+    });
+    const ref = () => {
+      let t = 0;
+      for (let i = 0; i < files.length; i += 500) t += run('zstd', ['-d', '-c', '-q', '-T1', ...files.slice(i, i + 500)]);
+      return t;
+    };
+    const [a, b] = sideBySide(runs, ours, ref);
+    add(`decode ${files.length} .ko.zst (1 thread) vs zstd -d`, 'ms', a, b);
+    const k = kernelBtfPath(newer);
+    const [zst, unc] = sideBySide(runs, () => run(cli, ['check', dir, '-k', k, '-q']), () => run(cli, ['check', plain, '-k', k, '-q']));
+    add(`check .ko.zst tree vs the same tree uncompressed`, 'ms', zst, unc);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function checkRows(add: AddRow, cli: string, older: string, newer: string, runs: number, rssRuns: number): void {
   const k = kernelBtfPath(newer);
   const [xz, plain] = sideBySide(runs, () => run(cli, ['check', modulesXzDir(older), '-k', k, '-q']), () => run(cli, ['check', modulesDir(older), '-k', k, '-q']));
@@ -181,6 +222,7 @@ export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: str
     imageRow(add, 'xz image 6.1.0-47-amd64', vmlinuzPath('6.1.0-47-amd64'), runs, tmp, opts.cli);
     if (k612) {
       treeRow(add, modulesXzDir(k612.older), opts.quick ? 1 : 3);
+      zstTreeRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3, tmp);
       checkRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3, opts.quick ? 1 : 3);
     }
   } finally {
