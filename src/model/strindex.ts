@@ -67,7 +67,8 @@ export class StrIndex {
     }
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, len >>> 2);
     const nw = len >>> 2;
-    // this loop runs once per process, mostly before V8 optimizes it: everything is inline
+    // one pass: each string's end found a word at a time, then hashed and entered (calling
+    // hashBytes and insertHashed measured no slower than copies of them written inline here)
     let off = 0;
     while (off < len) {
       let e = off;
@@ -84,37 +85,8 @@ export class StrIndex {
         while (e < len && strs[e] !== 0) e++;
       }
       const n = e - off;
-      let h = Math.imul(n ^ SEED, MIX);
-      if (n >= 4) {
-        const m = off + (n >>> 1) - 2;
-        const l = e - 4;
-        h = Math.imul(h ^ (strs[off]! | (strs[off + 1]! << 8) | (strs[off + 2]! << 16) | (strs[off + 3]! << 24)), MIX);
-        h = Math.imul(h ^ (strs[m]! | (strs[m + 1]! << 8) | (strs[m + 2]! << 16) | (strs[m + 3]! << 24)), MIX);
-        h = Math.imul(h ^ (strs[l]! | (strs[l + 1]! << 8) | (strs[l + 2]! << 16) | (strs[l + 3]! << 24)), MIX);
-      } else {
-        for (let i = off; i < e; i++) h = Math.imul(h ^ strs[i]!, MIX);
-      }
-      h = (h ^ (h >>> 15)) >>> 0;
-      // insertHashed, inline
-      if ((this.count + 1) * 2 > this.mask + 1) this.grow();
-      const slots = this.slots;
-      const mask = this.mask;
-      const tag = h | 0;
-      for (let i = h & mask; ; i = (i + 1) & mask) {
-        const v = slots[2 * i]!;
-        if (v === 0) {
-          slots[2 * i] = off + 1;
-          slots[2 * i + 1] = tag;
-          this.count++;
-          break;
-        }
-        if (slots[2 * i + 1] !== tag) continue;
-        const o = v - 1;
-        if (strs[o + n] !== 0) continue;
-        let j = 0;
-        while (j < n && strs[o + j] === strs[off + j]) j++;
-        if (j === n) break; // already there: the first occurrence stays
-      }
+      const h = hashBytes(strs, off, n);
+      this.insertHashed(off, n, h);
       off = e + 1;
     }
   }
