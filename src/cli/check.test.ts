@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { CheckReport } from '../kernel/report.js';
 import { assertReportShape } from '../kernel/report-shape.test-util.js';
-import { makeSynthWorld, corpusKernel, corpusModules47, goldenTsv, parseGoldenTsv, goldenErrorType, REPO } from '../node/pool-fixtures.test-util.js';
+import { withSynthWorld, corpusKernel, corpusModules47, goldenTsv, parseGoldenTsv, goldenErrorType, REPO } from '../node/pool-fixtures.test-util.js';
 import { jsonPreprocess, parseKernelSpec } from './check.js';
 
 const MAIN = join(REPO, 'dist', 'src', 'cli', 'launcher.cjs');
@@ -33,8 +33,7 @@ test('parseKernelSpec and jsonPreprocess', () => {
 });
 
 test('check DIR with two kernels: text, summary, exit status, JSON schema, same JSON with 1 or 2 jobs, HTML', () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld((w) => {
     const k = ['-k', `A=${w.kernelA}`, '-k', `B=${w.kernelB}`, '--build-kernel', w.kernelA];
     const r = btfkit(['check', w.modules, ...k, '--jobs', '2', '--json=' + join(w.dir, 'r2.json'), '--html', join(w.dir, 'r.html')]);
     assert.equal(r.code, 1, r.stderr);
@@ -70,14 +69,11 @@ test('check DIR with two kernels: text, summary, exit status, JSON schema, same 
     assert.equal(one.code, 0, one.stderr);
     assert.match(one.stdout, /ok\.ko on A: OK; loads with BTF\n.*ok\.ko on B: OK; loads with BTF\n/);
     assert.equal(one.stderr, '');
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('check: usage errors and unloadable kernels are one line', () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld((w) => {
     let r = btfkit(['check', w.modules, '-k', w.kernelA, '--jobs', '0']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^btfkit: --jobs must be between 1 and 1024\n$/);
@@ -87,14 +83,11 @@ test('check: usage errors and unloadable kernels are one line', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
     r = btfkit(['check', join(w.dir, 'empty-dir-that-does-not-exist')]);
     assert.equal(r.code, 1);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('distill DIR -o OUTDIR mirrors the tree; check of the output; --in-place; single module unchanged', () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld((w) => {
     const out = join(w.dir, 'out');
     let r = btfkit(['distill', w.modules, '-B', w.kernelA, '-o', out, '-k', `B=${w.kernelB}`, '--jobs', '2']);
     assert.equal(r.code, 1, r.stderr); // junk.ko cannot be distilled, dev.ko/gone.ko do not load on B
@@ -130,9 +123,7 @@ test('distill DIR -o OUTDIR mirrors the tree; check of the output; --in-place; s
     r = btfkit(['distill', join(w.modules, 'ok.ko'), '-B', w.kernelA, '-o', join(w.dir, 'one.ko')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^distilled .*ok\.ko: 1 base type in \.BTF\.base, 1 split types\n$/);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 // ------------------------------------------------------------------ the corpus slice

@@ -8,11 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModuleReader, readModuleSections, isNoBtfError, type ModuleSections } from './module-read.js';
 import { findModules } from '../cli/check.js';
-import { makeSynthWorld } from './pool-fixtures.test-util.js';
+import { withSynthWorld } from './pool-fixtures.test-util.js';
 import { buildElf } from '../elf/synth.js';
 import { corpus612, modulesXzDir } from '../../scripts/corpus-paths.js';
 
@@ -48,8 +48,7 @@ function moduleWith(btf: Uint8Array, base: Uint8Array | null, pad: number): Uint
 }
 
 test('ModuleReader: .ko.xz sections and errors are those of the general path; its buffers are reused', { skip: !haveXz && 'xz not installed' }, async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const btf = new Uint8Array(readFileSync(w.kernelB));
     const files: string[] = [];
     // Small, large (grows the kept buffer), small again (stale bytes beyond it), with .BTF.base.
@@ -88,9 +87,7 @@ test('ModuleReader: .ko.xz sections and errors are those of the general path; it
     assert.equal(reader.reused, sizes.length + findModules([w.modules]).filter((m) => m.endsWith('.ko')).length + 2);
     const again = await reader.read(files[0]!);
     assert.deepEqual(plain(again), plain(await readModuleSections(files[0]!)));
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('ModuleReader over corpus .ko.xz modules: the general path\'s sections', { skip: !corpus612() && 'no 6.12 corpus (npm run corpus)' }, async () => {

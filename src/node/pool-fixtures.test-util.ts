@@ -9,7 +9,7 @@
  * (like ok.ko, gzip-compressed), and a non-ELF `junk.ko`.
  */
 
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,25 @@ export interface SynthWorld {
   kernelA: string;
   kernelB: string;
   modules: string;
+}
+
+/**
+ * Runs `fn` on a fresh synthetic world and removes its directory afterwards (once the promise
+ * settles when `fn` is async).
+ */
+export function withSynthWorld<T>(fn: (w: SynthWorld) => T): T {
+  const w = makeSynthWorld();
+  const remove = () => rmSync(w.dir, { recursive: true, force: true });
+  let r: T;
+  try {
+    r = fn(w);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  if (r instanceof Promise) return r.finally(remove) as T;
+  remove();
+  return r;
 }
 
 /** Writes the synthetic world into a fresh temp directory. */

@@ -16,7 +16,7 @@ import { buildElf } from '../elf/synth.js';
 import { findKernelConfig, readConfigFile } from '../cli/kconfig.js';
 import type { ItemResult, JobSpec } from './check-worker.js';
 import { BtfkitError, Errno } from '../errors.js';
-import { makeSynthWorld } from './pool-fixtures.test-util.js';
+import { withSynthWorld } from './pool-fixtures.test-util.js';
 import { findModules } from '../cli/check.js';
 
 async function verdicts(spec: JobSpec, modules: string[], jobs: number): Promise<string[]> {
@@ -26,8 +26,7 @@ async function verdicts(spec: JobSpec, modules: string[], jobs: number): Promise
 }
 
 test('a compressed kernel is unpacked in a loader thread: same BTF bytes (shared), same verdicts', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const gz = join(w.dir, 'B.btf.gz');
     writeFileSync(gz, gzipSync(readFileSync(w.kernelB)));
     const plain: JobSpec = { kind: 'check', kernels: [{ name: 'B', path: w.kernelB }], build: w.kernelA };
@@ -39,22 +38,17 @@ test('a compressed kernel is unpacked in a loader thread: same BTF bytes (shared
     assert.equal(b[1]!.path, gz);
     const modules = findModules([w.modules]);
     for (const jobs of [1, 2]) assert.deepEqual(await verdicts(packed, modules, jobs), await verdicts(plain, modules, jobs));
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a loader thread's error is the BtfkitError it raised, with the file named", async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const bad = join(w.dir, 'bad.btf.gz');
     const g = gzipSync(readFileSync(w.kernelB));
     writeFileSync(bad, g.subarray(0, g.length >> 1)); // truncated deflate data
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'X', path: bad }], build: null };
     await assert.rejects(loadKernelData(spec), (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE' && e.errno === Errno.EIO && e.where.file === bad && /truncated gzip/.test(e.message));
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 /** A vmlinux ELF embedding `config` (CONFIG_IKCONFIG) and, when given, `.BTF`. */
@@ -72,8 +66,7 @@ function vmlinuxWith(config: string, btf: Uint8Array | null): Uint8Array {
 }
 
 test('one KernelLoader: a packed kernel\'s configuration and BTF come from one load (the file is read once)', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const cfg = 'CONFIG_DEBUG_INFO_BTF_MODULES=y\n# CONFIG_MODULE_ALLOW_BTF_MISMATCH is not set\n';
     const packed = join(w.dir, 'vmlinux.gz');
     writeFileSync(packed, gzipSync(vmlinuxWith(cfg, readFileSync(w.kernelB))));
@@ -88,14 +81,11 @@ test('one KernelLoader: a packed kernel\'s configuration and BTF come from one l
     assert.equal((await loader.load(packed)).data, d);
     // A new loader reads the file again (and reports that it is gone).
     await assert.rejects(new KernelLoader().data(spec), (e: unknown) => e instanceof BtfkitError && e.code === 'IO' && e.where.file === packed);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('KernelLoader: an image without .BTF still gives its configuration (--config IMAGE); its BTF is an error only when asked for', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const cfg = 'CONFIG_DEBUG_INFO_BTF_MODULES=y\nCONFIG_MODULE_ALLOW_BTF_MISMATCH=y\n';
     const packed = join(w.dir, 'vmlinux-nobtf.gz');
     writeFileSync(packed, gzipSync(vmlinuxWith(cfg, null)));
@@ -103,7 +93,5 @@ test('KernelLoader: an image without .BTF still gives its configuration (--confi
     assert.deepEqual(await readConfigFile(packed, loader), { allowBtfMismatch: true, btfModules: true, source: `embedded in ${packed} (CONFIG_IKCONFIG)` });
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'V', path: packed }], build: null };
     await assert.rejects(loader.data(spec), (e: unknown) => e instanceof BtfkitError && e.code === 'ELF_NO_SECTION' && /\.BTF/.test(e.message));
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });

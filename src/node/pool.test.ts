@@ -7,13 +7,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPool, batchSize } from './pool.js';
 import type { ItemResult, JobSpec } from './check-worker.js';
 import { BtfkitError } from '../errors.js';
 import { openInput, elfSection } from './load.js';
-import { makeSynthWorld, corpusKernel, corpusModules47 } from './pool-fixtures.test-util.js';
+import { withSynthWorld, corpusKernel, corpusModules47 } from './pool-fixtures.test-util.js';
 import { findModules } from '../cli/check.js';
 
 async function collect(spec: JobSpec, modules: string[], jobs: number, extra: { maxBatch?: number } = {}): Promise<{ out: ItemResult[]; stats: Awaited<ReturnType<typeof runPool>> }> {
@@ -32,8 +32,7 @@ test('batchSize: guided, between 1 and maxBatch', () => {
 });
 
 test('pool over synthetic modules: same verdicts with 2 workers as in-process; bad files are error results', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const modules = findModules([w.modules]);
     assert.deepEqual(modules.map((m) => m.slice(w.modules.length + 1)), ['gone.ko', 'junk.ko', 'ok.ko', 'sub/dev.ko', 'sub/ok2.ko.gz']);
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'A', path: w.kernelA }, { name: 'B', path: w.kernelB }], build: w.kernelA };
@@ -62,14 +61,11 @@ test('pool over synthetic modules: same verdicts with 2 workers as in-process; b
     assert.equal(missing.out[0]!.results[0]!.status, 'error');
     assert.match(missing.out[0]!.results[0]!.reasons[0]!.detail, /no such file/);
     assert.equal(missing.out[1]!.results[0]!.status, 'ok');
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('pool: a worker that dies becomes an error result for its module only', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const modules = findModules([w.modules]).filter((m) => !m.endsWith('junk.ko'));
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'A', path: w.kernelA }], build: w.kernelA, testCrashOn: 'dev.ko' };
     const { out, stats } = await collect(spec, modules, 2, { maxBatch: 4 });
@@ -87,27 +83,21 @@ test('pool: a worker that dies becomes an error result for its module only', asy
     // In-process, the same hook is an exception inside the job: an error result as well.
     const seq = await collect(spec, modules, 1);
     assert.equal(seq.out.filter((r) => r.results[0]!.status === 'error').length, 1);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('pool: a kernel that cannot be loaded rejects the run with its file named', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const modules = findModules([w.modules]);
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'X', path: join(w.dir, 'missing.btf') }], build: null };
     for (const jobs of [1, 2]) {
       await assert.rejects(collect(spec, modules, jobs), (e: unknown) => e instanceof BtfkitError && /missing\.btf/.test(e.describe()));
     }
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('pool: distill job mirrors a tree, skips distilled modules, checks the results', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const modules = findModules([w.modules]);
     const outDir = join(w.dir, 'out');
     const spec: JobSpec = { kind: 'distill', base: w.kernelA, kernels: [{ name: 'B', path: w.kernelB }] };
@@ -134,9 +124,7 @@ test('pool: distill job mirrors a tree, skips distilled modules, checks the resu
     await runPool({ spec, items: [{ module: join(w.modules, 'sub', 'ok2.ko.gz'), dest: null }], jobs: 1, onResult: (r) => gz.push(r) });
     assert.equal(gz[0]!.distill!.status, 'error');
     assert.match(gz[0]!.distill!.detail, /compressed module in place/);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 const K47 = corpusKernel('6.1.0-47-amd64');

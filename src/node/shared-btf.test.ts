@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseBtf } from '../format/parse.js';
@@ -16,7 +16,7 @@ import { btfFromShared, shareBtf, unsharedBytes } from './shared-btf.js';
 import { runPool } from './pool.js';
 import { KernelLoader } from './pool-kernels.js';
 import type { ItemResult, JobSpec } from './check-worker.js';
-import { makeSynthWorld } from './pool-fixtures.test-util.js';
+import { withSynthWorld } from './pool-fixtures.test-util.js';
 import { findModules } from '../cli/check.js';
 import { BtfkitError } from '../errors.js';
 
@@ -38,8 +38,7 @@ function sameBtf(a: ReturnType<typeof parseBtf>, b: ReturnType<typeof parseBtf>)
 }
 
 test('shareBtf: host-order BTF is shared in place (words and strings are views of the raw bytes), offsets in a SharedArrayBuffer', () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld((w) => {
     const bytes = inShared(readFileSync(w.kernelB));
     const s = shareBtf(bytes);
     assert.equal(s.endian, HOST_ENDIAN);
@@ -56,14 +55,11 @@ test('shareBtf: host-order BTF is shared in place (words and strings are views o
     // The measure sees copies: a Btf from parseBtf holds its own arrays.
     assert.ok(unsharedBytes(parsed) >= bytes.length - 24);
     assert.throws(() => shareBtf(readFileSync(w.kernelB)), TypeError);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('shareBtf: opposite-endian BTF gets one host-order copy of its words, in shared memory', () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld((w) => {
     const other = HOST_ENDIAN === 'little' ? 'big' : 'little';
     const bytes = inShared(serializeBtf(parseBtf(readFileSync(w.kernelB)), other));
     const s = shareBtf(bytes);
@@ -74,28 +70,22 @@ test('shareBtf: opposite-endian BTF gets one host-order copy of its words, in sh
     const btf = btfFromShared(s, bytes, 8);
     assert.equal(unsharedBytes(btf), 0);
     sameBtf(parseBtf(bytes), btf);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a bad kernel BTF is reported once, by the loader, with its file named', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const bad = join(w.dir, 'bad.btf');
     const raw = readFileSync(w.kernelB);
     raw.writeUInt32LE(raw.readUInt32LE(8) + 2, 8); // type_off moved: libbpf refuses the header
     writeFileSync(bad, raw);
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'X', path: bad }], build: null };
     await assert.rejects(new KernelLoader().data(spec), (e: unknown) => e instanceof BtfkitError && e.code === 'BTF_HEADER' && e.where.file === bad);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('no thread holds a copy of a kernel: in-process and in every worker, the kernels are the shared arrays', async () => {
-  const w = makeSynthWorld();
-  try {
+  return withSynthWorld(async (w) => {
     const gz = join(w.dir, 'B.btf.gz');
     writeFileSync(gz, gzipSync(readFileSync(w.kernelB)));
     const spec: JobSpec = { kind: 'check', kernels: [{ name: 'B', path: gz }, { name: 'A', path: w.kernelA }], build: w.kernelA };
@@ -110,7 +100,5 @@ test('no thread holds a copy of a kernel: in-process and in every worker, the ke
       verdicts.push(out.map((r) => `${r.module} ${r.results.map((x) => x.status).join(' ')}`).sort());
     }
     assert.deepEqual(verdicts[1], verdicts[0]);
-  } finally {
-    rmSync(w.dir, { recursive: true, force: true });
-  }
+  });
 });
