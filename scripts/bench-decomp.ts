@@ -126,23 +126,28 @@ function startRows(add: AddRow, kver: string, runs: number, cli: string): void {
   add(`btfkit info ${kver} vmlinux.btf (no image)`, 'ms', info);
 }
 
-function treeRow(add: AddRow, dir: string, runs: number): void {
+/** Every file decoded in-process on one thread vs one `TOOL -d -c -T1` process per 500 of them. */
+function treeRow(add: AddRow, files: string[], format: 'xz' | 'zstd', runs: number): void {
+  const data = files.map((f) => new Uint8Array(readFileSync(f)));
+  const ours = () => timed(() => {
+    for (const d of data) decompress(format, d);
+  });
+  const ref = () => {
+    let t = 0;
+    for (let i = 0; i < files.length; i += 500) t += run(format, ['-d', '-c', '-q', '-T1', ...files.slice(i, i + 500)]);
+    return t;
+  };
+  const [a, b] = sideBySide(runs, ours, ref);
+  add(`decode ${files.length} .ko.${format === 'xz' ? 'xz' : 'zst'} (1 thread) vs ${format} -d`, 'ms', a, b);
+}
+
+function xzTreeRow(add: AddRow, dir: string, runs: number): void {
   const files = filesUnder(dir, '.ko.xz');
   if (!files.length || !hasTool('xz')) {
     console.log(`skipped: .ko.xz tree (${files.length ? 'xz not installed' : 'no .ko.xz files'})`);
     return;
   }
-  const data = files.map((f) => new Uint8Array(readFileSync(f)));
-  const ours = () => timed(() => {
-    for (const d of data) decompress('xz', d);
-  });
-  const ref = () => {
-    let t = 0;
-    for (let i = 0; i < files.length; i += 500) t += run('xz', ['-d', '-c', '-T1', ...files.slice(i, i + 500)]);
-    return t;
-  };
-  const [a, b] = sideBySide(runs, ours, ref);
-  add(`decode ${files.length} .ko.xz (1 thread) vs xz -d`, 'ms', a, b);
+  treeRow(add, files, 'xz', runs);
 }
 
 /** The .ko.zst rows (see the file comment); the tree is made in `tmp` and removed after. */
@@ -162,18 +167,7 @@ function zstTreeRows(add: AddRow, cli: string, older: string, newer: string, run
         return;
       }
     }
-    const files = filesUnder(dir, '.ko.zst');
-    const data = files.map((f) => new Uint8Array(readFileSync(f)));
-    const ours = () => timed(() => {
-      for (const d of data) decompress('zstd', d);
-    });
-    const ref = () => {
-      let t = 0;
-      for (let i = 0; i < files.length; i += 500) t += run('zstd', ['-d', '-c', '-q', '-T1', ...files.slice(i, i + 500)]);
-      return t;
-    };
-    const [a, b] = sideBySide(runs, ours, ref);
-    add(`decode ${files.length} .ko.zst (1 thread) vs zstd -d`, 'ms', a, b);
+    treeRow(add, filesUnder(dir, '.ko.zst'), 'zstd', runs);
     const k = kernelBtfPath(newer);
     const [zst, unc] = sideBySide(runs, () => run(cli, ['check', dir, '-k', k, '-q']), () => run(cli, ['check', plain, '-k', k, '-q']));
     add(`check .ko.zst tree vs the same tree uncompressed`, 'ms', zst, unc);
@@ -221,7 +215,7 @@ export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: str
     } else console.log('skipped: zstd image (no 6.12 kernels in the corpus: npm run corpus)');
     imageRow(add, 'xz image 6.1.0-47-amd64', vmlinuzPath('6.1.0-47-amd64'), runs, tmp, opts.cli);
     if (k612) {
-      treeRow(add, modulesXzDir(k612.older), opts.quick ? 1 : 3);
+      xzTreeRow(add, modulesXzDir(k612.older), opts.quick ? 1 : 3);
       zstTreeRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3, tmp);
       checkRows(add, opts.cli, k612.older, k612.newer, opts.quick ? 1 : 3, opts.quick ? 1 : 3);
     }
