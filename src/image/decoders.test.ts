@@ -160,10 +160,10 @@ test('lzma-alone: known size in header, wrong known size', () => {
 
 test('zstd frame walker: fixture sizes, trailing data, skippable frames', () => {
   const z = fixture('sample.zst');
-  assert.deepEqual(walkZstdFrames(z), { end: z.length, frames: 1, contentSize: SAMPLE.length, maxSize: 131072, maxWindow: 0 });
+  assert.deepEqual(walkZstdFrames(z), { end: z.length, frames: 1, contentSize: SAMPLE.length, maxSize: 131072, maxWindow: 0, spans: [0, z.length, SAMPLE.length] });
   const p = fixture('sample.pipe.zst');
   const { maxWindow: pw, ...pf } = walkZstdFrames(p);
-  assert.deepEqual(pf, { end: p.length, frames: 1, contentSize: undefined, maxSize: 131072 });
+  assert.deepEqual(pf, { end: p.length, frames: 1, contentSize: undefined, maxSize: 131072, spans: [0, p.length, -1] });
   assert.ok(pw >= 1024 && pw <= 8 << 20, `window ${pw}`); // no declared size: the window a decoder allocates
   const skip = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
   const all = new Uint8Array(skip.length + z.length * 2 + 4);
@@ -171,7 +171,10 @@ test('zstd frame walker: fixture sizes, trailing data, skippable frames', () => 
   all.set(z, skip.length);
   all.set(z, skip.length + z.length);
   all.set([1, 2, 3, 4], skip.length + 2 * z.length);
-  assert.deepEqual(walkZstdFrames(all), { end: all.length - 4, frames: 2, contentSize: 2 * SAMPLE.length, maxSize: 2 * 131072, maxWindow: 0 });
+  // the spans leave the skippable frame out
+  const s0 = skip.length;
+  const spans = [s0, s0 + z.length, SAMPLE.length, s0 + z.length, s0 + 2 * z.length, SAMPLE.length];
+  assert.deepEqual(walkZstdFrames(all), { end: all.length - 4, frames: 2, contentSize: 2 * SAMPLE.length, maxSize: 2 * 131072, maxWindow: 0, spans });
   assertImageError(() => walkZstdFrames(z.subarray(0, z.length - 1)));
   assertImageError(() => walkZstdFrames(new Uint8Array(8)));
   // a (corrupt) frame header claiming more than its blocks can hold is refused up front

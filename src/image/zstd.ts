@@ -30,6 +30,11 @@ export interface ZstdFrames {
    * (RFC 8878 §3.1.1.1.2 Window_Descriptor); 0 when every frame declares its size.
    */
   maxWindow: number;
+  /**
+   * Each (non-skippable) frame as three numbers: its offset, the offset just past it, and its
+   * declared content size (-1 when it declares none), for decoders that take one frame a call.
+   */
+  spans: number[];
 }
 
 function le32(b: Uint8Array, p: number): number {
@@ -44,6 +49,7 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
   let total: number | undefined = 0;
   let blocks = 0;
   let maxWindow = 0;
+  const spans: number[] = [];
   const truncated = (p: number) => imageError('truncated zstd data', p, Errno.EIO);
   while (pos + 4 <= end) {
     const magic = le32(bytes, pos);
@@ -105,9 +111,10 @@ export function walkZstdFrames(bytes: Uint8Array): ZstdFrames {
     blocks += frameBlocks;
     if (fcs !== undefined && fcs > frameBlocks * 131072) throw imageError('corrupt zstd frame (declared size larger than its blocks can hold)', pos);
     frames++;
+    spans.push(pos, p, fcs ?? -1);
     total = fcs === undefined || total === undefined ? undefined : total + fcs;
     pos = p;
   }
   if (frames === 0) throw imageError('not zstd data (bad magic)', 0);
-  return { end: pos, frames, contentSize: total, maxSize: blocks * 131072, maxWindow };
+  return { end: pos, frames, contentSize: total, maxSize: blocks * 131072, maxWindow, spans };
 }
