@@ -5,13 +5,13 @@
  * allocator; the module is committed and embedded, base64, in src/node/zstd/zstd-dec-wasm.ts).
  *
  * Why our own build: no maintained npm package ships an optimised synchronous one. The
- * `zstddec` package's binary (zstd 1.5.x, emscripten, built for size with -Oz, no SIMD, an
- * asynchronous API) was used before; side by side on this machine type (2 cores, Node 20,
- * interleaved medians, docs/decompression.md has the table) ours decodes Debian 6.12.118's
- * vmlinuz payload (12 MB → 57 MB) in process in XXX ms against zstddec's XXX (`zstd -d`:
- * XXX), a fresh process's first decode (what `btfkit info vmlinuz` pays, V8's baseline code
- * and optimizing compile included) in XXX against XXX, and the 4229 modules of 6.12.107 as
- * `.ko.zst` in XXX against XXX (`zstd -d`: XXX).
+ * `zstddec` package's binary (zstd 1.5.x built by emscripten for size, -Oz, no SIMD; an
+ * asynchronous API), used before, is slower: side by side on this machine type (2 cores,
+ * Node 20, interleaved medians; docs/design.md §zstd-wasm has the table and the flags tried)
+ * ours decodes Debian 6.12.118's vmlinuz payload (12 MB → 57 MB) in process in 135 ms
+ * against zstddec's 156 (`zstd -d`: 117), a fresh process's first decode (V8's baseline code
+ * and optimizing compile included: what `btfkit info vmlinuz` pays) in 143 ms against 177,
+ * and the 4229 modules of 6.12.107 as `.ko.zst` in 0.87 s against 1.07 s (`zstd -d`: 0.71).
  *
  * Approach: one call of the module's btfkit_zstd_decompress (zstd's one-shot
  * ZSTD_decompressDCtx over a context in the module's static memory: no window buffer, the
