@@ -7,11 +7,11 @@
 # Run this script after changing src/node/zstd/zstd-dec.c, the zstd release or the flags, and
 # commit what it writes. The build is reproducible: the same release (pinned by sha256), the
 # same compiler (clang/wasm-ld 14, Debian bookworm: apt-get install clang-14 lld-14) and flags
-# give the same bytes; the test src/node/zstd-wasm.test.ts checks the committed module against
-# the sha256 recorded here on its last run.
+# give the same bytes; the sha256 of the module is recorded in zstd-dec-wasm.ts, and the test
+# src/node/zstd-wasm.test.ts checks the committed .wasm and the embedded bytes against it.
 #
-# Source: zstd's upstream release as Debian repacks it (the orig tarball of the libzstd source
-# package; lib/ is upstream's, unchanged). ZSTD_TARBALL=path uses a local copy of that file.
+# Source: zstd's upstream release as Debian repacks it (the orig tarball of Debian's libzstd
+# source package, fetched from deb.debian.org). ZSTD_TARBALL=path uses a local copy of it.
 # Compiled: lib/common + lib/decompress only, amalgamated by zstd-dec.c, freestanding (no libc:
 # the few functions zstd refers to are in zstd-dec.c; no allocator), -Os with WebAssembly
 # SIMD and bulk memory (Node >= 16.4 has both), no legacy formats, threads, tracing or asm.
