@@ -23,13 +23,15 @@
  *     with the default number of threads and with --jobs 1, 2, 4 (/usr/bin/time -f %M, median
  *     of 3 runs; skipped without it): the target holds whatever --jobs.
  * Rows whose inputs or tools are missing print "skipped". Targets of the issue: ratios <= 1.5,
- * peak RSS <= 300 MB.
+ * peak RSS <= 300 MB. `npm run bench` prints these rows with the others; `node
+ * dist/scripts/bench-decomp.js [--quick]` (after `npm run build`) prints them alone.
  */
 
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findKernelPayload } from '../src/image/detect.js';
 import { walkZstdFrames } from '../src/image/zstd.js';
 import { decompress, extractKernelElf } from '../src/node/decompress.js';
@@ -222,4 +224,13 @@ export function benchDecompression(add: AddRow, opts: { quick: boolean; cli: str
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+// Run directly: these rows alone.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'launcher.cjs');
+  benchDecompression(
+    (op, unit, m, ref) => console.log(`${op}: ${m.toFixed(1)} ${unit}${ref !== undefined ? ` (reference ${ref.toFixed(1)}, ratio ${(m / ref).toFixed(2)})` : ''}`),
+    { quick: process.argv.includes('--quick'), cli },
+  );
 }

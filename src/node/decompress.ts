@@ -16,8 +16,8 @@
  *     are decoded like `gzip -d` does, anything else after the last member is ignored.
  *   - zstd: the frames are walked first (src/image/zstd.ts) to cut trailing bytes and to check
  *     declared sizes and windows against the cap; then node:zlib's zstdDecompressSync where
- *     Node has it (>= 22.15), else zstd's own decoder built to WebAssembly (the `zstddec`
- *     package, driven by zstd-wasm.ts: ~10x faster than fzstd on a vmlinuz), in one shot into
+ *     Node has it (>= 22.15), else zstd's own decoder built to WebAssembly (our build,
+ *     src/node/zstd/, driven by zstd-wasm.ts: ~10x faster than fzstd on a vmlinuz), in one shot into
  *     the declared or claimed size, or into an area of the cap's size that zstd refuses to
  *     overrun; the pure-JS `fzstd` package only for the 64-byte probes of scanned payloads
  *     (streaming, no end of data needed) and as the fallback when the WebAssembly build is
@@ -76,7 +76,7 @@ export interface DecompressOptions extends DecodeOptions {
   zstdEngine?: ZstdEngine;
 }
 
-/** The zstd decoders: node:zlib's (Node >= 22.15), zstd's WebAssembly build (zstddec), fzstd. */
+/** The zstd decoders: node:zlib's (Node >= 22.15), zstd's WebAssembly build (zstd-wasm.ts), fzstd. */
 export type ZstdEngine = 'node:zlib' | 'wasm' | 'fzstd';
 
 /** Default decompression ratio guard (output / compressed input). */
@@ -305,7 +305,7 @@ function unzstdNative(data: Uint8Array, frames: ZstdFrames, opts: DecodeOptions,
 /** Which zstd decoder runs: node:zlib when present, else zstd's WebAssembly build, else fzstd. */
 function zstdEngine(wanted: ZstdEngine | undefined): ZstdEngine {
   if (wanted === 'node:zlib' && !nativeZstd()) throw new BtfkitError('USAGE', 'node:zlib has no zstd decoder in this Node.js');
-  if (wanted === 'wasm' && !zstdWasmModule()) throw new BtfkitError('USAGE', "zstd's WebAssembly decoder (package zstddec) is not available");
+  if (wanted === 'wasm' && !zstdWasmModule()) throw new BtfkitError('USAGE', "zstd's WebAssembly decoder is not available");
   return wanted ?? (nativeZstd() ? 'node:zlib' : zstdWasmModule() ? 'wasm' : 'fzstd');
 }
 

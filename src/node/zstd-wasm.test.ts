@@ -3,20 +3,26 @@
  * node:zlib's (Node >= 22.15), zstd's WebAssembly build (zstd-wasm.ts, the default on older
  * Node) and fzstd — the same bytes for every fixture, CLI output, size claim and frame layout;
  * the same errors (BtfkitError IMAGE) on truncated or corrupt data; the output cap enforced
- * (E2BIG, bounded work and memory); the WebAssembly instance's memory released after a decode.
+ * (E2BIG, bounded work and memory); the WebAssembly instance's memory released after a decode;
+ * the embedded module is the one scripts/build-zstd-wasm.sh built and recorded; a real kernel
+ * payload (no declared size) decodes as `zstd -d` does.
  */
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { BtfkitError } from '../errors.js';
 import { type ZstdEngine, decompress, effectiveLimit, hasNativeZstd, zstdEngines } from './decompress.js';
 import { ZSTD_DST_TOO_SMALL, ZstdWasmError, zstdDecompressWasm, zstdWasmModule } from './zstd-wasm.js';
+import { ZSTD_DEC_VERSION, ZSTD_DEC_WASM, ZSTD_DEC_WASM_SHA256 } from './zstd/zstd-dec-wasm.js';
+import { walkZstdFrames } from '../image/zstd.js';
+import { findKernelPayload } from '../image/detect.js';
+import { corpus612, vmlinuzPath } from '../../scripts/corpus-paths.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const FIX = join(ROOT, 'test/fixtures/image');
@@ -51,11 +57,19 @@ function corpusLike(n: number, seed: number): Uint8Array {
   return d;
 }
 
-test('the WebAssembly decoder is available on this Node (zstddec installed) and preferred unless node:zlib has zstd', () => {
-  assert.ok(zstdWasmModule() !== null, 'zstddec binary found and compiled');
+test('the WebAssembly decoder is available on this Node (the embedded build) and preferred unless node:zlib has zstd', () => {
+  assert.ok(zstdWasmModule() !== null, 'the embedded module compiled');
   assert.deepEqual(ENGINES, [...(hasNativeZstd() ? ['node:zlib'] : []), 'wasm', 'fzstd']);
   const unavailable: ZstdEngine | undefined = hasNativeZstd() ? undefined : 'node:zlib';
   if (unavailable) assert.throws(() => decompress('zstd', fixture('sample.zst'), { zstdEngine: unavailable }), (e: unknown) => e instanceof BtfkitError && e.code === 'USAGE');
+});
+
+test('the embedded module is the committed build: src/node/zstd/zstd-dec.wasm, the sha256 and zstd release scripts/build-zstd-wasm.sh recorded', () => {
+  const file = new Uint8Array(readFileSync(join(ROOT, 'src/node/zstd/zstd-dec.wasm')));
+  assert.equal(sha256(file), ZSTD_DEC_WASM_SHA256);
+  assert.equal(sha256(Buffer.from(ZSTD_DEC_WASM, 'base64')), ZSTD_DEC_WASM_SHA256);
+  const script = readFileSync(join(ROOT, 'scripts/build-zstd-wasm.sh'), 'utf8');
+  assert.equal(/^ZSTD_VERSION=(\S+)$/m.exec(script)?.[1], ZSTD_DEC_VERSION);
 });
 
 test('every zstd engine: fixtures, concatenated and skippable frames, trailing bytes, any size claim → the same bytes', () => {
@@ -190,7 +204,7 @@ test('wasm: small decodes share one instance and return copies (an error between
 function child(code: string, input: Uint8Array): string {
   const mod = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'decompress.js')).href;
   const src = `import { decompress } from ${JSON.stringify(mod)};
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 const zstdBytes = new Uint8Array(readFileSync(0));
 const settle = async () => { gc(); await new Promise((r) => setTimeout(r, 20)); gc(); };
 ${code}`;
@@ -242,4 +256,30 @@ console.log(JSON.stringify({ err, decoded: stats.outputBytes, grown: process.mem
   assert.equal(r.err, 'IMAGE 7');
   assert.ok(r.decoded <= limit, `${r.decoded} bytes decoded, limit ${limit}`);
   assert.ok(r.grown < limit + (16 << 20), `RSS grew by ${r.grown}, limit ${limit}`);
+});
+
+// A real kernel image's payload: kbuild pipes the vmlinux through `zstd -22 --ultra`, so the
+// frame declares no content size (128 MiB window, content checksum); the decoder's area is
+// sized by the size the kernel appends (the claim) and zstd checks the checksum.
+const K612 = corpus612();
+const K612_IMAGE = K612 ? vmlinuzPath(K612.newer) : '';
+test('wasm: a real kernel payload (6.12 vmlinuz, no content size) decodes to what zstd -d gives, into its appended size', { skip: (!K612 || !existsSync(K612_IMAGE) || !HAS_ZSTD) && 'no 6.12 corpus image (npm run corpus) or no zstd' }, () => {
+  const image = new Uint8Array(readFileSync(K612_IMAGE));
+  const c = findKernelPayload(image)[0]!;
+  assert.equal(c.format, 'zstd');
+  const payload = image.subarray(c.offset, c.offset + c.length);
+  const frames = walkZstdFrames(payload);
+  assert.equal(frames.contentSize, undefined, 'the frame declares no content size');
+  const z = payload.subarray(0, frames.end);
+  const claim = new DataView(payload.buffer, payload.byteOffset + payload.length - 4, 4).getUint32(0, true);
+  const ref = zstd(['-q', '-d', '-c'], z);
+  assert.equal(ref.length, claim);
+  const out = zstdDecompressWasm(zstdWasmModule()!, z, claim);
+  assert.equal(sha256(out), sha256(ref));
+  assert.ok(out.buffer.byteLength > out.length, 'a view of its own instance');
+  assert.throws(
+    () => zstdDecompressWasm(zstdWasmModule()!, z, claim - 1),
+    (e: unknown) => e instanceof ZstdWasmError && e.zstdCode === ZSTD_DST_TOO_SMALL,
+  );
+  assert.equal(sha256(decompress('zstd', payload, { zstdEngine: 'wasm', sizeHint: claim })), sha256(ref));
 });
