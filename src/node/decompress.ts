@@ -211,14 +211,7 @@ function gunzip(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
     total += out.length;
     p = end + 8;
   } while (compressionAt(bytes, p, true) === 'gzip');
-  if (parts.length === 1) return parts[0]!;
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const part of parts) {
-    all.set(part, o);
-    o += part.length;
-  }
-  return all;
+  return parts.length === 1 ? parts[0]! : concat(parts, total);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -292,14 +285,7 @@ function unzstdNative(data: Uint8Array, frames: ZstdFrames, opts: DecodeOptions,
     parts.push(new Uint8Array(out.buffer, out.byteOffset, out.length));
   }
   if (opts.stats) opts.stats.outputBytes = total;
-  if (parts.length === 1) return parts[0]!;
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const part of parts) {
-    all.set(part, o);
-    o += part.length;
-  }
-  return all;
+  return parts.length === 1 ? parts[0]! : concat(parts, total);
 }
 
 /** Which zstd decoder runs: node:zlib when present, else zstd's WebAssembly build, else fzstd. */
