@@ -133,9 +133,17 @@ pkg sl-modem pool/non-free/s/sl-modem/sl-modem-dkms_2.9.11~20110321-20_amd64.deb
 # dkms.conf's make-line variables set at the top of its Kbuild
 pkg ezurio-qcacld-2.0 $main/e/ezurio-qcacld-2.0-dkms/ezurio-qcacld-2.0-dkms_0.0~git20240408.aa96a9f+dfsg-5_all.deb . \
 	'sed -i "1i WLAN_ROOT := \$(KBUILD_EXTMOD)\nMODNAME := qcacld2\nCONFIG_QCA_WIFI_ISOC := 0\nCONFIG_QCA_WIFI_2_0 := 1\nCONFIG_QCA_CLD_WLAN := m\nWLAN_OPEN_SOURCE := 1\nCONFIG_CLD_HL_SDIO_CORE := y\nCONFIG_FORCE_MLO_SUPPORT := y\nCONFIG_SUPPORT_P2P_BY_ONE_INTF_WLAN := y" Kbuild'
+# dkms' own test modules (dkms-noautoinstall-test-dkms has dkms-test's source under another name)
+pkg dkms-test $main/d/dkms/dkms-test-dkms_3.2.2-1~deb13u1_all.deb
+pkg dkms-replace-test $main/d/dkms/dkms-replace-test-dkms_3.2.2-1~deb13u1_all.deb
+# non-free Realtek NIC drivers (their Makefiles' kbuild part is used as it is)
+pkg r8125 pool/non-free/r/r8125/r8125-dkms_9.015.00-1_all.deb
+pkg r8168 pool/non-free/r/r8168/r8168-dkms_8.055.00-1_all.deb
 # Debian 12 only (not in trixie)
 pkg nat-rtsp $main/n/nat-rtsp/nat-rtsp-dkms_0.7+5.3-0.2_all.deb
 pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
+# bookworm's r8125-dkms 9.011.00-3 and r8168-dkms 8.051.02-2 do not build on 6.12 (strlcpy, gone
+# since 6.8): trixie's versions above
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
