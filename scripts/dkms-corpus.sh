@@ -127,6 +127,11 @@ pkg iptables-netflow $main/i/iptables-netflow/iptables-netflow-dkms_2.6-7.1_amd6
 	'mkdir -p fakeinc && touch fakeinc/xtables.h && ./configure --from-dkms-conf=/usr/src/linux-headers-6.12.118+deb12-amd64 --ipt-ver=1.8.9 --ipt-inc="$PWD/fakeinc" --ipt-lib=/tmp --disable-snmp-agent --enable-natevents --enable-snmp-rules --enable-macaddress --enable-vlan --enable-direction --enable-sampler --enable-physdev --enable-promisc --promisc-mpls && make version.h compat_def.h'
 # non-free: a shim with DWARF around a shipped object without it
 pkg broadcom-sta pool/non-free/b/broadcom-sta/broadcom-sta-dkms_6.30.223.271-26_amd64.deb
+# its Makefile's make line (NV_KERNEL_SOURCES/OUTPUT as /lib/modules/<kernel>/source and build,
+# the five modules, NV_SPECTRE_V2=0) set at the top of its Kbuild; nv-kernel.o_binary and
+# nv-modeset-kernel.o_binary are shipped objects
+pkg nvidia-kernel pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_550.163.01-2_amd64.deb . \
+	'sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
 # on x86-64 only its USB driver builds (slamr is 32-bit); dkms.conf's make -C drivers USB=1
 pkg sl-modem pool/non-free/s/sl-modem/sl-modem-dkms_2.9.11~20110321-20_amd64.deb . \
 	'printf "obj-m := slusb.o\nslusb-objs := drivers/st7554.o\nccflags-y := -I\$(src)/drivers -I\$(src)/modem\n" > Kbuild'
@@ -136,6 +141,11 @@ pkg ezurio-qcacld-2.0 $main/e/ezurio-qcacld-2.0-dkms/ezurio-qcacld-2.0-dkms_0.0~
 # dkms' own test modules (dkms-noautoinstall-test-dkms has dkms-test's source under another name)
 pkg dkms-test $main/d/dkms/dkms-test-dkms_3.2.2-1~deb13u1_all.deb
 pkg dkms-replace-test $main/d/dkms/dkms-replace-test-dkms_3.2.2-1~deb13u1_all.deb
+# dkms.conf's configure (no sysname: Debian's kernel versions have no third "-" field), then its
+# make with the kernel's build dir swapped for one whose "modules" does nothing, so that make only
+# writes the kbuild Makefile of src/libafs/MODLOAD-<kernel>-SP (sources linked there)
+pkg openafs $main/o/openafs/openafs-modules-dkms_1.8.13.2-1_all.deb src/libafs/MODLOAD-6.12.118+deb12-amd64-SP \
+	'./configure --disable-linux-syscall-probing --with-linux-kernel-packaging --with-linux-kernel-headers=/usr/src/linux-headers-6.12.118+deb12-amd64 && mkdir -p nokbuild && printf "modules:\n\t@true\n" > nokbuild/Makefile && make LINUX_KERNEL_BUILD="$PWD/nokbuild"'
 # non-free Realtek NIC drivers (their Makefiles' kbuild part is used as it is)
 pkg r8125 pool/non-free/r/r8125/r8125-dkms_9.015.00-1_all.deb
 pkg r8168 pool/non-free/r/r8168/r8168-dkms_8.055.00-1_all.deb
