@@ -132,6 +132,15 @@ pkg broadcom-sta pool/non-free/b/broadcom-sta/broadcom-sta-dkms_6.30.223.271-26_
 # nv-modeset-kernel.o_binary are shipped objects
 pkg nvidia-kernel pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_550.163.01-2_amd64.deb . \
 	'sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
+# contrib: the open GPU kernel modules, the same shim; Debian ships their nv-kernel.o_binary and
+# nv-modeset-kernel.o_binary prebuilt from the open sources with their DWARF (gcc 14, DWARF 5)
+pkg nvidia-open-kernel pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_550.163.01-2_amd64.deb . \
+	'sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
+# the Makefile's module target: configure (kernel feature probes), nv-p2p.h of nvidia-kernel-dkms
+# as NVIDIA_SRC_DIR, KCPPFLAGS and CONFIG_NVFS_* of its make line set at the top; nvidia's symbols
+# left to modpost as warnings (its KBUILD_MODPOST_WARN)
+pkg nvidia-fs pool/non-free/n/nvidia-cuda-toolkit/nvidia-fs-dkms_2.19.7~12.4.1-2_amd64.deb . \
+	'mkdir -p nvinc && dpkg-deb --fsys-tarfile "$out/debs/nvidia-kernel-dkms_550.163.01-2_amd64.deb" | tar -x --wildcards --strip-components=5 -C nvinc "./usr/src/nvidia-*/nvidia/nv-p2p.h" && ./configure 6.12.118+deb12-amd64 && sed -i "1i NVIDIA_SRC_DIR := \$(src)/nvinc\nCONFIG_NVFS_BATCH_SUPPORT := y\nCONFIG_NVFS_STATS := y\nccflags-y += -DCONFIG_NVFS_STATS=y -DGDS_VERSION=2.19.7 -DNVFS_ENABLE_KERN_RDMA_SUPPORT -DNVFS_BATCH_SUPPORT=y" Makefile'
 # on x86-64 only its USB driver builds (slamr is 32-bit); dkms.conf's make -C drivers USB=1
 pkg sl-modem pool/non-free/s/sl-modem/sl-modem-dkms_2.9.11~20110321-20_amd64.deb . \
 	'printf "obj-m := slusb.o\nslusb-objs := drivers/st7554.o\nccflags-y := -I\$(src)/drivers -I\$(src)/modem\n" > Kbuild'
