@@ -130,12 +130,15 @@ pkg broadcom-sta pool/non-free/b/broadcom-sta/broadcom-sta-dkms_6.30.223.271-26_
 # its Makefile's make line (NV_KERNEL_SOURCES/OUTPUT as /lib/modules/<kernel>/source and build,
 # the five modules, NV_SPECTRE_V2=0) set at the top of its Kbuild; nv-kernel.o_binary and
 # nv-modeset-kernel.o_binary are shipped objects
-pkg nvidia-kernel pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_550.163.01-2_amd64.deb . \
-	'sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
+nv_prep='sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
+pkg nvidia-kernel pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_550.163.01-2_amd64.deb . "$nv_prep"
+pkg nvidia-tesla-535-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-535/nvidia-tesla-535-kernel-dkms_535.274.02-1~deb13u1_amd64.deb . "$nv_prep"
 # contrib: the open GPU kernel modules, the same shim; Debian ships their nv-kernel.o_binary and
 # nv-modeset-kernel.o_binary prebuilt from the open sources with their DWARF (gcc 14, DWARF 5)
-pkg nvidia-open-kernel pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_550.163.01-2_amd64.deb . \
-	'sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
+# 6.12.118's pci_resize_resource has a fourth argument (exclude_bars, backported; its conftest does
+# not probe it): as built here, 0 is passed for it, so that the shipped objects' DWARF is encoded
+nv_open_prep="$nv_prep"' && sed -i "s/pci_resize_resource(pci_dev, NV_GPU_BAR1, requested_size)/pci_resize_resource(pci_dev, NV_GPU_BAR1, requested_size, 0)/" nvidia/nv-pci.c'
+pkg nvidia-open-kernel pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_550.163.01-2_amd64.deb . "$nv_open_prep"
 # the Makefile's module target: configure (kernel feature probes), nv-p2p.h of nvidia-kernel-dkms
 # as NVIDIA_SRC_DIR, KCPPFLAGS and CONFIG_NVFS_* of its make line set at the top; nvidia's symbols
 # left to modpost as warnings (its KBUILD_MODPOST_WARN)
@@ -163,6 +166,9 @@ pkg nat-rtsp $main/n/nat-rtsp/nat-rtsp-dkms_0.7+5.3-0.2_all.deb
 pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
 # bookworm's r8125-dkms 9.011.00-3 and r8168-dkms 8.051.02-2 do not build on 6.12 (strlcpy, gone
 # since 6.8): trixie's versions above
+# bookworm's open GPU modules: their shipped objects' DWARF made by gcc 12
+pkg nvidia-open-kernel-535 pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_535.261.03-1_amd64.deb . "$nv_open_prep"
+pkg nvidia-tesla-470-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-470/nvidia-tesla-470-kernel-dkms_470.256.02-1~deb12u1_amd64.deb . "$nv_prep"
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
