@@ -56,6 +56,18 @@ pkg() {
 	if ! ls "$out/$name"/*.prebtf.ko > /dev/null 2>&1; then
 		echo "$name: kbuild built no module" >&2; failed=$((failed + 1)); return 0
 	fi
+	# a module pahole left without .BTF (it still exits 0 and kbuild goes on, e.g. on a C++
+	# reference type): its recorded pahole command replayed on a copy, its message kept as
+	# M.refused.txt (what golden-encoder.sh puts in dkms.tsv)
+	local pre m
+	for pre in "$out/$name"/*.prebtf.ko; do
+		m="$(basename "$pre" .prebtf.ko)"
+		readelf -S -W "$out/$name/$m.ko" | grep -q ' \.BTF ' && continue
+		cp "$pre" "$work/refused.ko"
+		sed -n 2p "$out/$name/$m.cmds" | sed "s# [^ ]*\$# $work/refused.ko#" > "$work/refused.sh"
+		bash "$work/refused.sh" 2>&1 | grep -m1 -E '^Unsupported DW_TAG|when creating distilled base' > "$out/$name/$m.refused.txt" || rm -f "$out/$name/$m.refused.txt"
+		echo "$name/$m: refused by pahole: $(cat "$out/$name/$m.refused.txt" 2>/dev/null || echo 'no .BTF and no message')" >&2
+	done
 	touch "$out/$name/.done"
 	ls "$out/$name"/*.prebtf.ko | sed "s|.*/|$name/|; s|\.prebtf\.ko$||"
 }
@@ -168,7 +180,9 @@ pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
 # since 6.8): trixie's versions above
 # bookworm's open GPU modules: their shipped objects' DWARF made by gcc 12
 pkg nvidia-open-kernel-535 pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_535.261.03-1_amd64.deb . "$nv_open_prep"
-pkg nvidia-tesla-470-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-470/nvidia-tesla-470-kernel-dkms_470.256.02-1~deb12u1_amd64.deb . "$nv_prep"
+# bookworm's nvidia-tesla-470-kernel-dkms 470.256.02 does not build on 6.12 (follow_pfn, gone
+# since 6.10); its nvidia-kernel-dkms 535.261.03 and nvidia-tesla-kernel-dkms 525.147.05 are older
+# versions of the closed shim built above (not built here)
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \

@@ -199,8 +199,11 @@ function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, 
       return encodeProto(d, ct, st, idOff, die);
     case Tag.unspecified_type:
       return 0;
-    default:
-      throw encodeError(d, die, `${tagName(tag)} cannot be encoded in BTF`);
+    default: {
+      // pahole prints this line, drops the whole module's BTF and still exits 0 (kbuild goes on)
+      const pahole = `Unsupported ${tagName(tag)}(0x${tag.toString(16)}): type: 0x${refId(d, ct, idOff, die).toString(16)}`;
+      throw encodeError(d, die, `${tagName(tag)} cannot be encoded in BTF (pahole leaves the module without BTF: "${pahole}")`);
+    }
   }
 }
 
