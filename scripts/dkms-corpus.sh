@@ -181,8 +181,24 @@ pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
 # bookworm's open GPU modules: their shipped objects' DWARF made by gcc 12
 pkg nvidia-open-kernel-535 pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_535.261.03-1_amd64.deb . "$nv_open_prep"
 # bookworm's nvidia-tesla-470-kernel-dkms 470.256.02 does not build on 6.12 (follow_pfn, gone
-# since 6.10); its nvidia-kernel-dkms 535.261.03 and nvidia-tesla-kernel-dkms 525.147.05 are older
-# versions of the closed shim built above (not built here)
+# since 6.10); its nvidia-kernel-dkms 535.261.03 is an older version of the closed shim above
+# (not built here)
+pkg nvidia-tesla-kernel pool/non-free/n/nvidia-graphics-drivers-tesla/nvidia-tesla-kernel-dkms_525.147.05-15~deb12u1_amd64.deb . "$nv_prep"
+# Debian unstable only (not in trixie nor bookworm)
+pkg xone $main/x/xone-dkms/xone-dkms_0.5.8-1_all.deb
+pkg yt6801 $main/y/yt6801-dkms/yt6801-dkms_1.0.31-1_all.deb
+# dkms.conf's make line: M=src with VERSION=0.10.4
+pkg xpadneo $main/x/xpadneo-dkms/xpadneo-dkms_0.10.4-1_all.deb src 'sed -i "1i VERSION := 0.10.4" src/Makefile'
+# its dkms_build: make with CONFIG_HINIC=m (feature tests made by its own kbuild rules)
+pkg hinic $main/h/hinic-dkms/hinic-dkms_0+git20250605+6.6.0-95.0.0-4_all.deb . 'sed -i "1i CONFIG_HINIC := m" Makefile'
+# contrib: vboxdrv, vboxnetflt and vboxnetadp from its top Makefile's obj-m
+pkg virtualbox pool/contrib/v/virtualbox/virtualbox-dkms_7.2.22-dfsg-2_amd64.deb
+# dkms.conf makes driver/xocl/userpf, then mgmtpf, each from its own directory (its M= and
+# module_path); they build the same ../*.o with different flags, so one build each, from the top
+# with that directory's M= made $(src)
+xrt_prep='sed -i "1i module_path := \$(src)" driver/xocl/userpf/Makefile driver/xocl/mgmtpf/Makefile && sed -i "s|^ROOT[[:space:]]*:= \$(dir \$(M))|ROOT := \$(src)/../|" driver/xocl/userpf/Makefile driver/xocl/mgmtpf/Makefile && printf "obj-m += driver/xocl/$xrt_pf/\n" > Kbuild'
+xrt_pf=userpf pkg xrt-xocl-userpf $main/x/xrt/xrt-xocl-dkms_2.25.0-4+b1_amd64.deb . "$xrt_prep"
+xrt_pf=mgmtpf pkg xrt-xocl-mgmtpf $main/x/xrt/xrt-xocl-dkms_2.25.0-4+b1_amd64.deb . "$xrt_prep"
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
