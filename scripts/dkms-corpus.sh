@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the encoder's DKMS corpus (issue 19): out-of-tree modules of Debian's DKMS source
-# packages (Debian 13 "trixie" versions, which build on Linux 6.12), built by Linux 6.12.118's
+# packages (Debian 13 "trixie" versions, which build on Linux 6.12; then those only in Debian 12
+# or only in unstable), built by Linux 6.12.118's
 # kbuild with pahole v1.31 (../shared/oracle/kbuild-module.sh), so that each module has its
 # pre-BTF M.prebtf.ko (btfkit's input) beside the final M.ko (pahole + resolve_btfids: the
 # expected .BTF, .BTF.base and .BTF_ids). The packages are only unpacked (dpkg-deb -x), never
 # installed; each is built as its dkms.conf says, with the package's own make steps replaced by
-# a Kbuild file where they need a configured tree (noted per package).
+# a Kbuild file where they need a configured tree (noted per package). A module pahole leaves
+# without .BTF gets its message in M.refused.txt.
 #
 # usage: scripts/dkms-corpus.sh [OUTDIR] [PACKAGE...]
 #        OUTDIR default: $BTFKIT_CORPUS or ~/.cache/btfkit/corpus, then /encoder-dkms; the .debs
@@ -180,9 +182,8 @@ pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
 # since 6.8): trixie's versions above
 # bookworm's open GPU modules: their shipped objects' DWARF made by gcc 12
 pkg nvidia-open-kernel-535 pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_535.261.03-1_amd64.deb . "$nv_open_prep"
-# bookworm's nvidia-tesla-470-kernel-dkms 470.256.02 does not build on 6.12 (follow_pfn, gone
-# since 6.10); its nvidia-kernel-dkms 535.261.03 is an older version of the closed shim above
-# (not built here)
+# bookworm's nvidia-kernel-dkms 535.261.03 is an older version of the closed shim above (not
+# built here)
 pkg nvidia-tesla-kernel pool/non-free/n/nvidia-graphics-drivers-tesla/nvidia-tesla-kernel-dkms_525.147.05-15~deb12u1_amd64.deb . "$nv_prep"
 # Debian unstable only (not in trixie nor bookworm)
 pkg xone $main/x/xone-dkms/xone-dkms_0.5.8-1_all.deb
@@ -199,6 +200,17 @@ pkg virtualbox pool/contrib/v/virtualbox/virtualbox-dkms_7.2.22-dfsg-2_amd64.deb
 xrt_prep='sed -i "1i module_path := \$(src)" driver/xocl/userpf/Makefile driver/xocl/mgmtpf/Makefile && sed -i "s|^ROOT[[:space:]]*:= \$(dir \$(M))|ROOT := \$(src)/../|" driver/xocl/userpf/Makefile driver/xocl/mgmtpf/Makefile && printf "obj-m += driver/xocl/$xrt_pf/\n" > Kbuild'
 xrt_pf=userpf pkg xrt-xocl-userpf $main/x/xrt/xrt-xocl-dkms_2.25.0-4+b1_amd64.deb . "$xrt_prep"
 xrt_pf=mgmtpf pkg xrt-xocl-mgmtpf $main/x/xrt/xrt-xocl-dkms_2.25.0-4+b1_amd64.deb . "$xrt_prep"
+# older shims, patched for newer kernels by dkms.conf's PATCH list (patches/, applied with -p1
+# in order, as dkms does); 390xx, tesla-418, -450 and -460 have four modules (no nvidia-peermem).
+# (bookworm's tesla-470 470.256.02-1~deb12u1 does not build on 6.12: follow_pfn, gone since
+# 6.10; unstable's -10 does; legacy-340xx, with its own make system, is not built here)
+nv_patch='eval "$(grep "^PATCH=" dkms.conf)" && for p in "${PATCH[@]}"; do patch -p1 -s < "patches/$p" || exit 1; done && '
+nv4_prep="$nv_patch${nv_prep/ nvidia-peermem/}"
+pkg nvidia-legacy-390xx-kernel pool/non-free/n/nvidia-graphics-drivers-legacy-390xx/nvidia-legacy-390xx-kernel-dkms_390.157-16_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-460-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-460/nvidia-tesla-460-kernel-dkms_460.106.00-24_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-418-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-418/nvidia-tesla-418-kernel-dkms_418.226.00-22_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-450-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-450/nvidia-tesla-450-kernel-dkms_450.248.02-14_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-470-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-470/nvidia-tesla-470-kernel-dkms_470.256.02-10_amd64.deb . "$nv_patch$nv_prep"
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
