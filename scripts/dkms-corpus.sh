@@ -203,7 +203,8 @@ xrt_pf=mgmtpf pkg xrt-xocl-mgmtpf $main/x/xrt/xrt-xocl-dkms_2.25.0-4+b1_amd64.de
 # older shims, patched for newer kernels by dkms.conf's PATCH list (patches/, applied with -p1
 # in order, as dkms does); 390xx, tesla-418, -450 and -460 have four modules (no nvidia-peermem).
 # (bookworm's tesla-470 470.256.02-1~deb12u1 does not build on 6.12: follow_pfn, gone since
-# 6.10; unstable's -10 does; legacy-340xx, with its own make system, is not built here)
+# 6.10; unstable's -10 does; legacy-340xx, with its own make system, and unstable's tesla-550
+# 550.54.15, the 550 shim above in an older version, are not built here)
 nv_patch='eval "$(grep "^PATCH=" dkms.conf)" && for p in "${PATCH[@]}"; do patch -p1 -s < "patches/$p" || exit 1; done && '
 nv4_prep="$nv_patch${nv_prep/ nvidia-peermem/}"
 pkg nvidia-legacy-390xx-kernel pool/non-free/n/nvidia-graphics-drivers-legacy-390xx/nvidia-legacy-390xx-kernel-dkms_390.157-16_amd64.deb . "$nv4_prep"
