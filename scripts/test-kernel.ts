@@ -252,6 +252,7 @@ const ENCODED = [
   'usb/cytherm', 'usb/usbsevseg', 'tcp/tcp_vegas', 'tcp/tcp_yeah', 'tcp/tcp_westwood', 'percpu/percpu_test',
   '../encoder-dkms/falcosecurity-scap/scap', '../encoder-dkms/iptables-netflow/ipt_NETFLOW', '../encoder-dkms/vpoll/vpoll',
   '../encoder-dkms/r8168/r8168', '../encoder-dkms/r8125/r8125', '../encoder-dkms/dkms-test/dkms_test',
+  '../encoder-dkms/xpadneo/hid-xpadneo', '../encoder-dkms/yt6801/yt6801',
 ];
 
 /**
