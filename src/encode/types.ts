@@ -256,10 +256,11 @@ function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: num
   const set = st.member;
   for (let m = d.firstChild(die); m >= 0; m = d.nextSibling(m)) {
     const t = d.tag(m);
-    if (t !== Tag.member && t !== Tag.inheritance) continue;
+    // pahole's type__for_each_data_member: DW_TAG_member only (not a C++ base class), static
+    // members too (a C++ DWARF 4 static data member: no location, encoded at offset 0)
+    if (t !== Tag.member) continue;
     d.gather(m, set);
     memberPlacement(d, m, isUnion, set, place);
-    if (place.isStatic) continue;
     const { bitOffset, bitfieldSize } = place;
     // pahole adds the id offset even to a void (0) member type
     const type = idOff + smallIdOf(ct, d.refIn(m, set, M_TYPE));
