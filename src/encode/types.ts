@@ -230,17 +230,37 @@ function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
   return addRec(st, 4);
 }
 
-/** Elements of all dimensions (upper_bound + 1, or count; 0 for a flexible dimension). */
+/**
+ * Elements of all dimensions (upper_bound + 1, or count; 0 for a flexible dimension). As
+ * pahole reads them (attr_upper_bound, libdw's dwarf_formudata): a bound that is not a constant
+ * (a VLA's: a reference to the variable holding it, or an expression) counts as 0 elements, and
+ * then DW_AT_count is not looked at.
+ */
 export function arrayElements(d: DwarfInfo, die: number): number {
   let n = 1;
   for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
     if (d.tag(c) !== Tag.subrange_type) continue;
     let dim = 0;
-    if (d.has(c, At.upper_bound)) dim = Number(BigInt.asUintN(64, d.bigValue(c, At.upper_bound) ?? 0n) + 1n) >>> 0;
-    else if (d.has(c, At.count)) dim = Number(BigInt.asUintN(32, d.bigValue(c, At.count) ?? 0n));
+    if (d.has(c, At.upper_bound)) {
+      const v = constantOf(d, c, At.upper_bound);
+      dim = v === undefined ? 0 : Number(BigInt.asUintN(64, v) + 1n) >>> 0;
+    } else if (d.has(c, At.count)) {
+      dim = Number(BigInt.asUintN(32, constantOf(d, c, At.count) ?? 0n));
+    }
     n = Math.imul(n, dim) >>> 0;
   }
   return n;
+}
+
+/** The value of a constant-class attribute; undefined for another form (a reference, an expression). */
+function constantOf(d: DwarfInfo, die: number, at: number): bigint | undefined {
+  switch (d.form(die, at)) {
+    case Form.data1: case Form.data2: case Form.data4: case Form.data8:
+    case Form.udata: case Form.sdata: case Form.implicit_const:
+      return d.bigValue(die, at);
+    default:
+      return undefined;
+  }
 }
 
 function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
