@@ -3,7 +3,7 @@
 # build-pahole.sh; PAHOLE=... to use another):
 #  - test/golden/encoder/<object>.btf: `pahole -J` (detached) of the DWARF fixtures in
 #    test/fixtures/dwarf (sample-*.o, args-*.o, percpu-*.o, typetag-*.o: gcc 12 / clang, DWARF 4 and 5;
-#    cxxfields-*.o: g++; vla-*.o), with the
+#    cxxfields-*.o: g++; vla-*.o, vlais-*.o), with the
 #    kernel's module features; test/golden/encoder/cxx-*.refused.txt: pahole's message refusing
 #    the C++ fixture cxx-*.o;
 #  - test/golden/encoder/modules.tsv: sha256 of .BTF, .BTF.base and .BTF_ids of every module of
@@ -16,7 +16,7 @@ pahole="${PAHOLE:-$HOME/.cache/btf-oracle/bin/pahole}"
 features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs
 out="$here/test/golden/encoder"
 mkdir -p "$out"
-for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/args-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o "$here"/test/fixtures/dwarf/cxxfields-*.o "$here"/test/fixtures/dwarf/vla-*.o; do
+for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/args-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o "$here"/test/fixtures/dwarf/cxxfields-*.o "$here"/test/fixtures/dwarf/vla-*.o "$here"/test/fixtures/dwarf/vlais-*.o; do
 	n="$(basename "$o" .o)"
 	rm -f "$out/$n.btf"
 	"$pahole" -J --btf_features="$features" --btf_encode_detached="$out/$n.btf" "$o"

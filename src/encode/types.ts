@@ -318,7 +318,8 @@ function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet
   let byteOffset = 0;
   if (set.form[M_LOCATION] !== 0) byteOffset = memberLocation(d, m, set);
   else out.isStatic = !inUnion;
-  out.bitOffset = byteOffset * 8;
+  // pahole's bit_offset is 32 bits: byte_offset * 8 wraps
+  out.bitOffset = (byteOffset * 8) >>> 0;
   if (bitfieldSize === 0) return;
   let byteSize = d.numIn(m, set, M_BYTE_SIZE, 0);
   if (byteSize === 0) byteSize = storageSize(d, d.refIn(m, set, M_TYPE));
@@ -326,36 +327,46 @@ function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet
   const bitSize = byteSize * 8;
   // DWARF 2 style: offset of the field's most significant bit from the storage unit's
   let bitfieldOffset = bitSize - d.numIn(m, set, M_BIT_OFFSET, 0) - bitfieldSize;
-  out.bitOffset = byteOffset * 8 + bitfieldOffset;
+  out.bitOffset = (byteOffset * 8 + bitfieldOffset) >>> 0;
   if (bitfieldOffset < 0) {
     bitfieldOffset += bitSize;
     byteOffset -= byteSize;
-    out.bitOffset = byteOffset * 8 + bitfieldOffset;
+    out.bitOffset = (byteOffset * 8 + bitfieldOffset) >>> 0;
   }
 }
 
-/** DW_AT_data_member_location: a constant, or a DW_OP_plus_uconst expression (DWARF 2). */
+/**
+ * DW_AT_data_member_location as pahole's __attr_offset reads it into its 32-bit byte offset: a
+ * constant; an expression (exprOffset); any other form (a location list) 0.
+ */
 function memberLocation(d: DwarfInfo, m: number, set: AttrSet): number {
-  const form = set.form[M_LOCATION]!;
-  if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
-    const b = d.blockIn(set, M_LOCATION)!;
-    return exprOffset(b);
-  }
-  return d.numIn(m, set, M_LOCATION, 0);
+  return locationValue(set.form[M_LOCATION]!, () => d.blockIn(set, M_LOCATION)!, () => d.numIn(m, set, M_LOCATION, 0));
 }
 
 /** DW_AT_data_member_location of member `m`, read on its own (packed.ts). */
 export function memberLocationOf(d: DwarfInfo, m: number): number {
-  const form = d.form(m, At.data_member_location);
-  if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
-    return exprOffset(d.block(m, At.data_member_location)!);
-  }
-  return d.num(m, At.data_member_location, 0);
+  return locationValue(d.form(m, At.data_member_location), () => d.block(m, At.data_member_location)!, () => d.num(m, At.data_member_location, 0));
 }
 
-/** pahole's dwarf_expr: DW_OP_plus_uconst N and DW_OP_constu N give N; anything else 0. */
+function locationValue(form: number, block: () => Uint8Array, num: () => number): number {
+  switch (form) {
+    case Form.block: case Form.block1: case Form.block2: case Form.block4: case Form.exprloc:
+      return exprOffset(block());
+    case Form.data1: case Form.data2: case Form.data4: case Form.data8:
+    case Form.udata: case Form.sdata: case Form.implicit_const:
+      return num() >>> 0;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * pahole's dwarf_expr: DW_OP_plus_uconst N and DW_OP_constu N give N; any other expression (a
+ * GCC variable-length member's, say) UINT64_MAX, kept as 0xffffffff in the 32-bit byte offset.
+ */
 function exprOffset(b: Uint8Array): number {
-  if (b.length < 2 || (b[0] !== 0x23 && b[0] !== 0x10)) return 0;
+  if (b.length < 2) return 0;
+  if (b[0] !== 0x23 && b[0] !== 0x10) return 0xffffffff;
   let v = 0;
   let mul = 1;
   for (let i = 1; i < b.length; i++) {
