@@ -239,17 +239,19 @@ function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
 export function arrayElements(d: DwarfInfo, die: number): number {
   let n = 1;
   for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
-    if (d.tag(c) !== Tag.subrange_type) continue;
-    let dim = 0;
-    if (d.has(c, At.upper_bound)) {
-      const v = constantOf(d, c, At.upper_bound);
-      dim = v === undefined ? 0 : Number(BigInt.asUintN(64, v) + 1n) >>> 0;
-    } else if (d.has(c, At.count)) {
-      dim = Number(BigInt.asUintN(32, constantOf(d, c, At.count) ?? 0n));
-    }
-    n = Math.imul(n, dim) >>> 0;
+    if (d.tag(c) === Tag.subrange_type) n = Math.imul(n, subrangeElements(d, c)) >>> 0;
   }
   return n;
+}
+
+/** Elements of one DW_TAG_subrange_type (pahole's attr_upper_bound, as 32 bits). */
+export function subrangeElements(d: DwarfInfo, c: number): number {
+  if (d.has(c, At.upper_bound)) {
+    const v = constantOf(d, c, At.upper_bound);
+    return v === undefined ? 0 : Number(BigInt.asUintN(32, BigInt.asUintN(64, v) + 1n));
+  }
+  if (d.has(c, At.count)) return Number(BigInt.asUintN(32, constantOf(d, c, At.count) ?? 0n));
+  return 0;
 }
 
 /** The value of a constant-class attribute; undefined for another form (a reference, an expression). */
