@@ -67,7 +67,7 @@ pkg() {
 		readelf -S -W "$out/$name/$m.ko" | grep -q ' \.BTF ' && continue
 		cp "$pre" "$work/refused.ko"
 		sed -n 2p "$out/$name/$m.cmds" | sed "s# [^ ]*\$# $work/refused.ko#" > "$work/refused.sh"
-		bash "$work/refused.sh" 2>&1 | grep -m1 -E '^Unsupported DW_TAG|when creating distilled base' > "$out/$name/$m.refused.txt" || rm -f "$out/$name/$m.refused.txt"
+		bash "$work/refused.sh" 2>&1 | grep -m1 -E '^Unsupported DW_TAG|^Complex, interval|when creating distilled base' > "$out/$name/$m.refused.txt" || rm -f "$out/$name/$m.refused.txt"
 		echo "$name/$m: refused by pahole: $(cat "$out/$name/$m.refused.txt" 2>/dev/null || echo 'no .BTF and no message')" >&2
 	done
 	touch "$out/$name/.done"

@@ -4,8 +4,8 @@
 #  - test/golden/encoder/<object>.btf: `pahole -J` (detached) of the DWARF fixtures in
 #    test/fixtures/dwarf (sample-*.o, args-*.o, percpu-*.o, typetag-*.o: gcc 12 / clang, DWARF 4 and 5;
 #    cxxfields-*.o: g++; vla-*.o, vlais-*.o), with the
-#    kernel's module features; test/golden/encoder/cxx-*.refused.txt: pahole's message refusing
-#    the C++ fixture cxx-*.o;
+#    kernel's module features; test/golden/encoder/cxx-*.refused.txt, complex-*.refused.txt:
+#    pahole's message refusing the C++ fixture cxx-*.o and the complex float one complex-*.o;
 #  - test/golden/encoder/modules.tsv: sha256 of .BTF, .BTF.base and .BTF_ids of every module of
 #    the encoder corpus (scripts/encoder-corpus.sh) as kbuild + pahole + resolve_btfids left it,
 #    or "refused" and pahole's message when pahole refused the module;
@@ -24,10 +24,10 @@ done
 root="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-# the C++ fixture: pahole refuses it (no output, exit 0); its message is the golden
-for o in "$here"/test/fixtures/dwarf/cxx-*.o; do
+# the C++ and complex float fixtures: pahole refuses them (no output, exit 0); its message is the golden
+for o in "$here"/test/fixtures/dwarf/cxx-*.o "$here"/test/fixtures/dwarf/complex-*.o; do
 	n="$(basename "$o" .o)"
-	"$pahole" -J --btf_features="$features" --btf_encode_detached="$tmp/$n.btf" "$o" 2>&1 | grep -m1 '^Unsupported' > "$out/$n.refused.txt"
+	"$pahole" -J --btf_features="$features" --btf_encode_detached="$tmp/$n.btf" "$o" 2>&1 | grep -m1 -E '^Unsupported|^Complex' > "$out/$n.refused.txt"
 done
 # digests CORPUS_DIR TSV: one row per <group>/<module>.prebtf.ko (refused: refused.txt of the
 # group, or <module>.refused.txt beside it)

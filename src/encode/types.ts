@@ -215,7 +215,8 @@ function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
   else if (encoding === Ate.boolean) enc = INT_BOOL;
   else if (encoding === Ate.float) return st.btf.addFloat(d.name(die) ?? '', bits / 8);
   else if (encoding === Ate.complex_float || encoding === 0x9 /* DW_ATE_imaginary_float */) {
-    throw encodeError(d, die, 'complex, interval and imaginary float types are not supported');
+    // pahole's line; like any type it cannot encode, the module is left without BTF
+    throw encodeError(d, die, 'complex float type cannot be encoded in BTF (pahole leaves the module without BTF: "Complex, interval and imaginary float types are not supported")');
   }
   const bytes = (bits + 7) >>> 3;
   if (!bytes || (bytes & (bytes - 1)) || bytes > 16) return st.btf.addInt('__SANITIZED_FAKE_INT__', 4, enc);
