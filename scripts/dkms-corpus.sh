@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the encoder's DKMS corpus (issue 19): out-of-tree modules of Debian's DKMS source
-# packages (Debian 13 "trixie" versions, which build on Linux 6.12), built by Linux 6.12.118's
+# packages (Debian 13 "trixie" versions, which build on Linux 6.12; then those only in Debian 12
+# or only in unstable), built by Linux 6.12.118's
 # kbuild with pahole v1.31 (../shared/oracle/kbuild-module.sh), so that each module has its
 # pre-BTF M.prebtf.ko (btfkit's input) beside the final M.ko (pahole + resolve_btfids: the
 # expected .BTF, .BTF.base and .BTF_ids). The packages are only unpacked (dpkg-deb -x), never
 # installed; each is built as its dkms.conf says, with the package's own make steps replaced by
-# a Kbuild file where they need a configured tree (noted per package).
+# a Kbuild file where they need a configured tree (noted per package). A module pahole leaves
+# without .BTF gets its message in M.refused.txt.
 #
 # usage: scripts/dkms-corpus.sh [OUTDIR] [PACKAGE...]
 #        OUTDIR default: $BTFKIT_CORPUS or ~/.cache/btfkit/corpus, then /encoder-dkms; the .debs
@@ -56,6 +58,18 @@ pkg() {
 	if ! ls "$out/$name"/*.prebtf.ko > /dev/null 2>&1; then
 		echo "$name: kbuild built no module" >&2; failed=$((failed + 1)); return 0
 	fi
+	# a module pahole left without .BTF (it still exits 0 and kbuild goes on, e.g. on a C++
+	# reference type): its recorded pahole command replayed on a copy, its message kept as
+	# M.refused.txt (what golden-encoder.sh puts in dkms.tsv)
+	local pre m
+	for pre in "$out/$name"/*.prebtf.ko; do
+		m="$(basename "$pre" .prebtf.ko)"
+		readelf -S -W "$out/$name/$m.ko" | grep -q ' \.BTF ' && continue
+		cp "$pre" "$work/refused.ko"
+		sed -n 2p "$out/$name/$m.cmds" | sed "s# [^ ]*\$# $work/refused.ko#" > "$work/refused.sh"
+		bash "$work/refused.sh" 2>&1 | grep -m1 -E '^Unsupported DW_TAG|^Complex, interval|when creating distilled base' > "$out/$name/$m.refused.txt" || rm -f "$out/$name/$m.refused.txt"
+		echo "$name/$m: refused by pahole: $(cat "$out/$name/$m.refused.txt" 2>/dev/null || echo 'no .BTF and no message')" >&2
+	done
 	touch "$out/$name/.done"
 	ls "$out/$name"/*.prebtf.ko | sed "s|.*/|$name/|; s|\.prebtf\.ko$||"
 }
@@ -127,15 +141,77 @@ pkg iptables-netflow $main/i/iptables-netflow/iptables-netflow-dkms_2.6-7.1_amd6
 	'mkdir -p fakeinc && touch fakeinc/xtables.h && ./configure --from-dkms-conf=/usr/src/linux-headers-6.12.118+deb12-amd64 --ipt-ver=1.8.9 --ipt-inc="$PWD/fakeinc" --ipt-lib=/tmp --disable-snmp-agent --enable-natevents --enable-snmp-rules --enable-macaddress --enable-vlan --enable-direction --enable-sampler --enable-physdev --enable-promisc --promisc-mpls && make version.h compat_def.h'
 # non-free: a shim with DWARF around a shipped object without it
 pkg broadcom-sta pool/non-free/b/broadcom-sta/broadcom-sta-dkms_6.30.223.271-26_amd64.deb
+# its Makefile's make line (NV_KERNEL_SOURCES/OUTPUT as /lib/modules/<kernel>/source and build,
+# the five modules, NV_SPECTRE_V2=0) set at the top of its Kbuild; nv-kernel.o_binary and
+# nv-modeset-kernel.o_binary are shipped objects
+nv_prep='sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
+pkg nvidia-kernel pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_550.163.01-2_amd64.deb . "$nv_prep"
+pkg nvidia-tesla-535-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-535/nvidia-tesla-535-kernel-dkms_535.274.02-1~deb13u1_amd64.deb . "$nv_prep"
+# contrib: the open GPU kernel modules, the same shim; Debian ships their nv-kernel.o_binary and
+# nv-modeset-kernel.o_binary prebuilt from the open sources with their DWARF (gcc 14, DWARF 5)
+# 6.12.118's pci_resize_resource has a fourth argument (exclude_bars, backported; its conftest does
+# not probe it): as built here, 0 is passed for it, so that the shipped objects' DWARF is encoded
+nv_open_prep="$nv_prep"' && sed -i "s/pci_resize_resource(pci_dev, NV_GPU_BAR1, requested_size)/pci_resize_resource(pci_dev, NV_GPU_BAR1, requested_size, 0)/" nvidia/nv-pci.c'
+pkg nvidia-open-kernel pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_550.163.01-2_amd64.deb . "$nv_open_prep"
+# the Makefile's module target: configure (kernel feature probes), nv-p2p.h of nvidia-kernel-dkms
+# as NVIDIA_SRC_DIR, KCPPFLAGS and CONFIG_NVFS_* of its make line set at the top; nvidia's symbols
+# left to modpost as warnings (its KBUILD_MODPOST_WARN)
+pkg nvidia-fs pool/non-free/n/nvidia-cuda-toolkit/nvidia-fs-dkms_2.19.7~12.4.1-2_amd64.deb . \
+	'mkdir -p nvinc && dpkg-deb --fsys-tarfile "$out/debs/nvidia-kernel-dkms_550.163.01-2_amd64.deb" | tar -x --wildcards --strip-components=5 -C nvinc "./usr/src/nvidia-*/nvidia/nv-p2p.h" && ./configure 6.12.118+deb12-amd64 && sed -i "1i NVIDIA_SRC_DIR := \$(src)/nvinc\nCONFIG_NVFS_BATCH_SUPPORT := y\nCONFIG_NVFS_STATS := y\nccflags-y += -DCONFIG_NVFS_STATS=y -DGDS_VERSION=2.19.7 -DNVFS_ENABLE_KERN_RDMA_SUPPORT -DNVFS_BATCH_SUPPORT=y" Makefile'
 # on x86-64 only its USB driver builds (slamr is 32-bit); dkms.conf's make -C drivers USB=1
 pkg sl-modem pool/non-free/s/sl-modem/sl-modem-dkms_2.9.11~20110321-20_amd64.deb . \
 	'printf "obj-m := slusb.o\nslusb-objs := drivers/st7554.o\nccflags-y := -I\$(src)/drivers -I\$(src)/modem\n" > Kbuild'
 # dkms.conf's make-line variables set at the top of its Kbuild
 pkg ezurio-qcacld-2.0 $main/e/ezurio-qcacld-2.0-dkms/ezurio-qcacld-2.0-dkms_0.0~git20240408.aa96a9f+dfsg-5_all.deb . \
 	'sed -i "1i WLAN_ROOT := \$(KBUILD_EXTMOD)\nMODNAME := qcacld2\nCONFIG_QCA_WIFI_ISOC := 0\nCONFIG_QCA_WIFI_2_0 := 1\nCONFIG_QCA_CLD_WLAN := m\nWLAN_OPEN_SOURCE := 1\nCONFIG_CLD_HL_SDIO_CORE := y\nCONFIG_FORCE_MLO_SUPPORT := y\nCONFIG_SUPPORT_P2P_BY_ONE_INTF_WLAN := y" Kbuild'
+# dkms' own test modules (dkms-noautoinstall-test-dkms has dkms-test's source under another name)
+pkg dkms-test $main/d/dkms/dkms-test-dkms_3.2.2-1~deb13u1_all.deb
+pkg dkms-replace-test $main/d/dkms/dkms-replace-test-dkms_3.2.2-1~deb13u1_all.deb
+# dkms.conf's configure (no sysname: Debian's kernel versions have no third "-" field), then its
+# make with the kernel's build dir swapped for one whose "modules" does nothing, so that make only
+# writes the kbuild Makefile of src/libafs/MODLOAD-<kernel>-SP (sources linked there)
+pkg openafs $main/o/openafs/openafs-modules-dkms_1.8.13.2-1_all.deb src/libafs/MODLOAD-6.12.118+deb12-amd64-SP \
+	'./configure --disable-linux-syscall-probing --with-linux-kernel-packaging --with-linux-kernel-headers=/usr/src/linux-headers-6.12.118+deb12-amd64 && mkdir -p nokbuild && printf "modules:\n\t@true\n" > nokbuild/Makefile && make LINUX_KERNEL_BUILD="$PWD/nokbuild"'
+# non-free Realtek NIC drivers (their Makefiles' kbuild part is used as it is)
+pkg r8125 pool/non-free/r/r8125/r8125-dkms_9.015.00-1_all.deb
+pkg r8168 pool/non-free/r/r8168/r8168-dkms_8.055.00-1_all.deb
 # Debian 12 only (not in trixie)
 pkg nat-rtsp $main/n/nat-rtsp/nat-rtsp-dkms_0.7+5.3-0.2_all.deb
 pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
+# bookworm's r8125-dkms 9.011.00-3 and r8168-dkms 8.051.02-2 do not build on 6.12 (strlcpy, gone
+# since 6.8): trixie's versions above
+# bookworm's open GPU modules: their shipped objects' DWARF made by gcc 12
+pkg nvidia-open-kernel-535 pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open-kernel-dkms_535.261.03-1_amd64.deb . "$nv_open_prep"
+# bookworm's nvidia-kernel-dkms 535.261.03 is an older version of the closed shim above (not
+# built here)
+pkg nvidia-tesla-kernel pool/non-free/n/nvidia-graphics-drivers-tesla/nvidia-tesla-kernel-dkms_525.147.05-15~deb12u1_amd64.deb . "$nv_prep"
+# Debian unstable only (not in trixie nor bookworm)
+pkg xone $main/x/xone-dkms/xone-dkms_0.5.8-1_all.deb
+pkg yt6801 $main/y/yt6801-dkms/yt6801-dkms_1.0.31-1_all.deb
+# dkms.conf's make line: M=src with VERSION=0.10.4
+pkg xpadneo $main/x/xpadneo-dkms/xpadneo-dkms_0.10.4-1_all.deb src 'sed -i "1i VERSION := 0.10.4" src/Makefile'
+# its dkms_build: make with CONFIG_HINIC=m (feature tests made by its own kbuild rules)
+pkg hinic $main/h/hinic-dkms/hinic-dkms_0+git20250605+6.6.0-95.0.0-4_all.deb . 'sed -i "1i CONFIG_HINIC := m" Makefile'
+# contrib: vboxdrv, vboxnetflt and vboxnetadp from its top Makefile's obj-m
+pkg virtualbox pool/contrib/v/virtualbox/virtualbox-dkms_7.2.22-dfsg-2_amd64.deb
+# dkms.conf makes driver/xocl/userpf, then mgmtpf, each from its own directory (its M= and
+# module_path); they build the same ../*.o with different flags, so one build each, from the top
+# with that directory's M= made $(src)
+xrt_prep='sed -i "1i module_path := \$(src)" driver/xocl/userpf/Makefile driver/xocl/mgmtpf/Makefile && sed -i "s|^ROOT[[:space:]]*:= \$(dir \$(M))|ROOT := \$(src)/../|" driver/xocl/userpf/Makefile driver/xocl/mgmtpf/Makefile && printf "obj-m += driver/xocl/$xrt_pf/\n" > Kbuild'
+xrt_pf=userpf pkg xrt-xocl-userpf $main/x/xrt/xrt-xocl-dkms_2.25.0-4+b1_amd64.deb . "$xrt_prep"
+xrt_pf=mgmtpf pkg xrt-xocl-mgmtpf $main/x/xrt/xrt-xocl-dkms_2.25.0-4+b1_amd64.deb . "$xrt_prep"
+# older shims, patched for newer kernels by dkms.conf's PATCH list (patches/, applied with -p1
+# in order, as dkms does); 390xx, tesla-418, -450 and -460 have four modules (no nvidia-peermem).
+# (bookworm's tesla-470 470.256.02-1~deb12u1 does not build on 6.12: follow_pfn, gone since
+# 6.10; unstable's -10 does; legacy-340xx, with its own make system, and unstable's tesla-550
+# 550.54.15, the 550 shim above in an older version, are not built here)
+nv_patch='eval "$(grep "^PATCH=" dkms.conf)" && for p in "${PATCH[@]}"; do patch -p1 -s < "patches/$p" || exit 1; done && '
+nv4_prep="$nv_patch${nv_prep/ nvidia-peermem/}"
+pkg nvidia-legacy-390xx-kernel pool/non-free/n/nvidia-graphics-drivers-legacy-390xx/nvidia-legacy-390xx-kernel-dkms_390.157-16_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-460-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-460/nvidia-tesla-460-kernel-dkms_460.106.00-24_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-418-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-418/nvidia-tesla-418-kernel-dkms_418.226.00-22_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-450-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-450/nvidia-tesla-450-kernel-dkms_450.248.02-14_amd64.deb . "$nv4_prep"
+pkg nvidia-tesla-470-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-470/nvidia-tesla-470-kernel-dkms_470.256.02-10_amd64.deb . "$nv_patch$nv_prep"
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \

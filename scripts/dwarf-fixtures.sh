@@ -3,8 +3,10 @@
 # listings) from test/fixtures/dwarf/sample.c, the encoder's args-*.o from args.c: relocatable
 # objects as gcc and clang write them for kernel code (-O2 -g, DWARF 4 and 5), small enough to
 # commit (~10 KB each); and the encoder's per-CPU variable fixtures (percpu-*.o, ~5 KB each) from
-# percpu.c and clang's btf_type_tag fixtures (typetag-*.o) from typetag.c.
-# usage: scripts/dwarf-fixtures.sh   (needs gcc, clang, readelf)
+# percpu.c, clang's btf_type_tag fixtures (typetag-*.o) from typetag.c, and C++ objects (g++)
+# from cxx.cc (refused) and cxxfields.cc (encoded); variable-length arrays (vla-*.o, vlais-*.o) from vla.c and vlais.c; a complex float
+# (complex-gcc-dwarf5.o, refused) from complex.c.
+# usage: scripts/dwarf-fixtures.sh   (needs gcc, g++, clang, readelf)
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures/dwarf"
 flags=(-O2 -c -fno-asynchronous-unwind-tables -fno-pic -ffile-prefix-map="$PWD"=.)
@@ -19,8 +21,15 @@ clang "${flags[@]}" -gdwarf-5 percpu.c -o percpu-clang-dwarf5.o
 clang "${flags[@]}" -gdwarf-4 percpu.c -o percpu-clang-dwarf4.o
 clang "${flags[@]}" -gdwarf-5 typetag.c -o typetag-clang-dwarf5.o
 clang "${flags[@]}" -gdwarf-4 typetag.c -o typetag-clang-dwarf4.o
+gcc "${flags[@]}" -gdwarf-5 vla.c -o vla-gcc-dwarf5.o
+clang "${flags[@]}" -gdwarf-5 vla.c -o vla-clang-dwarf5.o
+gcc "${flags[@]}" -gdwarf-5 vlais.c -o vlais-gcc-dwarf5.o
+gcc "${flags[@]}" -gdwarf-5 complex.c -o complex-gcc-dwarf5.o
+g++ "${flags[@]}" -gdwarf-5 cxx.cc -o cxx-gcc-dwarf5.o
+g++ "${flags[@]}" -gdwarf-5 cxxfields.cc -o cxxfields-gcc-dwarf5.o
+g++ "${flags[@]}" -gdwarf-4 cxxfields.cc -o cxxfields-gcc-dwarf4.o
 for o in sample-*.o; do
 	# readelf's own listing of the DIEs, the reference the test compares against
 	readelf --debug-dump=info "$o" | gzip -9n > "${o%.o}.readelf.txt.gz"
 done
-ls -l sample-* args-* percpu-* typetag-*
+ls -l sample-* args-* percpu-* typetag-* cxx*-* vla*-* complex-*

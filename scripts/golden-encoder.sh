@@ -2,8 +2,10 @@
 # Golden data of the BTF encoder (src/encode), made with pahole v1.31 (../shared/oracle/
 # build-pahole.sh; PAHOLE=... to use another):
 #  - test/golden/encoder/<object>.btf: `pahole -J` (detached) of the DWARF fixtures in
-#    test/fixtures/dwarf (sample-*.o, args-*.o, percpu-*.o, typetag-*.o: gcc 12 / clang, DWARF 4 and 5), with the
-#    kernel's module features;
+#    test/fixtures/dwarf (sample-*.o, args-*.o, percpu-*.o, typetag-*.o: gcc 12 / clang, DWARF 4 and 5;
+#    cxxfields-*.o: g++; vla-*.o, vlais-*.o), with the
+#    kernel's module features; test/golden/encoder/cxx-*.refused.txt, complex-*.refused.txt:
+#    pahole's message refusing the C++ fixture cxx-*.o and the complex float one complex-*.o;
 #  - test/golden/encoder/modules.tsv: sha256 of .BTF, .BTF.base and .BTF_ids of every module of
 #    the encoder corpus (scripts/encoder-corpus.sh) as kbuild + pahole + resolve_btfids left it,
 #    or "refused" and pahole's message when pahole refused the module;
@@ -14,7 +16,7 @@ pahole="${PAHOLE:-$HOME/.cache/btf-oracle/bin/pahole}"
 features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs
 out="$here/test/golden/encoder"
 mkdir -p "$out"
-for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/args-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o; do
+for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/args-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o "$here"/test/fixtures/dwarf/cxxfields-*.o "$here"/test/fixtures/dwarf/vla-*.o "$here"/test/fixtures/dwarf/vlais-*.o; do
 	n="$(basename "$o" .o)"
 	rm -f "$out/$n.btf"
 	"$pahole" -J --btf_features="$features" --btf_encode_detached="$out/$n.btf" "$o"
@@ -22,6 +24,11 @@ done
 root="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# the C++ and complex float fixtures: pahole refuses them (no output, exit 0); its message is the golden
+for o in "$here"/test/fixtures/dwarf/cxx-*.o "$here"/test/fixtures/dwarf/complex-*.o; do
+	n="$(basename "$o" .o)"
+	"$pahole" -J --btf_features="$features" --btf_encode_detached="$tmp/$n.btf" "$o" 2>&1 | grep -m1 -E '^Unsupported|^Complex' > "$out/$n.refused.txt"
+done
 # digests CORPUS_DIR TSV: one row per <group>/<module>.prebtf.ko (refused: refused.txt of the
 # group, or <module>.refused.txt beside it)
 digests() {

@@ -251,6 +251,8 @@ const ENCODED = [
   'net/dummy', 'net/ifb', 'net/nlmon', 'minix/minix', 'v4l2loopback/v4l2loopback', 'netfilter/xt_comment', 'hid/hid-cherry',
   'usb/cytherm', 'usb/usbsevseg', 'tcp/tcp_vegas', 'tcp/tcp_yeah', 'tcp/tcp_westwood', 'percpu/percpu_test',
   '../encoder-dkms/falcosecurity-scap/scap', '../encoder-dkms/iptables-netflow/ipt_NETFLOW', '../encoder-dkms/vpoll/vpoll',
+  '../encoder-dkms/r8168/r8168', '../encoder-dkms/r8125/r8125', '../encoder-dkms/dkms-test/dkms_test',
+  '../encoder-dkms/xpadneo/hid-xpadneo', '../encoder-dkms/yt6801/yt6801',
 ];
 
 /**

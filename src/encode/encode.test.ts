@@ -48,6 +48,13 @@ test('no DWARF, or BTF already present: one BtfkitError naming the section', () 
   assert.throws(() => encodeModule(withBtf, parseBtf(new Uint8Array(readFileSync(join(GOLD, 'sample-gcc-dwarf5.btf'))))), /already has a \.BTF section/);
 });
 
+test('a complex float type: refused with pahole\'s line (complex-gcc-dwarf5.o, test/fixtures/dwarf/complex.c)', () => {
+  const want = readFileSync(join(GOLD, 'complex-gcc-dwarf5.refused.txt'), 'utf8').trim();
+  assert.equal(want, 'Complex, interval and imaginary float types are not supported');
+  assert.throws(() => encodeModuleBtf(object('complex-gcc-dwarf5'), null), (e: unknown) =>
+    e instanceof BtfkitError && e.code === 'DWARF' && e.message.includes(want));
+});
+
 test('mutated DWARF: a BtfkitError or BTF, nothing else', () => {
   const elf = object('sample-clang-dwarf5');
   const info = elf.section('.debug_info')!;

@@ -9,7 +9,8 @@
  * types (every child that is not a parameter), and of functions, their lexical blocks and
  * inline expansions (types defined in a body). A DW_TAG_unspecified_type at unit level gets
  * no number (it encodes as void); nested, it does. Small ids start at 1; 0 is void.
- * Only C is handled (the kernel's language); C++ namespaces and templates are not.
+ * A C++ namespace's children are numbered like nested types (a type after its own nested ones),
+ * so that a C++ unit's numbers are pahole's up to the type it fails on (a reference, say).
  */
 
 import { Tag, type DwarfInfo, type DwarfUnit } from '../dwarf/index.js';
@@ -78,6 +79,10 @@ function visit(d: DwarfInfo, ct: CuTypes, die: number): void {
       return;
     case Tag.subprogram:
       body(d, ct, die);
+      return;
+    case Tag.namespace:
+      // C++: every child is built and put in the tables (die__process_namespace)
+      for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) nested(d, ct, c);
       return;
     case Tag.pointer_type:
       // its btf_type_tag annotations are types numbered before it (tags.ts)

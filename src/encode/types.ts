@@ -199,8 +199,11 @@ function encodeType(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, 
       return encodeProto(d, ct, st, idOff, die);
     case Tag.unspecified_type:
       return 0;
-    default:
-      throw encodeError(d, die, `${tagName(tag)} cannot be encoded in BTF`);
+    default: {
+      // pahole prints this line, drops the whole module's BTF and still exits 0 (kbuild goes on)
+      const pahole = `Unsupported ${tagName(tag)}(0x${tag.toString(16)}): type: 0x${refId(d, ct, idOff, die).toString(16)}`;
+      throw encodeError(d, die, `${tagName(tag)} cannot be encoded in BTF (pahole leaves the module without BTF: "${pahole}")`);
+    }
   }
 }
 
@@ -212,7 +215,8 @@ function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
   else if (encoding === Ate.boolean) enc = INT_BOOL;
   else if (encoding === Ate.float) return st.btf.addFloat(d.name(die) ?? '', bits / 8);
   else if (encoding === Ate.complex_float || encoding === 0x9 /* DW_ATE_imaginary_float */) {
-    throw encodeError(d, die, 'complex, interval and imaginary float types are not supported');
+    // pahole's line; like any type it cannot encode, the module is left without BTF
+    throw encodeError(d, die, 'complex float type cannot be encoded in BTF (pahole leaves the module without BTF: "Complex, interval and imaginary float types are not supported")');
   }
   const bytes = (bits + 7) >>> 3;
   if (!bytes || (bytes & (bytes - 1)) || bytes > 16) return st.btf.addInt('__SANITIZED_FAKE_INT__', 4, enc);
@@ -227,17 +231,39 @@ function encodeBaseType(d: DwarfInfo, st: EncoderState, die: number): number {
   return addRec(st, 4);
 }
 
-/** Elements of all dimensions (upper_bound + 1, or count; 0 for a flexible dimension). */
+/**
+ * Elements of all dimensions (upper_bound + 1, or count; 0 for a flexible dimension). As
+ * pahole reads them (attr_upper_bound, libdw's dwarf_formudata): a bound that is not a constant
+ * (a VLA's: a reference to the variable holding it, or an expression) counts as 0 elements, and
+ * then DW_AT_count is not looked at.
+ */
 export function arrayElements(d: DwarfInfo, die: number): number {
   let n = 1;
   for (let c = d.firstChild(die); c >= 0; c = d.nextSibling(c)) {
-    if (d.tag(c) !== Tag.subrange_type) continue;
-    let dim = 0;
-    if (d.has(c, At.upper_bound)) dim = Number(BigInt.asUintN(64, d.bigValue(c, At.upper_bound) ?? 0n) + 1n) >>> 0;
-    else if (d.has(c, At.count)) dim = Number(BigInt.asUintN(32, d.bigValue(c, At.count) ?? 0n));
-    n = Math.imul(n, dim) >>> 0;
+    if (d.tag(c) === Tag.subrange_type) n = Math.imul(n, subrangeElements(d, c)) >>> 0;
   }
   return n;
+}
+
+/** Elements of one DW_TAG_subrange_type (pahole's attr_upper_bound, as 32 bits). */
+export function subrangeElements(d: DwarfInfo, c: number): number {
+  if (d.has(c, At.upper_bound)) {
+    const v = constantOf(d, c, At.upper_bound);
+    return v === undefined ? 0 : Number(BigInt.asUintN(32, BigInt.asUintN(64, v) + 1n));
+  }
+  if (d.has(c, At.count)) return Number(BigInt.asUintN(32, constantOf(d, c, At.count) ?? 0n));
+  return 0;
+}
+
+/** The value of a constant-class attribute; undefined for another form (a reference, an expression). */
+function constantOf(d: DwarfInfo, die: number, at: number): bigint | undefined {
+  switch (d.form(die, at)) {
+    case Form.data1: case Form.data2: case Form.data4: case Form.data8:
+    case Form.udata: case Form.sdata: case Form.implicit_const:
+      return d.bigValue(die, at);
+    default:
+      return undefined;
+  }
 }
 
 function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
@@ -253,10 +279,11 @@ function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: num
   const set = st.member;
   for (let m = d.firstChild(die); m >= 0; m = d.nextSibling(m)) {
     const t = d.tag(m);
-    if (t !== Tag.member && t !== Tag.inheritance) continue;
+    // pahole's type__for_each_data_member: DW_TAG_member only (not a C++ base class), static
+    // members too (a C++ DWARF 4 static data member: no location, encoded at offset 0)
+    if (t !== Tag.member) continue;
     d.gather(m, set);
     memberPlacement(d, m, isUnion, set, place);
-    if (place.isStatic) continue;
     const { bitOffset, bitfieldSize } = place;
     // pahole adds the id offset even to a void (0) member type
     const type = idOff + smallIdOf(ct, d.refIn(m, set, M_TYPE));
@@ -294,7 +321,8 @@ function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet
   let byteOffset = 0;
   if (set.form[M_LOCATION] !== 0) byteOffset = memberLocation(d, m, set);
   else out.isStatic = !inUnion;
-  out.bitOffset = byteOffset * 8;
+  // pahole's bit_offset is 32 bits: byte_offset * 8 wraps
+  out.bitOffset = (byteOffset * 8) >>> 0;
   if (bitfieldSize === 0) return;
   let byteSize = d.numIn(m, set, M_BYTE_SIZE, 0);
   if (byteSize === 0) byteSize = storageSize(d, d.refIn(m, set, M_TYPE));
@@ -302,36 +330,46 @@ function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet
   const bitSize = byteSize * 8;
   // DWARF 2 style: offset of the field's most significant bit from the storage unit's
   let bitfieldOffset = bitSize - d.numIn(m, set, M_BIT_OFFSET, 0) - bitfieldSize;
-  out.bitOffset = byteOffset * 8 + bitfieldOffset;
+  out.bitOffset = (byteOffset * 8 + bitfieldOffset) >>> 0;
   if (bitfieldOffset < 0) {
     bitfieldOffset += bitSize;
     byteOffset -= byteSize;
-    out.bitOffset = byteOffset * 8 + bitfieldOffset;
+    out.bitOffset = (byteOffset * 8 + bitfieldOffset) >>> 0;
   }
 }
 
-/** DW_AT_data_member_location: a constant, or a DW_OP_plus_uconst expression (DWARF 2). */
+/**
+ * DW_AT_data_member_location as pahole's __attr_offset reads it into its 32-bit byte offset: a
+ * constant; an expression (exprOffset); any other form (a location list) 0.
+ */
 function memberLocation(d: DwarfInfo, m: number, set: AttrSet): number {
-  const form = set.form[M_LOCATION]!;
-  if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
-    const b = d.blockIn(set, M_LOCATION)!;
-    return exprOffset(b);
-  }
-  return d.numIn(m, set, M_LOCATION, 0);
+  return locationValue(set.form[M_LOCATION]!, () => d.blockIn(set, M_LOCATION)!, () => d.numIn(m, set, M_LOCATION, 0));
 }
 
 /** DW_AT_data_member_location of member `m`, read on its own (packed.ts). */
 export function memberLocationOf(d: DwarfInfo, m: number): number {
-  const form = d.form(m, At.data_member_location);
-  if (form === Form.block || form === Form.block1 || form === Form.block2 || form === Form.block4 || form === Form.exprloc) {
-    return exprOffset(d.block(m, At.data_member_location)!);
-  }
-  return d.num(m, At.data_member_location, 0);
+  return locationValue(d.form(m, At.data_member_location), () => d.block(m, At.data_member_location)!, () => d.num(m, At.data_member_location, 0));
 }
 
-/** pahole's dwarf_expr: DW_OP_plus_uconst N and DW_OP_constu N give N; anything else 0. */
+function locationValue(form: number, block: () => Uint8Array, num: () => number): number {
+  switch (form) {
+    case Form.block: case Form.block1: case Form.block2: case Form.block4: case Form.exprloc:
+      return exprOffset(block());
+    case Form.data1: case Form.data2: case Form.data4: case Form.data8:
+    case Form.udata: case Form.sdata: case Form.implicit_const:
+      return num() >>> 0;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * pahole's dwarf_expr: DW_OP_plus_uconst N and DW_OP_constu N give N; any other expression (a
+ * GCC variable-length member's, say) UINT64_MAX, kept as 0xffffffff in the 32-bit byte offset.
+ */
 function exprOffset(b: Uint8Array): number {
-  if (b.length < 2 || (b[0] !== 0x23 && b[0] !== 0x10)) return 0;
+  if (b.length < 2) return 0;
+  if (b[0] !== 0x23 && b[0] !== 0x10) return 0xffffffff;
   let v = 0;
   let mul = 1;
   for (let i = 1; i < b.length; i++) {

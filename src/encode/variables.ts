@@ -28,7 +28,7 @@ import { SHT_NOBITS, SHT_PROGBITS, STT_OBJECT, type ElfFile, type ElfSection } f
 import type { Btf } from '../model/btf.js';
 import { AddressLayout } from './layout.js';
 import type { CuTypes } from './order.js';
-import { refId } from './types.js';
+import { refId, subrangeElements } from './types.js';
 import { childDeclTags } from './tags.js';
 
 const PERCPU = '.data..percpu';
@@ -199,11 +199,7 @@ function typeSize(d: DwarfInfo, ct: CuTypes, t: number, depth: number): number {
   if (tag !== Tag.array_type) return inner;
   let n = 1;
   for (let c = d.firstChild(t); c >= 0; c = d.nextSibling(c)) {
-    if (d.tag(c) !== Tag.subrange_type) continue;
-    let dim = 0;
-    if (d.has(c, At.upper_bound)) dim = Number(BigInt.asUintN(32, BigInt.asUintN(64, d.bigValue(c, At.upper_bound) ?? 0n) + 1n));
-    else if (d.has(c, At.count)) dim = Number(BigInt.asUintN(32, d.bigValue(c, At.count) ?? 0n));
-    n *= dim;
+    if (d.tag(c) === Tag.subrange_type) n *= subrangeElements(d, c);
   }
   return inner * n;
 }
