@@ -92,7 +92,7 @@ pkg gost-crypto $main/g/gost-crypto/gost-crypto-dkms_0.3.5-1.1_all.deb . 'sed -i
 # two modules in two directories, the second using the first's symbols: one Kbuild for both
 pkg ddcci $main/d/ddcci-driver-linux/ddcci-dkms_0.4.5-1_all.deb . \
 	'cp ddcci/ddcci.c ddcci-backlight/ddcci-backlight.c . && printf "obj-m += ddcci.o ddcci-backlight.o\nccflags-y := -I\$(src)/include\n" > Kbuild'
-pkg openrazer-driver $main/o/openrazer/openrazer-driver-dkms_3.10.2+dfsg-1_all.deb driver
+# openrazer-driver-dkms 3.10.2+dfsg-1 does not build on 6.12.118 (hid_report_raw_event takes one more argument)
 # three directories, built one after the other by dkms.conf: one Kbuild
 pkg jool $main/j/jool/jool-dkms_4.1.13-1.1_all.deb . \
 	'printf "obj-m += src/mod/common/ src/mod/nat64/ src/mod/siit/\n" > Kbuild'
@@ -122,9 +122,8 @@ pkg dahdi $main/d/dahdi-linux/dahdi-dkms_3.1.0+git20230717~dfsg-10.1_all.deb dri
 	"$dahdi_prep"
 pkg osmocom-dahdi $main/o/osmocom-dahdi-linux/osmocom-dahdi-dkms_0.0~git20241003.b2ea348-4_all.deb drivers/dahdi \
 	"$dahdi_prep"
-# the Makefile's make line: M=src with CONFIG_LTTNG=m CONFIG_LTTNG_CLOCK_PLUGIN_TEST=m
-pkg lttng-modules $main/l/lttng-modules/lttng-modules-dkms_2.13.18-1+deb13u1_all.deb . \
-	'printf "export CONFIG_LTTNG := m\nexport CONFIG_LTTNG_CLOCK_PLUGIN_TEST := m\nobj-m += src/\n" > Kbuild'
+# lttng-modules-dkms 2.13.18-1+deb13u1 does not build on 6.12.118 (its hrtimer_start tracepoint
+# conflicts with the kernel's)
 # architecture-specific packages of trixie
 pkg bbswitch $main/b/bbswitch/bbswitch-dkms_0.8-17_amd64.deb
 pkg digimend $main/d/digimend-dkms/digimend-dkms_13-4_amd64.deb
@@ -176,8 +175,8 @@ pkg openafs $main/o/openafs/openafs-modules-dkms_1.8.13.2-1_all.deb src/libafs/M
 pkg r8125 pool/non-free/r/r8125/r8125-dkms_9.015.00-1_all.deb
 pkg r8168 pool/non-free/r/r8168/r8168-dkms_8.055.00-1_all.deb
 # Debian 12 only (not in trixie)
-pkg nat-rtsp $main/n/nat-rtsp/nat-rtsp-dkms_0.7+5.3-0.2_all.deb
-pkg adv-17v35x $main/a/adv-17v35x/adv-17v35x-dkms_5.0.7.0-1_all.deb
+# nat-rtsp-dkms 0.7+5.3-0.2 (strlcpy, gone in 6.8) and adv-17v35x-dkms 5.0.7.0-1 (struct
+# uart_state's xmit, gone in 6.10) do not build on 6.12.118
 # bookworm's r8125-dkms 9.011.00-3 and r8168-dkms 8.051.02-2 do not build on 6.12 (strlcpy, gone
 # since 6.8): trixie's versions above
 # bookworm's open GPU modules: their shipped objects' DWARF made by gcc 12
