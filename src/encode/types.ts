@@ -343,23 +343,31 @@ function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet
  * constant; an expression (exprOffset); any other form (a location list) 0.
  */
 function memberLocation(d: DwarfInfo, m: number, set: AttrSet): number {
-  return locationValue(set.form[M_LOCATION]!, () => d.blockIn(set, M_LOCATION)!, () => d.numIn(m, set, M_LOCATION, 0));
+  const form = set.form[M_LOCATION]!;
+  const kind = locationKind(form);
+  return kind === LOC_EXPR ? exprOffset(d.blockIn(set, M_LOCATION)!) : kind === LOC_CONST ? d.numIn(m, set, M_LOCATION, 0) >>> 0 : 0;
 }
 
 /** DW_AT_data_member_location of member `m`, read on its own (packed.ts). */
 export function memberLocationOf(d: DwarfInfo, m: number): number {
-  return locationValue(d.form(m, At.data_member_location), () => d.block(m, At.data_member_location)!, () => d.num(m, At.data_member_location, 0));
+  const kind = locationKind(d.form(m, At.data_member_location));
+  return kind === LOC_EXPR ? exprOffset(d.block(m, At.data_member_location)!) : kind === LOC_CONST ? d.num(m, At.data_member_location, 0) >>> 0 : 0;
 }
 
-function locationValue(form: number, block: () => Uint8Array, num: () => number): number {
+const LOC_OTHER = 0;
+const LOC_EXPR = 1;
+const LOC_CONST = 2;
+
+/** How a DW_AT_data_member_location of this form is read: an expression, a constant, or 0 (a location list). */
+function locationKind(form: number): number {
   switch (form) {
     case Form.block: case Form.block1: case Form.block2: case Form.block4: case Form.exprloc:
-      return exprOffset(block());
+      return LOC_EXPR;
     case Form.data1: case Form.data2: case Form.data4: case Form.data8:
     case Form.udata: case Form.sdata: case Form.implicit_const:
-      return num() >>> 0;
+      return LOC_CONST;
     default:
-      return 0;
+      return LOC_OTHER;
   }
 }
 
