@@ -27,7 +27,15 @@ for major in "${majors[@]}"; do
     fi
   fi
   echo "test:node: Node.js $("$bin/node" --version)"
-  if ! PATH="$bin:$PATH" npm run --silent bundle || ! PATH="$bin:$PATH" node dist/scripts/run-tests.js unit --test-reporter=dot; then
+  log="$(mktemp)"
+  ok=1
+  PATH="$bin:$PATH" npm run --silent bundle || ok=0
+  if [ $ok = 1 ]; then PATH="$bin:$PATH" node dist/scripts/run-tests.js unit --test-reporter=tap > "$log" 2>&1 || ok=0; fi
+  # the failures in full, then the counts
+  grep -B2 -A30 '^not ok' "$log" || true
+  echo "test:node: Node.js $major: $(grep -E '^# (pass|fail|skipped) ' "$log" | sed 's/^# //' | paste -sd, -)"
+  rm -f "$log"
+  if [ $ok = 0 ]; then
     echo "test:node: Node.js $major: FAILED"
     status=1
   fi
