@@ -11,7 +11,8 @@
 # src/node/zstd-wasm.test.ts checks the committed .wasm and the embedded bytes against it.
 #
 # Source: zstd's upstream release as Debian repacks it (the orig tarball of Debian's libzstd
-# source package, fetched from deb.debian.org). ZSTD_TARBALL=path uses a local copy of it.
+# source package, fetched from the Debian archive apt uses here, or DEBIAN_MIRROR: the URL above
+# its pool/). ZSTD_TARBALL=path uses a local copy of it.
 # Compiled: lib/common + lib/decompress only, amalgamated by zstd-dec.c, freestanding (no libc:
 # the few functions zstd refers to are in zstd-dec.c; no allocator), -Os with WebAssembly
 # SIMD and bulk memory (Node >= 16.4 has both), no legacy formats, threads, tracing or asm.
@@ -19,7 +20,7 @@ set -eu
 
 ZSTD_VERSION=1.5.7
 ZSTD_ORIG=libzstd_${ZSTD_VERSION}+dfsg.orig.tar.xz
-ZSTD_URL=http://deb.debian.org/debian/pool/main/libz/libzstd/$ZSTD_ORIG
+ZSTD_POOL_PATH=pool/main/libz/libzstd/$ZSTD_ORIG
 ZSTD_SHA256=0c092ef267edce57ba7f3f2645c861f72eaf5e76273c6c3632869423464b90a5
 
 CC=${CC:-clang-14}
@@ -37,7 +38,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 tarball=${ZSTD_TARBALL:-$work/$ZSTD_ORIG}
-[ -n "${ZSTD_TARBALL:-}" ] || curl -fsSL -o "$tarball" "$ZSTD_URL"
+if [ -z "${ZSTD_TARBALL:-}" ]; then
+  # the archive apt is set up with: the part of a package's URL before /pool/
+  mirror=${DEBIAN_MIRROR:-$(apt-get download --print-uris libc6 2>/dev/null | sed -n "s|^'\(.*\)/pool/.*|\1|p" | head -n1)}
+  [ -n "$mirror" ] || { echo "build-zstd-wasm: no Debian archive known to apt (run apt-get update, or set DEBIAN_MIRROR)" >&2; exit 1; }
+  curl -fsSL -o "$tarball" "$mirror/$ZSTD_POOL_PATH"
+fi
 echo "$ZSTD_SHA256  $tarball" | sha256sum -c --quiet
 tar -xJf "$tarball" -C "$work"
 lib=$work/zstd-$ZSTD_VERSION/lib

@@ -14,7 +14,7 @@
 #        are kept in OUTDIR/debs. Prints "<package>/<module>" lines of what it built, and one
 #        line per package that does not build on 6.12.
 # needs: linux-headers-6.12.118+deb12-amd64, pahole v1.31 from ../shared/oracle/build-pahole.sh,
-#        curl and deb.debian.org (or DEBIAN_MIRROR).
+#        curl and the Debian archive apt uses here (or DEBIAN_MIRROR: the URL above its pool/).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 oracle="${BTFKIT_ORACLE:-$here/../shared/oracle}"
@@ -23,7 +23,9 @@ corpus="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
 out="${1:-$corpus/encoder-dkms}"
 shift || true
 only=" $* "
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# the archive apt is set up with: the part of a package's URL before /pool/
+mirror="${DEBIAN_MIRROR:-$(apt-get download --print-uris libc6 2>/dev/null | sed -n "s|^'\(.*\)/pool/.*|\1|p" | head -n1)}"
+[ -n "$mirror" ] || { echo "dkms-corpus: no Debian archive known to apt (run apt-get update, or set DEBIAN_MIRROR)" >&2; exit 1; }
 mkdir -p "$out/debs"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
