@@ -402,8 +402,8 @@ export class DwarfInfo {
         const ps = pos[a]!;
         const form = ab.attrForm[a]!;
         if (ps < 0 || form === Form.indirect) break;
-        if (set.form[slot] === 0) {
-          set.form[slot] = form;
+        if (forms[slot] === 0) {
+          forms[slot] = form;
           set.p[slot] = base + ps;
           set.a[slot] = a;
         }

@@ -100,13 +100,14 @@ export class OutputBuffer {
   /** Written on each growth, refusal and result (optional, for callers that bound the work). */
   private readonly stats: DecodeStats | undefined;
 
-  /**
-   * `hint`: the expected total size (a claim, allocated up front only up to `prealloc`,
-   * default PREALLOC_MAX; pass trustedPrealloc(input length) to trust plausible claims).
-   */
   /** The caller's buffer (DecodeOptions.into), while the output is in it. */
   private readonly into: Uint8Array | undefined;
 
+  /**
+   * `hint`: the expected total size (a claim, allocated up front only up to `prealloc`,
+   * default PREALLOC_MAX; pass trustedPrealloc(input length) to trust plausible claims).
+   * `into`: DecodeOptions.into.
+   */
   constructor(limit: number, hint: number, prealloc = PREALLOC_MAX, stats?: DecodeStats, into?: Uint8Array) {
     this.stats = stats;
     this.limit = limit;

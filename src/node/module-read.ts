@@ -125,16 +125,29 @@ export function isNoBtfError(e: unknown): boolean {
 }
 
 export async function readModuleSections(path: string): Promise<ModuleSections> {
+  return readPlainModule(path) ?? readAnyModule(path);
+}
+
+/**
+ * The sections of a plain ELF module read section by section (readElfSections); null for a
+ * plain ELF without `.BTF` (the general path then raises its error), undefined for anything
+ * else (compressed, unusual layout, 'kernel').
+ */
+function readPlainModule(path: string): ModuleSections | null | undefined {
   const fast = path === 'kernel' ? null : readElfSections(path, ['.BTF', '.BTF.base']);
-  const btf0 = fast?.get('.BTF');
-  if (fast && btf0) return { name: path, btf: btf0, btfBase: fast.get('.BTF.base') ?? null };
+  if (!fast) return undefined;
+  const btf = fast.get('.BTF');
+  return btf ? { name: path, btf, btfBase: fast.get('.BTF.base') ?? null } : null;
+}
+
+/** The general path: any input openInput takes, errors (and their messages) as everywhere. */
+async function readAnyModule(path: string): Promise<ModuleSections> {
   const input = await openInput(path);
   if (!input.elf) throw new BtfkitError('ELF', 'not a kernel module (no ELF)', { where: { file: input.path } });
   const btf = elfSection(input, '.BTF');
   if (!btf) throw new BtfkitError('ELF_NO_SECTION', "failed to find '.BTF' ELF section", { where: { file: input.path } });
   return { name: path, btf, btfBase: elfSection(input, '.BTF.base') };
 }
-
 
 /**
  * Buffers up to this size are kept for the next module. A 6.12 tree: 99% of its modules
@@ -152,14 +165,14 @@ export class ModuleReader {
   reused = 0;
 
   async read(path: string): Promise<ModuleSections> {
-    const fast = path === 'kernel' ? null : readElfSections(path, ['.BTF', '.BTF.base']);
-    const btf0 = fast?.get('.BTF');
-    if (fast && btf0) return { name: path, btf: btf0, btfBase: fast.get('.BTF.base') ?? null };
-    if (!fast && path !== 'kernel') {
+    const plain = readPlainModule(path);
+    if (plain) return plain;
+    if (plain === undefined && path !== 'kernel') {
       const s = this.readXz(path);
       if (s) return s;
     }
-    return readModuleSections(path);
+    // the general path, without reading the section table of a plain file a second time
+    return readAnyModule(path);
   }
 
   /** The sections of an xz-compressed ELF module, or null (then the general path decides). */
