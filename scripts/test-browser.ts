@@ -138,6 +138,32 @@ test('the running kernel\'s BTF: type count and C dump as in Node', { skip: (!ha
   assert.equal(shown.cdump, dumpCText(expected));
 });
 
+test('the running kernel\'s strings: findStr (the string index, built in WebAssembly) answers in the page as in Node', { skip: (!haveChromium && 'no Chromium') || (!sysBytes && `${sysBtf} is not readable`) }, async () => {
+  const { browser: b, url } = await env();
+  const expected = parseBtf(sysBytes!);
+  const names = ['', 'no_such_name_anywhere', 'task_struct'];
+  for (let id = 1; id < expected.typeCount(); id += 37) names.push(expected.name(id));
+  const want = names.map((n) => expected.findStr(n));
+  const page = await b.newPage();
+  try {
+    await page.goto(url);
+    await page.waitForSelector('#status[data-state="ready"]');
+    const got = await page.evaluate(`(async () => {
+      const m = await import('./btfkit.js');
+      const bin = atob(${JSON.stringify(Buffer.from(sysBytes!).toString('base64'))});
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const btf = m.parseBtf(bytes);
+      return { wasm: typeof WebAssembly, offs: ${JSON.stringify(names)}.map((n) => btf.findStr(n)) };
+    })()`) as { wasm: string; offs: number[] };
+    assert.equal(got.wasm, 'object');
+    assert.deepEqual(got.offs, want);
+    assert.ok(want.filter((o) => o > 0).length > 1000);
+  } finally {
+    await page.close();
+  }
+});
+
 const corpus = hasCorpus('6.1.0-47-amd64');
 
 test('Debian 6.1.0-47 vmlinux BTF: 100628 types', { skip: (!haveChromium && 'no Chromium') || (!corpus && 'no corpus (npm run corpus)') }, async () => {

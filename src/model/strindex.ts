@@ -7,12 +7,20 @@
  * share a prefix or suffix rarely share all three at one length); a probe compares the stored
  * hash first and the bytes in the section only when it matches, so that a lookup that fails
  * (most of a module's strings, against a kernel's) reads one slot, not the kernel's strings,
- * and growing moves entries without rehashing them. Building it is one pass over the section (a vmlinux's 2–3 MB of strings,
- * where a Map keyed by decoded strings took hundreds of milliseconds) that finds each string's
- * end four bytes at a time (a word holding a zero byte) and reads 12 bytes of it, instead of
- * hashing every byte. Lookups take latin1 keys (char code = byte), the project's exact-bytes
- * string form (strings.ts), or bytes.
+ * and growing moves entries without rehashing them. Building it is one pass over the section
+ * (a vmlinux's 2–3 MB of strings, where a Map keyed by decoded strings took hundreds of
+ * milliseconds) that finds each string's end several bytes at a time and reads 12 bytes of it,
+ * instead of hashing every byte. That pass runs in WebAssembly where it can (src/accel/accel.c:
+ * the same loop in C, 16 bytes at a time with SIMD), else in JavaScript (indexAll, four bytes at
+ * a time): a one-shot command indexes a kernel's strings once, mostly before V8 has optimized
+ * the JavaScript loop, which took 25–33 ms for Linux 6.12's 2.3 MB of strings in a fresh Node 20
+ * process against 8–12 ms in WebAssembly (memory set-up included). The table starts at one slot
+ * per 16 bytes of strings (half full at most: larger when the strings are shorter).
+ * Lookups take latin1 keys (char code = byte), the project's exact-bytes string form
+ * (strings.ts), or bytes.
  */
+
+import { buildStrIndexSlots } from '../accel/accel.js';
 
 const SEED = 0x9e3779b1;
 const MIX = 0x85ebca6b;
@@ -53,12 +61,35 @@ export class StrIndex {
   private mask: number;
   private count = 0;
 
-  /** Indexes every string of `strs[0, len)` (the first of equal strings wins). */
+  /**
+   * Indexes every string of `strs[0, len)` (the first of equal strings wins): in WebAssembly
+   * (src/accel, the same loop compiled) where it can run, else here.
+   */
   constructor(private strs: Uint8Array, len: number) {
     let cap = 1024;
-    while (cap < len / 8) cap <<= 1;
+    while (cap < len / 16) cap <<= 1;
+    for (;;) {
+      const built = len > 0 ? buildStrIndexSlots(strs, len, cap) : null;
+      if (built === 'full') {
+        cap <<= 1;
+        continue;
+      }
+      if (built !== null) {
+        this.slots = built.slots;
+        this.mask = cap - 1;
+        this.count = built.count;
+        return;
+      }
+      break;
+    }
     this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
+    this.indexAll(len);
+  }
+
+  /** The constructor's loop in JavaScript (accel.c btfkit_strindex_build is its twin). */
+  private indexAll(len: number): void {
+    const strs = this.strs;
     // the section as 32-bit words for the search of NULs (a copy when it is not 4-aligned)
     let bytes = strs;
     if (strs.byteOffset & 3) {

@@ -1,0 +1,87 @@
+/*
+ * btfkit's WebAssembly kernels: the loops that run once over a whole kernel's BTF in every
+ * command that loads one (a vmlinux has ~120k strings and ~110k types), written in C so that
+ * they run as compiled code from their first iteration. The same loops in JavaScript spend most
+ * of a one-shot command's first pass in V8's interpreter and baseline tiers, before the
+ * optimizing compiler has caught up.
+ *
+ * Built by scripts/build-accel-wasm.sh (clang, freestanding, WebAssembly SIMD); the module is
+ * committed (accel.wasm) and embedded, base64, in accel-wasm.ts. Loaded by accel.ts, which
+ * lays the inputs out in the module's memory and copies the results out. Each function has a
+ * JavaScript twin that runs where WebAssembly cannot (a test checks that both give the same
+ * result on a real kernel):
+ *
+ *  btfkit_strindex_build: src/model/strindex.ts, StrIndex's constructor.
+ */
+
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define SEED 0x9e3779b1u
+#define MIX 0x85ebca6bu
+
+static inline uint32_t load32(const uint8_t *p) {
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+/* strindex.ts hashBytes: the length, then the first, middle and last four bytes. */
+static inline uint32_t hash_bytes(const uint8_t *s, uint32_t n) {
+  uint32_t h = (n ^ SEED) * MIX;
+  if (n >= 4) {
+    h = (h ^ load32(s)) * MIX;
+    h = (h ^ load32(s + (n >> 1) - 2)) * MIX;
+    h = (h ^ load32(s + n - 4)) * MIX;
+  } else {
+    for (uint32_t i = 0; i < n; i++) h = (h ^ s[i]) * MIX;
+  }
+  return h ^ (h >> 15);
+}
+
+/*
+ * Enters every string of the section s[0, len) (NUL-terminated, s[len - 1] == 0, 16 readable
+ * bytes after it) in the open-addressing table `slots` of mask + 1 (offset + 1, hash) pairs,
+ * zeroed by the caller: the first of equal strings wins, in section order, as StrIndex does.
+ * Returns the number of entries, or -1 when they would fill more than half of the table (the
+ * caller then retries with a larger one).
+ */
+int32_t btfkit_strindex_build(const uint8_t *s, uint32_t len, int32_t *slots, uint32_t mask) {
+  uint32_t count = 0;
+  uint32_t off = 0;
+  const v128_t zero = wasm_i8x16_splat(0);
+  while (off < len) {
+    /* the string's end: its NUL, sixteen bytes at a time */
+    uint32_t e = off;
+    for (;;) {
+      uint32_t m = wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + e), zero));
+      if (m != 0) {
+        e += __builtin_ctz(m);
+        break;
+      }
+      e += 16;
+    }
+    if (e > len) e = len;
+    uint32_t n = e - off;
+    uint32_t h = hash_bytes(s + off, n);
+    int32_t tag = (int32_t)h;
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+      int32_t v = slots[2 * i];
+      if (v == 0) {
+        if ((count + 1) * 2 > mask + 1) return -1;
+        slots[2 * i] = (int32_t)(off + 1);
+        slots[2 * i + 1] = tag;
+        count++;
+        break;
+      }
+      if (slots[2 * i + 1] != tag) continue;
+      uint32_t o = (uint32_t)v - 1;
+      if (s[o + n] != 0) continue;
+      uint32_t j = 0;
+      while (j < n && s[o + j] == s[off + j]) j++;
+      if (j == n) break; /* already there: the first occurrence stays */
+    }
+    off = e + 1;
+  }
+  return (int32_t)count;
+}

@@ -1,0 +1,103 @@
+/**
+ * The WebAssembly kernels of accel.c, from JavaScript: compiled and instantiated on first use
+ * (once per realm: a worker thread has its own), inputs copied into the instance's memory,
+ * results copied out, so that no caller holds a view of memory that a later call may grow or
+ * overwrite. No `node:` import: the module is embedded (accel-wasm.ts) and runs in browsers
+ * too (well under the 4 KB that browsers compile synchronously on a page's main thread).
+ *
+ * Every function returns null when WebAssembly cannot be used here (no WebAssembly, as under
+ * `node --jitless`, or the module refused): its caller then runs its JavaScript twin, which
+ * gives the same result (accel.test.ts).
+ */
+
+import { ACCEL_WASM } from './accel-wasm.js';
+
+// The few WebAssembly JS API types used here (the project's TypeScript libs have no wasm typings).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface AccelExports {
+  memory: WasmMemory;
+  __heap_base: { readonly value: number };
+  btfkit_strindex_build(s: number, len: number, slots: number, mask: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: Record<string, unknown>) => { exports: unknown };
+}
+
+const PAGE = 65536;
+
+/**
+ * The realm's instance, and the end of the part of its memory that has ever been written
+ * (above it, memory is as grown: zero); null once it is known that WebAssembly cannot be used.
+ */
+let instance: { ex: AccelExports; dirty: number } | null | undefined;
+
+function accel(): { ex: AccelExports; dirty: number } | null {
+  if (instance === undefined) {
+    const ex = instantiate();
+    instance = ex === null ? null : { ex, dirty: ex.__heap_base.value };
+  }
+  return instance;
+}
+
+function instantiate(): AccelExports | null {
+  const g = globalThis as unknown as { WebAssembly?: WasmApi; atob?: (s: string) => string };
+  if (g.WebAssembly === undefined || g.atob === undefined) return null;
+  try {
+    const bin = g.atob(ACCEL_WASM);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const ex = new g.WebAssembly.Instance(new g.WebAssembly.Module(bytes), {}).exports as AccelExports;
+    return typeof ex.btfkit_strindex_build === 'function' ? ex : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The instance's memory grown to at least `bytes`; false when it cannot grow that far. */
+function reserve(ex: AccelExports, bytes: number): boolean {
+  const have = ex.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  try {
+    ex.memory.grow(Math.ceil((bytes - have) / PAGE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/**
+ * StrIndex's table for the string section `strs[0, len)` (ending with a NUL) with `cap` slots
+ * (a power of two): the (offset + 1, hash) pairs and how many there are, or 'full' when the
+ * strings would fill more than half of it, or null when WebAssembly cannot be used (see
+ * strindex.ts).
+ */
+export function buildStrIndexSlots(strs: Uint8Array, len: number, cap: number): { slots: Int32Array; count: number } | 'full' | null {
+  const inst = accel();
+  if (inst === null) return null;
+  const ex = inst.ex;
+  const s = align(ex.__heap_base.value, 16);
+  const slots = align(s + len + 16, 16);
+  const end = slots + cap * 8;
+  if (!reserve(ex, end)) return null;
+  const mem = new Uint8Array(ex.memory.buffer);
+  mem.set(strs.subarray(0, len), s);
+  // the 16 bytes after the strings (read by the NUL search) and the table start zeroed
+  if (inst.dirty > s + len) mem.fill(0, s + len, Math.min(inst.dirty, end));
+  inst.dirty = Math.max(inst.dirty, end);
+  let n: number;
+  try {
+    n = ex.btfkit_strindex_build(s, len, slots, cap - 1);
+  } catch {
+    instance = undefined; // a trap: a fresh instance next time
+    return null;
+  }
+  if (n < 0) return 'full';
+  return { slots: new Int32Array(ex.memory.buffer, slots, cap * 2).slice(), count: n };
+}
+
