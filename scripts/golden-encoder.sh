@@ -6,6 +6,8 @@
 #    cxxfields-*.o: g++; vla-*.o, vlais-*.o), with the
 #    kernel's module features; test/golden/encoder/cxx-*.refused.txt, complex-*.refused.txt:
 #    pahole's message refusing the C++ fixture cxx-*.o and the complex float one complex-*.o;
+#    compressed-zlib.btf: pahole -J of compressed-zlib.o (sample-gcc-dwarf5.o with zlib-compressed
+#    debug sections; pahole's libdw cannot read the zstd one, compressed-zstd.o);
 #  - test/golden/encoder/modules.tsv: sha256 of .BTF, .BTF.base and .BTF_ids of every module of
 #    the encoder corpus (scripts/encoder-corpus.sh) as kbuild + pahole + resolve_btfids left it,
 #    or "refused" and pahole's message when pahole refused the module;
@@ -21,6 +23,8 @@ for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/args
 	rm -f "$out/$n.btf"
 	"$pahole" -J --btf_features="$features" --btf_encode_detached="$out/$n.btf" "$o"
 done
+rm -f "$out/compressed-zlib.btf"
+"$pahole" -J --btf_features="$features" --btf_encode_detached="$out/compressed-zlib.btf" "$here/test/fixtures/dwarf/compressed-zlib.o"
 root="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -13,10 +13,14 @@
  *     from $BTFKIT_ORACLE or ~/.cache/btf-oracle/bin; without them those checks fail.
  *  6. the encoder's DKMS corpus (scripts/dkms-corpus.sh, `<corpus>/encoder-dkms`), when present:
  *     every module of test/golden/encoder/dkms.tsv encoded on the 6.12.118 kernel's BTF gets
- *     the .BTF, .BTF.base and .BTF_ids digests of kbuild + pahole v1.31 + resolve_btfids.
+ *     the .BTF, .BTF.base and .BTF_ids digests of kbuild + pahole v1.31 + resolve_btfids;
+ *  7. compressed DWARF: every third module of the encoder corpus (scripts/encoder-corpus.sh)
+ *     with its debug sections compressed by `objcopy --compress-debug-sections` (zlib, zstd)
+ *     gets the digests of test/golden/encoder/modules.tsv all the same.
  *
- *   node dist/scripts/test-corpus.js [--every K] [--612] [--dkms]   (K > 1: a representative
- *   slice, for CI; --612: only the 6.12 checks; --dkms: only the DKMS encoder sweep)
+ *   node dist/scripts/test-corpus.js [--every K] [--612] [--dkms] [--compressed]   (K > 1: a
+ *   representative slice, for CI; --612: only the 6.12 checks; --dkms: only the DKMS encoder
+ *   sweep; --compressed: only 7.)
  *
  * Prints one line per check and `N passed, M failed` at the end; exits 1 on any failure.
  */
@@ -37,7 +41,7 @@ import type { Btf } from '../src/model/btf.js';
 import { checkEncoderGolden } from '../src/testing/encoder-golden.js';
 import { CORPUS_KERNELS, corpusDir, corpus612, filesUnder, hasCorpus, kernelBtfPath, modulesDir, modulesXzDir } from './corpus-paths.js';
 import { sweep612 } from './split-corpus.js';
-import { decompress } from '../src/node/decompress.js';
+import { decompress, decompressSection } from '../src/node/decompress.js';
 import { homedir, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 
@@ -132,7 +136,43 @@ function checkEncoderDkms(): void {
   report(`encoder DKMS corpus: ${seen} modules as kbuild + pahole v1.31 made them`, seen > 0 && ok === seen, `${ok}/${seen} identical or refused alike`);
 }
 
+/** 7. Compressed DWARF (see the file comment); skipped without the encoder corpus or objcopy. */
+function checkCompressedDwarf(): void {
+  const dir = join(corpusDir(), 'encoder');
+  const kernelPath = kernelBtfPath('6.12.118+deb12-amd64');
+  if (!existsSync(dir) || !existsSync(kernelPath) || spawnSync('objcopy', ['--version']).status !== 0) {
+    console.log('skip compressed DWARF: needs the encoder corpus (scripts/encoder-corpus.sh), 6.12.118 and objcopy');
+    return;
+  }
+  const kernel = parseBtf(new Uint8Array(readFileSync(kernelPath)));
+  const tmp = mkdtempSync(join(tmpdir(), 'btfkit-zdebug-'));
+  try {
+    for (const z of ['zlib', 'zstd']) {
+      const input = (pre: string): Uint8Array => {
+        const out = join(tmp, `${z}.ko`);
+        const r = spawnSync('objcopy', [`--compress-debug-sections=${z}`, pre, out], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`objcopy: ${r.stderr.trim()}`);
+        const bytes = new Uint8Array(readFileSync(out));
+        if (((parseElf(bytes).section('.debug_info')?.flags ?? 0) & 0x800) === 0) throw new Error(`${pre}: objcopy left .debug_info uncompressed`);
+        return bytes;
+      };
+      const results = checkEncoderGolden(join(repo, 'test/golden/encoder/modules.tsv'), dir, kernel, { input, decompress: decompressSection, every: 3 });
+      for (const r of results) if (!r.ok) console.log(`  ${r.module}: ${r.detail}`);
+      const ok = results.filter((r) => r.ok).length;
+      report(`encoder corpus, debug sections ${z}-compressed (every third module)`, results.length > 0 && ok === results.length, `${ok}/${results.length} identical or refused alike`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 function main(): void {
+  if (process.argv.includes('--compressed')) {
+    checkCompressedDwarf();
+    console.log(`\n${passed} passed, ${failed} failed`);
+    process.exitCode = failed ? 1 : 0;
+    return;
+  }
   if (process.argv.includes('--dkms')) {
     checkEncoderDkms();
     console.log(`\n${passed} passed, ${failed} failed`);
@@ -216,6 +256,7 @@ function main(): void {
   sub('dedup-corpus.js', []);
   check612(every);
   checkEncoderDkms();
+  checkCompressedDwarf();
   console.log(`\n${passed} passed, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
 }

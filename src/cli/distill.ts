@@ -29,6 +29,7 @@ import { runPool, autoJobs } from '../node/pool.js';
 import { findModules, parseKernelSpec } from './check.js';
 import { ProgressReporter, finalLine } from './progress.js';
 import { BtfkitError, Errno } from '../errors.js';
+import { decompressSection } from '../node/decompress.js';
 
 const BASE_NEEDED = 'needs -B/--base BASE: the BTF the module was built against (raw BTF, vmlinux, vmlinuz, or kernel for the running kernel); btfkit never guesses a base';
 
@@ -181,7 +182,7 @@ async function encodeOne(input: InputFile, values: Parameters<Command['run']>[1]
   if (baseSpec === undefined) throw new UsageError(`distill ${BASE_NEEDED} (the module has no .BTF: it is encoded from its DWARF on that kernel's BTF)`);
   if (str(values, 'out-base') !== undefined) throw new UsageError('--out-base/--out-split take raw split BTF; this module has none yet (use -o or --in-place)');
   const kernel = await loadBaseBtf(baseSpec);
-  const r = withFile(input.path, undefined, () => encodeModule(input.elf!, kernel));
+  const r = withFile(input.path, undefined, () => encodeModule(input.elf!, kernel, { decompress: decompressSection }));
   const out = str(values, 'output');
   writeFileAtomic(out ?? input.path, r.elf, { modeFrom: input.path });
   const { baseTypes, splitTypes, detail } = encodedSummary(r);

@@ -12,6 +12,7 @@ import { openInput, loadBaseBtf } from '../node/load.js';
 import { writeFileAtomic, samePath } from '../node/files.js';
 import { encodeModule, encodedSummary } from '../encode/module.js';
 import { BtfkitError, Errno } from '../errors.js';
+import { decompressSection } from '../node/decompress.js';
 
 export const encodeCommand: Command = {
   name: 'encode',
@@ -53,7 +54,7 @@ refer to a kernel function, which a distilled base cannot hold), so does btfkit:
     const kernel = await loadBaseBtf(baseSpec);
     let r;
     try {
-      r = encodeModule(input.elf, kernel, { distill: !flag(values, 'no-distill') });
+      r = encodeModule(input.elf, kernel, { distill: !flag(values, 'no-distill'), decompress: decompressSection });
     } catch (e) {
       if (e instanceof BtfkitError) throw e.withLocation({ file: input.path });
       throw e;

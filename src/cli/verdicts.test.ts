@@ -186,6 +186,26 @@ test('distill: modules without .BTF are skipped with a note (exit 0, --strict 1)
     assert.match(JSON.parse(r.stdout).detail, /^no \.BTF: encoded from DWARF, \d+ base types in \.BTF\.base, \d+ split types$/);
     const enc = parseElf(new Uint8Array(readFileSync(join(w.dir, 'enc.o'))));
     assert.ok(enc.section('.BTF') && enc.section('.BTF.base'));
+    // The same object with zlib- or zstd-compressed debug sections (SHF_COMPRESSED): the same
+    // .BTF and .BTF.base, by distill and by encode.
+    for (const z of ['zlib', 'zstd']) {
+      const cobj = fileURLToPath(new URL(`../../../test/fixtures/dwarf/compressed-${z}.o`, import.meta.url));
+      for (const cmd of ['distill', 'encode']) {
+        const out = join(w.dir, `${cmd}-${z}.o`);
+        r = btfkit([cmd, cobj, '-B', objBase, '-o', out, '-q']);
+        assert.equal(r.code, 0, r.stderr);
+        const c = parseElf(new Uint8Array(readFileSync(out)));
+        for (const s of ['.BTF', '.BTF.base']) assert.deepEqual(c.sectionData(c.section(s)!), enc.sectionData(enc.section(s)!), `${cmd} ${z} ${s}`);
+      }
+      // and in a directory (the worker pool's path)
+      const dir = join(w.dir, `dir-${z}`);
+      mkdirSync(dir);
+      copyFileSync(cobj, join(dir, 'c.ko'));
+      r = btfkit(['distill', dir, '-B', objBase, '-o', join(w.dir, `out-${z}`), '-q']);
+      assert.equal(r.code, 0, r.stderr);
+      const c = parseElf(new Uint8Array(readFileSync(join(w.dir, `out-${z}`, 'c.ko'))));
+      assert.deepEqual(c.sectionData(c.section('.BTF')!), enc.sectionData(enc.section('.BTF')!), `distill DIR ${z}`);
+    }
   } finally {
     rmSync(w.dir, { recursive: true, force: true });
   }

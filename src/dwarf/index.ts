@@ -2,16 +2,16 @@
  * DWARF reading for the BTF encoder: sections (relocated for `.ko` files), abbreviations, and
  * the DIE index with on-demand attributes. Core code: no `node:` imports.
  */
-export { readDwarfSections, hasDwarf, DWARF_SECTION_NAMES, type DwarfSections } from './sections.js';
+export { readDwarfSections, hasDwarf, DWARF_SECTION_NAMES, MAX_DEBUG_SECTION, type DwarfSections, type DwarfReadOptions, type SectionDecompressor } from './sections.js';
 export { DwarfInfo, AttrSet, parseDwarf, type DwarfUnit } from './info.js';
 export { Tag, At, Form, Ate, UnitType, formName, tagName } from './constants.js';
 
 import type { ElfFile } from '../elf/index.js';
-import { readDwarfSections } from './sections.js';
+import { readDwarfSections, type DwarfReadOptions } from './sections.js';
 import { DwarfInfo } from './info.js';
 
 /** The DWARF of an ELF file (a `.ko`, a vmlinux, an object file). */
-export function readDwarf(elf: ElfFile): DwarfInfo {
-  return new DwarfInfo(readDwarfSections(elf));
+export function readDwarf(elf: ElfFile, opts: DwarfReadOptions = {}): DwarfInfo {
+  return new DwarfInfo(readDwarfSections(elf, opts));
 }
 export { locationExprs, parameterReg } from './location.js';

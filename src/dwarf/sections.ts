@@ -11,8 +11,16 @@
  * are never written. Relocation entries are read straight from the bytes (a `.ko` can carry
  * millions), in one pass per section, without an object per entry.
  * Supported relocation types: x86-64 (R_X86_64_64/32/32S/NONE) and arm64 (ABS64/ABS32/NONE);
- * anything else, a compressed (SHF_COMPRESSED) debug section, or an entry outside its section
- * is a BtfkitError('DWARF') naming the section and byte offset.
+ * anything else, or an entry outside its section, is a BtfkitError('DWARF') naming the section
+ * and byte offset.
+ * Compressed sections (SHF_COMPRESSED: `gcc -gz`, `ld --compress-debug-sections`, `objcopy
+ * --compress-debug-sections`, kbuild's CONFIG_DEBUG_INFO_COMPRESSED_*), as libelf's
+ * elf_compress reads them: an Elf32/Elf64_Chdr (type, size, alignment) then zlib
+ * (ELFCOMPRESS_ZLIB) or zstd (ELFCOMPRESS_ZSTD) data, decoded before the relocations apply.
+ * The decoding itself is the caller's (options.decompress: the core has no zlib; btfkit's
+ * Node layer passes node:zlib and its zstd decoders), and must give exactly the size the
+ * header declares. pahole v1.31 reads zlib sections through libdw; zstd ones need an
+ * elfutils built with zstd (Debian 12's 0.188 is not: pahole then writes no BTF).
  */
 
 import { BtfkitError, Errno } from '../errors.js';
@@ -59,6 +67,19 @@ export function dwarfError(message: string, section: string, offset?: number): B
   return new BtfkitError('DWARF', message, { errno: Errno.EINVAL, where: { section, ...(offset !== undefined ? { offset } : {}) } });
 }
 
+/** Decodes a compressed section's data to exactly `size` bytes (or throws): 'zlib' is RFC 1950 zlib data. */
+export type SectionDecompressor = (format: 'zlib' | 'zstd', data: Uint8Array, size: number) => Uint8Array;
+
+export interface DwarfReadOptions {
+  /** Decoder of compressed (SHF_COMPRESSED) sections; without one, such a section is an error. */
+  decompress?: SectionDecompressor;
+}
+
+/** Largest decompressed DWARF section accepted (a hostile header cannot ask for more). */
+export const MAX_DEBUG_SECTION = 2 ** 31;
+const ELFCOMPRESS_ZLIB = 1;
+const ELFCOMPRESS_ZSTD = 2;
+
 /** True when the file has a `.debug_info` section (DWARF to read). */
 export function hasDwarf(elf: ElfFile): boolean {
   const s = elf.section('.debug_info');
@@ -69,7 +90,7 @@ export function hasDwarf(elf: ElfFile): boolean {
  * The DWARF sections of `elf`, relocated when it is a relocatable file. A missing
  * `.debug_info` is ELF_NO_SECTION (ENODATA), as for a missing `.BTF`.
  */
-export function readDwarfSections(elf: ElfFile): DwarfSections {
+export function readDwarfSections(elf: ElfFile, opts: DwarfReadOptions = {}): DwarfSections {
   if (!hasDwarf(elf)) {
     throw new BtfkitError('ELF_NO_SECTION', 'no DWARF: the file has no .debug_info section (built without -g?)', {
       errno: Errno.ENODATA,
@@ -80,9 +101,9 @@ export function readDwarfSections(elf: ElfFile): DwarfSections {
   const get = (name: string): Uint8Array => {
     const sec = elf.section(name);
     if (!sec || sec.type === SHT_NOBITS || sec.size === 0) return new Uint8Array(0);
-    if (sec.flags & SHF_COMPRESSED) throw dwarfError('compressed DWARF sections (SHF_COMPRESSED) are not supported', name, sec.offset);
+    const data = sec.flags & SHF_COMPRESSED ? uncompressed(elf, sec, opts) : elf.sectionData(sec);
     const rels = relocs.get(sec.index);
-    return rels && elf.header.type === ET_REL ? relocated(elf, sec, rels) : elf.sectionData(sec);
+    return rels && elf.header.type === ET_REL ? relocated(elf, sec, data, rels) : data;
   };
   return {
     info: get(NAMES.info),
@@ -120,9 +141,36 @@ function symbolValues(elf: ElfFile, symtab: number, relName: string): Float64Arr
   return values;
 }
 
-/** A copy of `sec` with every entry of `rels` applied. */
-function relocated(elf: ElfFile, sec: ElfSection, rels: readonly ElfSection[]): Uint8Array {
-  const out = elf.sectionData(sec).slice();
+/**
+ * The data of compressed section `sec`: its header (Elf64_Chdr: type, reserved, size,
+ * alignment; Elf32_Chdr: type, size, alignment) checked, the rest decoded by `opts.decompress`.
+ */
+function uncompressed(elf: ElfFile, sec: ElfSection, opts: DwarfReadOptions): Uint8Array {
+  const raw = elf.sectionData(sec);
+  const le = elf.header.littleEndian;
+  const is64 = elf.header.class === 64;
+  const hdr = is64 ? 24 : 12;
+  if (raw.length < hdr) throw dwarfError(`compressed section of ${raw.length} bytes is shorter than its ${hdr}-byte header`, sec.name, sec.offset);
+  const dv = new DataView(raw.buffer, raw.byteOffset, hdr);
+  const type = dv.getUint32(0, le);
+  const size = is64 ? dv.getUint32(le ? 8 : 12, le) + dv.getUint32(le ? 12 : 8, le) * 0x100000000 : dv.getUint32(4, le);
+  const format = type === ELFCOMPRESS_ZLIB ? 'zlib' : type === ELFCOMPRESS_ZSTD ? 'zstd' : null;
+  if (format === null) throw dwarfError(`unknown compression type ${type} (ELFCOMPRESS_ZLIB is 1, ELFCOMPRESS_ZSTD 2)`, sec.name, sec.offset);
+  if (size > MAX_DEBUG_SECTION) throw dwarfError(`compressed section claims ${size} bytes, more than the ${MAX_DEBUG_SECTION} accepted`, sec.name, sec.offset);
+  if (!opts.decompress) throw dwarfError(`${format}-compressed section, and no decompressor was given (DwarfReadOptions.decompress)`, sec.name, sec.offset);
+  let out: Uint8Array;
+  try {
+    out = opts.decompress(format, raw.subarray(hdr), size);
+  } catch (e) {
+    throw dwarfError(`cannot decode its ${format} data: ${e instanceof Error ? e.message : String(e)}`, sec.name, sec.offset + hdr);
+  }
+  if (out.length !== size) throw dwarfError(`${format} data decodes to ${out.length} bytes, its header says ${size}`, sec.name, sec.offset + hdr);
+  return out;
+}
+
+/** A copy of `sec`'s data with every entry of `rels` applied. */
+function relocated(elf: ElfFile, sec: ElfSection, data: Uint8Array, rels: readonly ElfSection[]): Uint8Array {
+  const out = data.slice();
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const le = elf.header.littleEndian;
   const is64 = elf.header.class === 64;

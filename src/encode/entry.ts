@@ -6,5 +6,5 @@ export { encodeModule } from './module.js';
 export type { EncodeModuleOptions, EncodedModule } from './module.js';
 export { encodeModuleBtf } from './index.js';
 export type { EncodeOptions } from './index.js';
-export { readDwarf, readDwarfSections, parseDwarf, hasDwarf, DwarfInfo, locationExprs } from '../dwarf/index.js';
+export { readDwarf, readDwarfSections, parseDwarf, hasDwarf, DwarfInfo, locationExprs, type DwarfReadOptions, type SectionDecompressor } from '../dwarf/index.js';
 export type { DwarfSections, DwarfUnit } from '../dwarf/index.js';

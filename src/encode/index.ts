@@ -9,7 +9,7 @@
  * `.data..percpu` DATASEC after the saved functions (variables.ts).
  */
 
-import { readDwarf, Tag } from '../dwarf/index.js';
+import { readDwarf, Tag, type DwarfReadOptions } from '../dwarf/index.js';
 import type { ElfFile } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
 import { cuTypes } from './order.js';
@@ -18,7 +18,7 @@ import { addDatasecs, encodeCuVariables, newVariablesState } from './variables.j
 import { encodeTypeTags } from './tags.js';
 import { addSavedFunctions, elfFunctions, markKfuncs, saveCuFunctions, type FuncState } from './functions.js';
 
-export interface EncodeOptions {
+export interface EncodeOptions extends DwarfReadOptions {
   /** consistent_func: drop functions whose prototypes differ between units (default true). */
   skipInconsistent?: boolean;
 }
@@ -28,7 +28,7 @@ export interface EncodeOptions {
  * object file), as pahole builds it before dedup.
  */
 export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOptions = {}): Btf {
-  const d = readDwarf(elf);
+  const d = readDwarf(elf, opts);
   const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
   const st = newEncoderState(btf, d.sections.str.length + d.sections.lineStr.length);
   const funcs = elfFunctions(elf);

@@ -34,6 +34,7 @@ import { serializeBtf } from '../format/write.js';
 import { rewriteElf, SHF_ALLOC } from '../elf/index.js';
 import { hasBtfIds, parseBtfIds, remapForDistill, BTF_IDS_SECTION } from '../kernel/btfids.js';
 import { BtfkitError } from '../errors.js';
+import { decompressSection } from './decompress.js';
 
 /** A kernel to check against: display name and BTF file (raw BTF, vmlinux, vmlinuz, 'kernel'). */
 export interface KernelSpec {
@@ -309,7 +310,7 @@ export class ModuleJob {
         // Built without BTF but with debug info: encode it first, as kbuild's pahole would have.
         if (!this.build) return fail(`${path}: no .BTF: encoding it from DWARF needs -B, the kernel it was built for`);
         if (dest === null && input.container !== 'plain') return fail(`${path}: cannot rewrite a ${input.container}-compressed module in place; use -o OUTDIR`);
-        const r = encodeModule(input.elf, this.build);
+        const r = encodeModule(input.elf, this.build, { decompress: decompressSection });
         const out = dest === null ? input.path : distilledName(dest);
         if (dest !== null) mkdirSync(dirname(out), { recursive: true });
         writeFileAtomic(out, r.elf, { modeFrom: input.path });

@@ -546,6 +546,23 @@ function decompressWith(format: CompressionFormat, bytes: Uint8Array, opts: Deco
   }
 }
 
+/**
+ * Decoder of compressed ELF sections (SHF_COMPRESSED DWARF: `gcc -gz`, `objcopy
+ * --compress-debug-sections`), for the DWARF reader's DwarfReadOptions.decompress: zlib
+ * (RFC 1950) through node:zlib, zstd through this file's zstd decoders; at most `size` bytes
+ * are produced (the section header's size; the reader checks that exactly that many came out).
+ */
+export function decompressSection(format: 'zlib' | 'zstd', data: Uint8Array, size: number): Uint8Array {
+  if (format === 'zstd') return decompress('zstd', data, { maxOutput: size });
+  let out: Buffer;
+  try {
+    out = zlib.inflateSync(data, { maxOutputLength: Math.max(1, size) });
+  } catch (e) {
+    throw zlibError(e, 'zlib', size);
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
 /** What an input file turned out to be. */
 export interface UnpackedInput {
   /** The uncompressed content: raw BTF or an ELF file. */

@@ -6,4 +6,4 @@ export { openInput, loadBtf, loadBtfFromInput, loadBaseBtf, elfSection, resolveB
 export type { InputFile, LoadedBtf } from './load.js';
 export { readFileBytes, writeFileAtomic, samePath } from './files.js';
 export type { WriteOptions } from './files.js';
-export { decompress, unpackBytes, extractKernelElf, loadElfOrBtfBytes } from './decompress.js';
+export { decompress, decompressSection, unpackBytes, extractKernelElf, loadElfOrBtfBytes } from './decompress.js';

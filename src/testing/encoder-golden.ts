@@ -12,6 +12,7 @@ import { parseElf } from '../elf/index.js';
 import { BtfkitError } from '../errors.js';
 import type { Btf } from '../model/btf.js';
 import { encodeModule } from '../encode/module.js';
+import type { SectionDecompressor } from '../dwarf/index.js';
 
 export interface EncoderGoldenResult {
   module: string;
@@ -25,17 +26,27 @@ export interface EncoderGoldenResult {
 
 const sha = (b: Uint8Array | null): string => (b ? createHash('sha256').update(b).digest('hex') : '-');
 
+export interface EncoderGoldenOptions {
+  /** The input bytes made of a module's M.prebtf.ko path (default: the file as it is). */
+  input?: (prebtf: string) => Uint8Array;
+  /** Passed to the encoder (compressed DWARF sections). */
+  decompress?: SectionDecompressor;
+  /** Only every n-th row (default 1: all). */
+  every?: number;
+}
+
 /** Encodes every module of `tsv` found under `dir` (as DIR/<module>.prebtf.ko) on `kernel` and compares. */
-export function checkEncoderGolden(tsv: string, dir: string, kernel: Btf): EncoderGoldenResult[] {
-  const rows = readFileSync(tsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+export function checkEncoderGolden(tsv: string, dir: string, kernel: Btf, opts: EncoderGoldenOptions = {}): EncoderGoldenResult[] {
+  const every = opts.every ?? 1;
+  const rows = readFileSync(tsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')).filter((_, i) => i % every === 0);
   const out: EncoderGoldenResult[] = [];
   for (const [module, btf, base, ids] of rows) {
     const pre = join(dir, `${module!}.prebtf.ko`);
     if (!existsSync(pre)) continue;
     const refused = btf === 'refused';
-    const elf = parseElf(new Uint8Array(readFileSync(pre)));
+    const elf = parseElf(opts.input ? opts.input(pre) : new Uint8Array(readFileSync(pre)));
     try {
-      const r = encodeModule(elf, kernel);
+      const r = encodeModule(elf, kernel, opts.decompress ? { decompress: opts.decompress } : {});
       const got = [sha(r.btfBytes), sha(r.baseBytes), sha(r.btfIds)];
       const want = [btf, base, ids];
       const differs = ['.BTF', '.BTF.base', '.BTF_ids'].filter((_, i) => got[i] !== want[i]);
