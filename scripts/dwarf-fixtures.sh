@@ -6,7 +6,8 @@
 # percpu.c, clang's btf_type_tag fixtures (typetag-*.o) from typetag.c, and C++ objects (g++)
 # from cxx.cc (refused) and cxxfields.cc (encoded); variable-length arrays (vla-*.o, vlais-*.o) from vla.c and vlais.c; a complex float
 # (complex-gcc-dwarf5.o, refused) from complex.c; sample-gcc-dwarf5.o with its debug sections
-# compressed (SHF_COMPRESSED) by objcopy, zlib and zstd (compressed-zlib.o, compressed-zstd.o).
+# compressed (SHF_COMPRESSED) by objcopy, zlib and zstd (compressed-zlib.o, compressed-zstd.o);
+# sample.c with DWARF type units (-fdebug-types-section: typeunits-gcc-dwarf4.o, -dwarf5.o; refused).
 # usage: scripts/dwarf-fixtures.sh   (needs gcc, g++, clang, readelf, objcopy with zstd: binutils >= 2.40)
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures/dwarf"
@@ -29,10 +30,12 @@ gcc "${flags[@]}" -gdwarf-5 complex.c -o complex-gcc-dwarf5.o
 g++ "${flags[@]}" -gdwarf-5 cxx.cc -o cxx-gcc-dwarf5.o
 g++ "${flags[@]}" -gdwarf-5 cxxfields.cc -o cxxfields-gcc-dwarf5.o
 g++ "${flags[@]}" -gdwarf-4 cxxfields.cc -o cxxfields-gcc-dwarf4.o
+gcc "${flags[@]}" -gdwarf-4 -fdebug-types-section -Wno-attributes sample.c -o typeunits-gcc-dwarf4.o
+gcc "${flags[@]}" -gdwarf-5 -fdebug-types-section -Wno-attributes sample.c -o typeunits-gcc-dwarf5.o
 objcopy --compress-debug-sections=zlib sample-gcc-dwarf5.o compressed-zlib.o
 objcopy --compress-debug-sections=zstd sample-gcc-dwarf5.o compressed-zstd.o
 for o in sample-*.o; do
 	# readelf's own listing of the DIEs, the reference the test compares against
 	readelf --debug-dump=info "$o" | gzip -9n > "${o%.o}.readelf.txt.gz"
 done
-ls -l sample-* args-* percpu-* typetag-* cxx*-* vla*-* complex-* compressed-*
+ls -l sample-* args-* percpu-* typetag-* cxx*-* vla*-* complex-* compressed-* typeunits-*

@@ -93,4 +93,29 @@ rds-y := af_rds.o bind.o cong.o connection.o info.o message.o recv.o send.o stat
 rds_tcp-y := tcp.o tcp_connect.o tcp_listen.o tcp_recv.o tcp_send.o tcp_stats.o" -- \
 	"$L"/net/netfilter/{nf_dup_netdev.c,nft_ct.c,nf_internals.h} "$L"/lib/percpu_test.c \
 	"$L"/net/openvswitch/*.[ch] "$L"/net/rds/*.[ch]
+# The same sources built with DWARF choices a DKMS Makefile can make through ccflags: DWARF 4
+# (-gdwarf-4: .debug_loc and .debug_ranges, DW_FORM_strp, GNU location operators) and every
+# declared type kept (-fno-eliminate-unused-debug-types: types no code uses, thousands more per
+# unit). (-fdebug-types-section, DWARF type units, is refused: see src/encode/index.ts.)
+d4tcp=(bbr dctcp vegas westwood htcp illinois nv cdg)
+group dwarf4-tcp "$(for m in "${d4tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
+ccflags-y += -gdwarf-4" -- $(for m in "${d4tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
+group dwarf4-minix "obj-m += minix.o
+minix-objs := bitmap.o itree_v1.o itree_v2.o namei.o inode.o file.o dir.o
+ccflags-y += -gdwarf-4" -- "$L"/fs/minix/*.c "$L"/fs/minix/*.h
+d4hid=(apple cherry cypress belkin)
+group dwarf4-hid "$(for m in "${d4hid[@]}"; do echo "obj-m += hid-$m.o"; done)
+ccflags-y += -gdwarf-4" -- $(for m in "${d4hid[@]}"; do echo "$L/drivers/hid/hid-$m.c"; done) "$L/drivers/hid/hid-ids.h"
+d4xt=(mark limit hashlimit string conntrack connlimit)
+group dwarf4-netfilter "$(for m in "${d4xt[@]}"; do echo "obj-m += xt_$m.o"; done)
+ccflags-y += -gdwarf-4" -- $(for m in "${d4xt[@]}"; do echo "$L/net/netfilter/xt_$m.c"; done)
+group dwarf4-openvswitch "obj-m += openvswitch.o
+openvswitch-y := actions.o datapath.o dp_notify.o flow.o flow_netlink.o flow_table.o meter.o \
+	openvswitch_trace.o vport.o vport-internal_dev.o vport-netdev.o conntrack.o
+CFLAGS_openvswitch_trace.o = -I\$(src)
+ccflags-y += -gdwarf-4" -- "$L"/net/openvswitch/*.[ch]
+group unused-types-tcp "$(for m in "${d4tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
+ccflags-y += -fno-eliminate-unused-debug-types" -- $(for m in "${d4tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
+group unused-types-hid "$(for m in "${d4hid[@]}"; do echo "obj-m += hid-$m.o"; done)
+ccflags-y += -fno-eliminate-unused-debug-types" -- $(for m in "${d4hid[@]}"; do echo "$L/drivers/hid/hid-$m.c"; done) "$L/drivers/hid/hid-ids.h"
 [ "$failed" = 0 ] || { echo "encoder-corpus: $failed group(s) failed" >&2; exit 1; }

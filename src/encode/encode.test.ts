@@ -10,7 +10,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseElf, rewriteElf } from '../elf/index.js';
@@ -20,6 +22,7 @@ import { BtfkitError } from '../errors.js';
 import { dedup } from '../split/dedup/index.js';
 import type { Btf } from '../model/btf.js';
 import { encodeModuleBtf } from './index.js';
+import { readDwarf, UnitType } from '../dwarf/index.js';
 import { encodeModule } from './module.js';
 import { checkEncoderGolden } from '../testing/encoder-golden.js';
 
@@ -53,6 +56,45 @@ test('a complex float type: refused with pahole\'s line (complex-gcc-dwarf5.o, t
   assert.equal(want, 'Complex, interval and imaginary float types are not supported');
   assert.throws(() => encodeModuleBtf(object('complex-gcc-dwarf5'), null), (e: unknown) =>
     e instanceof BtfkitError && e.code === 'DWARF' && e.message.includes(want));
+});
+
+test('DWARF type units (-fdebug-types-section, DWARF 4 and 5): refused in one error naming where', () => {
+  const msg = 'DWARF type units (built with -fdebug-types-section) are not supported: build the module without that flag';
+  const err = (n: string): BtfkitError => {
+    try {
+      encodeModuleBtf(object(n), null);
+    } catch (e) {
+      assert.ok(e instanceof BtfkitError);
+      return e;
+    }
+    assert.fail(`${n}: expected a refusal`);
+  };
+  // object files: each type unit a section of its own (COMDAT), named where the first one is
+  const e4 = err('typeunits-gcc-dwarf4');
+  const o4 = object('typeunits-gcc-dwarf4');
+  assert.deepEqual([e4.code, e4.message, e4.where.section, e4.where.offset], ['DWARF', msg, '.debug_types', o4.sections.find((s) => s.name === '.debug_types' && s.size > 0)!.offset]);
+  const e5 = err('typeunits-gcc-dwarf5');
+  const o5 = object('typeunits-gcc-dwarf5');
+  assert.deepEqual([e5.code, e5.message, e5.where.section, e5.where.offset], ['DWARF', msg, '.debug_info', o5.sections.filter((s) => s.name === '.debug_info')[1]!.offset]);
+});
+
+const HAVE_LD = spawnSync('ld', ['--version']).status === 0;
+
+test('DWARF type units linked into one .debug_info (ld -r --force-group-allocation): refused, naming the first unit', { skip: !HAVE_LD && 'no ld' }, () => {
+  const linked = join(tmpdir(), `btfkit-typeunits-${process.pid}.o`);
+  const r = spawnSync('ld', ['-r', '--force-group-allocation', join(FIX, 'typeunits-gcc-dwarf5.o'), '-o', linked]);
+  assert.equal(r.status, 0, r.stderr?.toString());
+  try {
+    const el = parseElf(new Uint8Array(readFileSync(linked)));
+    assert.equal(el.sections.filter((s) => s.name === '.debug_info').length, 1);
+    const tu = readDwarf(el).units.find((u) => u.unitType === UnitType.type);
+    assert.ok(tu);
+    assert.throws(() => encodeModuleBtf(el, null), (e: unknown) => e instanceof BtfkitError && e.code === 'DWARF'
+      && e.message === 'DWARF type units (built with -fdebug-types-section) are not supported: build the module without that flag'
+      && e.where.section === '.debug_info' && e.where.offset === tu.offset);
+  } finally {
+    rmSync(linked, { force: true });
+  }
 });
 
 test('mutated DWARF: a BtfkitError or BTF, nothing else', () => {
