@@ -19,6 +19,9 @@
  *        init running: no BTF or kfunc error in the log.
  *   e.   --extra DIR (or $BTFKIT_ORACLE_EXTRA): modules built elsewhere (e.g. by the encoder)
  *        join the distilled boot and the byte comparison as they are.
+ *   f.   the same extra modules booted into OLD, with the modules of OLD's tree they need: loaded,
+ *        their BTF kept exactly when `btfkit check` against OLD accepts it, and byte for byte
+ *        `btfkit load-check -k OLD --dump` (their .BTF.base, distilled from NEW, relocated by OLD).
  * Where qemu, gcc, cpio, modinfo or busybox-static are missing, or the guest kernel never
  * starts, one "skipped" line says why and the exit status is 0. Otherwise the counts are
  * printed and the exit status is 1 when any assertion fails.
@@ -253,7 +256,12 @@ const ENCODED = [
   '../encoder-dkms/falcosecurity-scap/scap', '../encoder-dkms/iptables-netflow/ipt_NETFLOW', '../encoder-dkms/vpoll/vpoll',
   '../encoder-dkms/r8168/r8168', '../encoder-dkms/r8125/r8125', '../encoder-dkms/dkms-test/dkms_test',
   '../encoder-dkms/xpadneo/hid-xpadneo', '../encoder-dkms/yt6801/yt6801',
+  // DWARF 4 builds and builds that keep every declared type
+  'dwarf4-tcp/tcp_illinois', 'dwarf4-hid/hid-belkin', 'dwarf4-netfilter/xt_string', 'unused-types-tcp/tcp_htcp',
 ];
+
+/** Modules encoded from a copy whose debug sections `objcopy --compress-debug-sections` compressed (zlib, zstd). */
+const COMPRESSED: Array<[string, 'zlib' | 'zstd']> = [['tcp/tcp_dctcp', 'zlib'], ['hid/hid-cypress', 'zstd']];
 
 /**
  * e. without --extra: when the encoder corpus is here and NEW is the kernel its modules were
@@ -269,6 +277,13 @@ async function encodedModules(newK: OracleKernel, work: string): Promise<string 
     const pre = join(corpus, `${m}.prebtf.ko`);
     if (!existsSync(pre)) continue;
     await btfkitOk(['encode', pre, '-B', newK.btf, '-o', join(dir, `${m.split('/').pop()}.ko`), '-q']);
+    n++;
+  }
+  for (const [m, z] of COMPRESSED) {
+    const pre = join(corpus, `${m}.prebtf.ko`);
+    const copy = join(work, `${m.split('/').pop()}.${z}.ko`);
+    if (!existsSync(pre) || spawnSync('objcopy', [`--compress-debug-sections=${z}`, pre, copy]).status !== 0) continue;
+    await btfkitOk(['encode', copy, '-B', newK.btf, '-o', join(dir, `${m.split('/').pop()}.ko`), '-q']);
     n++;
   }
   log(`e. encoded ${n} modules of the encoder corpus with btfkit encode -B ${newK.kver}`);
@@ -315,7 +330,31 @@ async function prepareSample(c: Ctx) {
   const files = new Map([...dist, ...extraCopies]);
   const distEntries: ListEntry[] = [...order, ...extraOrder].map((n) => ({ name: n, file: files.get(n)!, dump: byteSample.has(n) }));
   const ctrlEntries: ListEntry[] = order.map((n) => ({ name: n, file: ctrl.get(n)!, dump: false }));
-  return { order, mustFail, files, verdicts, ctrlVerdicts, byteSample, distEntries, ctrlEntries, extraNames: [...extraCopies.keys()] };
+  return { order, mustFail, files, verdicts, ctrlVerdicts, byteSample, distEntries, ctrlEntries, extraNames: [...extraCopies.keys()], extraDir, extraDeps, extraOrder };
+}
+
+/**
+ * f: the extra modules (built for NEW: encoded on its BTF, their .BTF.base distilled from it)
+ * into OLD, with what they need of OLD's own tree: the kernel relocates their base onto OLD's
+ * BTF. btfkit's verdicts against OLD, and its load-check dumps, are what they are held to.
+ */
+async function prepareExtraOld(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>) {
+  const { oldK, work } = c;
+  const oldFiles = moduleFiles(oldK.modules);
+  const oldDeps = kernelDepends(oldK, oldFiles);
+  const extra = new Set(s.extraNames);
+  const needed = [...new Set([...s.extraDeps.values()].flat())].filter((d) => !extra.has(d));
+  const absent = needed.filter((d) => !oldFiles.has(d));
+  if (absent.length) c.failures.push(`f: ${oldK.kver} has no ${absent.join(', ')}, needed by the extra modules`);
+  const depOrder = loadOrder(needed.filter((d) => oldFiles.has(d)), oldDeps);
+  const deps = copyModules(depOrder, oldFiles, oldK.modules, join(work, 'old-deps'));
+  clearInits(deps.values());
+  const verdicts = await checkJson(s.extraDir, oldK.btf, join(work, 'extra-old.json'));
+  const entries: ListEntry[] = [
+    ...depOrder.map((n) => ({ name: n, file: deps.get(n)!, dump: false })),
+    ...s.extraOrder.map((n) => ({ name: n, file: s.files.get(n)!, dump: true })),
+  ];
+  return { entries, verdicts, deps: depOrder.length };
 }
 
 /** The d side: NEW's kfunc modules and their dependencies, distilled on NEW's BTF. */
@@ -388,6 +427,29 @@ function assertExtra(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>, guest
   return `${ok}/${s.extraNames.length}`;
 }
 
+/** f: the extra modules in OLD: loaded, BTF kept when btfkit says it is accepted, and byte for byte btfkit's dump. */
+function assertExtraOld(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>, x: Awaited<ReturnType<typeof prepareExtraOld>>, mine: { n: string; mine: Uint8Array | null }[], guest: Map<string, GuestModule>): string {
+  let ok = 0;
+  let same = 0;
+  const dumps = new Map(mine.map((d) => [d.n, d.mine]));
+  for (const n of s.extraNames) {
+    const g = guest.get(n);
+    const v = x.verdicts.get(n);
+    const wantBtf = v !== undefined && btfAccepted(v);
+    const good = g !== undefined && g.rc === 0 && (g.btfSize >= 0) === wantBtf;
+    const d = dumps.get(n);
+    const bytes = !wantBtf || (g !== undefined && g.bytes !== null && d !== null && d !== undefined && Buffer.compare(d, g.bytes) === 0);
+    if (good) ok++;
+    if (good && bytes) same++;
+    if (!good) c.failures.push(`f: extra module ${n} in ${c.oldK.kver}: ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? 'kept' : 'dropped'}` : 'not reported'}; btfkit: BTF ${wantBtf ? 'accepted' : 'rejected'}`);
+    else if (!bytes) c.failures.push(`f: extra module ${n} in ${c.oldK.kver}: /sys/kernel/btf/${n} differs from btfkit load-check --dump`);
+    log(`f. extra in ${c.oldK.kver}: ${n}: ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? `kept (${g.btfSize} bytes${bytes ? ', = load-check --dump' : ', DIFFERS from load-check --dump'})` : 'dropped'}` : 'NOT REPORTED'}; btfkit: BTF ${wantBtf ? 'accepted' : 'rejected'}`);
+  }
+  const kept = s.extraNames.filter((n) => (guest.get(n)?.btfSize ?? -1) >= 0).length;
+  if (kept < s.extraNames.length) log(`f. ${s.extraNames.length - kept} extra modules loaded into ${c.oldK.kver} without BTF`);
+  return `${ok}/${s.extraNames.length} as btfkit states (${kept} with BTF, ${same} byte-identical; ${x.deps} modules of ${c.oldK.kver} under them)`;
+}
+
 /** d: kfunc modules loaded with init: BTF kept, no BTF or kfunc error. */
 function assertKfunc(c: Ctx, k: Awaited<ReturnType<typeof prepareKfunc>>, kfSets: Map<string, number>, guest: Map<string, GuestModule>): string {
   let ok = 0;
@@ -419,20 +481,29 @@ async function run(c: Ctx): Promise<void> {
     await btfkit(['load-check', s.files.get(n)!, '-k', newK.btf, '--dump', dump]);
     return { n, mine: existsSync(dump) ? new Uint8Array(readFileSync(dump)) : null };
   });
+  const x = s.extraNames.length ? await prepareExtraOld(c, s) : undefined;
+  const oldDumping = pool(x ? s.extraNames : [], 1, async (n) => {
+    const dump = join(work, 'dumps-old', `${n}.btf`);
+    mkdirSync(dirname(dump), { recursive: true });
+    await btfkit(['load-check', s.files.get(n)!, '-k', c.oldK.btf, '--dump', dump]);
+    return { n, mine: existsSync(dump) ? new Uint8Array(readFileSync(dump)) : null };
+  });
   mkdirSync(join(work, 'bin'), { recursive: true });
   const loader = buildLoader(LOADER_C, join(work, 'bin'));
   log(`loader built with gcc -static; setup took ${secs()} s`);
-  const [bDist, bKf, bCtrl] = await pool([
+  const [bDist, bKf, bCtrl, bOld] = await pool([
     () => runBoot('distilled', work, newK, loader, s.distEntries, '-f'),
     () => runBoot('kfunc', work, newK, loader, k.kfEntries, ''),
     () => runBoot('control', work, newK, loader, s.ctrlEntries, '-f'),
+    ...(x ? [() => runBoot('extra-old', work, c.oldK, loader, x.entries, '-f')] : []),
   ], 2, (f) => f());
   const ca = assertVerdicts(c, s, byName(bDist!));
   const b = assertBytes(c, await dumping, byName(bDist!));
   const cc = assertControl(c, s, byName(bCtrl!));
   const d = assertKfunc(c, k, new Map(await kfSetsP), byName(bKf!));
   const e = s.extraNames.length ? `; e ${assertExtra(c, s, byName(bDist!))} extra modules as btfkit states` : '';
-  log(`summary: a ${ca.agreeAccepted + ca.agreeRejected}/${ca.loaded} fates agree (kept ${ca.keptBtf}, dropped ${ca.droppedBtf}, types ${ca.typeAgree}/${ca.typeChecked}); b ${b}; c ${cc}; d ${d}${e}; ${secs()} s`);
+  const f = x ? `; f (into ${c.oldK.kver}) ${assertExtraOld(c, s, x, await oldDumping, byName(bOld!))}` : '';
+  log(`summary: a ${ca.agreeAccepted + ca.agreeRejected}/${ca.loaded} fates agree (kept ${ca.keptBtf}, dropped ${ca.droppedBtf}, types ${ca.typeAgree}/${ca.typeChecked}); b ${b}; c ${cc}; d ${d}${e}${f}; ${secs()} s`);
 }
 
 async function main(): Promise<void> {
