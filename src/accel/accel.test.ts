@@ -102,7 +102,7 @@ test('accel: a table too small for the strings is retried larger (one-byte strin
   for (let i = 1; i < 256; i++) names.push(String.fromCharCode(i));
   for (let i = 0; i < 4000; i++) names.push(`${i}`);
   const strs = section(names);
-  // one slot per 16 bytes would be ~1200 slots for ~4250 strings
+  // a 2048-slot table holds at most 1024 of the ~4250 strings
   assert.equal(buildStrIndexSlots(strs, strs.length, 2048), 'full');
   assert.equal(answersHere(strs), answersJitless(strs));
 });

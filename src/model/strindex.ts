@@ -15,7 +15,7 @@
  * a time): a one-shot command indexes a kernel's strings once, mostly before V8 has optimized
  * the JavaScript loop, which took 25–33 ms for Linux 6.12's 2.3 MB of strings in a fresh Node 20
  * process against 8–12 ms in WebAssembly (memory set-up included). The table starts at one slot
- * per 16 bytes of strings (half full at most: larger when the strings are shorter).
+ * per 8 bytes of strings (half full at most: larger when the strings are shorter).
  * Lookups take latin1 keys (char code = byte), the project's exact-bytes string form
  * (strings.ts), or bytes.
  */
@@ -67,7 +67,7 @@ export class StrIndex {
    */
   constructor(private strs: Uint8Array, len: number) {
     let cap = 1024;
-    while (cap < len / 16) cap <<= 1;
+    while (cap < len / 8) cap <<= 1;
     for (;;) {
       const built = len > 0 ? buildStrIndexSlots(strs, len, cap) : null;
       if (built === 'full') {
