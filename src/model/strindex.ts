@@ -13,9 +13,10 @@
  * instead of hashing every byte. That pass runs in WebAssembly where it can (src/accel/accel.c:
  * the same loop in C, 16 bytes at a time with SIMD), else in JavaScript (indexAll, four bytes at
  * a time): a one-shot command indexes a kernel's strings once, mostly before V8 has optimized
- * the JavaScript loop, which took 25–33 ms for Linux 6.12's 2.3 MB of strings in a fresh Node 20
- * process against 8–12 ms in WebAssembly (memory set-up included). The table starts at one slot
- * per 8 bytes of strings (half full at most: larger when the strings are shorter).
+ * the JavaScript loop, which took 22–31 ms for Linux 6.12's 2.3 MB of strings inside a fresh
+ * Node 20 `btfkit encode` against 11–18 ms in WebAssembly (instantiation, copies and the table's
+ * page faults included). The table starts at one slot per 8 bytes of strings (half full at
+ * most: larger when the strings are shorter).
  * Lookups take latin1 keys (char code = byte), the project's exact-bytes string form
  * (strings.ts), or bytes.
  */

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 
 import { BtfkitError } from '../errors.js';
 import { makeFakeBzImage } from '../image/bzimage-fixture.js';
@@ -26,6 +27,7 @@ import {
   MAX_RATIO,
   RATIO_FLOOR,
   decompress,
+  decompressSection,
   effectiveLimit,
   extractKernelElf,
   zstdEngines,
@@ -460,4 +462,20 @@ test('real modules recompressed with xz (kernel style), zstd, gzip decode to the
       assert.equal(sha256(u.bytes), sha256(orig), `${m} via ${tool}`);
     }
   }
+});
+
+test('decompressSection(): zlib and zstd to the declared size; too little room, a bomb, corrupt data: BtfkitError IMAGE', () => {
+  const text = new TextEncoder().encode('struct sample { int a; };\n'.repeat(400));
+  const z = new Uint8Array(deflateSync(text));
+  assert.deepEqual(decompressSection('zlib', z, text.length), text);
+  assert.deepEqual(decompressSection('zstd', new Uint8Array(execFileSync('zstd', ['-q', '-c', `--stream-size=${text.length}`], { input: text })), text.length), text);
+  // more output than the header declares
+  assert.throws(() => decompressSection('zlib', z, text.length - 1), (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE' && e.errno === 7);
+  // 80 MiB of zeros from ~80 KB: over 1000 times the input, past 64 MiB
+  const bomb = new Uint8Array(deflateSync(new Uint8Array(80 << 20), { level: 9 }));
+  assert.ok(bomb.length * 1000 < 80 << 20);
+  assert.throws(() => decompressSection('zlib', bomb, 80 << 20), (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE' && e.errno === 7);
+  const bad = z.slice();
+  for (let i = 2; i < 12; i++) bad[i]! ^= 0xa5;
+  assert.throws(() => decompressSection('zlib', bad, text.length), (e: unknown) => e instanceof BtfkitError && e.code === 'IMAGE');
 });

@@ -553,12 +553,14 @@ function decompressWith(format: CompressionFormat, bytes: Uint8Array, opts: Deco
  * are produced (the section header's size; the reader checks that exactly that many came out).
  */
 export function decompressSection(format: 'zlib' | 'zstd', data: Uint8Array, size: number): Uint8Array {
+  // the same bomb guard as decompress(): beyond 64 MiB, at most MAX_RATIO times the input
   if (format === 'zstd') return decompress('zstd', data, { maxOutput: size });
+  const { limit } = effectiveLimit(data.length, { maxOutput: size });
   let out: Buffer;
   try {
-    out = zlib.inflateSync(data, { maxOutputLength: Math.max(1, size) });
+    out = zlib.inflateSync(data, { maxOutputLength: Math.max(1, limit) });
   } catch (e) {
-    throw zlibError(e, 'zlib', size);
+    throw zlibError(e, 'zlib', limit);
   }
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
