@@ -7,7 +7,7 @@
 # from cxx.cc (refused) and cxxfields.cc (encoded); variable-length arrays (vla-*.o, vlais-*.o) from vla.c and vlais.c; a complex float
 # (complex-gcc-dwarf5.o, refused) from complex.c; sample-gcc-dwarf5.o with its debug sections
 # compressed (SHF_COMPRESSED) by objcopy, zlib and zstd (compressed-zlib.o, compressed-zstd.o);
-# sample.c with DWARF type units (-fdebug-types-section: typeunits-gcc-dwarf4.o, -dwarf5.o; refused).
+# sample.c with DWARF type units (-fdebug-types-section: typeunits-gcc-dwarf4.o, -dwarf5.o).
 # usage: scripts/dwarf-fixtures.sh   (needs gcc, g++, clang, readelf, objcopy with zstd: binutils >= 2.40)
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures/dwarf"

@@ -6,6 +6,8 @@
 #    cxxfields-*.o: g++; vla-*.o, vlais-*.o), with the
 #    kernel's module features; test/golden/encoder/cxx-*.refused.txt, complex-*.refused.txt:
 #    pahole's message refusing the C++ fixture cxx-*.o and the complex float one complex-*.o;
+#    typeunits-*.btf: sample.c built with -fdebug-types-section (DWARF 4 and 5: type units in
+#    section groups, which pahole's libdw does not read);
 #    compressed-zlib.btf: pahole -J of compressed-zlib.o (sample-gcc-dwarf5.o with zlib-compressed
 #    debug sections; pahole's libdw cannot read the zstd one, compressed-zstd.o);
 #  - test/golden/encoder/modules.tsv: sha256 of .BTF, .BTF.base and .BTF_ids of every module of
@@ -18,7 +20,7 @@ pahole="${PAHOLE:-$HOME/.cache/btf-oracle/bin/pahole}"
 features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs
 out="$here/test/golden/encoder"
 mkdir -p "$out"
-for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/args-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o "$here"/test/fixtures/dwarf/cxxfields-*.o "$here"/test/fixtures/dwarf/vla-*.o "$here"/test/fixtures/dwarf/vlais-*.o; do
+for o in "$here"/test/fixtures/dwarf/sample-*.o "$here"/test/fixtures/dwarf/typeunits-*.o "$here"/test/fixtures/dwarf/args-*.o "$here"/test/fixtures/dwarf/percpu-*.o "$here"/test/fixtures/dwarf/typetag-*.o "$here"/test/fixtures/dwarf/cxxfields-*.o "$here"/test/fixtures/dwarf/vla-*.o "$here"/test/fixtures/dwarf/vlais-*.o; do
 	n="$(basename "$o" .o)"
 	rm -f "$out/$n.btf"
 	"$pahole" -J --btf_features="$features" --btf_encode_detached="$out/$n.btf" "$o"

@@ -256,8 +256,9 @@ const ENCODED = [
   '../encoder-dkms/falcosecurity-scap/scap', '../encoder-dkms/iptables-netflow/ipt_NETFLOW', '../encoder-dkms/vpoll/vpoll',
   '../encoder-dkms/r8168/r8168', '../encoder-dkms/r8125/r8125', '../encoder-dkms/dkms-test/dkms_test',
   '../encoder-dkms/xpadneo/hid-xpadneo', '../encoder-dkms/yt6801/yt6801',
-  // DWARF 4 builds and builds that keep every declared type
+  // DWARF 4 builds, builds that keep every declared type, and builds with DWARF type units
   'dwarf4-tcp/tcp_illinois', 'dwarf4-hid/hid-belkin', 'dwarf4-netfilter/xt_string', 'unused-types-tcp/tcp_htcp',
+  'typeunits-tcp/tcp_nv', 'typeunits-hid/hid-apple',
 ];
 
 /** Modules encoded from a copy whose debug sections `objcopy --compress-debug-sections` compressed (zlib, zstd). */

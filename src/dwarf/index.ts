@@ -2,7 +2,7 @@
  * DWARF reading for the BTF encoder: sections (relocated for `.ko` files), abbreviations, and
  * the DIE index with on-demand attributes. Core code: no `node:` imports.
  */
-export { readDwarfSections, hasDwarf, DWARF_SECTION_NAMES, MAX_DEBUG_SECTION, type DwarfSections, type DwarfReadOptions, type SectionDecompressor } from './sections.js';
+export { readDwarfSections, hasDwarf, dwarfSection, DWARF_SECTION_NAMES, MAX_DEBUG_SECTION, type DwarfSections, type DwarfReadOptions, type SectionDecompressor } from './sections.js';
 export { DwarfInfo, AttrSet, parseDwarf, type DwarfUnit } from './info.js';
 export { Tag, At, Form, Ate, UnitType, formName, tagName } from './constants.js';
 

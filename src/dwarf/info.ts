@@ -263,6 +263,11 @@ export class DwarfInfo {
         const t = this.unit(die).offSize === 8 ? this.u64(p) : this.u32(p);
         return this.refTarget(t, p);
       }
+      // a type unit's signature (-fdebug-types-section): the type units are in section groups,
+      // which libdw does not read for a file's own DWARF (sections.ts), so pahole finds no DIE
+      // there and takes the type as void: so does this reader
+      case Form.ref_sig8:
+        return -1;
       default:
         throw dwarfError(`attribute 0x${at.toString(16)} has ${formName(form)}, not a reference`, INFO, p);
     }

@@ -136,7 +136,7 @@ test('malformed: each failure names the section and byte offset', () => {
 test('missing .debug_info: ENODATA naming the section', () => {
   const elf = parseElf(new Uint8Array(readFileSync(join(FIX, 'sample-gcc-dwarf5.o'))));
   const stripped = Object.create(elf) as typeof elf;
-  stripped.section = (name: string) => (name === '.debug_info' ? undefined : elf.section(name));
+  Object.defineProperty(stripped, 'sections', { value: elf.sections.filter((s) => s.name !== '.debug_info') });
   assert.throws(() => readDwarfSections(stripped), (e: unknown) => e instanceof BtfkitError && e.code === 'ELF_NO_SECTION' && e.errno === 61 && e.where.section === '.debug_info');
 });
 

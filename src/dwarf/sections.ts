@@ -60,6 +60,7 @@ const NAMES = {
 export const DWARF_SECTION_NAMES: Readonly<Record<keyof typeof NAMES, string>> = NAMES;
 
 const SHF_COMPRESSED = 0x800;
+const SHF_GROUP = 0x200;
 const EM_X86_64 = 62;
 const EM_AARCH64 = 183;
 
@@ -80,9 +81,19 @@ export const MAX_DEBUG_SECTION = 2 ** 31;
 const ELFCOMPRESS_ZLIB = 1;
 const ELFCOMPRESS_ZSTD = 2;
 
+/**
+ * The section `name` as libdw takes it for a file's own DWARF: the first of that name outside
+ * any section group (SHF_GROUP). An object built with -fdebug-types-section has each type unit
+ * in a COMDAT group of its own (`.debug_info` in DWARF 5, `.debug_types` in DWARF 4), and
+ * `ld -r` (a kbuild `.ko`) keeps the groups: libdw, and so pahole, read none of them.
+ */
+export function dwarfSection(elf: ElfFile, name: string): ElfSection | undefined {
+  return elf.sections.find((s) => s.name === name && (s.flags & SHF_GROUP) === 0);
+}
+
 /** True when the file has a `.debug_info` section (DWARF to read). */
 export function hasDwarf(elf: ElfFile): boolean {
-  const s = elf.section('.debug_info');
+  const s = dwarfSection(elf, '.debug_info');
   return s !== undefined && s.type !== SHT_NOBITS && s.size > 0;
 }
 
@@ -99,7 +110,7 @@ export function readDwarfSections(elf: ElfFile, opts: DwarfReadOptions = {}): Dw
   }
   const relocs = relocationsByTarget(elf);
   const get = (name: string): Uint8Array => {
-    const sec = elf.section(name);
+    const sec = dwarfSection(elf, name);
     if (!sec || sec.type === SHT_NOBITS || sec.size === 0) return new Uint8Array(0);
     const data = sec.flags & SHF_COMPRESSED ? uncompressed(elf, sec, opts) : elf.sectionData(sec);
     const rels = relocs.get(sec.index);

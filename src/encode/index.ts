@@ -9,7 +9,7 @@
  * `.data..percpu` DATASEC after the saved functions (variables.ts).
  */
 
-import { readDwarf, Tag, UnitType, type DwarfInfo, type DwarfReadOptions } from '../dwarf/index.js';
+import { dwarfSection, readDwarf, Tag, UnitType, type DwarfInfo, type DwarfReadOptions } from '../dwarf/index.js';
 import { BtfkitError, Errno } from '../errors.js';
 import type { ElfFile } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
@@ -54,22 +54,22 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
 }
 
 /**
- * DWARF type units (`-fdebug-types-section`: DWARF 4's `.debug_types`, DWARF 5's DW_UT_type
- * units, types referred to by DW_FORM_ref_sig8) are not encoded: pahole v1.31 reads them into
- * a unit of their own and encodes a module with them differently (minix built so gets a
- * smaller .BTF than without), which btfkit does not reproduce. kbuild never passes the flag.
- * Called before the DWARF is read (`.debug_types`), and after (DW_UT_type units).
+ * DWARF type units (`-fdebug-types-section`). As a compiler leaves them (an object file, or a
+ * kbuild `.ko`: `ld -r` keeps section groups), each is a section group of its own, which libdw
+ * does not read (sections.ts dwarfSection): pahole encodes the unit's own types only, and a type
+ * referred to by signature (DW_FORM_ref_sig8) is void to it, as to this encoder (its structs,
+ * enums and typedefs are missing from the BTF: minix so built gets a 12122-byte .BTF against
+ * 17001). Type units merged into the file's own DWARF (DW_UT_type units in `.debug_info`, or a
+ * `.debug_types` outside any group: a final link, or `ld -r --force-group-allocation`) are read
+ * by libdw and encoded by pahole in ways this encoder does not reproduce: refused, naming where.
  */
 function refuseTypeUnits(elf: ElfFile, d: DwarfInfo | null): void {
   const tu = d?.units.find((u) => u.unitType === UnitType.type || u.unitType === UnitType.split_type);
-  // in an object file (before ld -r), each type unit is a .debug_info (DWARF 5) or .debug_types
-  // section of its own, in a COMDAT group
-  const types = elf.sections.find((s) => s.name === '.debug_types' && s.size > 0);
-  const infos = elf.sections.filter((s) => s.name === '.debug_info');
-  if (tu === undefined && types === undefined && infos.length < 2) return;
-  throw new BtfkitError('DWARF', 'DWARF type units (built with -fdebug-types-section) are not supported: build the module without that flag', {
+  const types = dwarfSection(elf, '.debug_types');
+  if (tu === undefined && (types === undefined || types.size === 0)) return;
+  throw new BtfkitError('DWARF', 'DWARF type units merged into the file\'s own debug info are not supported (as a compiler leaves them, with -fdebug-types-section, they are)', {
     errno: Errno.ENOTSUP,
-    where: tu !== undefined ? { section: '.debug_info', offset: tu.offset } : types !== undefined ? { section: '.debug_types', offset: types.offset } : { section: '.debug_info', offset: infos[1]!.offset },
+    where: tu !== undefined ? { section: '.debug_info', offset: tu.offset } : { section: '.debug_types', offset: types!.offset },
   });
 }
 
