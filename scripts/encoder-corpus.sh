@@ -96,8 +96,10 @@ rds_tcp-y := tcp.o tcp_connect.o tcp_listen.o tcp_recv.o tcp_send.o tcp_stats.o"
 # The same sources built with DWARF choices a DKMS Makefile can make through ccflags: DWARF 4
 # (-gdwarf-4: .debug_loc and .debug_ranges, DW_FORM_strp, GNU location operators) and every
 # declared type kept (-fno-eliminate-unused-debug-types: types no code uses, thousands more per
-# unit), and DWARF type units (-fdebug-types-section, DWARF 5 and 4: each type unit a section
-# group of its own, which pahole's libdw does not read; see src/encode/index.ts).
+# unit), DWARF type units (-fdebug-types-section, DWARF 5 and 4: each type unit a section
+# group of its own, which pahole's libdw does not read; see src/encode/index.ts), minimal debug
+# info (-g1: no types) and split DWARF (-gsplit-dwarf, kbuild's CONFIG_DEBUG_INFO_SPLIT: the
+# .ko keeps skeleton units only, and neither pahole nor btfkit reads the .dwo files).
 d4tcp=(bbr dctcp vegas westwood htcp illinois nv cdg)
 group dwarf4-tcp "$(for m in "${d4tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
 ccflags-y += -gdwarf-4" -- $(for m in "${d4tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
@@ -126,4 +128,9 @@ ccflags-y += -fdebug-types-section" -- $(for m in "${d4hid[@]}"; do echo "$L/dri
 group typeunits-dwarf4-minix "obj-m += minix.o
 minix-objs := bitmap.o itree_v1.o itree_v2.o namei.o inode.o file.o dir.o
 ccflags-y += -gdwarf-4 -fdebug-types-section" -- "$L"/fs/minix/*.c "$L"/fs/minix/*.h
+g1tcp=(bbr vegas westwood)
+group g1-tcp "$(for m in "${g1tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
+ccflags-y += -g1" -- $(for m in "${g1tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
+group splitdwarf-tcp "$(for m in "${g1tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
+ccflags-y += -gsplit-dwarf" -- $(for m in "${g1tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
 [ "$failed" = 0 ] || { echo "encoder-corpus: $failed group(s) failed" >&2; exit 1; }
