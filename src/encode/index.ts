@@ -29,7 +29,6 @@ export interface EncodeOptions extends DwarfReadOptions {
  * object file), as pahole builds it before dedup.
  */
 export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOptions = {}): Btf {
-  refuseTypeUnits(elf, null);
   const d = readDwarf(elf, opts);
   refuseTypeUnits(elf, d);
   const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
@@ -63,8 +62,8 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
  * `.debug_types` outside any group: a final link, or `ld -r --force-group-allocation`) are read
  * by libdw and encoded by pahole in ways this encoder does not reproduce: refused, naming where.
  */
-function refuseTypeUnits(elf: ElfFile, d: DwarfInfo | null): void {
-  const tu = d?.units.find((u) => u.unitType === UnitType.type || u.unitType === UnitType.split_type);
+function refuseTypeUnits(elf: ElfFile, d: DwarfInfo): void {
+  const tu = d.units.find((u) => u.unitType === UnitType.type || u.unitType === UnitType.split_type);
   const types = dwarfSection(elf, '.debug_types');
   if (tu === undefined && (types === undefined || types.size === 0)) return;
   throw new BtfkitError('DWARF', 'DWARF type units merged into the file\'s own debug info are not supported (as a compiler leaves them, with -fdebug-types-section, they are)', {
