@@ -441,14 +441,14 @@ function assertExtraOld(c: Ctx, s: Awaited<ReturnType<typeof prepareSample>>, x:
     const d = dumps.get(n);
     const bytes = !wantBtf || (g !== undefined && g.bytes !== null && d !== null && d !== undefined && Buffer.compare(d, g.bytes) === 0);
     if (good) ok++;
-    if (good && bytes) same++;
+    if (good && wantBtf && bytes) same++;
     if (!good) c.failures.push(`f: extra module ${n} in ${c.oldK.kver}: ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? 'kept' : 'dropped'}` : 'not reported'}; btfkit: BTF ${wantBtf ? 'accepted' : 'rejected'}`);
     else if (!bytes) c.failures.push(`f: extra module ${n} in ${c.oldK.kver}: /sys/kernel/btf/${n} differs from btfkit load-check --dump`);
     log(`f. extra in ${c.oldK.kver}: ${n}: ${g ? `rc ${g.rc}, BTF ${g.btfSize >= 0 ? `kept (${g.btfSize} bytes${bytes ? ', = load-check --dump' : ', DIFFERS from load-check --dump'})` : 'dropped'}` : 'NOT REPORTED'}; btfkit: BTF ${wantBtf ? 'accepted' : 'rejected'}`);
   }
   const kept = s.extraNames.filter((n) => (guest.get(n)?.btfSize ?? -1) >= 0).length;
   if (kept < s.extraNames.length) log(`f. ${s.extraNames.length - kept} extra modules loaded into ${c.oldK.kver} without BTF`);
-  return `${ok}/${s.extraNames.length} as btfkit states (${kept} with BTF, ${same} byte-identical; ${x.deps} modules of ${c.oldK.kver} under them)`;
+  return `${ok}/${s.extraNames.length} as btfkit states (${kept} with BTF, ${same} of them byte-identical to load-check --dump; ${x.deps} modules of ${c.oldK.kver} under them)`;
 }
 
 /** d: kfunc modules loaded with init: BTF kept, no BTF or kfunc error. */
