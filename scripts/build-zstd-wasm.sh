@@ -40,8 +40,8 @@ trap 'rm -rf "$work"' EXIT
 tarball=${ZSTD_TARBALL:-$work/$ZSTD_ORIG}
 if [ -z "${ZSTD_TARBALL:-}" ]; then
   # the archive apt is set up with: the part of a package's URL before /pool/
-  mirror=${DEBIAN_MIRROR:-$(apt-get download --print-uris libc6 2>/dev/null | sed -n "s|^'\(.*\)/pool/.*|\1|p" | head -n1)}
-  [ -n "$mirror" ] || { echo "build-zstd-wasm: no Debian archive known to apt (run apt-get update, or set DEBIAN_MIRROR)" >&2; exit 1; }
+  . "$here/scripts/debian-mirror.sh"
+  mirror=$(debian_mirror build-zstd-wasm) || exit 1
   curl -fsSL -o "$tarball" "$mirror/$ZSTD_POOL_PATH"
 fi
 echo "$ZSTD_SHA256  $tarball" | sha256sum -c --quiet

@@ -24,8 +24,8 @@ out="${1:-$corpus/encoder-dkms}"
 shift || true
 only=" $* "
 # the archive apt is set up with: the part of a package's URL before /pool/
-mirror="${DEBIAN_MIRROR:-$(apt-get download --print-uris libc6 2>/dev/null | sed -n "s|^'\(.*\)/pool/.*|\1|p" | head -n1)}"
-[ -n "$mirror" ] || { echo "dkms-corpus: no Debian archive known to apt (run apt-get update, or set DEBIAN_MIRROR)" >&2; exit 1; }
+. "$here/scripts/debian-mirror.sh"
+mirror=$(debian_mirror dkms-corpus) || exit 1
 mkdir -p "$out/debs"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

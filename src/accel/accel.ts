@@ -11,23 +11,13 @@
  */
 
 import { ACCEL_WASM } from './accel-wasm.js';
+import { alignUp, base64Bytes, growMemoryTo, wasmApi, type WasmMemory } from './wasm.js';
 
-// The few WebAssembly JS API types used here (the project's TypeScript libs have no wasm typings).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface AccelExports {
   memory: WasmMemory;
   __heap_base: { readonly value: number };
   btfkit_strindex_build(s: number, len: number, slots: number, mask: number): number;
 }
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: Record<string, unknown>) => { exports: unknown };
-}
-
-const PAGE = 65536;
 
 /**
  * The realm's instance, and the end of the part of its memory that has ever been written
@@ -44,32 +34,15 @@ function accel(): { ex: AccelExports; dirty: number } | null {
 }
 
 function instantiate(): AccelExports | null {
-  const g = globalThis as unknown as { WebAssembly?: WasmApi; atob?: (s: string) => string };
-  if (g.WebAssembly === undefined || g.atob === undefined) return null;
+  const api = wasmApi();
+  if (api === undefined) return null;
   try {
-    const bin = g.atob(ACCEL_WASM);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const ex = new g.WebAssembly.Instance(new g.WebAssembly.Module(bytes), {}).exports as AccelExports;
+    const ex = new api.Instance(new api.Module(base64Bytes(ACCEL_WASM)), {}).exports as AccelExports;
     return typeof ex.btfkit_strindex_build === 'function' ? ex : null;
   } catch {
     return null;
   }
 }
-
-/** The instance's memory grown to at least `bytes`; false when it cannot grow that far. */
-function reserve(ex: AccelExports, bytes: number): boolean {
-  const have = ex.memory.buffer.byteLength;
-  if (bytes <= have) return true;
-  try {
-    ex.memory.grow(Math.ceil((bytes - have) / PAGE));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const align = (n: number, a: number): number => Math.ceil(n / a) * a;
 
 /**
  * StrIndex's table for the string section `strs[0, len)` (ending with a NUL) with `cap` slots
@@ -81,10 +54,14 @@ export function buildStrIndexSlots(strs: Uint8Array, len: number, cap: number): 
   const inst = accel();
   if (inst === null) return null;
   const ex = inst.ex;
-  const s = align(ex.__heap_base.value, 16);
-  const slots = align(s + len + 16, 16);
+  const s = alignUp(ex.__heap_base.value, 16);
+  const slots = alignUp(s + len + 16, 16);
   const end = slots + cap * 8;
-  if (!reserve(ex, end)) return null;
+  try {
+    growMemoryTo(ex.memory, end);
+  } catch {
+    return null;
+  }
   const mem = new Uint8Array(ex.memory.buffer);
   mem.set(strs.subarray(0, len), s);
   // the 16 bytes after the strings (read by the NUL search) and the table start zeroed

@@ -112,9 +112,14 @@ export function readDwarfSections(elf: ElfFile, opts: DwarfReadOptions = {}): Dw
   const get = (name: string): Uint8Array => {
     const sec = dwarfSection(elf, name);
     if (!sec || sec.type === SHT_NOBITS || sec.size === 0) return new Uint8Array(0);
-    const data = sec.flags & SHF_COMPRESSED ? uncompressed(elf, sec, opts) : elf.sectionData(sec);
     const rels = relocs.get(sec.index);
-    return rels && elf.header.type === ET_REL ? relocated(elf, sec, data, rels) : data;
+    const relocate = rels !== undefined && elf.header.type === ET_REL;
+    // a decoded section is a fresh buffer: relocated in place; the file's bytes are copied first
+    if (sec.flags & SHF_COMPRESSED) {
+      const data = uncompressed(elf, sec, opts);
+      return relocate ? relocated(elf, sec, data, rels) : data;
+    }
+    return relocate ? relocated(elf, sec, elf.sectionData(sec).slice(), rels) : elf.sectionData(sec);
   };
   return {
     info: get(NAMES.info),
@@ -164,7 +169,7 @@ function uncompressed(elf: ElfFile, sec: ElfSection, opts: DwarfReadOptions): Ui
   if (raw.length < hdr) throw dwarfError(`compressed section of ${raw.length} bytes is shorter than its ${hdr}-byte header`, sec.name, sec.offset);
   const dv = new DataView(raw.buffer, raw.byteOffset, hdr);
   const type = dv.getUint32(0, le);
-  const size = is64 ? dv.getUint32(le ? 8 : 12, le) + dv.getUint32(le ? 12 : 8, le) * 0x100000000 : dv.getUint32(4, le);
+  const size = is64 ? readU64(dv, 8, le) : dv.getUint32(4, le);
   const format = type === ELFCOMPRESS_ZLIB ? 'zlib' : type === ELFCOMPRESS_ZSTD ? 'zstd' : null;
   if (format === null) throw dwarfError(`unknown compression type ${type} (ELFCOMPRESS_ZLIB is 1, ELFCOMPRESS_ZSTD 2)`, sec.name, sec.offset);
   if (size > MAX_DEBUG_SECTION) throw dwarfError(`compressed section claims ${size} bytes, more than the ${MAX_DEBUG_SECTION} accepted`, sec.name, sec.offset);
@@ -179,9 +184,8 @@ function uncompressed(elf: ElfFile, sec: ElfSection, opts: DwarfReadOptions): Ui
   return out;
 }
 
-/** A copy of `sec`'s data with every entry of `rels` applied. */
-function relocated(elf: ElfFile, sec: ElfSection, data: Uint8Array, rels: readonly ElfSection[]): Uint8Array {
-  const out = data.slice();
+/** `out` (`sec`'s data, a buffer of the caller's own) with every entry of `rels` applied to it. */
+function relocated(elf: ElfFile, sec: ElfSection, out: Uint8Array, rels: readonly ElfSection[]): Uint8Array {
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const le = elf.header.littleEndian;
   const is64 = elf.header.class === 64;

@@ -257,13 +257,7 @@ export function subrangeElements(d: DwarfInfo, c: number): number {
 
 /** The value of a constant-class attribute; undefined for another form (a reference, an expression). */
 function constantOf(d: DwarfInfo, die: number, at: number): bigint | undefined {
-  switch (d.form(die, at)) {
-    case Form.data1: case Form.data2: case Form.data4: case Form.data8:
-    case Form.udata: case Form.sdata: case Form.implicit_const:
-      return d.bigValue(die, at);
-    default:
-      return undefined;
-  }
+  return locationKind(d.form(die, at)) === LOC_CONST ? d.bigValue(die, at) : undefined;
 }
 
 function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: number, die: number): number {
@@ -275,7 +269,7 @@ function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: num
   r[2] = size >>> 0;
   let n = 3;
   let kflag = false;
-  const place = { bitOffset: 0, bitfieldSize: 0, isStatic: false };
+  const place = { bitOffset: 0, bitfieldSize: 0 };
   const set = st.member;
   for (let m = d.firstChild(die); m >= 0; m = d.nextSibling(m)) {
     const t = d.tag(m);
@@ -283,7 +277,7 @@ function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: num
     // members too (a C++ DWARF 4 static data member: no location, encoded at offset 0)
     if (t !== Tag.member) continue;
     d.gather(m, set);
-    memberPlacement(d, m, isUnion, set, place);
+    memberPlacement(d, m, set, place);
     const { bitOffset, bitfieldSize } = place;
     // pahole adds the id offset even to a void (0) member type
     const type = idOff + smallIdOf(ct, d.refIn(m, set, M_TYPE));
@@ -306,21 +300,19 @@ function encodeComposite(d: DwarfInfo, ct: CuTypes, st: EncoderState, idOff: num
 interface Placement {
   bitOffset: number;
   bitfieldSize: number;
-  isStatic: boolean;
 }
 
 /** A member's bit offset and bitfield size as pahole computes them (class_member__new, __cache_byte_size), into `out`. */
-function memberPlacement(d: DwarfInfo, m: number, inUnion: boolean, set: AttrSet, out: Placement): void {
+function memberPlacement(d: DwarfInfo, m: number, set: AttrSet, out: Placement): void {
   const bitfieldSize = d.numIn(m, set, M_BIT_SIZE, 0);
   out.bitfieldSize = bitfieldSize;
-  out.isStatic = false;
   if (set.form[M_DATA_BIT_OFFSET] !== 0) {
     out.bitOffset = d.numIn(m, set, M_DATA_BIT_OFFSET, 0);
     return;
   }
+  // no location (a C++ static member): offset 0
   let byteOffset = 0;
   if (set.form[M_LOCATION] !== 0) byteOffset = memberLocation(d, m, set);
-  else out.isStatic = !inUnion;
   // pahole's bit_offset is 32 bits: byte_offset * 8 wraps
   out.bitOffset = (byteOffset * 8) >>> 0;
   if (bitfieldSize === 0) return;
@@ -358,7 +350,10 @@ const LOC_OTHER = 0;
 const LOC_EXPR = 1;
 const LOC_CONST = 2;
 
-/** How a DW_AT_data_member_location of this form is read: an expression, a constant, or 0 (a location list). */
+/**
+ * The class of an attribute form, as pahole reads a DW_AT_data_member_location of it: an
+ * expression, a constant, or neither (a location list: 0); constantOf uses it too.
+ */
 function locationKind(form: number): number {
   switch (form) {
     case Form.block: case Form.block1: case Form.block2: case Form.block4: case Form.exprloc:

@@ -31,21 +31,11 @@
  */
 
 import { ZSTD_DEC_WASM } from './zstd/zstd-dec-wasm.js';
+import { alignUp, base64Bytes, growMemoryTo, wasmApi, type WasmMemory, type WasmModule } from '../accel/wasm.js';
 
-// The few WebAssembly JS API types used here (the project's TypeScript libs have no DOM/wasm typings).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-/** A compiled WebAssembly module. */
-export interface WasmModule {
-  readonly __wasmModule: unique symbol;
-}
-interface WasmApi {
-  Module: { new (bytes: Uint8Array): WasmModule; exports(m: WasmModule): Array<{ name: string; kind: string }>; imports(m: WasmModule): unknown[] };
-  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+export type { WasmModule };
+
+const Wasm = wasmApi()!;
 
 interface ZstdExports {
   memory: WasmMemory;
@@ -59,7 +49,6 @@ interface ZstdExports {
 const COPY_BELOW = 8 * 1024 * 1024;
 /** Memory beyond output + input: the module's stack, data and context (~230 KB) and alignment. */
 const SLACK = 1 << 20;
-const PAGE = 65536;
 /** The module's maximum memory (2 GiB, set by the build): output + input must fit in it. */
 const MAX_MEMORY = 2 ** 31;
 
@@ -123,7 +112,7 @@ export function zstdWasmFits(capacity: number, inputLength: number): boolean {
 
 function compileModule(): WasmModule | null {
   try {
-    const mod = new Wasm.Module(Buffer.from(ZSTD_DEC_WASM, 'base64'));
+    const mod = new Wasm.Module(base64Bytes(ZSTD_DEC_WASM));
     const names = new Set(Wasm.Module.exports(mod).map((e) => e.name));
     const ok = ['memory', '__heap_base', 'btfkit_zstd_decompress'].every((n) => names.has(n)) && Wasm.Module.imports(mod).length === 0;
     return ok ? mod : null;
@@ -157,32 +146,24 @@ function instantiate(mod: WasmModule): ZstdExports {
   return new Wasm.Instance(mod, {}).exports as unknown as ZstdExports;
 }
 
-/** Grows `ex`'s memory to at least `bytes` (address space: only the pages written become resident). */
-function growTo(ex: ZstdExports, bytes: number): void {
-  const have = ex.memory.buffer.byteLength;
-  if (bytes > have) ex.memory.grow(Math.ceil((bytes - have) / PAGE));
-}
-
 /** The thread's instance for small decodes (see REUSE_MAX), made on first use with its memory grown once to REUSE_MAX. */
 function reusableInstance(mod: WasmModule): ZstdExports {
   if (reusable?.mod !== mod) {
     const ex = instantiate(mod);
-    growTo(ex, REUSE_MAX);
+    growMemoryTo(ex.memory, REUSE_MAX);
     reusable = { mod, ex };
   }
   return reusable.ex;
 }
-
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /**
  * One decode in `ex`: the output area at __heap_base, the input after it. With `reused`, the
  * result is always a copy (the instance decodes the next module into the same memory).
  */
 function decodeIn(ex: ZstdExports, data: Uint8Array, capacity: number, reused: boolean): Uint8Array {
-  const dst = align16(ex.__heap_base.value);
-  const src = dst + align16(capacity);
-  growTo(ex, src + data.length);
+  const dst = alignUp(ex.__heap_base.value, 16);
+  const src = dst + alignUp(capacity, 16);
+  growMemoryTo(ex.memory, src + data.length);
   new Uint8Array(ex.memory.buffer, src, data.length).set(data);
   const r = ex.btfkit_zstd_decompress(dst, capacity, src, data.length) >>> 0;
   // size_t results above -ZSTD_error_maxCode are errors (ZSTD_isError).
