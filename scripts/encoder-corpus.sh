@@ -7,7 +7,7 @@
 #
 # usage: scripts/encoder-corpus.sh [OUTDIR]   (default: $BTFKIT_CORPUS or ~/.cache/btfkit/corpus,
 #        then /encoder); prints "<group>/<module>" lines of what it built.
-# needs: apt packages linux-source-6.12 and linux-headers-6.12.118+deb12-amd64, pahole v1.31
+# needs: apt packages linux-source-6.12, linux-headers-6.12.118+deb12-amd64 and clang-14, pahole v1.31
 #        from ../shared/oracle/build-pahole.sh, and a v4l2loopback source that builds on 6.12
 #        (V4L2LOOPBACK_SRC, see below; skipped when there is none).
 set -euo pipefail
@@ -133,4 +133,35 @@ group g1-tcp "$(for m in "${g1tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
 ccflags-y += -g1" -- $(for m in "${g1tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
 group splitdwarf-tcp "$(for m in "${g1tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
 ccflags-y += -gsplit-dwarf" -- $(for m in "${g1tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
+# The same sources built by clang (Debian 12's clang-14) instead of gcc 12: clang's DWARF 5
+# (DW_FORM_strx1..4 and addrx through .debug_str_offsets and .debug_addr, its own choice of
+# forms, attributes and DIE order; -gdwarf-4 in clang-dwarf4-tcp). Debian's headers are
+# configured for gcc, so CC is set in the Kbuild file and the gcc-only options clang rejects are
+# taken out of KBUILD_CFLAGS; the .mod.o and .module-common.o that kbuild links in stay gcc's.
+# CONFIG_PAHOLE_HAS_BTF_TAG is defined as a clang-built kernel's configuration has it, so that
+# __user, __rcu and __percpu become btf_type_tag annotations (TYPE_TAG chains in the BTF); the
+# minix build leaves it out, as a DKMS build with clang against these headers would.
+clang_plain='CC := clang-14
+KBUILD_CFLAGS := $(filter-out -fconserve-stack -mindirect-branch=thunk-extern -mindirect-branch-register -mindirect-branch-cs-prefix -mfunction-return=thunk-extern -fno-allow-store-data-races -mrecord-mcount -mskip-rax-setup -fno-var-tracking-assignments -mpreferred-stack-boundary=3 -fmin-function-alignment=16 -fzero-init-padding-bits=all -fstrict-flex-arrays=3 -ftrivial-auto-var-init=zero,$(KBUILD_CFLAGS))'
+clang_kbuild="$clang_plain
+ccflags-y += -DCONFIG_PAHOLE_HAS_BTF_TAG=1"
+group clang-tcp "$(for m in "${tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
+$clang_kbuild" -- $(for m in "${tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
+group clang-dwarf4-tcp "$(for m in "${d4tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)
+$clang_kbuild
+ccflags-y += -gdwarf-4" -- $(for m in "${d4tcp[@]}"; do echo "$L/net/ipv4/tcp_$m.c"; done) "$L"/net/ipv4/tcp_*.h
+group clang-hid "$(for m in "${hid[@]}"; do echo "obj-m += hid-$m.o"; done)
+$clang_kbuild" -- $(for m in "${hid[@]}"; do echo "$L/drivers/hid/hid-$m.c"; done) "$L/drivers/hid/hid-ids.h"
+group clang-minix "obj-m += minix.o
+minix-objs := bitmap.o itree_v1.o itree_v2.o namei.o inode.o file.o dir.o
+$clang_plain" -- "$L"/fs/minix/*.c "$L"/fs/minix/*.h
+group clang-netfilter "$(for m in "${xt[@]}"; do echo "obj-m += xt_$m.o"; done)
+$clang_kbuild" -- $(for m in "${xt[@]}"; do echo "$L/net/netfilter/xt_$m.c"; done)
+group clang-usb "$(for m in "${usb[@]}"; do echo "obj-m += $m.o"; done)
+$clang_kbuild" -- $(for m in "${usb[@]}"; do echo "$L/drivers/usb/misc/$m.c"; done) "$L"/drivers/usb/misc/*.h
+group clang-openvswitch "obj-m += openvswitch.o nf_dup_netdev.o nft_ct.o
+openvswitch-y := actions.o datapath.o dp_notify.o flow.o flow_netlink.o flow_table.o meter.o \
+	openvswitch_trace.o vport.o vport-internal_dev.o vport-netdev.o conntrack.o
+CFLAGS_openvswitch_trace.o = -I\$(src)
+$clang_kbuild" -- "$L"/net/openvswitch/*.[ch] "$L"/net/netfilter/{nf_dup_netdev.c,nft_ct.c,nf_internals.h}
 [ "$failed" = 0 ] || { echo "encoder-corpus: $failed group(s) failed" >&2; exit 1; }

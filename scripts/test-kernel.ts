@@ -259,6 +259,9 @@ const ENCODED = [
   // DWARF 4 builds, builds that keep every declared type, and builds with DWARF type units
   'dwarf4-tcp/tcp_illinois', 'dwarf4-hid/hid-belkin', 'dwarf4-netfilter/xt_string', 'unused-types-tcp/tcp_htcp',
   'typeunits-tcp/tcp_nv', 'typeunits-hid/hid-apple',
+  // clang builds with type tags (TYPE_TAG chains of __user, __rcu, __percpu), DWARF 5 and 4
+  'clang-tcp/tcp_hybla', 'clang-tcp/tcp_lp', 'clang-netfilter/xt_hashlimit', 'clang-hid/hid-kensington',
+  'clang-usb/idmouse', 'clang-openvswitch/nft_ct', 'clang-dwarf4-tcp/tcp_cdg',
 ];
 
 /** Modules encoded from a copy whose debug sections `objcopy --compress-debug-sections` compressed (zlib, zstd). */
