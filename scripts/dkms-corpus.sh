@@ -189,6 +189,11 @@ pkg nvidia-tesla-kernel pool/non-free/n/nvidia-graphics-drivers-tesla/nvidia-tes
 # Debian unstable only (not in trixie nor bookworm)
 pkg xone $main/x/xone-dkms/xone-dkms_0.5.8-1_all.deb
 pkg yt6801 $main/y/yt6801-dkms/yt6801-dkms_1.0.31-1_all.deb
+# unstable's versions of two packages whose trixie versions do not build on 6.12.118 (above)
+pkg openrazer-driver $main/o/openrazer/openrazer-driver-dkms_3.12.4+dfsg-1_all.deb driver
+# dkms.conf's "make modules": the top Makefile's kbuild part, CONFIG_LTTNG=m and the clock test plugin
+pkg lttng-modules $main/l/lttng-modules/lttng-modules-dkms_2.16.0-1_all.deb . \
+	'printf "export CONFIG_LTTNG := m\nexport CONFIG_LTTNG_CLOCK_PLUGIN_TEST := m\nobj-m += src/\n" > Kbuild'
 # dkms.conf's make line: M=src with VERSION=0.10.4
 pkg xpadneo $main/x/xpadneo-dkms/xpadneo-dkms_0.10.4-1_all.deb src 'sed -i "1i VERSION := 0.10.4" src/Makefile'
 # its dkms_build: make with CONFIG_HINIC=m (feature tests made by its own kbuild rules)
