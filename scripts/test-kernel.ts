@@ -262,6 +262,11 @@ const ENCODED = [
   // clang builds with type tags (TYPE_TAG chains of __user, __rcu, __percpu), DWARF 5 and 4
   'clang-tcp/tcp_hybla', 'clang-tcp/tcp_lp', 'clang-netfilter/xt_hashlimit', 'clang-hid/hid-kensington',
   'clang-usb/idmouse', 'clang-openvswitch/nft_ct', 'clang-dwarf4-tcp/tcp_cdg',
+  // lttng-modules (a tracer and a probe that need one another) and an openrazer driver
+  '../encoder-dkms/lttng-modules/lttng-wrapper', '../encoder-dkms/lttng-modules/lttng-clock', '../encoder-dkms/lttng-modules/lttng-statedump',
+  '../encoder-dkms/lttng-modules/lttng-lib-ring-buffer',
+  '../encoder-dkms/lttng-modules/lttng-tracer', '../encoder-dkms/lttng-modules/lttng-probe-sched',
+  '../encoder-dkms/lttng-modules/lttng-ring-buffer-client-discard', '../encoder-dkms/openrazer-driver/razerkbd',
 ];
 
 /** Modules encoded from a copy whose debug sections `objcopy --compress-debug-sections` compressed (zlib, zstd). */
