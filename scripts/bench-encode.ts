@@ -24,7 +24,8 @@ import { corpusDir } from './corpus-paths.js';
 
 const KERNEL = '/usr/src/linux-headers-6.12.118+deb12-amd64/vmlinux';
 const PAHOLE = process.env.PAHOLE ?? join(process.env.HOME ?? '', '.cache/btf-oracle/bin/pahole');
-const FLAGS = ['-J', '--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs', '--lang_exclude=rust', '--btf_features=distilled_base'];
+/** pahole's arguments as Linux 6.12's kbuild gives them for a module (M.cmds of kbuild-module.sh), -j twice included. */
+const FLAGS = ['-J', '-j', '--btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs', '-j', '--lang_exclude=rust', '--btf_features=distilled_base'];
 /** Small modules of the encoder corpus, and larger ones of the DKMS corpus (scripts/dkms-corpus.sh) when built. */
 const MODULES = ['encoder/tcp/tcp_bbr', 'encoder/minix/minix', 'encoder/v4l2loopback/v4l2loopback', 'encoder-dkms/jool/jool_common', 'encoder-dkms/zfs/zfs'];
 

@@ -23,7 +23,8 @@ import { KindId as Kind } from '../format/kinds.js';
 import { growU32 } from '../model/grow.js';
 import type { CuTypes } from './order.js';
 import { addTypeTagOf, pointerTagTarget } from './tags.js';
-import { PosTable, MAX_POS } from './postable.js';
+import { hashBytes } from '../model/strindex.js';
+import { StrCache } from './strcache.js';
 
 const INT_SIGNED = 1;
 const INT_BOOL = 4;
@@ -37,8 +38,8 @@ export interface EncoderState {
   arrayIndexId: number;
   /** An array was encoded, so an index type is needed. */
   needIndexType: boolean;
-  /** BTF string offset of each DWARF string interned so far, by DwarfInfo.strPos. */
-  strs: PosTable;
+  /** BTF string offset of each DWARF string interned so far, by its bytes (sections: DwarfInfo.strSources). */
+  strs: StrCache;
   /** Scratch words of the record being built. */
   rec: Uint32Array;
   /** The attributes of a member DIE (slots M_*) and of an enumerator (E_*). */
@@ -57,13 +58,10 @@ const M_LOCATION = 4;
 const M_BYTE_SIZE = 5;
 const M_BIT_OFFSET = 6;
 
-/**
- * `strBytes`: the size of the DWARF string sections, to size the string cache (room for a
- * string per ~32 bytes: a module uses a part of its strings; the cache grows if it needs to).
- */
-export function newEncoderState(btf: Btf, strBytes = 0): EncoderState {
+/** The state for encoding the units of `d` into `btf`. */
+export function newEncoderState(btf: Btf, d: DwarfInfo): EncoderState {
   return {
-    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new PosTable(strBytes >>> 4), rec: new Uint32Array(256),
+    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new StrCache(d.strSources()), rec: new Uint32Array(256),
     member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
     enumerator: new AttrSet([At.name, At.const_value]),
   };
@@ -80,12 +78,17 @@ export function internStr(d: DwarfInfo, st: EncoderState, die: number, at: numbe
 /** internStr of the string at DwarfInfo.strPos `pos` (-1: absent). */
 function internPos(d: DwarfInfo, st: EncoderState, pos: number): number {
   if (pos < 0) return 0;
-  const cached = pos < MAX_POS ? st.strs.get(pos) : -1;
-  if (cached >= 0) return cached;
-  // the bytes as they are in DWARF (pahole copies them), no JS string
   const n = d.strLength(pos);
-  const off = n ? st.btf.addStrBytes(d.strSection(pos), d.strOffset(pos), n) : 0;
-  if (pos < MAX_POS) st.strs.set(pos, off);
+  if (n === 0) return 0;
+  // the bytes as they are in DWARF (pahole copies them), no JS string
+  const src = d.strSection(pos);
+  const at = d.strOffset(pos);
+  const h = hashBytes(src, at, n);
+  const sec = pos % 4;
+  const cached = st.strs.get(sec, at, n, h);
+  if (cached >= 0) return cached;
+  const off = st.btf.addStrBytes(src, at, n);
+  st.strs.set(sec, at, h, off);
   return off;
 }
 

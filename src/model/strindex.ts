@@ -27,7 +27,7 @@ const SEED = 0x9e3779b1;
 const MIX = 0x85ebca6b;
 
 /** The hash of the `n` bytes at `off`: length, first, middle and last four bytes. */
-function hashBytes(s: Uint8Array, off: number, n: number): number {
+export function hashBytes(s: Uint8Array, off: number, n: number): number {
   let h = Math.imul(n ^ SEED, MIX);
   if (n >= 4) {
     const m = off + (n >>> 1) - 2;
