@@ -7,7 +7,8 @@
  * `btfkit distill DIR --base BASE (-o OUTDIR | --in-place) [-k KERNEL]... [--jobs N]`: every
  * module under DIR, on the worker pool (src/node/pool.ts), each thread parsing BASE once.
  * With -o the tree is mirrored under OUTDIR (compressed modules are written uncompressed, as
- * .ko); modules that already have a `.BTF.base` are left alone (copied unchanged with -o).
+ * .ko); modules that already have a `.BTF.base` are left alone (copied unchanged with -o), and
+ * modules without `.BTF` but with DWARF are encoded first (src/encode, as `btfkit encode`).
  * With --kernel, each distilled module is also checked against those kernels, as
  * `btfkit check` would, and the summary table is printed.
  */
@@ -59,9 +60,11 @@ export const distillCommand: Command = {
                   note, exit 0, so that a DKMS build of a module built without BTF goes on)
   --quiet, -q     no progress or notes on stderr
 
-Output is byte-identical to libbpf v1.7.0 btf__distill_base(). Modules that already have a
-.BTF.base, and modules without .BTF (out-of-tree builds without vmlinux), are left alone
-(copied unchanged with -o); when no module needs distilling, no kernel is read.
+Output is byte-identical to libbpf v1.7.0 btf__distill_base(). A module without .BTF (an
+out-of-tree build kbuild left without BTF) that has debug info is encoded from its DWARF first,
+as btfkit encode does (pahole v1.31 + resolve_btfids, byte-identical). Modules that already have
+a .BTF.base, and modules with neither .BTF nor debug info, are left alone (copied unchanged
+with -o); when no module needs distilling, no kernel is read.
 Exit status 1 when a module could not be distilled or, with --kernel, has BTF a kernel
 rejects; 2 for usage errors.`,
   options: {
