@@ -187,7 +187,7 @@ async function encodeOne(input: InputFile, values: Parameters<Command['run']>[1]
   const kernel = await loadBaseBtf(baseSpec);
   const r = withFile(input.path, undefined, () => encodeModule(input.elf!, kernel, { decompress: decompressSection }));
   const out = str(values, 'output');
-  writeFileAtomic(out ?? input.path, r.elf, { modeFrom: input.path });
+  writeFileAtomic(out ?? input.path, r.elfParts, { modeFrom: input.path });
   const { baseTypes, splitTypes, detail } = encodedSummary(r);
   await report('distilled', detail, { baseTypes, splitTypes, encoded: true });
   return 0;

@@ -59,7 +59,7 @@ refer to a kernel function, which a distilled base cannot hold), so does btfkit:
       if (e instanceof BtfkitError) throw e.withLocation({ file: input.path });
       throw e;
     }
-    writeFileAtomic(inPlace ? input.path : out!, r.elf);
+    writeFileAtomic(inPlace ? input.path : out!, r.elfParts);
     if (!flag(values, 'quiet')) {
       const { baseTypes, splitTypes: n } = encodedSummary(r);
       const base = r.distilledBase ? `, .BTF.base ${baseTypes} types` : '';

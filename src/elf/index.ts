@@ -4,6 +4,6 @@
  */
 export { parseElf, isElf, ElfFile } from './reader.js';
 export type { ElfClass, ElfHeader, ElfSection, ElfProgramHeader, ElfSymbol, ElfRelocationSection, ElfRelocation } from './reader.js';
-export { rewriteElf } from './writer.js';
+export { rewriteElf, rewriteElfParts } from './writer.js';
 export type { ElfChanges, NewSection } from './writer.js';
 export * from './constants.js';

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import {
   parseElf,
   rewriteElf,
+  rewriteElfParts,
   ElfFile,
+  type ElfChanges,
   SHF_ALLOC,
   SHF_INFO_LINK,
   SHT_NOBITS,
@@ -29,6 +31,7 @@ import {
   PT_LOAD,
 } from './index.js';
 import { buildElf } from './synth.js';
+import { PatchedOutput } from './output.js';
 import { isBtfkitError } from '../errors.js';
 import { cacheDir } from '../testing/fixtures.js';
 
@@ -481,4 +484,66 @@ test('real kernel module (tcp_bbr.ko, has .BTF_ids): parse, identity, grow + add
     checkWithBinutils(path, rewriteElf(elf, changes), new Set([...changes.replace.keys(), '.BTF.base']), dir, 'tcp_bbr.ko');
     for (const oc of ['objcopy', 'llvm-objcopy'].filter(tool)) compareWithObjcopy(oc, path, elf, changes, dir, 'tcp_bbr.ko');
   });
+});
+
+test('rewriteElfParts: the same bytes as rewriteElf, untouched ranges as views of the input (no copy)', () => {
+  const concat = (parts: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  for (const name of ALL) {
+    const elf = parseElf(load(name));
+    const victim = elf.sections.find((s) => s.type === SHT_PROGBITS && s.size >= 8)!;
+    const cases: ElfChanges[] = [
+      {},
+      { replace: new Map([[victim.name, bytesOf(victim.size, 3)]]) }, // in place, same size
+      { add: [{ name: '.parts', data: bytesOf(33, 5), align: 8 }] },
+      { replace: new Map([[victim.name, bytesOf(victim.size, 6)]]), add: [{ name: '.a', data: bytesOf(7, 7) }, { name: '.b', data: bytesOf(9, 8), flags: SHF_ALLOC }], keepTrailingData: true },
+    ];
+    // outside a segment a section may also shrink (in place, the rest of its room zeroed) or grow (moved, its old room zeroed)
+    if (!name.startsWith('exec')) cases.push({ replace: new Map([[victim.name, bytesOf(victim.size - 5, 4)]]) }, { replace: new Map([[victim.name, bytesOf(victim.size + 100, 9)]]) });
+    for (const c of cases) {
+      const parts = rewriteElfParts(elf, c);
+      assert.deepEqual(concat(parts), rewriteElf(elf, c), `${name}: ${JSON.stringify([...(c.replace?.keys() ?? [])])} + ${c.add?.length ?? 0} added`);
+      // before the new tail (the last part: moved and added sections, the section headers), only
+      // what was written is not the input's: e_shoff and e_shnum, the section rewritten in place
+      // or the old room of a moved one, and that of the section-name table when names are added
+      const own = parts.slice(0, -1).filter((p) => p.buffer !== elf.bytes.buffer).reduce((n, p) => n + p.length, 0);
+      const allowed = 10 + (c.replace ? victim.size : 0) + (c.add ? elf.sections[elf.shstrndx]!.size : 0);
+      assert.ok(own <= allowed, `${name}: ${own} bytes before the tail are not the input's (at most ${allowed})`);
+    }
+  }
+});
+
+test('PatchedOutput: writes below the kept end become merged regions over the input; the rest is new', () => {
+  const input = bytesOf(64, 1);
+  const o = new PatchedOutput(input, 48, 80);
+  o.set(new Uint8Array([0xa1, 0xa2]), 10);
+  o.set(new Uint8Array([0xb1]), 12); // adjoins the first region: merged
+  o.fill(0, 30, 34);
+  o.setU32(32, 0x01020304, false); // overlaps the fill: merged
+  o.setU16(46, 0xbeef, true); // straddles nothing, ends at the kept end
+  o.set(bytesOf(6, 9), 44); // overlaps the u16 region and crosses into the tail
+  o.fill(0x7f, 70, 80);
+  const parts = o.parts();
+  const want = new Uint8Array(80);
+  want.set(input.subarray(0, 48));
+  want.set([0xa1, 0xa2, 0xb1], 10);
+  want.set([0, 0, 1, 2, 3, 4], 30);
+  want.set([0xef, 0xbe], 46);
+  want.set(bytesOf(6, 9), 44);
+  want.fill(0x7f, 70, 80);
+  assert.deepEqual(o.bytes(), want);
+  // regions [10, 13), [30, 36), [44, 48); the input between them shared; the tail last
+  assert.deepEqual(parts.map((p) => [p.buffer === input.buffer, p.length]), [
+    [true, 10], [false, 3], [true, 17], [false, 6], [true, 8], [false, 4], [false, 32],
+  ]);
+  // a kept end past the input's end: zeros there, as in a copy into a zeroed file
+  const short = new PatchedOutput(input.subarray(0, 20), 24, 24);
+  assert.deepEqual(short.bytes(), Uint8Array.from([...input.subarray(0, 20), 0, 0, 0, 0]));
 });

@@ -31,6 +31,7 @@
 import { BtfkitError, Errno } from '../errors.js';
 import { EHDR_SIZE, PHDR_SIZE, SHDR_SIZE, SHN_LORESERVE, SHT_NOBITS, SHT_PROGBITS } from './constants.js';
 import type { ElfFile } from './reader.js';
+import { PatchedOutput } from './output.js';
 
 /** A section to append. Defaults match `objcopy --add-section`. */
 export interface NewSection {
@@ -92,6 +93,19 @@ interface Range {
 
 /** Returns a new ELF image with the given sections replaced and/or added. The input is not modified. */
 export function rewriteElf(file: ElfFile, changes: ElfChanges): Uint8Array {
+  return rewrite(file, changes).bytes();
+}
+
+/**
+ * rewriteElf's image as consecutive parts, most of them slices of the input's own bytes (what
+ * is not rewritten is not copied): for writing a large file out without a second copy of it.
+ * The parts share memory with `file.bytes`, which must not change until they are written.
+ */
+export function rewriteElfParts(file: ElfFile, changes: ElfChanges): Uint8Array[] {
+  return rewrite(file, changes).parts();
+}
+
+function rewrite(file: ElfFile, changes: ElfChanges): PatchedOutput {
   if (file.sections.length === 0) {
     fail('the file has no section header table; sections cannot be replaced or added');
   }
@@ -298,11 +312,10 @@ function planLayout(
 }
 
 /** Stage 6: the kept prefix, replaced data in place (rest of the room zeroed) or moved, added data. */
-function writeData(file: ElfFile, newData: ReadonlyMap<number, Uint8Array>, moved: ReadonlySet<number>, adds: readonly NewSection[], plan: Layout): Uint8Array {
+function writeData(file: ElfFile, newData: ReadonlyMap<number, Uint8Array>, moved: ReadonlySet<number>, adds: readonly NewSection[], plan: Layout): PatchedOutput {
   const secs = file.sections;
   const keptEnd = plan.keptEnd;
-  const out = new Uint8Array(plan.total);
-  out.set(file.bytes.subarray(0, keptEnd), 0);
+  const out = new PatchedOutput(file.bytes, keptEnd, plan.total);
   for (const [idx, data] of newData) {
     const sec = secs[idx]!;
     if (moved.has(idx)) {
@@ -324,7 +337,7 @@ function writeData(file: ElfFile, newData: ReadonlyMap<number, Uint8Array>, move
  */
 function writeHeaders(
   file: ElfFile,
-  out: Uint8Array,
+  out: PatchedOutput,
   newData: ReadonlyMap<number, Uint8Array>,
   adds: readonly NewSection[],
   newNameOffsets: readonly number[],
@@ -337,15 +350,14 @@ function writeHeaders(
   const le = file.header.littleEndian;
   const shdrSize = SHDR_SIZE[cls];
   const { shoff, shnum } = plan;
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const setWord = (off: number, v: number) => {
     if (is64) {
       const hi = Math.floor(v / 0x1_0000_0000);
       const lo = v >>> 0;
-      dv.setUint32(off + (le ? 0 : 4), lo, le);
-      dv.setUint32(off + (le ? 4 : 0), hi, le);
+      out.setU32(off + (le ? 0 : 4), lo, le);
+      out.setU32(off + (le ? 4 : 0), hi, le);
     } else {
-      dv.setUint32(off, v, le);
+      out.setU32(off, v, le);
     }
   };
   // Field offsets inside a section header.
@@ -368,8 +380,8 @@ function writeHeaders(
   for (let i = 0; i < adds.length; i++) {
     const a = adds[i]!;
     const h = shoff + (secs.length + i) * shdrSize;
-    dv.setUint32(h + F.name, newNameOffsets[i]!, le);
-    dv.setUint32(h + F.type, a.type ?? SHT_PROGBITS, le);
+    out.setU32(h + F.name, newNameOffsets[i]!, le);
+    out.setU32(h + F.type, a.type ?? SHT_PROGBITS, le);
     setWord(h + F.flags, a.flags ?? 0);
     setWord(h + F.offset, plan.addOffsets[i]!);
     setWord(h + F.size, a.data.length);
@@ -380,5 +392,5 @@ function writeHeaders(
 
   // ELF header: e_shoff and e_shnum.
   setWord(is64 ? 40 : 32, shoff);
-  dv.setUint16(is64 ? 60 : 48, escaped ? 0 : shnum, le);
+  out.setU16(is64 ? 60 : 48, escaped ? 0 : shnum, le);
 }

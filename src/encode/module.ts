@@ -9,7 +9,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import type { ElfFile } from '../elf/index.js';
-import { rewriteElf, type NewSection } from '../elf/index.js';
+import { rewriteElfParts, type NewSection } from '../elf/index.js';
 import { serializeBtf } from '../format/write.js';
 import { KIND_NAMES } from '../format/kinds.js';
 import { hasBtfIds, resolveBtfIds, BTF_IDS_SECTION } from '../kernel/btfids.js';
@@ -34,8 +34,13 @@ export interface EncodedModule {
   btfIds: Uint8Array | null;
   /** resolve_btfids' warnings (unresolved symbols). */
   warnings: string[];
-  /** The whole module with the new sections. */
-  elf: Uint8Array;
+  /** The whole module with the new sections (made from elfParts when first read). */
+  readonly elf: Uint8Array;
+  /**
+   * The same bytes as consecutive parts, most of them slices of the input module's own memory
+   * (its DWARF is not copied): what a writer should write.
+   */
+  readonly elfParts: readonly Uint8Array[];
 }
 
 /** Type counts of an encoded module, and the line distill reports for it. */
@@ -73,7 +78,26 @@ export function encodeModule(elf: ElfFile, kernel: Btf, opts: EncodeModuleOption
     warnings = r.warnings;
     replace.set(BTF_IDS_SECTION, btfIds);
   }
-  return { btf, distilledBase: distilled, btfBytes, baseBytes, btfIds, warnings, elf: rewriteElf(elf, { replace, add }) };
+  const elfParts = rewriteElfParts(elf, { replace, add });
+  let whole: Uint8Array | undefined;
+  return {
+    btf, distilledBase: distilled, btfBytes, baseBytes, btfIds, warnings, elfParts,
+    get elf(): Uint8Array {
+      return (whole ??= concatParts(elfParts));
+    },
+  };
+}
+
+function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
 }
 
 /**

@@ -313,7 +313,7 @@ export class ModuleJob {
         const r = encodeModule(input.elf, this.build, { decompress: decompressSection });
         const out = dest === null ? input.path : distilledName(dest);
         if (dest !== null) mkdirSync(dirname(out), { recursive: true });
-        writeFileAtomic(out, r.elf, { modeFrom: input.path });
+        writeFileAtomic(out, r.elfParts, { modeFrom: input.path });
         const p: PreparedModule = { name: path, input: { name: path, btf: r.btfBytes, btfBase: r.baseBytes }, distilled: r.btf, error: null, hasBase: true };
         const { baseTypes, splitTypes, detail } = encodedSummary(r);
         return {
