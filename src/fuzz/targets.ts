@@ -12,7 +12,8 @@
  *  relocate   relocate with a mutated distilled base or a mutated new base.
  *  elf        parseElf on mutated ELF files; everything the reader offers (symbols,
  *             relocations, elfEnd, .BTF/.BTF.base); rewriteElf output re-parses with the
- *             replaced/added sections holding exactly the new data.
+ *             replaced/added sections holding exactly the new data, and rewriteElfParts
+ *             gives the same bytes.
  *  image      unpackBytes and every decoder (xz, lzma, lz4 frame/legacy, zstd, gzip, bzip2)
  *             on mutated compressed modules and fake bzImages, with an output cap.
  *  btfids     parseBtfIds / resolveBtfIds / decodeBtfIds / unsortBtfIdSets on mutated ELFs.
@@ -30,7 +31,7 @@ import { recordWords } from '../format/kinds.js';
 import { Btf } from '../model/btf.js';
 import { visitIdFields, visitStrFields } from '../model/iter.js';
 import { resolveSize } from '../model/size.js';
-import { parseElf, rewriteElf } from '../elf/index.js';
+import { parseElf, rewriteElf, rewriteElfParts } from '../elf/index.js';
 import { decompress, unpackBytes } from '../node/decompress.js';
 import type { CompressionFormat } from '../image/detect.js';
 import { distillBase } from '../split/distill.js';
@@ -277,7 +278,7 @@ const relocateTarget: Target = {
 
 const elfTarget: Target = {
   name: 'elf',
-  about: 'parseElf and everything it offers; rewriteElf output re-parses with exactly the new data',
+  about: 'parseElf and everything it offers; rewriteElf output re-parses with exactly the new data, and rewriteElfParts gives the same bytes',
   check(input, stats) {
     const elf = allow('parseElf', () => parseElf(input.bytes));
     if (!elf) return bump(stats, 'rejected');
@@ -300,6 +301,14 @@ const elfTarget: Target = {
     const out = allow('rewriteElf', () => rewriteElf(elf, { replace, add: [{ name: addName, data: new Uint8Array([1, 2, 3, 4, 5]), flags: 2, align: 4 }] }));
     if (!out) return bump(stats, 'rewrite-rejected');
     bump(stats, 'rewritten');
+    // the same image as parts (what encode and distill write): every byte equal
+    const parts = must('rewrite', 'rewriteElfParts after rewriteElf succeeded', () => rewriteElfParts(elf, { replace, add: [{ name: addName, data: new Uint8Array([1, 2, 3, 4, 5]), flags: 2, align: 4 }] }));
+    let at = 0;
+    for (const p of parts) {
+      for (let i = 0; i < p.length; i++) if (p[i] !== out[at + i]) throw new Violation('rewrite', `rewriteElfParts differs from rewriteElf at byte ${at + i}`);
+      at += p.length;
+    }
+    if (at !== out.length) throw new Violation('rewrite', `rewriteElfParts gives ${at} bytes, rewriteElf ${out.length}`);
     const again = must('rewrite', 're-parse of rewriteElf output', () => parseElf(out));
     if (target) {
       const s = again.section(target.name);
