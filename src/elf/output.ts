@@ -17,8 +17,9 @@ interface Patch {
 }
 
 export class PatchedOutput {
-  /** Bytes [keptEnd, total). */
+  /** Bytes [keptEnd, total), and a view of them for header fields. */
   private readonly tail: Uint8Array;
+  private readonly tailView: DataView;
   private readonly patches: Patch[] = [];
 
   constructor(
@@ -27,6 +28,7 @@ export class PatchedOutput {
     readonly total: number,
   ) {
     this.tail = new Uint8Array(total - keptEnd);
+    this.tailView = new DataView(this.tail.buffer);
   }
 
   /** Writes `data` at file offset `off`. */
@@ -47,10 +49,15 @@ export class PatchedOutput {
 
   /** A 16-bit or 32-bit field at `off`, in the given byte order. */
   setU16(off: number, v: number, le: boolean): void {
-    this.set(le ? new Uint8Array([v & 0xff, (v >>> 8) & 0xff]) : new Uint8Array([(v >>> 8) & 0xff, v & 0xff]), off);
+    if (off >= this.keptEnd) this.tailView.setUint16(off - this.keptEnd, v, le);
+    else this.set(le ? new Uint8Array([v & 0xff, (v >>> 8) & 0xff]) : new Uint8Array([(v >>> 8) & 0xff, v & 0xff]), off);
   }
 
   setU32(off: number, v: number, le: boolean): void {
+    if (off >= this.keptEnd) {
+      this.tailView.setUint32(off - this.keptEnd, v >>> 0, le);
+      return;
+    }
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, v >>> 0, le);
     this.set(b, off);

@@ -1,7 +1,8 @@
 /**
  * ELF writer: `rewriteElf(file, changes)` replaces the contents of existing sections and/or
- * appends new sections, returning a new file. Approach: everything that is not touched keeps
- * its bytes and its file offset: the output starts with the input copied up to the end of the
+ * appends new sections, returning a new file (`rewriteElfParts`: the same file as parts, the
+ * untouched ones slices of the input, see output.ts). Approach: everything that is not touched
+ * keeps its bytes and its file offset: the output starts with the input up to the end of the
  * last kept piece (ELF header, program headers, segments, untouched sections). A replaced
  * section whose new data fits in its old room is rewritten in place (the rest of the room is
  * zeroed); a grown section moves to the end of the file (its old room is zeroed), followed by
