@@ -142,7 +142,7 @@ ccflags-y += -gsplit-dwarf" -- $(for m in "${g1tcp[@]}"; do echo "$L/net/ipv4/tc
 # __user, __rcu and __percpu become btf_type_tag annotations (TYPE_TAG chains in the BTF); the
 # minix build leaves it out, as a DKMS build with clang against these headers would.
 clang_plain='CC := clang-14
-KBUILD_CFLAGS := $(filter-out -fconserve-stack -mindirect-branch=thunk-extern -mindirect-branch-register -mindirect-branch-cs-prefix -mfunction-return=thunk-extern -fno-allow-store-data-races -mrecord-mcount -mskip-rax-setup -fno-var-tracking-assignments -mpreferred-stack-boundary=3 -fmin-function-alignment=16 -fzero-init-padding-bits=all -fstrict-flex-arrays=3 -ftrivial-auto-var-init=zero,$(KBUILD_CFLAGS))'
+KBUILD_CFLAGS := $(filter-out -fconserve-stack -mindirect-branch=thunk-extern -mindirect-branch-register -mindirect-branch-cs-prefix -mfunction-return=thunk-extern -fno-allow-store-data-races -mrecord-mcount -fno-var-tracking-assignments -mpreferred-stack-boundary=3 -fmin-function-alignment=16 -fzero-init-padding-bits=all -fstrict-flex-arrays=3 -ftrivial-auto-var-init=zero,$(KBUILD_CFLAGS))'
 clang_kbuild="$clang_plain
 ccflags-y += -DCONFIG_PAHOLE_HAS_BTF_TAG=1"
 group clang-tcp "$(for m in "${tcp[@]}"; do echo "obj-m += tcp_$m.o"; done)

@@ -49,7 +49,7 @@ export class StrCache {
     }
   }
 
-  /** Stores `val` for the `n` bytes at `at` in sections[sec] (hash `h`), which get did not find. */
+  /** Stores `val` for the string at `at` in sections[sec] (hash `h`), which get did not find. */
   set(sec: number, at: number, h: number, val: number): void {
     if ((this.count + 1) * 2 > this.mask + 1) this.grow();
     this.insert(h | 0, sec + 1, at, val);
