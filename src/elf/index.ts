@@ -5,5 +5,6 @@
 export { parseElf, isElf, ElfFile } from './reader.js';
 export type { ElfClass, ElfHeader, ElfSection, ElfProgramHeader, ElfSymbol, ElfRelocationSection, ElfRelocation } from './reader.js';
 export { rewriteElf, rewriteElfParts } from './writer.js';
+export { concatBytes } from './output.js';
 export type { ElfChanges, NewSection } from './writer.js';
 export * from './constants.js';

@@ -79,13 +79,7 @@ export class PatchedOutput {
 
   /** The whole file in one buffer. */
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.total);
-    let pos = 0;
-    for (const p of this.parts()) {
-      out.set(p, pos);
-      pos += p.length;
-    }
-    return out;
+    return concatBytes(this.parts());
   }
 
   /** Input bytes [a, b) (zeros past the input's end, as a copy into a zeroed file left them). */
@@ -115,4 +109,17 @@ export class PatchedOutput {
     ps.splice(i, j - i, { start: lo, bytes: merged });
     return merged.subarray(start - lo, end - lo);
   }
+}
+
+/** `parts` one after the other, in one new buffer (rewriteElfParts' parts made one file). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
 }

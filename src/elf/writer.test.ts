@@ -15,6 +15,7 @@ import {
   parseElf,
   rewriteElf,
   rewriteElfParts,
+  concatBytes,
   ElfFile,
   type ElfChanges,
   SHF_ALLOC,
@@ -487,15 +488,6 @@ test('real kernel module (tcp_bbr.ko, has .BTF_ids): parse, identity, grow + add
 });
 
 test('rewriteElfParts: the same bytes as rewriteElf, untouched ranges as views of the input (no copy)', () => {
-  const concat = (parts: Uint8Array[]): Uint8Array => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
   for (const name of ALL) {
     const elf = parseElf(load(name));
     const victim = elf.sections.find((s) => s.type === SHT_PROGBITS && s.size >= 8)!;
@@ -509,7 +501,7 @@ test('rewriteElfParts: the same bytes as rewriteElf, untouched ranges as views o
     if (!name.startsWith('exec')) cases.push({ replace: new Map([[victim.name, bytesOf(victim.size - 5, 4)]]) }, { replace: new Map([[victim.name, bytesOf(victim.size + 100, 9)]]) });
     for (const c of cases) {
       const parts = rewriteElfParts(elf, c);
-      assert.deepEqual(concat(parts), rewriteElf(elf, c), `${name}: ${JSON.stringify([...(c.replace?.keys() ?? [])])} + ${c.add?.length ?? 0} added`);
+      assert.deepEqual(concatBytes(parts), rewriteElf(elf, c), `${name}: ${JSON.stringify([...(c.replace?.keys() ?? [])])} + ${c.add?.length ?? 0} added`);
       // before the new tail (the last part: moved and added sections, the section headers), only
       // what was written is not the input's: e_shoff and e_shnum, the section rewritten in place
       // or the old room of a moved one, and that of the section-name table when names are added

@@ -9,7 +9,7 @@
 
 import { BtfkitError, Errno } from '../errors.js';
 import type { ElfFile } from '../elf/index.js';
-import { rewriteElfParts, type NewSection } from '../elf/index.js';
+import { concatBytes, rewriteElfParts, type NewSection } from '../elf/index.js';
 import { serializeBtf } from '../format/write.js';
 import { KIND_NAMES } from '../format/kinds.js';
 import { hasBtfIds, resolveBtfIds, BTF_IDS_SECTION } from '../kernel/btfids.js';
@@ -83,21 +83,9 @@ export function encodeModule(elf: ElfFile, kernel: Btf, opts: EncodeModuleOption
   return {
     btf, distilledBase: distilled, btfBytes, baseBytes, btfIds, warnings, elfParts,
     get elf(): Uint8Array {
-      return (whole ??= concatParts(elfParts));
+      return (whole ??= concatBytes(elfParts));
     },
   };
-}
-
-function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
 }
 
 /**
