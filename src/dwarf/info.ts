@@ -313,11 +313,6 @@ export class DwarfInfo {
     return this.strPosAt(die, at, form, p);
   }
 
-  /** The sections strings are read from, indexed by strPos % 4 (strSection's choice). */
-  strSources(): readonly Uint8Array[] {
-    return [this.sections.str, this.sections.lineStr, this.sections.info];
-  }
-
   /** The section bytes of the string at strPos `pos` (see strOffset, strLength). */
   strSection(pos: number): Uint8Array {
     const k = pos % 4;

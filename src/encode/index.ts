@@ -32,7 +32,7 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   const d = readDwarf(elf, opts);
   refuseTypeUnits(elf, d);
   const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
-  const st = newEncoderState(btf, d);
+  const st = newEncoderState(btf);
   const funcs = elfFunctions(elf);
   markKfuncs(elf, funcs);
   const states: FuncState[] = [];

@@ -8,63 +8,68 @@
  * string position answered 15% of a large module's lookups and grew to millions of entries;
  * by content it answers all but one per distinct string and stays small.
  *
- * Approach: open addressing over one Int32Array of 4-word slots (hash, section + 1, offset,
+ * Approach: open addressing over one Int32Array of 4-word slots (hash, pool offset + 1, length,
  * value), grown at half load; the hash is StrIndex's (length and 12 sampled bytes, see
- * src/model/strindex.ts). A slot's string is its first occurrence, read where it lies in the
- * DWARF sections the cache was made for; a probe compares the stored hash first and the bytes
- * only when it matches.
+ * src/model/strindex.ts). Each distinct string's bytes are kept in a pool of their own, one
+ * after the other, so that the comparison after a hash match reads that small pool rather than
+ * the string's first copy somewhere in megabytes of DWARF (a cache miss per lookup).
  */
 
+import { growU8 } from '../model/grow.js';
+
 export class StrCache {
-  /** Slot i at 4i: hash, section index + 1 (0: empty), offset in that section, value. */
+  /** Slot i at 4i: hash, pool offset + 1 (0: empty), length, value. */
   private slots: Int32Array;
   private mask: number;
   private count = 0;
+  private pool = new Uint8Array(1 << 16);
+  private poolLen = 0;
 
-  /** `sections`: the string sources, indexed as get/set's `sec` (their bytes never change). */
-  constructor(private readonly sections: readonly Uint8Array[], capacity = 4096) {
+  constructor(capacity = 4096) {
     let cap = 1024;
     while (cap < capacity * 2) cap <<= 1;
     this.slots = new Int32Array(cap * 4);
     this.mask = cap - 1;
   }
 
-  /** The value of the `n` bytes at `at` in sections[sec] (hash `h`), or -1. */
-  get(sec: number, at: number, n: number, h: number): number {
+  /** The value of the `n` bytes at `at` in `src` (hash `h`), or -1. */
+  get(src: Uint8Array, at: number, n: number, h: number): number {
     const slots = this.slots;
     const mask = this.mask;
-    const src = this.sections[sec]!;
+    const pool = this.pool;
     const tag = h | 0;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const p = 4 * i;
-      const s = slots[p + 1]!;
-      if (s === 0) return -1;
-      if (slots[p] !== tag) continue;
-      const have = this.sections[s - 1]!;
-      const o = slots[p + 2]!;
-      if (have[o + n] !== 0) continue;
+      const o1 = slots[p + 1]!;
+      if (o1 === 0) return -1;
+      if (slots[p] !== tag || slots[p + 2] !== n) continue;
+      const o = o1 - 1;
       let j = 0;
-      while (j < n && have[o + j] === src[at + j]) j++;
+      while (j < n && pool[o + j] === src[at + j]) j++;
       if (j === n) return slots[p + 3]!;
     }
   }
 
-  /** Stores `val` for the string at `at` in sections[sec] (hash `h`), which get did not find. */
-  set(sec: number, at: number, h: number, val: number): void {
+  /** Stores `val` for the `n` bytes at `at` in `src` (hash `h`), which get did not find. */
+  set(src: Uint8Array, at: number, n: number, h: number, val: number): void {
     if ((this.count + 1) * 2 > this.mask + 1) this.grow();
-    this.insert(h | 0, sec + 1, at, val);
+    const o = this.poolLen;
+    this.pool = growU8(this.pool, o + n);
+    this.pool.set(src.subarray(at, at + n), o);
+    this.poolLen = o + n;
+    this.insert(h | 0, o + 1, n, val);
     this.count++;
   }
 
-  private insert(tag: number, sec1: number, at: number, val: number): void {
+  private insert(tag: number, o1: number, n: number, val: number): void {
     const slots = this.slots;
     const mask = this.mask;
     let i = tag & mask;
     while (slots[4 * i + 1] !== 0) i = (i + 1) & mask;
     const p = 4 * i;
     slots[p] = tag;
-    slots[p + 1] = sec1;
-    slots[p + 2] = at;
+    slots[p + 1] = o1;
+    slots[p + 2] = n;
     slots[p + 3] = val;
   }
 

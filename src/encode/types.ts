@@ -38,7 +38,7 @@ export interface EncoderState {
   arrayIndexId: number;
   /** An array was encoded, so an index type is needed. */
   needIndexType: boolean;
-  /** BTF string offset of each DWARF string interned so far, by its bytes (sections: DwarfInfo.strSources). */
+  /** BTF string offset of each DWARF string interned so far, by its bytes. */
   strs: StrCache;
   /** Scratch words of the record being built. */
   rec: Uint32Array;
@@ -58,10 +58,10 @@ const M_LOCATION = 4;
 const M_BYTE_SIZE = 5;
 const M_BIT_OFFSET = 6;
 
-/** The state for encoding the units of `d` into `btf`. */
-export function newEncoderState(btf: Btf, d: DwarfInfo): EncoderState {
+/** The state for encoding DWARF units into `btf`. */
+export function newEncoderState(btf: Btf): EncoderState {
   return {
-    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new StrCache(d.strSources()), rec: new Uint32Array(256),
+    btf, hasIndexType: false, arrayIndexId: 0, needIndexType: false, strs: new StrCache(), rec: new Uint32Array(256),
     member: new AttrSet([At.name, At.type, At.bit_size, At.data_bit_offset, At.data_member_location, At.byte_size, At.bit_offset]),
     enumerator: new AttrSet([At.name, At.const_value]),
   };
@@ -84,11 +84,10 @@ function internPos(d: DwarfInfo, st: EncoderState, pos: number): number {
   const src = d.strSection(pos);
   const at = d.strOffset(pos);
   const h = hashBytes(src, at, n);
-  const sec = pos % 4;
-  const cached = st.strs.get(sec, at, n, h);
+  const cached = st.strs.get(src, at, n, h);
   if (cached >= 0) return cached;
   const off = st.btf.addStrBytes(src, at, n);
-  st.strs.set(sec, at, h, off);
+  st.strs.set(src, at, n, h, off);
   return off;
 }
 
