@@ -23,7 +23,6 @@ import { KindId as Kind } from '../format/kinds.js';
 import { growU32 } from '../model/grow.js';
 import type { CuTypes } from './order.js';
 import { addTypeTagOf, pointerTagTarget } from './tags.js';
-import { hashBytes } from '../model/strindex.js';
 import { StrCache } from './strcache.js';
 
 const INT_SIGNED = 1;
@@ -83,11 +82,10 @@ function internPos(d: DwarfInfo, st: EncoderState, pos: number): number {
   // the bytes as they are in DWARF (pahole copies them), no JS string
   const src = d.strSection(pos);
   const at = d.strOffset(pos);
-  const h = hashBytes(src, at, n);
-  const cached = st.strs.get(src, at, n, h);
+  const cached = st.strs.get(src, at, n);
   if (cached >= 0) return cached;
   const off = st.btf.addStrBytes(src, at, n);
-  st.strs.set(src, at, n, h, off);
+  st.strs.set(src, at, n, off);
   return off;
 }
 
