@@ -484,19 +484,16 @@ async function run(c: Ctx): Promise<void> {
     const out = await btfkit(['load-check', k.kf.get(n)!, '-k', newK.btf]);
     return [n, (out.out.match(/^ {2}kfunc set /gm) ?? []).length] as const;
   });
-  const dumping = pool([...s.byteSample], 1, async (n) => {
-    const dump = join(work, 'dumps', `${n}.btf`);
+  // btfkit's load-check dumps of modules in a kernel (what /sys/kernel/btf/<module> is to hold)
+  const dumpsIn = (names: readonly string[], kernelBtf: string, dir: string) => pool([...names], 1, async (n) => {
+    const dump = join(work, dir, `${n}.btf`);
     mkdirSync(dirname(dump), { recursive: true });
-    await btfkit(['load-check', s.files.get(n)!, '-k', newK.btf, '--dump', dump]);
+    await btfkit(['load-check', s.files.get(n)!, '-k', kernelBtf, '--dump', dump]);
     return { n, mine: existsSync(dump) ? new Uint8Array(readFileSync(dump)) : null };
   });
+  const dumping = dumpsIn([...s.byteSample], newK.btf, 'dumps');
   const x = s.extraNames.length ? await prepareExtraOld(c, s) : undefined;
-  const oldDumping = pool(x ? s.extraNames : [], 1, async (n) => {
-    const dump = join(work, 'dumps-old', `${n}.btf`);
-    mkdirSync(dirname(dump), { recursive: true });
-    await btfkit(['load-check', s.files.get(n)!, '-k', c.oldK.btf, '--dump', dump]);
-    return { n, mine: existsSync(dump) ? new Uint8Array(readFileSync(dump)) : null };
-  });
+  const oldDumping = dumpsIn(x ? s.extraNames : [], c.oldK.btf, 'dumps-old');
   mkdirSync(join(work, 'bin'), { recursive: true });
   const loader = buildLoader(LOADER_C, join(work, 'bin'));
   log(`loader built with gcc -static; setup took ${secs()} s`);
