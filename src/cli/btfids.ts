@@ -8,7 +8,7 @@ import { type Command, str, flag, UsageError } from './command.js';
 import { openInput, loadBaseBtf, elfSection, loadBtfFromInput } from '../node/load.js';
 import { writeFileAtomic, samePath } from '../node/files.js';
 import { parseBtfIds, resolveBtfIds, unsortBtfIdSets, BTF_IDS_SECTION } from '../kernel/btfids.js';
-import { rewriteElf } from '../elf/index.js';
+import { rewriteElfParts } from '../elf/index.js';
 import { BtfkitError, Errno } from '../errors.js';
 import type { Btf } from '../model/btf.js';
 
@@ -52,8 +52,8 @@ Unresolved symbols are reported as resolve_btfids warnings on stderr.`,
     }
     const r = resolveBtfIds(elf, bytes, btf, { layout });
     for (const w of r.warnings) process.stderr.write(`${w}\n`);
-    const outBytes = rewriteElf(elf, { replace: new Map([[BTF_IDS_SECTION, r.bytes]]), keepTrailingData: true });
-    writeFileAtomic(inPlace ? input.path : out!, outBytes, { modeFrom: input.path });
+    const parts = rewriteElfParts(elf, { replace: new Map([[BTF_IDS_SECTION, r.bytes]]), keepTrailingData: true });
+    writeFileAtomic(inPlace ? input.path : out!, parts, { modeFrom: input.path });
     return 0;
   },
 };

@@ -31,7 +31,7 @@ import { encodeModule, encodedSummary } from '../encode/module.js';
 import { hasDwarf } from '../dwarf/index.js';
 import { distillBase, type DistillResult } from '../split/distill.js';
 import { serializeBtf } from '../format/write.js';
-import { rewriteElf, SHF_ALLOC } from '../elf/index.js';
+import { rewriteElfParts, SHF_ALLOC } from '../elf/index.js';
 import { hasBtfIds, parseBtfIds, remapForDistill, BTF_IDS_SECTION } from '../kernel/btfids.js';
 import { BtfkitError } from '../errors.js';
 import { decompressSection } from './decompress.js';
@@ -169,9 +169,10 @@ export function memSample(): MemSample {
 
 /**
  * The distilled module: `.BTF` replaced by the new split, `.BTF.base` added (alloc, as kbuild's
- * objcopy sets it), `.BTF_ids` remapped through the distill id map.
+ * objcopy sets it), `.BTF_ids` remapped through the distill id map; as rewriteElfParts' parts
+ * (the rest of the module not copied), for writeFileAtomic.
  */
-export function distilledElf(input: InputFile, d: DistillResult, baseBytes = serializeBtf(d.base), splitBytes = serializeBtf(d.split)): Uint8Array {
+export function distilledElf(input: InputFile, d: DistillResult, baseBytes = serializeBtf(d.base), splitBytes = serializeBtf(d.split)): Uint8Array[] {
   const elf = input.elf;
   if (!elf) throw new BtfkitError('ELF', 'not an ELF file', { where: { file: input.path } });
   const replace = new Map<string, Uint8Array>([['.BTF', splitBytes]]);
@@ -179,7 +180,7 @@ export function distilledElf(input: InputFile, d: DistillResult, baseBytes = ser
     const sec = elf.section(BTF_IDS_SECTION)!;
     replace.set(BTF_IDS_SECTION, remapForDistill(parseBtfIds(elf), elf.sectionData(sec), d.idMap));
   }
-  return rewriteElf(elf, { replace, add: [{ name: '.BTF.base', data: baseBytes, flags: SHF_ALLOC }] });
+  return rewriteElfParts(elf, { replace, add: [{ name: '.BTF.base', data: baseBytes, flags: SHF_ALLOC }] });
 }
 
 /** Where a distilled copy of a (possibly compressed) module goes: always an uncompressed .ko. */
