@@ -31,7 +31,7 @@ import { recordWords } from '../format/kinds.js';
 import { Btf } from '../model/btf.js';
 import { visitIdFields, visitStrFields } from '../model/iter.js';
 import { resolveSize } from '../model/size.js';
-import { parseElf, rewriteElf, rewriteElfParts } from '../elf/index.js';
+import { concatBytes, parseElf, rewriteElf, rewriteElfParts } from '../elf/index.js';
 import { decompress, unpackBytes } from '../node/decompress.js';
 import type { CompressionFormat } from '../image/detect.js';
 import { distillBase } from '../split/distill.js';
@@ -298,17 +298,15 @@ const elfTarget: Target = {
     const replace = new Map<string, Uint8Array>();
     if (target) replace.set(target.name, newData);
     const addName = elf.section('.fuzz.added') ? '.fuzz.added2' : '.fuzz.added';
-    const out = allow('rewriteElf', () => rewriteElf(elf, { replace, add: [{ name: addName, data: new Uint8Array([1, 2, 3, 4, 5]), flags: 2, align: 4 }] }));
+    const changes = { replace, add: [{ name: addName, data: new Uint8Array([1, 2, 3, 4, 5]), flags: 2, align: 4 }] };
+    const out = allow('rewriteElf', () => rewriteElf(elf, changes));
     if (!out) return bump(stats, 'rewrite-rejected');
     bump(stats, 'rewritten');
-    // the same image as parts (what encode and distill write): every byte equal
-    const parts = must('rewrite', 'rewriteElfParts after rewriteElf succeeded', () => rewriteElfParts(elf, { replace, add: [{ name: addName, data: new Uint8Array([1, 2, 3, 4, 5]), flags: 2, align: 4 }] }));
-    let at = 0;
-    for (const p of parts) {
-      for (let i = 0; i < p.length; i++) if (p[i] !== out[at + i]) throw new Violation('rewrite', `rewriteElfParts differs from rewriteElf at byte ${at + i}`);
-      at += p.length;
-    }
-    if (at !== out.length) throw new Violation('rewrite', `rewriteElfParts gives ${at} bytes, rewriteElf ${out.length}`);
+    // the same image as parts (what encode, distill and resolve-btfids write): every byte equal
+    const joined = concatBytes(must('rewrite', 'rewriteElfParts after rewriteElf succeeded', () => rewriteElfParts(elf, changes)));
+    if (joined.length !== out.length) throw new Violation('rewrite', `rewriteElfParts gives ${joined.length} bytes, rewriteElf ${out.length}`);
+    const at = joined.findIndex((b, i) => b !== out[i]);
+    if (at >= 0) throw new Violation('rewrite', `rewriteElfParts differs from rewriteElf at byte ${at}`);
     const again = must('rewrite', 're-parse of rewriteElf output', () => parseElf(out));
     if (target) {
       const s = again.section(target.name);
