@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the encoder's DKMS corpus (issue 19): out-of-tree modules of Debian's DKMS source
 # packages (Debian 13 "trixie" versions, which build on Linux 6.12; then those only in Debian 12
-# or only in unstable), built by Linux 6.12.118's
+# or only in unstable; then Debian 12's and Debian 12 backports' own versions where they differ
+# and build), built by Linux 6.12.118's
 # kbuild with pahole v1.31 (../shared/oracle/kbuild-module.sh), so that each module has its
 # pre-BTF M.prebtf.ko (btfkit's input) beside the final M.ko (pahole + resolve_btfids: the
 # expected .BTF, .BTF.base and .BTF_ids). The packages are only unpacked (dpkg-deb -x), never
@@ -221,5 +222,29 @@ pkg nvidia-tesla-470-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-470/nv
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
+	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=/usr/src/linux-headers-6.12.118+deb12-common --with-linux-obj=/usr/src/linux-headers-6.12.118+deb12-amd64 && sed -i "1i CONFIG_ZFS := m" module/Kbuild'
+# Debian 12's own versions (what `apt-get download` gives on a Debian 12 machine) where they
+# differ from the ones above and still build on 6.12.118. Those that do not build on 6.12.118:
+# strlcpy (gone since 6.8): dahdi 2.11.1.0.20170917~dfsg-8.4, lttng-modules 2.13.9-1+deb12u1;
+# asm/unaligned.h (moved in 6.12): gost-crypto 0.3.4-4, xtables-addons 3.23-1, iptables-netflow
+# 2.6-4+deb12u1; DEFINE_SEMAPHORE's second argument (6.4): ddcci 0.4.2-4, tp-smapi 0.43-3;
+# class_create's one argument (6.4): vpoll 0.1-3; no_llseek (gone in 6.12): langford
+# 0.0.20130228-6.3; NETIF_F_LLTX (gone in 6.12): openvpn-dco 0.0+git20231103-1~deb12u1; the
+# block layer's changes: apfs 0.3.0-1 (__getblk_gfp), dm-writeboost 2.2.17-0.2~deb12u1
+# (bd_inode), rapiddisk 9.0.0-1+deb12u1 (blk_queue_logical_block_size); the callback types of
+# newer kernels: evdi 1.12.0+dfsg-0.3 (platform remove), jool 4.1.9-1 (genl ops),
+# librem-ec-acpi 0.9.1-4 (battery hook), digimend 11-2 (report_fixup), openrazer-driver
+# 3.5.1+dfsg-2+deb12u1 (hid_report_raw_event); falcosecurity-scap
+# 0.1.1dev+git20220316.e5c53d64-5.1 (fd_is_open)
+pkg lime-forensics-deb12 $main/l/lime-forensics/lime-forensics-dkms_1.9.1-5_all.deb
+pkg rtpengine-kernel-deb12 $main/r/rtpengine/rtpengine-kernel-dkms_10.5.3.5-1_all.deb . \
+	'echo "RTPENGINE_VERSION := 10.5.3.5" > rtpengine-kmod.mk'
+pkg bbswitch-deb12 $main/b/bbswitch/bbswitch-dkms_0.8-15_amd64.deb
+pkg dpdk-kmods-deb12 $main/d/dpdk-kmods/dpdk-kmods-dkms_0~20220829+git-3_amd64.deb
+# Debian 12 backports (where Debian's 6.12 kernels for Debian 12 come from): versions that differ
+# from the ones above
+pkg v4l2loopback-bpo12 $main/v/v4l2loopback/v4l2loopback-dkms_0.13.2-1~bpo12+1_all.deb
+pkg nvidia-kernel-bpo12 pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_535.216.03-2~bpo12+1_amd64.deb . "$nv_prep"
+pkg zfs-bpo12 pool/contrib/z/zfs-linux/zfs-dkms_2.3.2-2~bpo12+2_all.deb module \
 	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=/usr/src/linux-headers-6.12.118+deb12-common --with-linux-obj=/usr/src/linux-headers-6.12.118+deb12-amd64 && sed -i "1i CONFIG_ZFS := m" module/Kbuild'
 [ "$failed" = 0 ] || { echo "dkms-corpus: $failed package(s) not built" >&2; exit 1; }
