@@ -267,6 +267,8 @@ const ENCODED = [
   '../encoder-dkms/lttng-modules/lttng-lib-ring-buffer',
   '../encoder-dkms/lttng-modules/lttng-tracer', '../encoder-dkms/lttng-modules/lttng-probe-sched',
   '../encoder-dkms/lttng-modules/lttng-ring-buffer-client-discard', '../encoder-dkms/openrazer-driver/razerkbd',
+  // Debian 12's and its backports' own versions of DKMS packages
+  '../encoder-dkms/rtpengine-kernel-deb12/xt_RTPENGINE', '../encoder-dkms/dpdk-kmods-deb12/igb_uio', '../encoder-dkms/zfs-bpo12/spl',
 ];
 
 /** Modules encoded from a copy whose debug sections `objcopy --compress-debug-sections` compressed (zlib, zstd). */
