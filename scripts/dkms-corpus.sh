@@ -14,6 +14,8 @@
 #        OUTDIR default: $BTFKIT_CORPUS or ~/.cache/btfkit/corpus, then /encoder-dkms; the .debs
 #        are kept in OUTDIR/debs. Prints "<package>/<module>" lines of what it built, and one
 #        line per package that does not build on 6.12.
+# env:   KDIR: other kernel headers to build against (scripts/trixie-corpus.sh: Debian 13's own,
+#        in a Debian 13 chroot with gcc 14); PAHOLE as kbuild-module.sh takes it.
 # needs: linux-headers-6.12.118+deb12-amd64, pahole v1.31 from ../shared/oracle/build-pahole.sh,
 #        curl and the Debian archive apt uses here (or DEBIAN_MIRROR: the URL above its pool/).
 set -euo pipefail
@@ -24,6 +26,12 @@ corpus="${BTFKIT_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/corpus}"
 out="${1:-$corpus/encoder-dkms}"
 shift || true
 only=" $* "
+# the kernel headers to build against (KDIR, as kbuild-module.sh takes it; default Debian's
+# 6.12.118), their kernel version and their common part, as the preparations below name them
+kdir="${KDIR:-/usr/src/linux-headers-6.12.118+deb12-amd64}"
+kver="${kdir##*/linux-headers-}"
+kcommon="${kdir%-amd64}-common"
+export KDIR="$kdir"
 # the archive apt is set up with: the part of a package's URL before /pool/
 . "$here/scripts/debian-mirror.sh"
 mirror=$(debian_mirror dkms-corpus) || exit 1
@@ -140,13 +148,13 @@ pkg tp-smapi $main/t/tp-smapi/tp-smapi-dkms_0.44-1.2_amd64.deb . \
 # PRE_BUILD's configure (iptables' headers and library only matter to the userspace part: stand-ins),
 # then the make prerequisites of ipt_NETFLOW.ko
 pkg iptables-netflow $main/i/iptables-netflow/iptables-netflow-dkms_2.6-7.1_amd64.deb . \
-	'mkdir -p fakeinc && touch fakeinc/xtables.h && ./configure --from-dkms-conf=/usr/src/linux-headers-6.12.118+deb12-amd64 --ipt-ver=1.8.9 --ipt-inc="$PWD/fakeinc" --ipt-lib=/tmp --disable-snmp-agent --enable-natevents --enable-snmp-rules --enable-macaddress --enable-vlan --enable-direction --enable-sampler --enable-physdev --enable-promisc --promisc-mpls && make version.h compat_def.h'
+	'mkdir -p fakeinc && touch fakeinc/xtables.h && ./configure --from-dkms-conf=$kdir --ipt-ver=1.8.9 --ipt-inc="$PWD/fakeinc" --ipt-lib=/tmp --disable-snmp-agent --enable-natevents --enable-snmp-rules --enable-macaddress --enable-vlan --enable-direction --enable-sampler --enable-physdev --enable-promisc --promisc-mpls && make version.h compat_def.h'
 # non-free: a shim with DWARF around a shipped object without it
 pkg broadcom-sta pool/non-free/b/broadcom-sta/broadcom-sta-dkms_6.30.223.271-26_amd64.deb
 # its Makefile's make line (NV_KERNEL_SOURCES/OUTPUT as /lib/modules/<kernel>/source and build,
 # the five modules, NV_SPECTRE_V2=0) set at the top of its Kbuild; nv-kernel.o_binary and
 # nv-modeset-kernel.o_binary are shipped objects
-nv_prep='sed -i "1i NV_KERNEL_SOURCES := /usr/src/linux-headers-6.12.118+deb12-common\nNV_KERNEL_OUTPUT := /usr/src/linux-headers-6.12.118+deb12-amd64\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
+nv_prep='sed -i "1i NV_KERNEL_SOURCES := $kcommon\nNV_KERNEL_OUTPUT := $kdir\nNV_KERNEL_MODULES := nvidia nvidia-uvm nvidia-modeset nvidia-drm nvidia-peermem\nNV_SPECTRE_V2 := 0" Kbuild'
 pkg nvidia-kernel pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_550.163.01-2_amd64.deb . "$nv_prep"
 pkg nvidia-tesla-535-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-535/nvidia-tesla-535-kernel-dkms_535.274.02-1~deb13u1_amd64.deb . "$nv_prep"
 # contrib: the open GPU kernel modules, the same shim; Debian ships their nv-kernel.o_binary and
@@ -159,7 +167,7 @@ pkg nvidia-open-kernel pool/contrib/n/nvidia-open-gpu-kernel-modules/nvidia-open
 # as NVIDIA_SRC_DIR, KCPPFLAGS and CONFIG_NVFS_* of its make line set at the top; nvidia's symbols
 # left to modpost as warnings (its KBUILD_MODPOST_WARN)
 pkg nvidia-fs pool/non-free/n/nvidia-cuda-toolkit/nvidia-fs-dkms_2.19.7~12.4.1-2_amd64.deb . \
-	'mkdir -p nvinc && dpkg-deb --fsys-tarfile "$out/debs/nvidia-kernel-dkms_550.163.01-2_amd64.deb" | tar -x --wildcards --strip-components=5 -C nvinc "./usr/src/nvidia-*/nvidia/nv-p2p.h" && ./configure 6.12.118+deb12-amd64 && sed -i "1i NVIDIA_SRC_DIR := \$(src)/nvinc\nCONFIG_NVFS_BATCH_SUPPORT := y\nCONFIG_NVFS_STATS := y\nccflags-y += -DCONFIG_NVFS_STATS=y -DGDS_VERSION=2.19.7 -DNVFS_ENABLE_KERN_RDMA_SUPPORT -DNVFS_BATCH_SUPPORT=y" Makefile'
+	'mkdir -p nvinc && dpkg-deb --fsys-tarfile "$out/debs/nvidia-kernel-dkms_550.163.01-2_amd64.deb" | tar -x --wildcards --strip-components=5 -C nvinc "./usr/src/nvidia-*/nvidia/nv-p2p.h" && ./configure $kver && sed -i "1i NVIDIA_SRC_DIR := \$(src)/nvinc\nCONFIG_NVFS_BATCH_SUPPORT := y\nCONFIG_NVFS_STATS := y\nccflags-y += -DCONFIG_NVFS_STATS=y -DGDS_VERSION=2.19.7 -DNVFS_ENABLE_KERN_RDMA_SUPPORT -DNVFS_BATCH_SUPPORT=y" Makefile'
 # on x86-64 only its USB driver builds (slamr is 32-bit); dkms.conf's make -C drivers USB=1
 pkg sl-modem pool/non-free/s/sl-modem/sl-modem-dkms_2.9.11~20110321-20_amd64.deb . \
 	'printf "obj-m := slusb.o\nslusb-objs := drivers/st7554.o\nccflags-y := -I\$(src)/drivers -I\$(src)/modem\n" > Kbuild'
@@ -172,8 +180,8 @@ pkg dkms-replace-test $main/d/dkms/dkms-replace-test-dkms_3.2.2-1~deb13u1_all.de
 # dkms.conf's configure (no sysname: Debian's kernel versions have no third "-" field), then its
 # make with the kernel's build dir swapped for one whose "modules" does nothing, so that make only
 # writes the kbuild Makefile of src/libafs/MODLOAD-<kernel>-SP (sources linked there)
-pkg openafs $main/o/openafs/openafs-modules-dkms_1.8.13.2-1_all.deb src/libafs/MODLOAD-6.12.118+deb12-amd64-SP \
-	'./configure --disable-linux-syscall-probing --with-linux-kernel-packaging --with-linux-kernel-headers=/usr/src/linux-headers-6.12.118+deb12-amd64 && mkdir -p nokbuild && printf "modules:\n\t@true\n" > nokbuild/Makefile && make LINUX_KERNEL_BUILD="$PWD/nokbuild"'
+pkg openafs $main/o/openafs/openafs-modules-dkms_1.8.13.2-1_all.deb "src/libafs/MODLOAD-$kver-SP" \
+	'./configure --disable-linux-syscall-probing --with-linux-kernel-packaging --with-linux-kernel-headers=$kdir && mkdir -p nokbuild && printf "modules:\n\t@true\n" > nokbuild/Makefile && make LINUX_KERNEL_BUILD="$PWD/nokbuild"'
 # non-free Realtek NIC drivers (their Makefiles' kbuild part is used as it is)
 pkg r8125 pool/non-free/r/r8125/r8125-dkms_9.015.00-1_all.deb
 pkg r8168 pool/non-free/r/r8168/r8168-dkms_8.055.00-1_all.deb
@@ -222,7 +230,7 @@ pkg nvidia-tesla-470-kernel pool/non-free/n/nvidia-graphics-drivers-tesla-470/nv
 # configured for the kernel as dkms.conf's PRE_BUILD does, then kbuild in module/ (with the
 # CONFIG_ZFS=m of module/Makefile's make line)
 pkg zfs pool/contrib/z/zfs-linux/zfs-dkms_2.3.9-0+deb13u1_all.deb module \
-	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=/usr/src/linux-headers-6.12.118+deb12-common --with-linux-obj=/usr/src/linux-headers-6.12.118+deb12-amd64 && sed -i "1i CONFIG_ZFS := m" module/Kbuild'
+	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=$kcommon --with-linux-obj=$kdir && sed -i "1i CONFIG_ZFS := m" module/Kbuild'
 # Debian 12's own versions (what `apt-get download` gives on a Debian 12 machine) where they
 # differ from the ones above and still build on 6.12.118. Those that do not build on 6.12.118:
 # strlcpy (gone since 6.8): dahdi 2.11.1.0.20170917~dfsg-8.4, lttng-modules 2.13.9-1+deb12u1;
@@ -246,5 +254,5 @@ pkg dpdk-kmods-deb12 $main/d/dpdk-kmods/dpdk-kmods-dkms_0~20220829+git-3_amd64.d
 pkg v4l2loopback-bpo12 $main/v/v4l2loopback/v4l2loopback-dkms_0.13.2-1~bpo12+1_all.deb
 pkg nvidia-kernel-bpo12 pool/non-free/n/nvidia-graphics-drivers/nvidia-kernel-dkms_535.216.03-2~bpo12+1_amd64.deb . "$nv_prep"
 pkg zfs-bpo12 pool/contrib/z/zfs-linux/zfs-dkms_2.3.2-2~bpo12+2_all.deb module \
-	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=/usr/src/linux-headers-6.12.118+deb12-common --with-linux-obj=/usr/src/linux-headers-6.12.118+deb12-amd64 && sed -i "1i CONFIG_ZFS := m" module/Kbuild'
+	'./configure --disable-dependency-tracking --prefix=/usr --with-config=kernel --with-linux=$kcommon --with-linux-obj=$kdir && sed -i "1i CONFIG_ZFS := m" module/Kbuild'
 [ "$failed" = 0 ] || { echo "dkms-corpus: $failed package(s) not built" >&2; exit 1; }

@@ -13,7 +13,8 @@
 #  - test/golden/encoder/modules.tsv: sha256 of .BTF, .BTF.base and .BTF_ids of every module of
 #    the encoder corpus (scripts/encoder-corpus.sh) as kbuild + pahole + resolve_btfids left it,
 #    or "refused" and pahole's message when pahole refused the module;
-#  - test/golden/encoder/dkms.tsv: the same for the DKMS corpus (scripts/dkms-corpus.sh).
+#  - test/golden/encoder/dkms.tsv: the same for the DKMS corpus (scripts/dkms-corpus.sh), and
+#    test/golden/encoder/dkms-trixie.tsv for its Debian 13 build (scripts/trixie-corpus.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 pahole="${PAHOLE:-$HOME/.cache/btf-oracle/bin/pahole}"
@@ -67,5 +68,6 @@ digests() {
 }
 # scripts/encoder-corpus.sh
 digests "$root/encoder" "$out/modules.tsv"
-# scripts/dkms-corpus.sh (swept by scripts/test-corpus.ts)
+# scripts/dkms-corpus.sh and scripts/trixie-corpus.sh (swept by scripts/test-corpus.ts)
 digests "$root/encoder-dkms" "$out/dkms.tsv"
+digests "$root/encoder-dkms-trixie" "$out/dkms-trixie.tsv"

@@ -13,7 +13,9 @@
  *     from $BTFKIT_ORACLE or ~/.cache/btf-oracle/bin; without them those checks fail.
  *  6. the encoder's DKMS corpus (scripts/dkms-corpus.sh, `<corpus>/encoder-dkms`), when present:
  *     every module of test/golden/encoder/dkms.tsv encoded on the 6.12.118 kernel's BTF gets
- *     the .BTF, .BTF.base and .BTF_ids digests of kbuild + pahole v1.31 + resolve_btfids;
+ *     the .BTF, .BTF.base and .BTF_ids digests of kbuild + pahole v1.31 + resolve_btfids; the
+ *     same for the DKMS corpus built in Debian 13 by gcc 14 against its own 6.12 headers
+ *     (scripts/trixie-corpus.sh, `<corpus>/encoder-dkms-trixie`, test/golden/encoder/dkms-trixie.tsv);
  *  7. compressed DWARF: every third module of the encoder corpus (scripts/encoder-corpus.sh)
  *     with its debug sections compressed by `objcopy --compress-debug-sections` (zlib, zstd)
  *     gets the digests of test/golden/encoder/modules.tsv all the same.
@@ -119,21 +121,31 @@ function check612(every: number): void {
   report(`decode ${xz.length} .ko.xz of ${k.older}`, bad === 0 && xz.length > 0, `${xz.length - bad}/${xz.length} identical`);
 }
 
-/** 6. The encoder's DKMS corpus (see the file comment); skipped when it was not built. */
+/**
+ * 6. The encoder's DKMS corpora (see the file comment), each skipped when it was not built: the
+ * kernel whose headers built it, and the script that builds it.
+ */
+const DKMS_CORPORA = [
+  { dir: 'encoder-dkms', tsv: 'dkms.tsv', what: '', kernel: (): string => kernelBtfPath('6.12.118+deb12-amd64'), script: 'scripts/dkms-corpus.sh' },
+  // trixie-corpus.sh keeps the BTF of the Debian 13 headers it built against beside the groups
+  { dir: 'encoder-dkms-trixie', tsv: 'dkms-trixie.tsv', what: ' built by Debian 13 (gcc 14)', kernel: (): string => join(corpusDir(), 'encoder-dkms-trixie', 'vmlinux.btf'), script: 'scripts/trixie-corpus.sh' },
+];
+
 function checkEncoderDkms(): void {
-  const dir = join(corpusDir(), 'encoder-dkms');
-  const kver = '6.12.118+deb12-amd64';
-  const kernelPath = kernelBtfPath(kver);
-  if (!existsSync(dir) || !existsSync(kernelPath)) {
-    console.log(`skip encoder DKMS corpus: ${existsSync(dir) ? `no ${kernelPath}` : `no ${dir} (scripts/dkms-corpus.sh)`}`);
-    return;
+  for (const c of DKMS_CORPORA) {
+    const dir = join(corpusDir(), c.dir);
+    const kernelPath = c.kernel();
+    if (!existsSync(dir) || !existsSync(kernelPath)) {
+      console.log(`skip encoder DKMS corpus${c.what}: ${existsSync(dir) ? `no ${kernelPath}` : `no ${dir} (${c.script})`}`);
+      continue;
+    }
+    const kernel = parseBtf(new Uint8Array(readFileSync(kernelPath)));
+    const results = checkEncoderGolden(join(repo, 'test/golden/encoder', c.tsv), dir, kernel);
+    for (const r of results) if (!r.ok) console.log(`  ${r.module}: ${r.detail}`);
+    const seen = results.length;
+    const ok = results.filter((r) => r.ok).length;
+    report(`encoder DKMS corpus${c.what}: ${seen} modules as kbuild + pahole v1.31 made them`, seen > 0 && ok === seen, `${ok}/${seen} identical or refused alike`);
   }
-  const kernel = parseBtf(new Uint8Array(readFileSync(kernelPath)));
-  const results = checkEncoderGolden(join(repo, 'test/golden/encoder/dkms.tsv'), dir, kernel);
-  for (const r of results) if (!r.ok) console.log(`  ${r.module}: ${r.detail}`);
-  const seen = results.length;
-  const ok = results.filter((r) => r.ok).length;
-  report(`encoder DKMS corpus: ${seen} modules as kbuild + pahole v1.31 made them`, seen > 0 && ok === seen, `${ok}/${seen} identical or refused alike`);
 }
 
 /** 7. Compressed DWARF (see the file comment); skipped without the encoder corpus or objcopy. */
