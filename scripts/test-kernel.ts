@@ -275,29 +275,47 @@ const ENCODED = [
 const COMPRESSED: Array<[string, 'zlib' | 'zstd']> = [['tcp/tcp_dctcp', 'zlib'], ['hid/hid-cypress', 'zstd']];
 
 /**
- * e. without --extra: when the encoder corpus is here and NEW is the kernel its modules were
- * built for, those modules get their BTF from `btfkit encode` (on NEW's BTF) and join a and b.
+ * The same DKMS modules as built in Debian 13 by gcc 14 against its own headers
+ * (scripts/trixie-corpus.sh, which records those headers' kernel in `kernel-version`).
+ */
+const TRIXIE_ENCODED = [
+  'falcosecurity-scap/scap', 'iptables-netflow/ipt_NETFLOW', 'vpoll/vpoll', 'r8168/r8168', 'r8125/r8125', 'dkms-test/dkms_test',
+  'xpadneo/hid-xpadneo', 'yt6801/yt6801', 'lttng-modules/lttng-wrapper', 'lttng-modules/lttng-clock', 'lttng-modules/lttng-statedump',
+  'lttng-modules/lttng-lib-ring-buffer', 'lttng-modules/lttng-tracer', 'lttng-modules/lttng-probe-sched',
+  'lttng-modules/lttng-ring-buffer-client-discard', 'openrazer-driver/razerkbd', 'mimic/mimic', 'v4l2loopback-bpo12/v4l2loopback',
+  'rtpengine-kernel/xt_RTPENGINE', 'zfs/spl',
+];
+
+/**
+ * e. without --extra: when an encoder corpus is here and NEW is the kernel its modules were
+ * built for (6.12.118: the encoder corpus and the DKMS corpus; the Debian 13 kernel of
+ * scripts/trixie-corpus.sh: its gcc 14 builds), those modules get their BTF from `btfkit
+ * encode` (on NEW's BTF) and join a and b.
  */
 async function encodedModules(newK: OracleKernel, work: string): Promise<string | undefined> {
-  const corpus = join(corpusDir(), 'encoder');
-  if (!newK.kver.startsWith('6.12.118') || !existsSync(corpus)) return undefined;
+  const trixie = join(corpusDir(), 'encoder-dkms-trixie');
+  const trixieKver = existsSync(join(trixie, 'kernel-version')) ? readFileSync(join(trixie, 'kernel-version'), 'utf8').trim() : '';
+  const [corpus, list, compressed] = newK.kver === trixieKver
+    ? [trixie, TRIXIE_ENCODED, []]
+    : [join(corpusDir(), 'encoder'), ENCODED, COMPRESSED];
+  if (!(newK.kver.startsWith('6.12.118') || newK.kver === trixieKver) || !existsSync(corpus)) return undefined;
   const dir = join(work, 'encoded');
   mkdirSync(dir, { recursive: true });
   let n = 0;
-  for (const m of ENCODED) {
+  for (const m of list) {
     const pre = join(corpus, `${m}.prebtf.ko`);
     if (!existsSync(pre)) continue;
     await btfkitOk(['encode', pre, '-B', newK.btf, '-o', join(dir, `${m.split('/').pop()}.ko`), '-q']);
     n++;
   }
-  for (const [m, z] of COMPRESSED) {
+  for (const [m, z] of compressed) {
     const pre = join(corpus, `${m}.prebtf.ko`);
     const copy = join(work, `${m.split('/').pop()}.${z}.ko`);
     if (!existsSync(pre) || spawnSync('objcopy', [`--compress-debug-sections=${z}`, pre, copy]).status !== 0) continue;
     await btfkitOk(['encode', copy, '-B', newK.btf, '-o', join(dir, `${m.split('/').pop()}.ko`), '-q']);
     n++;
   }
-  log(`e. encoded ${n} modules of the encoder corpus with btfkit encode -B ${newK.kver}`);
+  log(`e. encoded ${n} modules of ${corpus} with btfkit encode -B ${newK.kver}`);
   return n ? dir : undefined;
 }
 

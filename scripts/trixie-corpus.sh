@@ -6,7 +6,9 @@
 # and the headers' resolve_btfids. The modules' DWARF is gcc 14's, where the main corpus has
 # gcc 12's. The .BTF of the headers' vmlinux is kept as OUTDIR/vmlinux.btf, the base that
 # `npm run test:corpus` encodes these modules on (against test/golden/encoder/dkms-trixie.tsv,
-# made by scripts/golden-encoder.sh).
+# made by scripts/golden-encoder.sh), their kernel version as OUTDIR/kernel-version, and that
+# kernel's image package in <corpus>/debs, so that `node dist/scripts/test-kernel.js --old
+# 6.12.107+deb12-amd64 --new <that version>` loads some of them, encoded by btfkit, into it.
 #
 # usage: scripts/trixie-corpus.sh [OUTDIR] [PACKAGE...]
 #        OUTDIR default: $BTFKIT_CORPUS or ~/.cache/btfkit/corpus, then /encoder-dkms-trixie.
@@ -65,6 +67,13 @@ kdir="${kdir#"$root"}"
 echo "trixie-corpus: $(chroot "$root" x86_64-linux-gnu-gcc-14 --version | head -n1), ${kdir#/usr/src/linux-headers-}"
 objcopy --dump-section .BTF="$out/vmlinux.btf.tmp" "$root$kdir/vmlinux" "$out/.junk" && rm -f "$out/.junk"
 mv "$out/vmlinux.btf.tmp" "$out/vmlinux.btf"
+echo "${kdir#/usr/src/linux-headers-}" > "$out/kernel-version"
+# that kernel's image, where test-kernel.js finds it (--new <kernel-version>; the host's apt may
+# not know Debian 13's packages)
+kpkg="linux-image-${kdir#/usr/src/linux-headers-}-unsigned"
+mkdir -p "$corpus/debs"
+ls "$corpus/debs/${kpkg}_"*.deb > /dev/null 2>&1 || chroot "$root" sh -c "cd '$corpus/debs' && apt-get download -qq '$kpkg'" ||
+	{ echo "trixie-corpus: could not download $kpkg" >&2; exit 1; }
 [ -e "$out/debs" ] || ln -s "$corpus/encoder-dkms/debs" "$out/debs"
 
 chroot "$root" env KDIR="$kdir" PAHOLE="$pahole" BTFKIT_ORACLE="$oracle" HOME="$HOME" \

@@ -109,7 +109,8 @@ function untar(deb: string, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   return new Promise((resolve, reject) => {
     const dpkg = spawn('dpkg-deb', ['--fsys-tarfile', deb], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const tar = spawn('tar', ['-x', '-C', dir, '--wildcards', './boot/*', './lib/modules/*'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    // the modules are under ./lib/modules (Debian 12) or ./usr/lib/modules (Debian 13, merged /usr)
+    const tar = spawn('tar', ['-x', '-C', dir, '--wildcards', './boot/*', './*lib/modules/*'], { stdio: ['pipe', 'inherit', 'inherit'] });
     dpkg.stdout.pipe(tar.stdin);
     let left = 2;
     let failed = false;
@@ -139,7 +140,8 @@ export async function ensureKernel(kver: string, log: (s: string) => void): Prom
   await untar(deb, scratch);
   renameSync(join(scratch, 'boot', `vmlinuz-${kver}`), join(tmp, 'vmlinuz'));
   renameSync(join(scratch, 'boot', `config-${kver}`), join(tmp, 'config'));
-  renameSync(join(scratch, 'lib', 'modules', kver, 'kernel'), join(tmp, 'modules'));
+  const usr = join(scratch, 'usr', 'lib', 'modules', kver, 'kernel');
+  renameSync(existsSync(usr) ? usr : join(scratch, 'lib', 'modules', kver, 'kernel'), join(tmp, 'modules'));
   rmSync(scratch, { recursive: true, force: true });
   const elf = parseElf(extractKernelElf(new Uint8Array(readFileSync(join(tmp, 'vmlinuz')))).bytes);
   const sec = elf.section('.BTF');
