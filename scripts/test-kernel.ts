@@ -275,15 +275,13 @@ const ENCODED = [
 const COMPRESSED: Array<[string, 'zlib' | 'zstd']> = [['tcp/tcp_dctcp', 'zlib'], ['hid/hid-cypress', 'zstd']];
 
 /**
- * The same DKMS modules as built in Debian 13 by gcc 14 against its own headers
- * (scripts/trixie-corpus.sh, which records those headers' kernel in `kernel-version`).
+ * The DKMS modules of ENCODED as gcc 14 built them in Debian 13 against its own headers
+ * (scripts/trixie-corpus.sh, which records those headers' kernel in `kernel-version`), with
+ * mimic's kfunc set and v4l2loopback.
  */
 const TRIXIE_ENCODED = [
-  'falcosecurity-scap/scap', 'iptables-netflow/ipt_NETFLOW', 'vpoll/vpoll', 'r8168/r8168', 'r8125/r8125', 'dkms-test/dkms_test',
-  'xpadneo/hid-xpadneo', 'yt6801/yt6801', 'lttng-modules/lttng-wrapper', 'lttng-modules/lttng-clock', 'lttng-modules/lttng-statedump',
-  'lttng-modules/lttng-lib-ring-buffer', 'lttng-modules/lttng-tracer', 'lttng-modules/lttng-probe-sched',
-  'lttng-modules/lttng-ring-buffer-client-discard', 'openrazer-driver/razerkbd', 'mimic/mimic', 'v4l2loopback-bpo12/v4l2loopback',
-  'rtpengine-kernel/xt_RTPENGINE', 'zfs/spl',
+  ...ENCODED.filter((m) => m.startsWith('../encoder-dkms/')).map((m) => m.slice('../encoder-dkms/'.length)),
+  'mimic/mimic', 'v4l2loopback-bpo12/v4l2loopback',
 ];
 
 /**
