@@ -14,7 +14,8 @@
 # must be byte-identical to kbuild + pahole v1.31's on the same sources (the DKMS corpus's
 # v4l2loopback-bpo12, when built). The modules are copied to OUTDIR, then test-kernel.js
 # --extra OUTDIR loads them into both real kernels. Everything the script adds to the system
-# (the DKMS trees, /usr/src/<package>) is removed at the end, and the hidden vmlinux put back.
+# (the DKMS trees, /usr/src/<package>) is removed at the end, and the hidden vmlinux put back; a
+# package the machine's DKMS already has is skipped, never touched.
 #
 # usage: scripts/dkms-e2e.sh [OUTDIR]   (npm run test:dkms; OUTDIR default: a new temporary
 #        directory). Then, unless BTFKIT_DKMS_NO_LOAD is set, `test-kernel.js --extra OUTDIR`
@@ -68,6 +69,11 @@ for (const n of [".BTF", ".BTF.base"]) if (!bytes(x, n)?.equals(bytes(y, n) ?? B
 # the same sources built by kbuild with pahole v1.31, whose BTF the module's must equal
 run() {
 	local name="$1" ver="$2" deb="$3" hide="$4" expect="$5" same="${6:-}" src="/usr/src/$1-$2" x
+	# a machine's own DKMS modules are never touched
+	if [ -n "$(dkms status -m "$name" 2> /dev/null)" ] || [ -e "$src" ]; then
+		echo "test:dkms: $name skipped: this machine's DKMS already has it, or $src exists" >&2
+		return
+	fi
 	local file="$corpus/encoder-dkms/debs/$(basename "$deb")"
 	if [ ! -s "$file" ]; then
 		curl -sSf -o "$file.tmp" "$mirror/$deb" || { fail "$name: download failed ($mirror/$deb)"; return; }
