@@ -11,8 +11,8 @@
 #    DWARF (DKMS strips debug info only after MAKE).
 # Each module DKMS stores must have .BTF and .BTF.base and DKMS's signature, and `btfkit check`
 # must say it loads with its BTF on 6.12.118 and on 6.12.107; v4l2loopback's .BTF and .BTF.base
-# must be byte-identical to kbuild + pahole v1.31's on the same sources (the DKMS corpus's
-# v4l2loopback-bpo12, when built). The modules are copied to OUTDIR, then test-kernel.js
+# must be byte-identical to kbuild + pahole v1.31's on the same sources (their digests in
+# test/golden/encoder/dkms.tsv, row v4l2loopback-bpo12/v4l2loopback). The modules are copied to OUTDIR, then test-kernel.js
 # --extra OUTDIR loads them into both real kernels. Everything the script adds to the system
 # (the DKMS trees, /usr/src/<package>) is removed at the end, and the hidden vmlinux put back; a
 # package the machine's DKMS already has is skipped, never touched.
@@ -44,8 +44,10 @@ mkdir -p "$out" "$corpus/encoder-dkms/debs"
 mirror=$(debian_mirror dkms-e2e) || exit 1
 
 added=()
+work="$(mktemp -d)"
 cleanup() {
 	local p
+	rm -rf "$work"
 	for p in "${added[@]}"; do
 		dkms remove "$p" --all > /dev/null 2>&1 || true
 		rm -rf "/usr/src/${p/\//-}"
@@ -56,17 +58,17 @@ trap cleanup EXIT
 failed=0
 fail() { echo "dkms-e2e: $*" >&2; failed=$((failed + 1)); }
 
-# exit 1 unless modules argv[2] and argv[3] have the same .BTF and .BTF.base bytes
-same_btf='
-const [root, a, b] = process.argv.slice(1);
-const { openInput } = await import(`${root}/dist/src/node/load.js`);
-const [x, y] = [await openInput(a), await openInput(b)];
-const bytes = (m, n) => { const s = m.elf.section(n); return s ? Buffer.from(m.elf.sectionData(s)) : null; };
-for (const n of [".BTF", ".BTF.base"]) if (!bytes(x, n)?.equals(bytes(y, n) ?? Buffer.alloc(0))) process.exit(1);
-'
+# the sha256 of section $2 of ELF file $1 ("-" when it has none), as golden-encoder.sh digests it
+digest() {
+	local t
+	t="$(mktemp -d)"
+	if objcopy --dump-section "$2=$t/s" "$1" "$t/junk" 2> /dev/null && [ -f "$t/s" ]; then sha256sum < "$t/s" | cut -d' ' -f1; else echo -; fi
+	rm -rf "$t"
+}
 
-# run NAME VERSION DEB HIDE_VMLINUX EXPECT_IN_MAKE_LOG [SAME]: SAME is the DKMS corpus group of
-# the same sources built by kbuild with pahole v1.31, whose BTF the module's must equal
+# run NAME VERSION DEB HIDE_VMLINUX EXPECT_IN_MAKE_LOG [SAME]: SAME is the row group of
+# test/golden/encoder/dkms.tsv for the same sources built by kbuild with pahole v1.31, whose
+# .BTF and .BTF.base digests the module's must have
 run() {
 	local name="$1" ver="$2" deb="$3" hide="$4" expect="$5" same="${6:-}" src="/usr/src/$1-$2" x
 	# a machine's own DKMS modules are never touched
@@ -101,29 +103,30 @@ run() {
 	for m in "$tree"/module/*.ko*; do
 		cp "$m" "$out/"
 		m="$out/$(basename "$m")"
-		node "$btfkit" elf "$m" | grep -q '^BTF sections: \.BTF, \.BTF\.base' || fail "$(basename "$m"): not .BTF and .BTF.base"
+		# the module's ELF (DKMS compresses it), for the signature and the section digests
+		local plain="$work/$(basename "$m" .xz)"
+		case "$m" in *.xz) xz -dc "$m" > "$plain" ;; *) cp "$m" "$plain" ;; esac
+		node "$btfkit" elf "$plain" | grep -q '^BTF sections: \.BTF, \.BTF\.base' || fail "$(basename "$m"): not .BTF and .BTF.base"
 		# DKMS signs when it has a key (it makes one with openssl): after btfkit's rewrite
 		local signed=unsigned
 		if grep -q '^Signing module' "$out/$name.dkms.log"; then
-			case "$m" in
-				*.xz) xz -dc "$m" | tail -c 28 | grep -q '~Module signature appended~' || fail "$(basename "$m"): no signature" ;;
-				*) tail -c 28 "$m" | grep -q '~Module signature appended~' || fail "$(basename "$m"): no signature" ;;
-			esac
+			tail -c 28 "$plain" | grep -q '~Module signature appended~' || fail "$(basename "$m"): no signature"
 			signed=signed
 		fi
 		node "$btfkit" check "$m" -B "/boot/vmlinuz-$kver" "${kernels[@]}" > "$out/$name.check.txt" || fail "$(basename "$m"): btfkit check failed"
 		[ "$(grep -c ': OK; loads with BTF$' "$out/$name.check.txt")" = $((${#kernels[@]} / 2)) ] || fail "$(basename "$m"): $(grep -v ': OK; loads with BTF$' "$out/$name.check.txt" | head -n1)"
 		echo "$name: $(basename "$m"): .BTF and .BTF.base, $signed; btfkit check: loads with BTF on $(grep -o ' on [^:]*: OK' "$out/$name.check.txt" | sed 's/ on //; s/: OK//' | paste -sd' ')"
-		# the same sources built by kbuild with pahole v1.31 (dkms-corpus.sh's group $same)
-		local ref="$corpus/encoder-dkms/$same/$(basename "$m" | sed 's/\.ko.*//').ko"
-		if [ -z "$same" ]; then
-			:
-		elif [ ! -f "$ref" ]; then
-			echo "$name: $(basename "$m"): not compared with pahole v1.31's: no $ref (scripts/dkms-corpus.sh $same)"
-		elif node --input-type=module -e "$same_btf" "$here" "$m" "$ref"; then
-			echo "$name: $(basename "$m"): .BTF and .BTF.base byte-identical to kbuild + pahole v1.31 ($same)"
+		[ -n "$same" ] || continue
+		local row want got
+		row="$same/$(basename "$plain" .ko)"
+		want="$(awk -F'\t' -v r="$row" '$1 == r { print $2 " " $3 }' "$here/test/golden/encoder/dkms.tsv")"
+		got="$(digest "$plain" .BTF) $(digest "$plain" .BTF.base)"
+		if [ -z "$want" ]; then
+			fail "$(basename "$m"): no row $row in test/golden/encoder/dkms.tsv"
+		elif [ "$got" = "$want" ]; then
+			echo "$name: $(basename "$m"): .BTF and .BTF.base byte-identical to kbuild + pahole v1.31 (dkms.tsv $row)"
 		else
-			fail "$(basename "$m"): .BTF or .BTF.base differ from pahole v1.31's ($ref)"
+			fail "$(basename "$m"): .BTF and .BTF.base digests $got, kbuild + pahole v1.31's $want (dkms.tsv $row)"
 		fi
 	done
 	dkms remove "$name/$ver" --all > /dev/null 2>&1
