@@ -293,10 +293,11 @@ const TRIXIE_ENCODED = [
 async function encodedModules(newK: OracleKernel, work: string): Promise<string | undefined> {
   const trixie = join(corpusDir(), 'encoder-dkms-trixie');
   const trixieKver = existsSync(join(trixie, 'kernel-version')) ? readFileSync(join(trixie, 'kernel-version'), 'utf8').trim() : '';
-  const [corpus, list, compressed] = newK.kver === trixieKver
-    ? [trixie, TRIXIE_ENCODED, []]
-    : [join(corpusDir(), 'encoder'), ENCODED, COMPRESSED];
-  if (!(newK.kver.startsWith('6.12.118') || newK.kver === trixieKver) || !existsSync(corpus)) return undefined;
+  const source = newK.kver === trixieKver ? { corpus: trixie, list: TRIXIE_ENCODED, compressed: [] }
+    : newK.kver.startsWith('6.12.118') ? { corpus: join(corpusDir(), 'encoder'), list: ENCODED, compressed: COMPRESSED }
+    : null;
+  if (!source || !existsSync(source.corpus)) return undefined;
+  const { corpus, list, compressed } = source;
   const dir = join(work, 'encoded');
   mkdirSync(dir, { recursive: true });
   let n = 0;
