@@ -41,6 +41,7 @@ old="$corpus/kernel-oracle/6.12.107+deb12-amd64/vmlinuz"
 out="${1:-$(mktemp -d)}"
 mkdir -p "$out" "$corpus/encoder-dkms/debs"
 . "$here/scripts/debian-mirror.sh"
+. "$here/scripts/section-digest.sh"
 mirror=$(debian_mirror dkms-e2e) || exit 1
 
 added=()
@@ -57,14 +58,6 @@ cleanup() {
 trap cleanup EXIT
 failed=0
 fail() { echo "dkms-e2e: $*" >&2; failed=$((failed + 1)); }
-
-# the sha256 of section $2 of ELF file $1 ("-" when it has none), as golden-encoder.sh digests it
-digest() {
-	local t
-	t="$(mktemp -d)"
-	if objcopy --dump-section "$2=$t/s" "$1" "$t/junk" 2> /dev/null && [ -f "$t/s" ]; then sha256sum < "$t/s" | cut -d' ' -f1; else echo -; fi
-	rm -rf "$t"
-}
 
 # run NAME VERSION DEB HIDE_VMLINUX EXPECT_IN_MAKE_LOG [SAME]: SAME is the row group of
 # test/golden/encoder/dkms.tsv for the same sources built by kbuild with pahole v1.31, whose
@@ -120,7 +113,7 @@ run() {
 		local row want got
 		row="$same/$(basename "$plain" .ko)"
 		want="$(awk -F'\t' -v r="$row" '$1 == r { print $2 " " $3 }' "$here/test/golden/encoder/dkms.tsv")"
-		got="$(digest "$plain" .BTF) $(digest "$plain" .BTF.base)"
+		got="$(section_digest "$plain" .BTF) $(section_digest "$plain" .BTF.base)"
 		if [ -z "$want" ]; then
 			fail "$(basename "$m"): no row $row in test/golden/encoder/dkms.tsv"
 		elif [ "$got" = "$want" ]; then

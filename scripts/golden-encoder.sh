@@ -17,6 +17,7 @@
 #    test/golden/encoder/dkms-trixie.tsv for its Debian 13 build (scripts/trixie-corpus.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+. "$here/scripts/section-digest.sh"
 pahole="${PAHOLE:-$HOME/.cache/btf-oracle/bin/pahole}"
 features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,consistent_func,decl_tag_kfuncs
 out="$here/test/golden/encoder"
@@ -52,15 +53,7 @@ digests() {
 				fi
 			done
 			row="$g/$m"
-			for s in .BTF .BTF.base .BTF_ids; do
-				objcopy --dump-section "$s=$tmp/s" "$dir/$m.ko" "$tmp/junk" 2>/dev/null || true
-				if [ -f "$tmp/s" ]; then
-					row="$row	$(sha256sum < "$tmp/s" | cut -d' ' -f1)"
-				else
-					row="$row	-"
-				fi
-				rm -f "$tmp/s"
-			done
+			for s in .BTF .BTF.base .BTF_ids; do row="$row	$(section_digest "$dir/$m.ko" "$s")"; done
 			printf '%s\n' "$row"
 		done
 	} > "$tsv"
