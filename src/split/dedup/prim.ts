@@ -16,6 +16,7 @@
  * Reference behaviour: libbpf v1.7.0 btf_dedup_prep and btf_dedup_prim_type(s).
  */
 
+import { dedupPrepTables } from '../../accel/accel.js';
 import { ownSections } from './access.js';
 import { KindId as Kind } from '../../format/kinds.js';
 import {
@@ -37,17 +38,30 @@ import {
  */
 export function dedupPrep(d: DedupState, stringsDeduped: boolean): void {
   if (d.startId === 1) return; // no base
+  // with strings already deduplicated, the names are found in WebAssembly too
+  let names = stringsDeduped ? null : ownNames(d, stringsDeduped);
+  if (prepInWasm(d, names)) return;
+  names ??= ownNames(d, stringsDeduped);
+  const map = d.map;
+  for (let id = 1; id < d.startId; id++) map[id] = id;
+  prepBase(d, names);
+}
+
+/**
+ * dedupPrep's pass over the base types in JavaScript: kinds set and candidates entered (map
+ * already set). Its twin, accel.c btfkit_dedup_prep, runs where WebAssembly can; exported for
+ * the test that compares the two.
+ */
+export function prepBase(d: DedupState, names: OwnNames): void {
   const w = d.w;
-  const names = ownNames(d, stringsDeduped);
   const bits = names.bits;
-  const { map, off, kinds, table } = d;
+  const { off, kinds, table } = d;
   const start = d.startId;
   // this loop over the whole base runs once per process, mostly before V8 optimizes it: the
   // common case (a named type no own type names) is inline, and skipped entries are counted
   // in runs
   let skipped = 0;
   for (let id = 1; id < start; id++) {
-    map[id] = id;
     const o = off[id]!;
     const k = (w[o + 1]! >>> 24) & 0x1f;
     kinds[id] = k;
@@ -91,8 +105,26 @@ export function dedupPrep(d: DedupState, stringsDeduped: boolean): void {
   if (skipped) table.skip(skipped);
 }
 
-/** The names of the own types (one bit per base string offset), and which anonymous kinds they have. */
-interface OwnNames {
+/**
+ * dedupPrep's pass in WebAssembly (accel.c btfkit_dedup_prep, its twin: the same kinds, table
+ * entries and enum names); false when WebAssembly cannot be used, and the pass runs here.
+ */
+function prepInWasm(d: DedupState, names: OwnNames | null): boolean {
+  const r = dedupPrepTables({
+    w: d.w, off: d.off, start: d.startId, typeCount: d.typeCount, limit: d.btf.startStrOff, names,
+    table: d.table.state, enumTable: d.enumTable.state,
+  });
+  if (r === null) return false;
+  if (typeof r === 'number') throw dedupError(`unknown kind ${kindOf(d.w, d.off[-r]!)}`, undefined, -r);
+  d.map.set(r.map.subarray(1), 1);
+  d.kinds.set(r.kinds.subarray(1), 1);
+  d.table.adopt(r.table);
+  d.enumTable.adopt(r.enumTable);
+  for (const n of r.enumFwdNames) d.enumFwdNames.add(n);
+  return true;
+}
+
+export interface OwnNames {
   bits: Uint32Array;
   /** Own anonymous types per kind; anonEnumFwd: an anonymous enum without values (compatible with any). */
   anonKinds: Uint8Array;
@@ -101,7 +133,7 @@ interface OwnNames {
   elemBits: Uint32Array;
 }
 
-function ownNames(d: DedupState, stringsDeduped: boolean): OwnNames {
+export function ownNames(d: DedupState, stringsDeduped: boolean): OwnNames {
   const w = d.w;
   const limit = d.btf.startStrOff;
   const bits = new Uint32Array((limit >>> 5) + 1);

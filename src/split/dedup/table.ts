@@ -57,6 +57,17 @@ export class Signature {
   }
 }
 
+/** A CandidateTable's storage and counters (see the class). */
+export interface TableState {
+  bk: Int32Array;
+  shift: number;
+  ents: Int32Array;
+  top: number;
+  cap: number;
+  odd: number;
+  size: number;
+}
+
 /** Words per entry: key, value, record offset, next (entry word position + E, 0 = none). */
 const E = 4;
 
@@ -133,6 +144,22 @@ export class CandidateTable {
     this.cap = cap;
     this.odd = odd;
     this.size = end;
+  }
+
+  /** The storage and counters, for a builder outside this class (accel.c btfkit_dedup_prep) to continue from. */
+  get state(): TableState {
+    return { bk: this.bk, shift: this.shift, ents: this.ents, top: this.top, cap: this.cap, odd: this.odd, size: this.size };
+  }
+
+  /** Takes the entries and counters a builder made from `state` (the same bucket count). */
+  adopt(s: Omit<TableState, 'shift'>): void {
+    if (s.bk.length !== this.bk.length) throw new RangeError('CandidateTable.adopt: another bucket count');
+    this.bk = s.bk;
+    this.ents = s.ents;
+    this.top = s.top;
+    this.cap = s.cap;
+    this.odd = s.odd;
+    this.size = s.size;
   }
 
   /** hashmap__append(key, value); `off` is the value's record offset. */
