@@ -43,3 +43,51 @@ export function growMemoryTo(memory: WasmMemory, bytes: number): void {
 
 /** `n` rounded up to a multiple of `a`. */
 export const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+/** What every btfkit module exports besides its functions. */
+export interface WasmBaseExports {
+  memory: WasmMemory;
+  /** First byte after the module's stack and data: where the caller's areas start. */
+  __heap_base: { readonly value: number };
+}
+
+/**
+ * One of btfkit's embedded modules (src/accel), compiled and instantiated on first use, once
+ * per realm (a worker thread has its own), with the end of the part of its memory that has
+ * ever been written (above it memory is as grown: zero). `get` gives null once it is known
+ * that WebAssembly cannot be used here (no WebAssembly, as under `node --jitless`, or the
+ * module refused, as a browser's main thread may refuse to compile a larger module at once):
+ * the callers then run their JavaScript twins.
+ */
+export class LazyInstance<T extends WasmBaseExports> {
+  private inst: { ex: T; dirty: number } | null | undefined;
+
+  constructor(
+    private readonly base64: string,
+    private readonly functions: readonly string[],
+  ) {}
+
+  get(): { ex: T; dirty: number } | null {
+    if (this.inst === undefined) {
+      const ex = this.instantiate();
+      this.inst = ex === null ? null : { ex, dirty: ex.__heap_base.value };
+    }
+    return this.inst;
+  }
+
+  /** After a trap (which may leave the stack pointer anywhere): a fresh instance on the next `get`. */
+  drop(): void {
+    this.inst = undefined;
+  }
+
+  private instantiate(): T | null {
+    const api = wasmApi();
+    if (api === undefined) return null;
+    try {
+      const ex = new api.Instance(new api.Module(base64Bytes(this.base64)), {}).exports as Record<string, unknown>;
+      return this.functions.every((f) => typeof ex[f] === 'function') ? (ex as unknown as T) : null;
+    } catch {
+      return null;
+    }
+  }
+}

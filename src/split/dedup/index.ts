@@ -8,6 +8,9 @@
  * of libbpf's hashmap (table.ts), which decides which duplicate becomes canonical. When the
  * string stage is skipped the result shares the input's string bytes (a view of exactly their
  * length: both objects only ever append, which moves the appender to a buffer of its own).
+ * The base pass and the type stages have twins in C (src/accel/dedup.c), run as WebAssembly
+ * where it can be: the same state, word for word (twin.test.ts), at compiled speed from a
+ * one-shot command's first type instead of V8's interpreter and baseline tiers.
  *
  * Reference behaviour: libbpf v1.7.0 btf__dedup() with default options (no .BTF.ext, FWD
  * resolution on, no forced hash collisions). The result keeps the input's byte order; a split
@@ -23,6 +26,7 @@ import { dedupPrep, dedupPrimTypes } from './prim.js';
 import { dedupStructTypes } from './struct.js';
 import { dedupResolveFwds, dedupRefTypes } from './ref.js';
 import { compactAndRemap } from './compact.js';
+import { dedupTypesInWasm } from '../../accel/dedup.js';
 
 export interface DedupOptions {
   /** The base the input is split on; must be the input's own base when given. */
@@ -42,12 +46,20 @@ export interface DedupResult {
 }
 
 export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
+  return dedupWith(btf, opts, true);
+}
+
+/**
+ * dedup, with the base pass and the type stages run in WebAssembly where it can be used
+ * (src/accel/dedup.ts) or, with `wasm` false, in JavaScript only (the twin tests compare the two).
+ */
+export function dedupWith(btf: Btf, opts: DedupOptions, wasm: boolean): DedupResult {
   if (opts.base !== undefined && opts.base !== btf.base) {
     throw new BtfkitError('BTF_INVALID', 'dedup: the BTF is not split on the given base', { errno: Errno.EINVAL });
   }
   const d = newState(btf);
   const skipStrings = opts.stringsDeduped ?? stringsLookDeduped(btf);
-  dedupPrep(d, skipStrings);
+  dedupPrep(d, skipStrings, wasm);
   let strs: Uint8Array;
   let strLen: number;
   if (skipStrings) {
@@ -60,10 +72,16 @@ export function dedup(btf: Btf, opts: DedupOptions = {}): DedupResult {
   } else {
     ({ strs, strLen } = dedupStrings(d));
   }
-  dedupPrimTypes(d);
-  dedupStructTypes(d);
-  dedupResolveFwds(d);
-  dedupRefTypes(d);
+  const inWasm = wasm && dedupTypesInWasm({
+    w: d.w, off: d.off, kinds: d.kinds, map: d.map, start: d.startId, typeCount: d.typeCount,
+    table: d.table.state, enumTable: d.enumTable.state, enumFwdNames: d.enumFwdNames, strLimit: btf.startStrOff + strLen,
+  });
+  if (!inWasm) {
+    dedupPrimTypes(d);
+    dedupStructTypes(d);
+    dedupResolveFwds(d);
+    dedupRefTypes(d);
+  }
   const c = compactAndRemap(d);
   const out = Btf.fromParts(btf.base, btf.endian, { words: c.words, nWords: c.nWords, offs: c.offs, nTypes: c.nTypes, strs, strLen });
   out.ptrSize = btf.ptrSize;

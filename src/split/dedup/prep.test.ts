@@ -16,7 +16,7 @@ import { parseBtf } from '../../format/parse.js';
 import { serializeBtf } from '../../format/write.js';
 import { Btf } from '../../model/btf.js';
 import { addBtf } from '../add.js';
-import { dedupPrepTables } from '../../accel/accel.js';
+import { dedupPrepTables } from '../../accel/dedup.js';
 import { newState, type DedupState } from './state.js';
 import { dedupPrep, ownNames, prepBase } from './prim.js';
 import { stringsLookDeduped } from './strings.js';

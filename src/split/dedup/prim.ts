@@ -16,7 +16,7 @@
  * Reference behaviour: libbpf v1.7.0 btf_dedup_prep and btf_dedup_prim_type(s).
  */
 
-import { dedupPrepTables } from '../../accel/accel.js';
+import { dedupPrepTables } from '../../accel/dedup.js';
 import { ownSections } from './access.js';
 import { KindId as Kind } from '../../format/kinds.js';
 import {
@@ -36,11 +36,11 @@ import {
  * which decide the order of each key's entries), not hashed and stored: a module's split BTF
  * names ~1% of a kernel's 100k types.
  */
-export function dedupPrep(d: DedupState, stringsDeduped: boolean): void {
+export function dedupPrep(d: DedupState, stringsDeduped: boolean, wasm = true): void {
   if (d.startId === 1) return; // no base
   // with strings already deduplicated, the names are found in WebAssembly too
   let names = stringsDeduped ? null : ownNames(d, stringsDeduped);
-  if (prepInWasm(d, names)) return;
+  if (wasm && prepInWasm(d, names)) return;
   names ??= ownNames(d, stringsDeduped);
   const map = d.map;
   for (let id = 1; id < d.startId; id++) map[id] = id;

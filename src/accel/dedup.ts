@@ -1,0 +1,292 @@
+/**
+ * The dedup stages of dedup.c, from JavaScript (src/split/dedup calls them): the dedup state's
+ * arrays copied into the instance's memory with every scratch array the C code uses laid out
+ * at its largest size, the results copied back. No `node:` import.
+ *
+ * Each function returns null/false when WebAssembly cannot be used here (wasm.ts
+ * LazyInstance) or when the C code stops where the JavaScript reports an error (dedup.c
+ * DEDUP_BAIL): the caller then runs its JavaScript stages, which give the same result
+ * (src/split/dedup/prep.test.ts, twin.test.ts) or report that error.
+ */
+
+import { DEDUP_WASM } from './dedup-wasm.js';
+import { alignUp, growMemoryTo, LazyInstance, type WasmBaseExports } from './wasm.js';
+
+interface DedupExports extends WasmBaseExports {
+  btfkit_dedup_prep(
+    w: number, off: number, start: number, typeCount: number, limit: number, map: number, kinds: number, bits: number, elemBits: number,
+    anonKinds: number, namesGiven: number, anonEnumFwd: number, t: number, et: number, names: number, nNames: number,
+  ): number;
+  btfkit_dedup_types(
+    w: number, off: number, kinds: number, map: number, start: number, typeCount: number, t: number, et: number, enumFwd: number,
+    enumFwdLimit: number, hypot: number, hypotList: number, s: number, seen: number, rs: number, fwd: number, fwdMask: number,
+  ): number;
+}
+
+const dedupWasm = new LazyInstance<DedupExports>(DEDUP_WASM, ['btfkit_dedup_prep', 'btfkit_dedup_types']);
+
+/** dedup.c DEDUP_BAIL. */
+const BAIL = -0x7fffffff;
+
+/** Lays out areas one after another from `at` (16-byte aligned); `end` is the first byte after the last. */
+class Areas {
+  constructor(public end: number) {
+    this.end = alignUp(end, 16);
+  }
+
+  take(bytes: number): number {
+    const p = this.end;
+    this.end = alignUp(this.end + bytes, 16);
+    return p;
+  }
+}
+
+/** A candidate table's storage and counters (src/split/dedup/table.ts TableState). */
+export interface PrepTable {
+  bk: Int32Array;
+  shift: number;
+  ents: Int32Array;
+  top: number;
+  cap: number;
+  odd: number;
+  size: number;
+}
+
+/** The own types' names as dedupPrep looks them up (prim.ts OwnNames). */
+export interface PrepNames {
+  bits: Uint32Array;
+  elemBits: Uint32Array;
+  anonKinds: Uint8Array;
+  anonEnumFwd: boolean;
+}
+
+/** What dedupPrep's pass over the base reads: the dedup state's records and tables (prim.ts). */
+export interface PrepInput {
+  w: Uint32Array;
+  off: Uint32Array;
+  /** First own id: the base ids are [1, start); the own ones [start, typeCount). */
+  start: number;
+  typeCount: number;
+  /** First own string offset (Btf.startStrOff): the name bit arrays have limit / 32 + 1 words. */
+  limit: number;
+  /** The own names (prim.ts ownNames), or null to have them found in WebAssembly (strings already deduplicated). */
+  names: PrepNames | null;
+  table: PrepTable;
+  enumTable: PrepTable;
+}
+
+export interface PrepOutput {
+  /** The map of the ids [0, start): each to itself. */
+  map: Int32Array;
+  /** Kinds of the ids [0, start) (0 for void). */
+  kinds: Uint8Array;
+  table: Omit<PrepTable, 'shift'>;
+  enumTable: Omit<PrepTable, 'shift'>;
+  /** Names of the valueless base enums entered, in id order. */
+  enumFwdNames: Uint32Array;
+}
+
+/** Bytes of a table's struct in dedup.c: bk, shift, ents, ents_len, top, cap, odd, size. */
+const TABLE_STRUCT = 32;
+/** Words per table entry. */
+const E = 4;
+
+/** Typed views of an instance's memory, valid until it grows. */
+interface Mem {
+  u8: Uint8Array;
+  u32: Uint32Array;
+  i32: Int32Array;
+}
+
+function views(buf: ArrayBuffer): Mem {
+  return { u8: new Uint8Array(buf), u32: new Uint32Array(buf), i32: new Int32Array(buf) };
+}
+
+/** Where a table is in memory: its struct, buckets and entries (with room for `entsWords`). */
+interface TableAt {
+  ps: number;
+  pbk: number;
+  pents: number;
+  entsWords: number;
+}
+
+function tableAreas(areas: Areas, t: PrepTable, room: number): TableAt {
+  const entsWords = t.top + E * room;
+  return { ps: areas.take(TABLE_STRUCT), pbk: areas.take(t.bk.byteLength), pents: areas.take(entsWords * 4), entsWords };
+}
+
+function putTable(m: Mem, at: TableAt, t: PrepTable): void {
+  m.i32.set(t.bk, at.pbk >>> 2);
+  m.i32.set(t.ents.subarray(0, t.top), at.pents >>> 2);
+  m.u32.set([at.pbk, t.shift, at.pents, at.entsWords, t.top, t.cap, t.odd, t.size], at.ps >>> 2);
+}
+
+function takeTable(m: Mem, at: TableAt, t: PrepTable): Omit<PrepTable, 'shift'> {
+  const s = at.ps >>> 2;
+  const top = m.u32[s + 4]!;
+  const ents = new Int32Array(Math.max(t.ents.length, top));
+  ents.set(m.i32.subarray(at.pents >>> 2, (at.pents >>> 2) + top));
+  return { bk: m.i32.slice(at.pbk >>> 2, (at.pbk >>> 2) + t.bk.length), ents, top, cap: m.u32[s + 5]!, odd: m.u32[s + 6]!, size: m.u32[s + 7]! };
+}
+
+/** Runs a function of the module; null when it traps (the instance is then dropped). */
+function call(run: () => number): number | null {
+  try {
+    return run();
+  } catch {
+    dedupWasm.drop(); // a trap: a fresh instance next time
+    return null;
+  }
+}
+
+/**
+ * dedupPrep's pass over the base types (dedup.c btfkit_dedup_prep): the tables continued from
+ * `input`'s (copied, not changed), or the id of a base type of unknown kind (negative), or
+ * null when WebAssembly cannot be used or the input is outside what the C twin handles (the
+ * caller then runs the JavaScript pass, which reports the same).
+ */
+export function dedupPrepTables(input: PrepInput): PrepOutput | number | null {
+  const { w, off, start, typeCount, names, table, enumTable } = input;
+  const bitWords = (input.limit >>> 5) + 1;
+  if (start < 1 || typeCount < start || off.length < typeCount) return null;
+  if (names !== null && (names.bits.length !== bitWords || names.elemBits.length !== bitWords || names.anonKinds.length !== 32)) return null;
+  const inst = dedupWasm.get();
+  if (inst === null) return null;
+  const ex = inst.ex;
+  // the areas, from __heap_base: records, offsets, map, kinds, name bits, anonymous kinds, the
+  // two tables (room for every base id), enum names and their count
+  const areas = new Areas(ex.__heap_base.value);
+  const pw = areas.take(w.byteLength);
+  const poff = areas.take(typeCount * 4);
+  const pmap = areas.take(start * 4);
+  const pkinds = areas.take(start);
+  const pbits = areas.take(bitWords * 4);
+  const pelem = areas.take(bitWords * 4);
+  const panon = areas.take(32);
+  const tAt = tableAreas(areas, table, start + 16);
+  const etAt = tableAreas(areas, enumTable, start + 16);
+  const pnames = areas.take(start * 4);
+  const pn = areas.take(4);
+  try {
+    growMemoryTo(ex.memory, areas.end);
+  } catch {
+    return null;
+  }
+  const m = views(ex.memory.buffer);
+  m.u32.set(w, pw >>> 2);
+  m.u32.set(off.subarray(0, typeCount), poff >>> 2);
+  if (names !== null) {
+    m.u32.set(names.bits, pbits >>> 2);
+    m.u32.set(names.elemBits, pelem >>> 2);
+    m.u8.set(names.anonKinds, panon);
+  } else if (inst.dirty > pbits) {
+    m.u8.fill(0, pbits, panon + 32);
+  }
+  putTable(m, tAt, table);
+  putTable(m, etAt, enumTable);
+  inst.dirty = Math.max(inst.dirty, areas.end);
+  const r = call(() =>
+    ex.btfkit_dedup_prep(
+      pw, poff, start, typeCount, input.limit, pmap, pkinds, pbits, pelem, panon,
+      names !== null ? 1 : 0, names?.anonEnumFwd ? 1 : 0, tAt.ps, etAt.ps, pnames, pn,
+    ),
+  );
+  if (r === null || r === BAIL) return null;
+  if (r < 0) return r;
+  const kinds = m.u8.slice(pkinds, pkinds + start);
+  kinds[0] = 0;
+  const map = m.i32.slice(pmap >>> 2, (pmap >>> 2) + start);
+  map[0] = 0;
+  return {
+    map,
+    kinds,
+    table: takeTable(m, tAt, table),
+    enumTable: takeTable(m, etAt, enumTable),
+    enumFwdNames: m.u32.slice(pnames >>> 2, (pnames >>> 2) + m.u32[pn >>> 2]!),
+  };
+}
+
+/** What the type stages read and change (the dedup state after dedupPrep and the string stage). */
+export interface TypesInput {
+  w: Uint32Array;
+  off: Uint32Array;
+  kinds: Uint8Array;
+  map: Int32Array;
+  start: number;
+  typeCount: number;
+  table: PrepTable;
+  enumTable: PrepTable;
+  /** Names of the valueless enums among the candidates. */
+  enumFwdNames: Iterable<number>;
+  /** One past the largest string offset a name can have (the own string section's end). */
+  strLimit: number;
+}
+
+/** Struct walk frame words (struct.ts FRAME) and reference walk frame words (ref.ts FRAME). */
+const FRAME = 5;
+const RFRAME = 4;
+
+/**
+ * dedupPrimTypes, dedupStructTypes, dedupResolveFwds and dedupRefTypes in WebAssembly
+ * (dedup.c btfkit_dedup_types): on success the canonical map and the rewritten own records
+ * are written back into `input.map` and `input.w` (the tables are left as they were: nothing
+ * after these stages reads them) and true is returned; false (nothing written) when
+ * WebAssembly cannot be used or the C code stopped where the JavaScript reports an error.
+ */
+export function dedupTypesInWasm(input: TypesInput): boolean {
+  const { w, off, kinds, map, start, typeCount, table, enumTable } = input;
+  if (start < 1 || typeCount < start || off.length < typeCount || kinds.length < typeCount || map.length < typeCount) return false;
+  const inst = dedupWasm.get();
+  if (inst === null) return false;
+  const ex = inst.ex;
+  const own = typeCount - start;
+  let fwdSlots = 16;
+  while (fwdSlots < 2 * own + 2) fwdSlots *= 2;
+  const enumWords = (input.strLimit >>> 5) + 1;
+  const areas = new Areas(ex.__heap_base.value);
+  const pw = areas.take(w.byteLength);
+  const poff = areas.take(typeCount * 4);
+  const pkinds = areas.take(typeCount);
+  const pmap = areas.take(typeCount * 4);
+  const tAt = tableAreas(areas, table, own + 16);
+  const etAt = tableAreas(areas, enumTable, own + 16);
+  const plist = areas.take(typeCount * 4);
+  const ps = areas.take((typeCount + 1) * FRAME * 4);
+  const prs = areas.take((own + 1) * RFRAME * 4);
+  // zeroed: enum names, hypothetical map, memo, forward names
+  const zeroFrom = areas.end;
+  const penum = areas.take(enumWords * 4);
+  const phypot = areas.take(typeCount * 4);
+  const pseen = areas.take(typeCount * 4);
+  const pfwd = areas.take(fwdSlots * 8);
+  try {
+    growMemoryTo(ex.memory, areas.end);
+  } catch {
+    return false;
+  }
+  const m = views(ex.memory.buffer);
+  if (inst.dirty > zeroFrom) m.u8.fill(0, zeroFrom, Math.min(inst.dirty, areas.end));
+  inst.dirty = Math.max(inst.dirty, areas.end);
+  m.u32.set(w, pw >>> 2);
+  m.u32.set(off.subarray(0, typeCount), poff >>> 2);
+  m.u8.set(kinds.subarray(0, typeCount), pkinds);
+  m.i32.set(map.subarray(0, typeCount), pmap >>> 2);
+  putTable(m, tAt, table);
+  putTable(m, etAt, enumTable);
+  for (const name of input.enumFwdNames) {
+    if (name >= input.strLimit) return false;
+    m.u32[(penum >>> 2) + (name >>> 5)]! |= 1 << (name & 31);
+  }
+  const r = call(() =>
+    ex.btfkit_dedup_types(pw, poff, pkinds, pmap, start, typeCount, tAt.ps, etAt.ps, penum, input.strLimit, phypot, plist, ps, pseen, prs, pfwd, fwdSlots - 1),
+  );
+  if (r !== 0) return false;
+  map.set(m.i32.subarray(pmap >>> 2, (pmap >>> 2) + typeCount));
+  // the own records: from the first own record to void's three words (state.ts newState)
+  if (own > 0) {
+    const from = off[start]!;
+    const to = off[0]!;
+    w.set(m.u32.subarray((pw >>> 2) + from, (pw >>> 2) + to), from);
+  }
+  return true;
+}
