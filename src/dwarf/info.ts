@@ -85,6 +85,17 @@ export class DwarfInfo {
     while (p < d.length) p = this.indexUnit(p);
   }
 
+  /**
+   * The index as it is, for code that reads the same DIEs elsewhere (src/accel/encode.ts):
+   * per DIE its offset, abbreviation, attribute data offset, parent, next sibling and unit
+   * (arrays of at least `n`), and the abbreviations (abbrev.ts). Read-only.
+   */
+  raw(): {
+    off: Uint32Array; abbr: Uint32Array; attrOff: Uint32Array; par: Int32Array; sib: Int32Array; unitOf: Uint32Array; abbrevs: Abbrevs;
+  } {
+    return { off: this.off, abbr: this.abbr, attrOff: this.attrOff, par: this.par, sib: this.sib, unitOf: this.unitOf, abbrevs: this.abbrevs };
+  }
+
   // ------------------------------------------------------------------ tree
 
   tag(die: number): number {

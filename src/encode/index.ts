@@ -13,7 +13,8 @@ import { dwarfSection, readDwarf, Tag, UnitType, type DwarfInfo, type DwarfReadO
 import { BtfkitError, Errno } from '../errors.js';
 import type { ElfFile } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
-import { cuTypes } from './order.js';
+import { cuTypes, type CuTypes } from './order.js';
+import { WasmTypeEncoder } from '../accel/encode.js';
 import { encodeCuTypes, newEncoderState } from './types.js';
 import { addDatasecs, encodeCuVariables, newVariablesState } from './variables.js';
 import { encodeTypeTags } from './tags.js';
@@ -22,6 +23,11 @@ import { addSavedFunctions, elfFunctions, markKfuncs, saveCuFunctions, type Func
 export interface EncodeOptions extends DwarfReadOptions {
   /** consistent_func: drop functions whose prototypes differ between units (default true). */
   skipInconsistent?: boolean;
+  /**
+   * Encode the units' types in WebAssembly where it can be used (src/accel/encode.c, the
+   * twin of order.ts and types.ts; default true). The result is the same either way.
+   */
+  wasm?: boolean;
 }
 
 /**
@@ -37,19 +43,61 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   markKfuncs(elf, funcs);
   const states: FuncState[] = [];
   const vars = newVariablesState(elf);
-  for (const unit of d.units) {
-    if (unit.endDie === unit.firstDie) continue;
-    const ct = cuTypes(d, unit);
+  const wasm = opts.wasm === false ? null : openWasmEncoder(d, btf);
+  // the own string section's length that the WebAssembly encoder has seen
+  let synced = btf.raw().strLen;
+  d.units.forEach((unit, ui) => {
+    if (unit.endDie === unit.firstDie) return;
     // decl tags come from DW_TAG_LLVM_annotation DIEs (clang): none in most units
     const annotated = d.unitUsesTag(unit, Tag.LLVM_annotation);
-    const idOff = encodeCuTypes(d, ct, st);
+    let ct: CuTypes | null = null;
+    let idOff = btf.typeCount() - 1;
+    if (wasm !== null && !annotated) {
+      const raw = btf.raw();
+      if (raw.strLen > synced) wasm.sync(raw.strs.slice(synced, raw.strLen));
+      const r = wasm.unit(ui, idOff, st);
+      if (r !== null) {
+        btf.appendParts(r.words, r.words.length, r.offs, r.nTypes, r.strs, r.strs.length);
+        ct = { unit, order: r.order, smallId: r.smallId };
+      }
+      synced = btf.raw().strLen;
+    }
+    if (ct === null) {
+      ct = cuTypes(d, unit);
+      idOff = encodeCuTypes(d, ct, st);
+    }
     if (annotated) encodeTypeTags(d, ct, btf, idOff);
     saveCuFunctions(d, ct, idOff, btf, funcs, elf.header.machine, states);
     encodeCuVariables(d, ct, idOff, btf, vars);
-  }
+  });
   addSavedFunctions(btf, states, opts.skipInconsistent ?? true);
   addDatasecs(btf, vars);
   return btf;
+}
+
+/**
+ * The WebAssembly type encoder on this module's DWARF, or null (no WebAssembly here, or a base
+ * that is itself split: the C code looks strings up in one base section only).
+ */
+function openWasmEncoder(d: DwarfInfo, btf: Btf): WasmTypeEncoder | null {
+  const base = btf.base;
+  if (base !== null && base.base !== null) return null;
+  const raw = d.raw();
+  const a = raw.abbrevs;
+  const own = btf.raw();
+  return WasmTypeEncoder.open({
+    info: d.sections.info, str: d.sections.str, lineStr: d.sections.lineStr, strOffsets: d.sections.strOffsets,
+    littleEndian: d.sections.littleEndian,
+    nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par, sib: raw.sib, unitOf: raw.unitOf,
+    abbrevs: {
+      n: a.n, nAttrs: a.nAttrs, tag: a.tag, children: a.children, attrStart: a.attrStart, attrCount: a.attrCount,
+      attrName: a.attrName, attrForm: a.attrForm, attrConst: a.attrConst, attrSize: a.attrSize, attrPos: a.attrPos,
+    },
+    units: d.units,
+    base: base === null ? null : base.ownStrTable(),
+    startStrOff: btf.startStrOff,
+    ownStrs: own.strs.slice(0, own.strLen),
+  });
 }
 
 /**

@@ -371,6 +371,14 @@ export class Btf {
   }
 
   /** Own-string index: latin1 key -> own local offset (first occurrence wins, like libbpf's strset). */
+  /**
+   * The own string section's lookup table (built if need be): what findStrBytes answers from,
+   * for code that looks strings up the same way elsewhere (src/accel/encode.ts).
+   */
+  ownStrTable(): { strs: Uint8Array; strLen: number; slots: Int32Array; mask: number } {
+    return { strs: this.s.strs, strLen: this.s.strLen, ...this.ownStrIndex().table() };
+  }
+
   private ownStrIndex(): StrIndex {
     if (!this.strIndex) this.strIndex = new StrIndex(this.s.strs, this.s.strLen);
     return this.strIndex;
@@ -531,6 +539,40 @@ export class Btf {
     this.s.nTypes++;
     this.modified();
     return this.startId + this.s.nTypes - 1;
+  }
+
+  /**
+   * Appends records and own strings in bulk (the encoder's WebAssembly units): the `nTypes`
+   * records in `words[0, nWords)` at word offsets `offs[0, nTypes)`, and the strings of
+   * `strs[0, strLen)` (each NUL-terminated, none already in the section) at the end of the own
+   * string section, where the records' name offsets already point. Returns the first new id.
+   */
+  appendParts(words: Uint32Array, nWords: number, offs: Uint32Array, nTypes: number, strs: Uint8Array, strLen: number): number {
+    const s = this.s;
+    const first = this.startId + s.nTypes;
+    s.words = growU32(s.words, s.nWords + nWords);
+    s.words.set(words.subarray(0, nWords), s.nWords);
+    s.offs = growU32(s.offs, s.nTypes + nTypes);
+    for (let i = 0; i < nTypes; i++) s.offs[s.nTypes + i] = s.nWords + offs[i]!;
+    s.nWords += nWords;
+    s.nTypes += nTypes;
+    if (strLen > 0) {
+      const at = s.strLen;
+      s.strs = growU8(s.strs, at + strLen);
+      s.strs.set(strs.subarray(0, strLen), at);
+      s.strLen = at + strLen;
+      const idx = this.strIndex;
+      if (idx) {
+        for (let p = at; p < s.strLen; ) {
+          let e = p;
+          while (s.strs[e] !== 0) e++;
+          idx.added(s.strs, p, e - p);
+          p = e + 1;
+        }
+      }
+    }
+    this.modified();
+    return first;
   }
 
   /**

@@ -88,6 +88,11 @@ export class StrIndex {
     this.indexAll(len);
   }
 
+  /** The table as it is: (offset + 1, hash) pairs, mask + 1 of them (accel's C code looks strings up in it). */
+  table(): { slots: Int32Array; mask: number } {
+    return { slots: this.slots, mask: this.mask };
+  }
+
   /** The constructor's loop in JavaScript (accel.c btfkit_strindex_build is its twin). */
   private indexAll(len: number): void {
     const strs = this.strs;

@@ -1,0 +1,109 @@
+/**
+ * The units' types encoded in WebAssembly (src/accel/encode.c) and in JavaScript (order.ts,
+ * types.ts) are twins: every DWARF fixture (gcc and clang, DWARF 4 and 5, C and C++, type
+ * units, type tags, VLAs) gives the same BTF either way, standalone and split on the running
+ * kernel; mutated DWARF gives the same BTF or the same error; and on gcc's objects the C code
+ * really encodes every unit (it does not hand them all to the JavaScript).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseElf, type ElfFile } from '../elf/index.js';
+import { parseBtf } from '../format/parse.js';
+import { serializeBtf } from '../format/write.js';
+import type { Btf } from '../model/btf.js';
+import { readDwarf, Tag } from '../dwarf/index.js';
+import { WasmTypeEncoder } from '../accel/encode.js';
+import { encodeModuleBtf } from './index.js';
+
+const FIX = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/fixtures/dwarf');
+const KERNEL = '/sys/kernel/btf/vmlinux';
+const objects = readdirSync(FIX).filter((f) => f.endsWith('.o'));
+const load = (f: string): Uint8Array => new Uint8Array(readFileSync(join(FIX, f)));
+
+/** The encoder's BTF as bytes, or its error. */
+function outcome(elf: () => ElfFile, base: Btf | null, wasm: boolean): string {
+  try {
+    return Buffer.from(serializeBtf(encodeModuleBtf(elf(), base, { wasm }))).toString('hex');
+  } catch (e) {
+    return `error: ${(e as Error).message}`;
+  }
+}
+
+test('encoder twins: every DWARF fixture, standalone, the same BTF either way', () => {
+  assert.ok(objects.length >= 20);
+  for (const f of objects) {
+    const bytes = load(f);
+    const js = outcome(() => parseElf(bytes), null, false);
+    assert.equal(outcome(() => parseElf(bytes), null, true), js, f);
+  }
+});
+
+test('encoder twins: split on the running kernel, the same BTF either way', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
+  const kernel = parseBtf(new Uint8Array(readFileSync(KERNEL)));
+  for (const f of objects) {
+    const bytes = load(f);
+    assert.equal(outcome(() => parseElf(bytes), kernel, true), outcome(() => parseElf(bytes), kernel, false), f);
+  }
+});
+
+test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () => {
+  let units = 0;
+  // (gcc's objects that pahole can encode: not complex-gcc, whose complex floats it refuses)
+  const encodable = objects.filter((o) => o.includes('-gcc-') && !outcome(() => parseElf(load(o)), null, false).startsWith('error:'));
+  assert.ok(encodable.length >= 10);
+  for (const f of encodable) {
+    const d = readDwarf(parseElf(load(f)));
+    const raw = d.raw();
+    const a = raw.abbrevs;
+    const enc = WasmTypeEncoder.open({
+      info: d.sections.info, str: d.sections.str, lineStr: d.sections.lineStr, strOffsets: d.sections.strOffsets,
+      littleEndian: d.sections.littleEndian, nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par,
+      sib: raw.sib, unitOf: raw.unitOf,
+      abbrevs: {
+        n: a.n, nAttrs: a.nAttrs, tag: a.tag, children: a.children, attrStart: a.attrStart, attrCount: a.attrCount,
+        attrName: a.attrName, attrForm: a.attrForm, attrConst: a.attrConst, attrSize: a.attrSize, attrPos: a.attrPos,
+      },
+      units: d.units, base: null, startStrOff: 0, ownStrs: new Uint8Array(1),
+    });
+    assert.ok(enc !== null, f);
+    const state = { hasIndexType: false, arrayIndexId: 0, needIndexType: false };
+    let idOff = 0;
+    d.units.forEach((u, ui) => {
+      if (u.endDie === u.firstDie || d.unitUsesTag(u, Tag.LLVM_annotation)) return;
+      const r = enc.unit(ui, idOff, state);
+      assert.ok(r !== null, `${f}: unit ${ui} handed to the JavaScript`);
+      assert.ok(r.nTypes > 0 && r.order.length >= r.nTypes, f);
+      idOff += r.nTypes;
+      units++;
+    });
+  }
+  assert.ok(units >= 10);
+});
+
+test('encoder twins: mutated DWARF gives the same BTF or the same error either way', () => {
+  const bytes = load('sample-gcc-dwarf5.o');
+  const elf = parseElf(bytes);
+  const info = elf.sections.find((s) => s.name === '.debug_info')!;
+  const start = Number(info.offset);
+  const size = Number(info.size);
+  // a fixed pseudo-random sequence of single-byte changes in .debug_info
+  let seed = 0x2545f491;
+  const next = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return seed >>> 0;
+  };
+  let errors = 0;
+  for (let i = 0; i < 120; i++) {
+    const m = bytes.slice();
+    m[start + (next() % size)] = next() & 0xff;
+    const js = outcome(() => parseElf(m), null, false);
+    assert.equal(outcome(() => parseElf(m), null, true), js, `mutation ${i}`);
+    if (js.startsWith('error:')) errors++;
+  }
+  assert.ok(errors > 0);
+});
