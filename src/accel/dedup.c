@@ -17,6 +17,10 @@
  *    deduplicated strings).
  *  btfkit_dedup_types: dedupPrimTypes, dedupStructTypes, dedupResolveFwds, dedupRefTypes.
  *
+ * The work per type is in functions that are not inlined into the stages' loops: V8 runs a
+ * WebAssembly function in its baseline tier (Liftoff) until it has run a while, then moves its
+ * later calls to optimized code; a loop that runs on inside one call stays in the baseline tier.
+ *
  * Reference behaviour: libbpf v1.7.0 btf.c btf_dedup_prep, btf_dedup_prim_types,
  * btf_dedup_struct_types, btf_dedup_resolve_fwds, btf_dedup_ref_types, as src/split/dedup
  * reproduces them (its files say how, and where it departs from libbpf's data structures).
@@ -292,17 +296,70 @@ static int could_match(const uint32_t *w, uint32_t o, uint32_t k, const uint32_t
  * found here (own_names; bits, elem_bits and anon_kinds zeroed). Returns 0, -id for a base
  * type of unknown kind, or DEDUP_BAIL.
  */
+/* The base pass's tables and enum names (btfkit_dedup_prep). */
+struct prep {
+  const uint32_t *w;
+  const uint32_t *off;
+  uint32_t start;
+  struct table *t;
+  struct table *et;
+  uint32_t *enum_fwd_names;
+  uint32_t nfwd;
+};
+
+/*
+ * Enters base type `id` (record at `o`, kind k) in the tables. Not inlined: V8 moves later
+ * *calls* of a WebAssembly function to its optimized code once it has run a while, never a
+ * loop that is running (this pass is one call); returns 0 or DEDUP_BAIL.
+ */
+__attribute__((noinline)) static int32_t prep_enter(struct prep *pp, uint32_t id, uint32_t o, uint32_t k) {
+  const uint32_t *w = pp->w;
+  struct table *t = pp->t;
+  uint32_t name = w[o];
+  uint32_t n = VLEN(w, o);
+  uint32_t h;
+  switch (k) {
+    case K_INT: case K_DECL_TAG:
+      h = hash_int_tag(w, o);
+      break;
+    case K_ENUM: case K_ENUM64:
+      count(t);
+      if (link(t, name, id, o)) return DEDUP_BAIL;
+      pp->et->odd = t->odd;
+      if (link(pp->et, hash_words(w, o, enum_sig_words(w, o)), id, o)) return DEDUP_BAIL;
+      if (n == 0) pp->enum_fwd_names[pp->nfwd++] = name;
+      return 0;
+    case K_STRUCT: case K_UNION:
+      /* a base record refers to base ids only (parse checks it); else: the JavaScript twin */
+      for (uint32_t i = 0, p = o + 4; i < n; i++, p += 3)
+        if (w[p] >= pp->start) return DEDUP_BAIL;
+      h = hash_struct(w, pp->off, o);
+      break;
+    case K_ARRAY:
+      h = hash_array(w, o);
+      break;
+    case K_FUNC_PROTO:
+      h = hash_fn_proto(w, o);
+      break;
+    default: /* CONST VOLATILE RESTRICT PTR FWD TYPEDEF FUNC FLOAT TYPE_TAG */
+      h = hash_common(w, o);
+      break;
+  }
+  count(t);
+  return link(t, h, id, o) ? DEDUP_BAIL : 0;
+}
+
 int32_t btfkit_dedup_prep(const uint32_t *w, const uint32_t *off, uint32_t start, uint32_t type_count,
                           uint32_t limit, int32_t *map, uint8_t *kinds, uint32_t *bits, uint32_t *elem_bits,
                           uint8_t *anon_kinds, uint32_t names_given, uint32_t anon_enum_fwd,
                           struct table *t, struct table *et, uint32_t *enum_fwd_names, uint32_t *n_enum_fwd) {
-  uint32_t skipped = 0, nfwd = 0;
+  struct prep pp = { .w = w, .off = off, .start = start, .t = t, .et = et, .enum_fwd_names = enum_fwd_names, .nfwd = 0 };
+  uint32_t skipped = 0;
   if (!names_given) anon_enum_fwd = own_names(w, off, start, type_count, limit, bits, elem_bits, anon_kinds);
   for (uint32_t id = 1; id < start; id++) map[id] = (int32_t)id;
   for (uint32_t id = 1; id < start; id++) {
     uint32_t o = off[id];
-    uint32_t info = w[o + 1];
-    uint32_t k = (info >> 24) & 0x1f;
+    uint32_t k = KIND(w, o);
     kinds[id] = (uint8_t)k;
     if (k == K_VAR || k == K_DATASEC) continue;
     if (k == K_UNKN || k > K_ENUM64) return -(int32_t)id;
@@ -315,40 +372,10 @@ int32_t btfkit_dedup_prep(const uint32_t *w, const uint32_t *off, uint32_t start
       skip(t, skipped);
       skipped = 0;
     }
-    uint32_t h;
-    uint32_t n = info & 0xffff;
-    switch (k) {
-      case K_INT: case K_DECL_TAG:
-        h = hash_int_tag(w, o);
-        break;
-      case K_ENUM: case K_ENUM64:
-        count(t);
-        if (link(t, name, id, o)) return DEDUP_BAIL;
-        et->odd = t->odd;
-        if (link(et, hash_words(w, o, enum_sig_words(w, o)), id, o)) return DEDUP_BAIL;
-        if (n == 0) enum_fwd_names[nfwd++] = name;
-        continue;
-      case K_STRUCT: case K_UNION:
-        /* a base record refers to base ids only (parse checks it); else: the JavaScript twin */
-        for (uint32_t i = 0, p = o + 4; i < n; i++, p += 3)
-          if (w[p] >= start) return DEDUP_BAIL;
-        h = hash_struct(w, off, o);
-        break;
-      case K_ARRAY:
-        h = hash_array(w, o);
-        break;
-      case K_FUNC_PROTO:
-        h = hash_fn_proto(w, o);
-        break;
-      default: /* CONST VOLATILE RESTRICT PTR FWD TYPEDEF FUNC FLOAT TYPE_TAG */
-        h = hash_common(w, o);
-        break;
-    }
-    count(t);
-    if (link(t, h, id, o)) return DEDUP_BAIL;
+    if (prep_enter(&pp, id, o, k)) return DEDUP_BAIL;
   }
   if (skipped) skip(t, skipped);
-  *n_enum_fwd = nfwd;
+  *n_enum_fwd = pp.nfwd;
   return 0;
 }
 
@@ -412,7 +439,7 @@ static inline int table_add(struct dedup *d, uint32_t h, uint32_t id) {
 }
 
 /* prim.ts primType: INT, ENUM, ENUM64, FWD and FLOAT (the only kinds it is called for). */
-static int prim_type(struct dedup *d, uint32_t id) {
+__attribute__((noinline)) static int prim_type(struct dedup *d, uint32_t id) {
   const uint32_t *w = d->w;
   const uint32_t *off = d->off;
   struct table *t = d->t;
@@ -611,7 +638,7 @@ static int64_t shallow_pair(struct dedup *d, uint32_t cand, uint32_t canon, uint
  * `canon`, building the hypothetical map on the way. 1/0, or -1 where the JavaScript reports
  * an error.
  */
-static int is_equiv(struct dedup *d, uint32_t cand, uint32_t canon) {
+__attribute__((noinline)) static int is_equiv(struct dedup *d, uint32_t cand, uint32_t canon) {
   const uint32_t *w = d->w;
   const uint32_t *off = d->off;
   const int32_t *map = d->map;
@@ -757,7 +784,7 @@ static int merge_hypot(struct dedup *d) {
 }
 
 /* struct.ts structType. */
-static int struct_type(struct dedup *d, uint32_t id) {
+__attribute__((noinline)) static int struct_type(struct dedup *d, uint32_t id) {
   if (d->map[id] >= 0) return 0;
   d->memo_gen = 0;
   const uint32_t *w = d->w;
@@ -891,7 +918,7 @@ static int push_ref(struct dedup *d, uint32_t *s, uint32_t sp, uint32_t id) {
 }
 
 /* ref.ts refType: the reference types below `root`, children first. */
-static int ref_type(struct dedup *d, uint32_t root) {
+__attribute__((noinline)) static int ref_type(struct dedup *d, uint32_t root) {
   int32_t *map = d->map;
   uint32_t *w = d->w;
   uint32_t *s = d->rs;

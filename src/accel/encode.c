@@ -20,7 +20,8 @@
  * JavaScript encodes that unit itself; nothing of a bailed unit is kept.
  *
  * Memory: a bump allocator over the module's memory, growing it as needed (enc_alloc); reset
- * by enc_init.
+ * by enc_input. Each type is encoded by a call that is not inlined into the unit's loop (V8
+ * moves later calls of a WebAssembly function to optimized code, never a running loop).
  */
 
 #include <stdint.h>
@@ -1094,7 +1095,7 @@ static uint32_t encode_proto(uint32_t die) {
 }
 
 /* types.ts encodeType: the id of the type added, 0 for a skipped one (unspecified), -1 to bail. */
-static int64_t encode_type(uint32_t die) {
+__attribute__((noinline)) static int64_t encode_type(uint32_t die) {
   uint32_t tag = tag_of(die);
   uint32_t id;
   switch (tag) {

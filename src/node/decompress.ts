@@ -36,9 +36,8 @@
  * BtfkitError: 'IMAGE' for undecodable data, 'IO' for file system errors.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as zlib from 'node:zlib';
 
 import { BtfkitError, Errno } from '../errors.js';
 import {
@@ -86,6 +85,17 @@ export const RATIO_FLOOR = 64 * 1024 * 1024;
 
 const require = createRequire(import.meta.url);
 
+type Zlib = typeof import('node:zlib');
+let zlibModule: Zlib | undefined;
+/**
+ * node:zlib, loaded on first use: compiling it costs a one-shot command some 4 ms that only
+ * compressed input needs (process.getBuiltinModule where Node.js has it, else require).
+ */
+function zlib(): Zlib {
+  const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  return (zlibModule ??= (builtin?.('node:zlib') as Zlib | undefined) ?? (require('node:zlib') as Zlib));
+}
+
 // ---------------------------------------------------------------------------------------
 // npm packages, loaded on first use.
 
@@ -118,14 +128,16 @@ type ZstdNative = (buf: Uint8Array, opts?: { maxOutputLength?: number; chunkSize
 /** node:zlib's smallest chunkSize. */
 const ZLIB_MIN_CHUNK = 64;
 function nativeZstd(): ZstdNative | undefined {
-  const f = (zlib as unknown as { zstdDecompressSync?: ZstdNative }).zstdDecompressSync;
+  const f = (zlib() as unknown as { zstdDecompressSync?: ZstdNative }).zstdDecompressSync;
   return typeof f === 'function' ? f : undefined;
 }
 
 type ZlibCrc32 = (data: Uint8Array, value?: number) => number;
-const zlibCrc32 = (zlib as unknown as { crc32?: ZlibCrc32 }).crc32;
 /** node:zlib's CRC-32 (Node >= 20.15) for the xz block checks, when present. */
-const nativeCrc32 = typeof zlibCrc32 === 'function' ? (b: Uint8Array, s: number, e: number): number => zlibCrc32(b.subarray(s, e)) >>> 0 : undefined;
+function nativeCrc32(): ((b: Uint8Array, s: number, e: number) => number) | undefined {
+  const f = (zlib() as unknown as { crc32?: ZlibCrc32 }).crc32;
+  return typeof f === 'function' ? (b: Uint8Array, s: number, e: number): number => f(b.subarray(s, e)) >>> 0 : undefined;
+}
 
 /** True when node:zlib decodes zstd itself (Node >= 22.15). */
 export function hasNativeZstd(): boolean {
@@ -190,7 +202,7 @@ function gunzip(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
       const prefix = bytes.subarray(body, Math.min(bytes.length, body + 65536));
       let out: Buffer;
       try {
-        out = zlib.inflateRawSync(prefix, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 128 << 20 });
+        out = zlib().inflateRawSync(prefix, { finishFlush: zlib().constants.Z_SYNC_FLUSH, maxOutputLength: 128 << 20 });
       } catch (e) {
         throw zlibError(e, 'gzip', limit);
       }
@@ -198,7 +210,7 @@ function gunzip(bytes: Uint8Array, opts: DecodeOptions): Uint8Array {
     }
     let res: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      res = zlib.inflateRawSync(bytes.subarray(body), { info: true, maxOutputLength: Math.max(1, limit - total) }) as unknown as typeof res;
+      res = zlib().inflateRawSync(bytes.subarray(body), { info: true, maxOutputLength: Math.max(1, limit - total) }) as unknown as typeof res;
     } catch (e) {
       throw zlibError(e, 'gzip', limit);
     }
@@ -527,8 +539,10 @@ function decompressWith(format: CompressionFormat, bytes: Uint8Array, opts: Deco
         return unzstd(bytes, opts);
       case 'bzip2':
         return bunzip2(bytes, opts);
-      case 'xz':
-        return decodeXz(bytes, nativeCrc32 ? { ...opts, crc32: nativeCrc32 } : opts);
+      case 'xz': {
+        const crc32 = nativeCrc32();
+        return decodeXz(bytes, crc32 ? { ...opts, crc32 } : opts);
+      }
       case 'lzma':
         return decodeLzmaAlone(bytes, opts);
       case 'lz4-legacy':
@@ -558,7 +572,7 @@ export function decompressSection(format: 'zlib' | 'zstd', data: Uint8Array, siz
   const { limit } = effectiveLimit(data.length, { maxOutput: size });
   let out: Buffer;
   try {
-    out = zlib.inflateSync(data, { maxOutputLength: Math.max(1, limit) });
+    out = zlib().inflateSync(data, { maxOutputLength: Math.max(1, limit) });
   } catch (e) {
     throw zlibError(e, 'zlib', limit);
   }
@@ -678,7 +692,8 @@ export function unpackBytes(raw: Uint8Array, opts: UnpackOptions = {}): Unpacked
 export async function loadElfOrBtfBytes(path: string, opts: UnpackOptions = {}): Promise<UnpackedInput> {
   let raw: Buffer;
   try {
-    raw = await readFile(path);
+    // synchronous: node:fs/promises and libuv's thread pool cost a one-shot command more than they save it
+    raw = readFileSync(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const errno = err.code === 'ENOENT' ? Errno.ENOENT : Errno.EIO;
