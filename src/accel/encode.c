@@ -291,8 +291,53 @@ static uint32_t skip(uint32_t form, uint32_t p) {
   }
 }
 
+/*
+ * info.ts gather: the attributes below 0x80 of one DIE found in one walk over its data (the
+ * first of each name), so that the several looked up on each member and enumerator cost one
+ * walk; find answers from them for that DIE.
+ */
+static uint32_t gathered_die = 0xffffffffu;
+static uint32_t gathered_gen;
+static uint32_t gathered_stamp[0x80];
+static struct place gathered[0x80];
+
+static void gather(uint32_t die) {
+  gathered_die = 0xffffffffu;
+  if (++gathered_gen == 0) {
+    __builtin_memset(gathered_stamp, 0, sizeof gathered_stamp);
+    gathered_gen = 1;
+  }
+  uint32_t k = in.abbr[die];
+  uint32_t a = in.a_attr_start[k], e = a + in.a_attr_count[k];
+  uint32_t p = in.attr_off[die];
+  int fixed = unit[U_OFF_SIZE] == 4 && unit[U_ADDR_SIZE] == 8;
+  for (; a < e; a++) {
+    uint32_t form = in.attr_form[a];
+    if (form == F_indirect) { bad = 1; return; }
+    uint32_t at = in.attr_name[a];
+    if (at < 0x80 && gathered_stamp[at] != gathered_gen) {
+      int32_t ps = in.attr_pos[a];
+      gathered_stamp[at] = gathered_gen;
+      gathered[at].form = form;
+      gathered[at].p = fixed && ps >= 0 ? in.attr_off[die] + (uint32_t)ps : p;
+      gathered[at].a = a;
+    }
+    int32_t sz = in.attr_size[a];
+    if (sz >= 0) p += (uint32_t)sz;
+    else if (sz == OFF_SIZED) p += unit[U_OFF_SIZE];
+    else p = skip(form, p);
+    if (bad) return;
+  }
+  gathered_die = die;
+}
+
 /* info.ts find: attribute `at` of `die`, 0 when absent. */
 static int find(uint32_t die, uint32_t at, struct place *pl) {
+  if (die == gathered_die && at < 0x80) {
+    if (gathered_stamp[at] != gathered_gen) return 0;
+    *pl = gathered[at];
+    return 1;
+  }
   uint32_t k = in.abbr[die];
   uint32_t a = in.a_attr_start[k], e = a + in.a_attr_count[k];
   uint32_t p = in.attr_off[die];
@@ -390,6 +435,13 @@ static int32_t die_in(uint32_t offset, int32_t lo, int32_t hi) {
   return -1;
 }
 
+/*
+ * The unit's DIEs by offset from the unit's start (set for each DIE of the unit when it
+ * starts; entries left from other units are told apart by the DIE's own offset).
+ */
+static uint32_t *unit_dies;
+static uint32_t unit_dies_len, unit_dies_cap;
+
 /* info.ts ref: a reference as a DIE index; -1 when absent or void (ref_sig8); bad on a dangling one. */
 static int32_t ref(uint32_t die, uint32_t at) {
   struct place pl;
@@ -416,14 +468,22 @@ static int32_t ref(uint32_t die, uint32_t at) {
   }
   uint64_t o = unit[U_OFFSET] + target;
   if (o >= 0xffffffffu) { bad = 1; return -1; }
+  /* a DIE of this unit: from the unit's table by offset (an entry is right when that DIE starts there) */
+  if (target < unit_dies_len) {
+    uint32_t t = unit_dies[target];
+    if (t < in.n_dies && in.off[t] == (uint32_t)o) return (int32_t)t;
+  }
   int32_t t = die_in((uint32_t)o, (int32_t)unit[U_FIRST], (int32_t)unit[U_END_DIE] - 1);
   if (t < 0) t = die_in((uint32_t)o, 0, (int32_t)in.n_dies - 1);
   if (t < 0) bad = 1;
   return t;
 }
 
-/* A string attribute's bytes (*len bytes, NUL after), or 0 when absent; bad when malformed. */
-static const uint8_t *str_of(uint32_t die, uint32_t at, uint32_t *len) {
+/*
+ * Where a string attribute's bytes are, or 0 when absent (bad when malformed); *room: the
+ * bytes from there to the end of its section (str_len finds its NUL).
+ */
+static const uint8_t *str_at(uint32_t die, uint32_t at, uint32_t *len) {
   struct place pl;
   *len = 0;
   if (!find(die, at, &pl)) return 0;
@@ -463,11 +523,28 @@ strx: {
   }
 found:
   if (off >= sec_len) { bad = 1; return 0; }
-  uint32_t e = off;
-  while (e < sec_len && sec[e] != 0) e++;
-  if (e >= sec_len) { bad = 1; return 0; }
-  *len = e - off;
+  *len = sec_len - off; /* room to the section's end: str_len finds the NUL */
   return sec + off;
+}
+
+/* The length of the string at s (room: bytes to its section's end); bad when no NUL ends it. */
+static uint32_t str_len(const uint8_t *s, uint32_t room) {
+  uint32_t e = 0;
+  while (e < room && s[e] != 0) e++;
+  if (e >= room) bad = 1;
+  return e;
+}
+
+/* A string attribute's bytes (*len bytes, NUL after), or 0 when absent; bad when malformed. */
+static const uint8_t *str_of(uint32_t die, uint32_t at, uint32_t *len) {
+  uint32_t room;
+  const uint8_t *s = str_at(die, at, &room);
+  if (!s) {
+    *len = 0;
+    return 0;
+  }
+  *len = str_len(s, room);
+  return bad ? 0 : s;
 }
 
 /* ------------------------------------------------------------------ strings (btf__add_str) */
@@ -608,11 +685,30 @@ static int64_t intern(const uint8_t *s, uint32_t n) {
   return v;
 }
 
+/*
+ * (string address + 1, value) pairs of interned attribute strings, direct-mapped: a unit
+ * refers to one copy of a name from every DIE that has it (the NUL search, hash and compare
+ * of intern are then skipped). Cleared when a unit bails (its own strings are forgotten).
+ */
+#define POS_CACHE 16384
+static uint32_t pos_cache[2 * POS_CACHE];
+
 static int64_t intern_attr(uint32_t die, uint32_t at) {
-  uint32_t n;
-  const uint8_t *s = str_of(die, at, &n);
+  uint32_t room;
+  const uint8_t *s = str_at(die, at, &room);
   if (bad) return -1;
-  return s ? intern(s, n) : 0;
+  if (!s) return 0;
+  uint32_t key = (uint32_t)(uintptr_t)s + 1;
+  uint32_t *c = pos_cache + 2 * ((key * 0x9e3779b1u) >> (32 - 14));
+  if (c[0] == key) return c[1];
+  uint32_t n = str_len(s, room);
+  if (bad) return -1;
+  int64_t v = intern(s, n);
+  if (v >= 0) {
+    c[0] = key;
+    c[1] = (uint32_t)v;
+  }
+  return v;
 }
 
 /* btfkit_enc_sync: strings the JavaScript added to the own section, [0, len) NUL-terminated. */
@@ -930,6 +1026,8 @@ static uint32_t encode_composite(uint32_t die) {
     uint32_t m = (uint32_t)mi;
     if (tag_of(m) != T_member) continue;
     int64_t bit_offset, bitfield_size;
+    gather(m);
+    if (bad) return 0;
     member_placement(m, &bit_offset, &bitfield_size);
     if (bad) return 0;
     uint32_t type = id_off + small_of(ref(m, A_type));
@@ -966,6 +1064,7 @@ static uint32_t encode_enum32(uint32_t die, uint32_t size) {
   for (int32_t ei = first_child(die); ei >= 0; ei = next_sibling((uint32_t)ei)) {
     uint32_t e = (uint32_t)ei;
     if (tag_of(e) != T_enumerator) continue;
+    gather(e);
     int64_t no = intern_attr(e, A_name);
     if (bad || no <= 0) return 0; /* a nameless value: btf__add_enum_value refuses it */
     struct place pl;
@@ -1194,6 +1293,7 @@ int32_t btfkit_enc_unit(uint32_t ui, uint32_t first_id_off, uint32_t *st) {
   id_off = first_id_off;
   state = st;
   bad = 0;
+  gathered_die = 0xffffffffu;
   rec.n = offs.n = order.n = 0;
   strs_mark = own_len;
   uint32_t saved_cache_count = cache_count;
@@ -1211,6 +1311,22 @@ int32_t btfkit_enc_unit(uint32_t ui, uint32_t first_id_off, uint32_t *st) {
     small_cap = cap;
   }
   __builtin_memset(small_id, 0, nd * 4);
+  uint32_t ulen = unit[U_END] - unit[U_OFFSET];
+  if (ulen > unit_dies_cap) {
+    uint32_t cap = unit_dies_cap ? unit_dies_cap : 1 << 16;
+    while (cap < ulen) cap *= 2;
+    unit_dies = alloc(cap * 4);
+    if (!unit_dies) {
+      unit_dies_cap = unit_dies_len = 0;
+      return ENC_BAIL;
+    }
+    unit_dies_cap = cap;
+  }
+  unit_dies_len = ulen;
+  for (uint32_t d = unit_first; d < unit_end; d++) {
+    uint32_t rel = in.off[d] - unit[U_OFFSET];
+    if (rel < ulen) unit_dies[rel] = d;
+  }
   int ok = 1;
   /* order.ts cuTypes */
   for (int32_t c = first_child(unit_first); c >= 0 && ok; c = next_sibling((uint32_t)c)) {
@@ -1274,6 +1390,7 @@ int32_t btfkit_enc_unit(uint32_t ui, uint32_t first_id_off, uint32_t *st) {
     }
     pool_len = saved_pool_len;
     own_len = strs_mark;
+    __builtin_memset(pos_cache, 0, sizeof pos_cache);
     st[0] = saved_state[0];
     st[1] = saved_state[1];
     st[2] = saved_state[2];
@@ -1308,6 +1425,9 @@ struct input *btfkit_enc_input(void) {
   rec.n = rec.cap = offs.n = offs.cap = order.n = order.cap = 0;
   small_id = 0;
   small_cap = 0;
+  __builtin_memset(pos_cache, 0, sizeof pos_cache);
+  unit_dies = 0;
+  unit_dies_len = unit_dies_cap = 0;
   heap_top = (uint32_t)(uintptr_t)&__heap_base;
   return &in;
 }
