@@ -26,6 +26,8 @@
 
 #include <stdint.h>
 
+#include "strindex.h"
+
 #define ENC_BAIL (-1)
 
 /* DWARF tags, attributes, forms, base type encodings (src/dwarf/constants.ts) */
@@ -549,25 +551,6 @@ static const uint8_t *str_of(uint32_t die, uint32_t at, uint32_t *len) {
 
 /* ------------------------------------------------------------------ strings (btf__add_str) */
 
-static inline uint32_t load32(const uint8_t *p) {
-  uint32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
-/* strindex.ts hashBytes (accel.c hash_bytes) */
-static uint32_t hash_bytes(const uint8_t *s, uint32_t n) {
-  uint32_t h = (n ^ 0x9e3779b1u) * 0x85ebca6bu;
-  if (n >= 4) {
-    h = (h ^ load32(s)) * 0x85ebca6bu;
-    h = (h ^ load32(s + (n >> 1) - 2)) * 0x85ebca6bu;
-    h = (h ^ load32(s + n - 4)) * 0x85ebca6bu;
-  } else {
-    for (uint32_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x85ebca6bu;
-  }
-  return h ^ (h >> 15);
-}
-
 static int equal_bytes(const uint8_t *a, const uint8_t *b, uint32_t n) {
   for (uint32_t i = 0; i < n; i++)
     if (a[i] != b[i]) return 0;
@@ -710,6 +693,34 @@ static int64_t intern_attr(uint32_t die, uint32_t at) {
   }
   return v;
 }
+
+/* The kernel's string table as btfkit_enc_base_index built it: slots, mask, count. */
+static uint32_t base_table[3];
+
+/*
+ * Builds the table of the kernel's strings (base_strs, with 16 zero bytes readable after
+ * them) when the JavaScript gave none: StrIndex's, so that the JavaScript can take it over
+ * (btfkit_enc_base_table). `cap`: the first table size to try (StrIndex's). 0 or ENC_BAIL.
+ */
+int32_t btfkit_enc_base_index(uint32_t cap) {
+  if (in.base_len == 0) return ENC_BAIL;
+  for (; cap != 0 && cap <= (1u << 28); cap <<= 1) {
+    int32_t *slots = alloc(cap * 8);
+    if (!slots) return ENC_BAIL;
+    __builtin_memset(slots, 0, cap * 8);
+    int32_t n = strindex_build(in.base_strs, in.base_len, slots, cap - 1);
+    if (n < 0) continue;
+    in.base_slots = slots;
+    in.base_mask = cap - 1;
+    base_table[0] = (uint32_t)(uintptr_t)slots;
+    base_table[1] = cap - 1;
+    base_table[2] = (uint32_t)n;
+    return 0;
+  }
+  return ENC_BAIL;
+}
+
+uint32_t *btfkit_enc_base_table(void) { return base_table; }
 
 /* btfkit_enc_sync: strings the JavaScript added to the own section, [0, len) NUL-terminated. */
 int32_t btfkit_enc_sync(const uint8_t *s, uint32_t len) {

@@ -20,10 +20,13 @@ interface EncodeExports extends WasmBaseExports {
   btfkit_enc_sync(p: number, len: number): number;
   btfkit_enc_unit(ui: number, idOff: number, st: number): number;
   btfkit_enc_out(): number;
+  btfkit_enc_base_index(cap: number): number;
+  btfkit_enc_base_table(): number;
 }
 
 const encodeWasm = new LazyInstance<EncodeExports>(ENCODE_WASM, [
   'btfkit_enc_alloc', 'btfkit_enc_input', 'btfkit_enc_init', 'btfkit_enc_sync', 'btfkit_enc_unit', 'btfkit_enc_out',
+  'btfkit_enc_base_index', 'btfkit_enc_base_table',
 ]);
 
 /** What the C encoder reads (see encode.c struct input). */
@@ -47,8 +50,11 @@ export interface EncodeInput {
     attrName: Uint32Array; attrForm: Uint32Array; attrConst: Float64Array; attrSize: Int32Array; attrPos: Int32Array;
   };
   units: ReadonlyArray<{ offset: number; end: number; version: number; offSize: number; addrSize: number; firstDie: number; endDie: number; strOffsetsBase: number }>;
-  /** The kernel's string section and its StrIndex table (null: no base). */
-  base: { strs: Uint8Array; strLen: number; slots: Int32Array; mask: number } | null;
+  /**
+   * The kernel's string section and its StrIndex table (null: no base); without a table, one
+   * is built here (see baseTable).
+   */
+  base: { strs: Uint8Array; strLen: number; table: { slots: Int32Array; mask: number } | null } | null;
   /** First own string offset; the own section's bytes so far. */
   startStrOff: number;
   ownStrs: Uint8Array;
@@ -73,6 +79,13 @@ export interface IndexTypeState {
   needIndexType: boolean;
 }
 
+/** A StrIndex table: (offset + 1, hash) pairs, mask + 1 of them, count strings. */
+export interface BaseTable {
+  slots: Int32Array;
+  mask: number;
+  count: number;
+}
+
 const INPUT_WORDS = 32;
 const UNIT_WORDS = 8;
 const ENC_BAIL = -1;
@@ -85,6 +98,8 @@ export class WasmTypeEncoder {
     private readonly nUnits: number,
     /** Three words for IndexTypeState. */
     private readonly st: number,
+    /** The kernel's string table built here (when the input had none), for the kernel's Btf to take over. */
+    readonly baseTable: BaseTable | null,
   ) {}
 
   /** The encoder with `input` in its memory, or null when WebAssembly cannot be used or the memory cannot be had. */
@@ -103,9 +118,10 @@ export class WasmTypeEncoder {
         return p;
       };
       const blobs: Array<[number, Uint8Array | Uint32Array | Int32Array | Float64Array]> = [];
-      const put = (data: Uint8Array | Uint32Array | Int32Array | Float64Array): number => {
-        const p = take(data.byteLength);
+      const put = (data: Uint8Array | Uint32Array | Int32Array | Float64Array, zeros = 0): number => {
+        const p = take(data.byteLength + zeros);
         blobs.push([p, data]);
+        if (zeros) blobs.push([p + data.byteLength, new Uint8Array(zeros)]);
         return p;
       };
       const unitWords = new Uint32Array(input.units.length * UNIT_WORDS);
@@ -120,7 +136,9 @@ export class WasmTypeEncoder {
         put(a.attrName.subarray(0, a.nAttrs)), put(a.attrForm.subarray(0, a.nAttrs)), put(a.attrConst.subarray(0, a.nAttrs)),
         put(a.attrSize.subarray(0, a.nAttrs)), put(a.attrPos.subarray(0, a.nAttrs)),
         put(unitWords), input.units.length,
-        base ? put(base.strs.subarray(0, base.strLen)) : 0, base ? base.strLen : 0, base ? put(base.slots) : 0, base ? base.mask : 0,
+        // the kernel's strings with 16 zero bytes after them (the table's NUL search reads them)
+        base ? put(base.strs.subarray(0, base.strLen), 16) : 0, base ? base.strLen : 0,
+        base?.table ? put(base.table.slots) : 0, base?.table ? base.table.mask : 0,
         input.startStrOff,
       ];
       if (words.length !== INPUT_WORDS) throw new Error('encode.ts: input layout');
@@ -131,7 +149,17 @@ export class WasmTypeEncoder {
       new Uint32Array(buf, inp, INPUT_WORDS).set(words);
       if (ex.btfkit_enc_init() !== 0) return null;
       if (own !== 0 && ex.btfkit_enc_sync(own, input.ownStrs.length) !== 0) return null;
-      return new WasmTypeEncoder(ex, input.units.length, st);
+      let built: BaseTable | null = null;
+      if (base !== null && base.table === null) {
+        // StrIndex's first size: the section's length / 8, at least 1024 slots
+        let cap = 1024;
+        while (cap < base.strLen / 8) cap <<= 1;
+        if (ex.btfkit_enc_base_index(cap) !== 0) return null;
+        const t = new Uint32Array(ex.memory.buffer, ex.btfkit_enc_base_table(), 3);
+        const [slots, mask, count] = [t[0]!, t[1]!, t[2]!];
+        built = { slots: new Int32Array(ex.memory.buffer, slots, (mask + 1) * 2).slice(), mask, count };
+      }
+      return new WasmTypeEncoder(ex, input.units.length, st, built);
     } catch {
       encodeWasm.drop();
       return null;

@@ -85,7 +85,7 @@ function openWasmEncoder(d: DwarfInfo, btf: Btf): WasmTypeEncoder | null {
   const raw = d.raw();
   const a = raw.abbrevs;
   const own = btf.raw();
-  return WasmTypeEncoder.open({
+  const enc = WasmTypeEncoder.open({
     info: d.sections.info, str: d.sections.str, lineStr: d.sections.lineStr, strOffsets: d.sections.strOffsets,
     littleEndian: d.sections.littleEndian,
     nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par, sib: raw.sib, unitOf: raw.unitOf,
@@ -94,10 +94,13 @@ function openWasmEncoder(d: DwarfInfo, btf: Btf): WasmTypeEncoder | null {
       attrName: a.attrName, attrForm: a.attrForm, attrConst: a.attrConst, attrSize: a.attrSize, attrPos: a.attrPos,
     },
     units: d.units,
-    base: base === null ? null : base.ownStrTable(),
+    // the kernel's string table: its StrIndex's when built, else built in WebAssembly and handed to the kernel's Btf
+    base: base === null ? null : { ...base.raw(), table: base.hasOwnStrTable() ? base.ownStrTable() : null },
     startStrOff: btf.startStrOff,
     ownStrs: own.strs.slice(0, own.strLen),
   });
+  if (enc?.baseTable && base !== null && !base.hasOwnStrTable()) base.adoptOwnStrTable(enc.baseTable.slots, enc.baseTable.mask, enc.baseTable.count);
+  return enc;
 }
 
 /**

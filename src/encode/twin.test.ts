@@ -16,6 +16,7 @@ import { serializeBtf } from '../format/write.js';
 import type { Btf } from '../model/btf.js';
 import { readDwarf, Tag } from '../dwarf/index.js';
 import { WasmTypeEncoder } from '../accel/encode.js';
+import { StrIndex } from '../model/strindex.js';
 import { encodeModuleBtf } from './index.js';
 
 const FIX = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/fixtures/dwarf');
@@ -47,6 +48,20 @@ test('encoder twins: split on the running kernel, the same BTF either way', { sk
     const bytes = load(f);
     assert.equal(outcome(() => parseElf(bytes), kernel, true), outcome(() => parseElf(bytes), kernel, false), f);
   }
+});
+
+test('encoder twins: the kernel\'s string table built in WebAssembly is StrIndex\'s, word for word', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
+  const bytes = new Uint8Array(readFileSync(KERNEL));
+  const kernel = parseBtf(bytes);
+  assert.equal(kernel.hasOwnStrTable(), false);
+  encodeModuleBtf(parseElf(load('sample-gcc-dwarf5.o')), kernel, {});
+  // the encoder handed its table to the kernel's Btf
+  assert.equal(kernel.hasOwnStrTable(), true);
+  const adopted = kernel.ownStrTable();
+  const raw = kernel.raw();
+  const fresh = new StrIndex(raw.strs, raw.strLen).table();
+  assert.equal(adopted.mask, fresh.mask);
+  assert.deepEqual(adopted.slots, fresh.slots);
 });
 
 test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () => {
