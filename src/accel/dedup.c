@@ -16,6 +16,8 @@
  *  btfkit_dedup_prep: prim.ts dedupPrep's pass over the base types (and ownNames for
  *    deduplicated strings).
  *  btfkit_dedup_types: dedupPrimTypes, dedupStructTypes, dedupResolveFwds, dedupRefTypes.
+ *  btfkit_dedup_all: all of a dedup whose strings are already deduplicated (a module's
+ *    encoded BTF, merges), from the records as newState lays them out to the kept records.
  *
  * The work per type is in functions that are not inlined into the stages' loops: V8 runs a
  * WebAssembly function in its baseline tier (Liftoff) until it has run a while, then moves its
@@ -974,6 +976,32 @@ __attribute__((noinline)) static int ref_type(struct dedup *d, uint32_t root) {
  * + 1 a power of two above twice the own types). enum_fwd: bits by string offset below
  * enum_fwd_limit. Returns 0 or DEDUP_BAIL.
  */
+/* The type stages on a dedup state (btfkit_dedup_types, btfkit_dedup_all). 0 or DEDUP_BAIL. */
+static int32_t types_pass(struct dedup *d) {
+  const uint8_t *kinds = d->kinds;
+  int32_t *map = d->map;
+  for (uint32_t id = d->start; id < d->type_count; id++) {
+    uint32_t k = kinds[id];
+    if (k == K_INT || k == K_ENUM || k == K_ENUM64 || k == K_FWD || k == K_FLOAT) {
+      if (prim_type(d, id)) return DEDUP_BAIL;
+    }
+  }
+  for (uint32_t id = d->start; id < d->type_count; id++) {
+    uint32_t k = kinds[id];
+    if (k == K_STRUCT || k == K_UNION || k == K_TYPEDEF) {
+      if (struct_type(d, id)) return DEDUP_BAIL;
+    }
+  }
+  resolve_fwds(d);
+  for (uint32_t id = d->start; id < d->type_count; id++) {
+    int32_t m = map[id];
+    if (m >= 0) continue;
+    if (m == IN_PROGRESS) return DEDUP_BAIL;
+    if (ref_type(d, id)) return DEDUP_BAIL;
+  }
+  return 0;
+}
+
 int32_t btfkit_dedup_types(uint32_t *w, const uint32_t *off, const uint8_t *kinds, int32_t *map, uint32_t start,
                            uint32_t type_count, struct table *t, struct table *et, uint32_t *enum_fwd,
                            uint32_t enum_fwd_limit, int32_t *hypot, uint32_t *hypot_list, uint32_t *s, int32_t *seen,
@@ -983,24 +1011,153 @@ int32_t btfkit_dedup_types(uint32_t *w, const uint32_t *off, const uint8_t *kind
     .enum_fwd = enum_fwd, .enum_fwd_limit = enum_fwd_limit, .hypot = hypot, .hypot_list = hypot_list,
     .s = s, .seen = seen, .rs = rs, .fwd = fwd, .fwd_mask = fwd_mask,
   };
+  return types_pass(&d);
+}
+
+/* ------------------------------------------------------------------ the whole dedup (strings already deduplicated) */
+
+/* src/format/kinds.ts tables, 32 bytes each (kinds 0..19 as kinds.ts has them). */
+struct kind_tables {
+  int8_t info_words[32];
+  int8_t elem_words[32];
+  uint8_t id_fixed[32];
+  uint8_t id_word1[32];
+  uint8_t id_word2[32];
+  int8_t elem_id[32];
+  int8_t elem_start[32];
+};
+
+#define MAX_KNOWN_KIND 19
+#define MAX_NR_TYPES 0x7fffffffu
+#define DROPPED 0xffffffffu
+
+static inline int64_t record_words(const struct kind_tables *kt, uint32_t k, uint32_t vlen) {
+  if (k == 0 || k > MAX_KNOWN_KIND) return -1;
+  return 3 + kt->info_words[k] + (int64_t)kt->elem_words[k] * vlen;
+}
+
+/*
+ * state.ts ownRecords: the own records' kinds and first map entries, their kinds known and
+ * their ids in range (else DEDUP_BAIL: the JavaScript reports which).
+ */
+static int32_t own_records(const struct kind_tables *kt, const uint32_t *w, uint32_t n_words, const uint32_t *off,
+                           uint8_t *kinds, int32_t *map, uint32_t start, uint32_t type_count) {
   for (uint32_t id = start; id < type_count; id++) {
-    uint32_t k = kinds[id];
-    if (k == K_INT || k == K_ENUM || k == K_ENUM64 || k == K_FWD || k == K_FLOAT) {
-      if (prim_type(&d, id)) return DEDUP_BAIL;
+    uint32_t o = off[id];
+    uint32_t k = KIND(w, o), vlen = VLEN(w, o);
+    int64_t n = record_words(kt, k, vlen);
+    if (n < 0 || (uint64_t)o + (uint64_t)n > n_words) return DEDUP_BAIL;
+    kinds[id] = (uint8_t)k;
+    map[id] = k == K_VAR || k == K_DATASEC ? (int32_t)id : UNPROCESSED;
+    uint32_t nf = kt->id_fixed[k];
+    if (nf > 0 && w[o + kt->id_word1[k]] >= type_count) return DEDUP_BAIL;
+    if (nf > 1 && w[o + kt->id_word2[k]] >= type_count) return DEDUP_BAIL;
+    int32_t ei = kt->elem_id[k];
+    if (ei < 0) continue;
+    uint32_t ew = (uint32_t)kt->elem_words[k];
+    for (uint32_t j = 0, p = o + (uint32_t)kt->elem_start[k] + (uint32_t)ei; j < vlen; j++, p += ew)
+      if (w[p] >= type_count) return DEDUP_BAIL;
+  }
+  return 0;
+}
+
+/* compact.ts resolve: the canonical id's new number (base ids as they are); DROPPED on a cycle. */
+static uint32_t compact_resolve(const int32_t *map, const uint32_t *renum, uint32_t start, uint32_t type_count, uint32_t x) {
+  uint32_t r = x;
+  int64_t guard = type_count;
+  for (int32_t m = map[r]; m >= 0 && (uint32_t)m != r; m = map[r]) {
+    r = (uint32_t)m;
+    if (--guard < 0) return DROPPED;
+  }
+  return r < start ? r : renum[r];
+}
+
+/* The whole dedup's input and output (dedup.ts lays it out; 32-bit words, in this order). */
+struct all {
+  uint32_t *w; uint32_t n_words; const uint32_t *off; uint32_t start; uint32_t type_count;
+  uint8_t *kinds; int32_t *map; uint32_t limit; uint32_t str_limit;
+  const struct kind_tables *kt;
+  uint32_t *bits; uint32_t *elem_bits; uint8_t *anon_kinds;
+  struct table *t; struct table *et; uint32_t *enum_fwd_names; uint32_t *enum_fwd;
+  int32_t *hypot; uint32_t *hypot_list; uint32_t *s; int32_t *seen; uint32_t *rs; uint32_t *fwd; uint32_t fwd_mask;
+  /* out: the kept records and their word offsets, how many of each */
+  uint32_t *out_words; uint32_t *out_offs; uint32_t out_n_words; uint32_t out_n_types;
+};
+
+/*
+ * btf__dedup of a BTF whose strings are already deduplicated (index.ts, the stages of
+ * state.ts, prim.ts, struct.ts, ref.ts and compact.ts in one call): `w`/`off` laid out as
+ * newState lays them out, kinds, map, the tables and scratch zeroed where dedup.ts says. On
+ * return the map is final, hypot holds the new numbering of the own ids (compact.ts renum),
+ * and out_words/out_offs the kept records, their ids remapped. 0 or DEDUP_BAIL.
+ */
+int32_t btfkit_dedup_all(struct all *a) {
+  uint32_t start = a->start, type_count = a->type_count;
+  uint32_t *w = a->w;
+  if (own_records(a->kt, w, a->n_words, a->off, a->kinds, a->map, start, type_count)) return DEDUP_BAIL;
+  a->map[0] = 0;
+  if (start > 1) {
+    uint32_t n_fwd = 0;
+    int32_t r = btfkit_dedup_prep(w, a->off, start, type_count, a->limit, a->map, a->kinds, a->bits, a->elem_bits,
+                                  a->anon_kinds, 0, 0, a->t, a->et, a->enum_fwd_names, &n_fwd);
+    if (r != 0) return DEDUP_BAIL;
+    for (uint32_t i = 0; i < n_fwd; i++) {
+      uint32_t name = a->enum_fwd_names[i];
+      if (name >= a->str_limit) return DEDUP_BAIL;
+      a->enum_fwd[name >> 5] |= 1u << (name & 31);
     }
   }
+  struct dedup d = {
+    .w = w, .off = a->off, .kinds = a->kinds, .map = a->map, .start = start, .type_count = type_count, .t = a->t,
+    .et = a->et, .enum_fwd = a->enum_fwd, .enum_fwd_limit = a->str_limit, .hypot = a->hypot,
+    .hypot_list = a->hypot_list, .s = a->s, .seen = a->seen, .rs = a->rs, .fwd = a->fwd, .fwd_mask = a->fwd_mask,
+  };
+  if (types_pass(&d)) return DEDUP_BAIL;
+  /* compact.ts compactAndRemap: the new numbering in hypot's memory, the kept records copied, ids remapped */
+  const struct kind_tables *kt = a->kt;
+  uint32_t *renum = (uint32_t *)a->hypot;
+  const int32_t *map = a->map;
+  const uint8_t *kinds = a->kinds;
+  uint32_t n_words = 0, n_types = 0;
   for (uint32_t id = start; id < type_count; id++) {
-    uint32_t k = kinds[id];
-    if (k == K_STRUCT || k == K_UNION || k == K_TYPEDEF) {
-      if (struct_type(&d, id)) return DEDUP_BAIL;
+    if ((uint32_t)map[id] != id) {
+      renum[id] = DROPPED;
+      continue;
+    }
+    n_words += (uint32_t)record_words(kt, kinds[id], VLEN(w, a->off[id]));
+    renum[id] = start + n_types++;
+  }
+  uint32_t *ow = a->out_words, *oo = a->out_offs;
+  uint32_t pos = 0, n = 0;
+  for (uint32_t id = start; id < type_count; id++) {
+    if ((uint32_t)map[id] != id) continue;
+    uint32_t o = a->off[id];
+    uint32_t len = (uint32_t)record_words(kt, kinds[id], VLEN(w, o));
+    oo[n++] = pos;
+    __builtin_memcpy(ow + pos, w + o, len * 4);
+    pos += len;
+  }
+  for (uint32_t i = 0; i < n_types; i++) {
+    uint32_t o = oo[i];
+    uint32_t kind = KIND(ow, o);
+    uint32_t nf = kt->id_fixed[kind];
+    uint32_t fields[2] = {kt->id_word1[kind], kt->id_word2[kind]};
+    for (uint32_t f = 0; f < nf && f < 2; f++) {
+      uint32_t nid = compact_resolve(map, renum, start, type_count, ow[o + fields[f]]);
+      if (nid > MAX_NR_TYPES) return DEDUP_BAIL;
+      ow[o + fields[f]] = nid;
+    }
+    int32_t ei = kt->elem_id[kind];
+    if (ei < 0) continue;
+    uint32_t ew = (uint32_t)kt->elem_words[kind];
+    uint32_t vlen = VLEN(ow, o);
+    for (uint32_t j = 0, p = o + (uint32_t)kt->elem_start[kind] + (uint32_t)ei; j < vlen; j++, p += ew) {
+      uint32_t nid = compact_resolve(map, renum, start, type_count, ow[p]);
+      if (nid > MAX_NR_TYPES) return DEDUP_BAIL;
+      ow[p] = nid;
     }
   }
-  resolve_fwds(&d);
-  for (uint32_t id = start; id < type_count; id++) {
-    int32_t m = map[id];
-    if (m >= 0) continue;
-    if (m == IN_PROGRESS) return DEDUP_BAIL;
-    if (ref_type(&d, id)) return DEDUP_BAIL;
-  }
+  a->out_n_words = n_words;
+  a->out_n_types = n_types;
   return 0;
 }

@@ -21,9 +21,10 @@ interface DedupExports extends WasmBaseExports {
     w: number, off: number, kinds: number, map: number, start: number, typeCount: number, t: number, et: number, enumFwd: number,
     enumFwdLimit: number, hypot: number, hypotList: number, s: number, seen: number, rs: number, fwd: number, fwdMask: number,
   ): number;
+  btfkit_dedup_all(all: number): number;
 }
 
-const dedupWasm = new LazyInstance<DedupExports>(DEDUP_WASM, ['btfkit_dedup_prep', 'btfkit_dedup_types']);
+const dedupWasm = new LazyInstance<DedupExports>(DEDUP_WASM, ['btfkit_dedup_prep', 'btfkit_dedup_types', 'btfkit_dedup_all']);
 
 /** dedup.c DEDUP_BAIL. */
 const BAIL = -0x7fffffff;
@@ -289,4 +290,149 @@ export function dedupTypesInWasm(input: TypesInput): boolean {
     w.set(m.u32.subarray((pw >>> 2) + from, (pw >>> 2) + to), from);
   }
   return true;
+}
+
+/** One level of the base chain or the object itself (state.ts newState copies them in this order). */
+export interface ChainLevel {
+  words: Uint32Array;
+  nWords: number;
+  offs: Uint32Array;
+  nTypes: number;
+  startId: number;
+}
+
+/** src/format/kinds.ts's per-kind tables, as dedup.c struct kind_tables reads them. */
+export interface KindTables {
+  infoWords: Int8Array;
+  elemWords: Int8Array;
+  idFixed: Uint8Array;
+  idWord1: Uint8Array;
+  idWord2: Uint8Array;
+  elemId: Int8Array;
+  elemStart: Int8Array;
+}
+
+/** What btfkit_dedup_all reads: the chain (bottom first, the object last) and where the object's strings end. */
+export interface AllInput {
+  chain: readonly ChainLevel[];
+  typeCount: number;
+  /** First own string offset (Btf.startStrOff), and one past the own string section's end. */
+  limit: number;
+  strLimit: number;
+  kinds: KindTables;
+}
+
+/** The kept own records (ids remapped), and what the id map is computed from (compact.ts finalId). */
+export interface AllOutput {
+  words: Uint32Array;
+  nWords: number;
+  offs: Uint32Array;
+  nTypes: number;
+  map: Int32Array;
+  renum: Uint32Array;
+}
+
+/** Words of dedup.c struct all. */
+const ALL_WORDS = 28;
+
+/**
+ * A whole dedup whose strings are already deduplicated, in WebAssembly (dedup.c
+ * btfkit_dedup_all: newState's layout made here, ownRecords, dedupPrep, the type stages and
+ * compactAndRemap): the kept records, or null when WebAssembly cannot be used or the C code
+ * stopped where the JavaScript reports an error (the caller then runs the JavaScript dedup).
+ */
+export function dedupAllInWasm(input: AllInput): AllOutput | null {
+  const { chain, typeCount } = input;
+  const own = chain[chain.length - 1];
+  if (own === undefined) return null;
+  const start = own.startId;
+  if (start < 1 || typeCount !== start + own.nTypes) return null;
+  const inst = dedupWasm.get();
+  if (inst === null) return null;
+  const ex = inst.ex;
+  let total = 3;
+  for (const l of chain) total += l.nWords;
+  const nOwn = typeCount - start;
+  let fwdSlots = 16;
+  while (fwdSlots < 2 * nOwn + 2) fwdSlots *= 2;
+  const bitWords = (input.limit >>> 5) + 1;
+  const enumWords = (input.strLimit >>> 5) + 1;
+  const bucketsOf = (expected: number): number => {
+    let bits = 4;
+    while (bits < 26 && 1 << bits < expected) bits++;
+    return bits;
+  };
+  const tBits = bucketsOf(typeCount);
+  const etBits = bucketsOf(typeCount >>> 4);
+  const entsWords = E * (typeCount + 16);
+  const areas = new Areas(ex.__heap_base.value);
+  const pall = areas.take(ALL_WORDS * 4);
+  const pw = areas.take(total * 4);
+  const poff = areas.take(typeCount * 4);
+  const pmap = areas.take(typeCount * 4);
+  const pkt = areas.take(7 * 32);
+  const pt = areas.take(TABLE_STRUCT);
+  const pet = areas.take(TABLE_STRUCT);
+  const ptents = areas.take(entsWords * 4);
+  const petents = areas.take(entsWords * 4);
+  const pnames = areas.take(typeCount * 4);
+  const plist = areas.take(typeCount * 4);
+  const ps = areas.take((typeCount + 1) * FRAME * 4);
+  const prs = areas.take((nOwn + 1) * RFRAME * 4);
+  const pow = areas.take(Math.max(own.nWords, 1) * 4);
+  const poo = areas.take(Math.max(own.nTypes, 1) * 4);
+  // zeroed: kinds, name bits, anonymous kinds, buckets, enum names, hypothetical map, memo, forward names
+  const zeroFrom = areas.end;
+  const pkinds = areas.take(typeCount);
+  const pbits = areas.take(bitWords * 4);
+  const pelem = areas.take(bitWords * 4);
+  const panon = areas.take(32);
+  const ptbk = areas.take((1 << tBits) * 4);
+  const petbk = areas.take((1 << etBits) * 4);
+  const penum = areas.take(enumWords * 4);
+  const phypot = areas.take(typeCount * 4);
+  const pseen = areas.take(typeCount * 4);
+  const pfwd = areas.take(fwdSlots * 8);
+  try {
+    growMemoryTo(ex.memory, areas.end);
+  } catch {
+    return null;
+  }
+  const m = views(ex.memory.buffer);
+  if (inst.dirty > zeroFrom) m.u8.fill(0, zeroFrom, Math.min(inst.dirty, areas.end));
+  inst.dirty = Math.max(inst.dirty, areas.end);
+  // newState's layout: each level's records in order, void's three zero words last; offsets per id
+  let pos = 0;
+  const off = m.u32.subarray(poff >>> 2, (poff >>> 2) + typeCount);
+  for (const l of chain) {
+    m.u32.set(l.words.subarray(0, l.nWords), (pw >>> 2) + pos);
+    if (pos === 0) off.set(l.offs.subarray(0, l.nTypes), l.startId);
+    else for (let i = 0; i < l.nTypes; i++) off[l.startId + i] = pos + l.offs[i]!;
+    pos += l.nWords;
+  }
+  m.u32.fill(0, (pw >>> 2) + pos, (pw >>> 2) + pos + 3);
+  off[0] = pos;
+  const kt = input.kinds;
+  [kt.infoWords, kt.elemWords, kt.idFixed, kt.idWord1, kt.idWord2, kt.elemId, kt.elemStart].forEach((t, i) => {
+    m.u8.fill(0, pkt + 32 * i, pkt + 32 * i + 32);
+    m.u8.set(new Uint8Array(t.buffer, t.byteOffset, Math.min(t.length, 32)), pkt + 32 * i);
+  });
+  m.u32.set([ptbk, 32 - tBits, ptents, entsWords, 0, 0, 0, 0], pt >>> 2);
+  m.u32.set([petbk, 32 - etBits, petents, entsWords, 0, 0, 0, 0], pet >>> 2);
+  m.u32.set([
+    pw, total, poff, start, typeCount, pkinds, pmap, input.limit, input.strLimit, pkt, pbits, pelem, panon, pt, pet, pnames, penum,
+    phypot, plist, ps, pseen, prs, pfwd, fwdSlots - 1, pow, poo, 0, 0,
+  ], pall >>> 2);
+  const r = call(() => ex.btfkit_dedup_all(pall));
+  if (r !== 0) return null;
+  const nWords = m.u32[(pall >>> 2) + 26]!;
+  const nTypes = m.u32[(pall >>> 2) + 27]!;
+  return {
+    words: m.u32.slice(pow >>> 2, (pow >>> 2) + Math.max(nWords, 1)),
+    nWords,
+    offs: m.u32.slice(poo >>> 2, (poo >>> 2) + Math.max(nTypes, 1)),
+    nTypes,
+    map: m.i32.slice(pmap >>> 2, (pmap >>> 2) + typeCount),
+    renum: m.u32.slice(phypot >>> 2, (phypot >>> 2) + typeCount),
+  };
 }

@@ -47,16 +47,7 @@ export function compactAndRemap(d: DedupState): CompactTypes {
   const words = new Uint32Array(Math.max(nWords, 1));
   const offs = new Uint32Array(Math.max(nTypes, 1));
   copyKept(d, words, offs);
-  // (a base id resolves to itself, except a base forward that the object's full type took over)
-  const resolve = (x: number): number => {
-    let r = x;
-    let guard = typeCount;
-    for (let m = map[r]!; m >= 0 && m !== r; m = map[r]!) {
-      r = m;
-      if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, x);
-    }
-    return r < start ? r : renum[r]!;
-  };
+  const resolve = finalId(map, renum, start, typeCount);
   for (let i = 0; i < nTypes; i++) {
     const o = offs[i]!;
     const info = words[o + 1]!;
@@ -109,7 +100,25 @@ function remapField(words: Uint32Array, p: number, resolve: (x: number) => numbe
   words[p] = nid;
 }
 
-function buildIdMap(typeCount: number, resolve: (x: number) => number): Uint32Array {
+/**
+ * An id's number in the output: the canonical map followed to its end, then an own id's new
+ * number (`renum`); a base id resolves to itself, except a base forward that the object's full
+ * type took over.
+ */
+export function finalId(map: Int32Array, renum: Uint32Array, start: number, typeCount: number): (x: number) => number {
+  return (x: number): number => {
+    let r = x;
+    let guard = typeCount;
+    for (let m = map[r]!; m >= 0 && m !== r; m = map[r]!) {
+      r = m;
+      if (--guard < 0) throw dedupError('cycle in the canonical map', undefined, x);
+    }
+    return r < start ? r : renum[r]!;
+  };
+}
+
+/** Old id -> new id for every id below `typeCount`. */
+export function buildIdMap(typeCount: number, resolve: (x: number) => number): Uint32Array {
   const idMap = new Uint32Array(typeCount);
   for (let id = 1; id < typeCount; id++) idMap[id] = resolve(id);
   return idMap;

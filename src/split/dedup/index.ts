@@ -25,8 +25,9 @@ import { ownSections } from './access.js';
 import { dedupPrep, dedupPrimTypes } from './prim.js';
 import { dedupStructTypes } from './struct.js';
 import { dedupResolveFwds, dedupRefTypes } from './ref.js';
-import { compactAndRemap } from './compact.js';
-import { dedupTypesInWasm } from '../../accel/dedup.js';
+import { buildIdMap, compactAndRemap, finalId } from './compact.js';
+import { ELEM_ID, ELEM_START, ELEM_WORDS, ID_FIXED, ID_WORD1, ID_WORD2, INFO_WORDS } from '../../format/kinds.js';
+import { dedupAllInWasm, dedupTypesInWasm, type AllInput, type ChainLevel } from '../../accel/dedup.js';
 
 export interface DedupOptions {
   /** The base the input is split on; must be the input's own base when given. */
@@ -57,18 +58,17 @@ export function dedupWith(btf: Btf, opts: DedupOptions, wasm: boolean): DedupRes
   if (opts.base !== undefined && opts.base !== btf.base) {
     throw new BtfkitError('BTF_INVALID', 'dedup: the BTF is not split on the given base', { errno: Errno.EINVAL });
   }
-  const d = newState(btf);
   const skipStrings = opts.stringsDeduped ?? stringsLookDeduped(btf);
+  if (wasm && skipStrings) {
+    const r = dedupAllInWasm(allInput(btf));
+    if (r !== null) return result(btf, r.words, r.nWords, r.offs, r.nTypes, () => buildIdMap(btf.typeCount(), finalId(r.map, r.renum, btf.startId, btf.typeCount())));
+  }
+  const d = newState(btf);
   dedupPrep(d, skipStrings, wasm);
   let strs: Uint8Array;
   let strLen: number;
   if (skipStrings) {
-    // the input's string section as it is: a view of exactly its length, so that the first
-    // string added to either object moves that object's section to a new buffer (strings are
-    // only ever appended) and neither sees the other's
-    const own = ownSections(btf);
-    strs = own.strLen > 0 ? own.strs.subarray(0, own.strLen) : own.strs.slice(0, 1);
-    strLen = own.strLen;
+    ({ strs, strLen } = keptStrings(btf));
   } else {
     ({ strs, strLen } = dedupStrings(d));
   }
@@ -83,12 +83,43 @@ export function dedupWith(btf: Btf, opts: DedupOptions, wasm: boolean): DedupRes
     dedupRefTypes(d);
   }
   const c = compactAndRemap(d);
-  const out = Btf.fromParts(btf.base, btf.endian, { words: c.words, nWords: c.nWords, offs: c.offs, nTypes: c.nTypes, strs, strLen });
+  return result(btf, c.words, c.nWords, c.offs, c.nTypes, c.idMap, { strs, strLen });
+}
+
+/**
+ * The input's string section as it is (dedup without the string stage): a view of exactly its
+ * length, so that the first string added to either object moves that object's section to a
+ * new buffer (strings are only ever appended) and neither sees the other's.
+ */
+function keptStrings(btf: Btf): { strs: Uint8Array; strLen: number } {
+  const own = ownSections(btf);
+  return { strs: own.strLen > 0 ? own.strs.subarray(0, own.strLen) : own.strs.slice(0, 1), strLen: own.strLen };
+}
+
+function result(
+  btf: Btf, words: Uint32Array, nWords: number, offs: Uint32Array, nTypes: number, idMap: () => Uint32Array,
+  strings: { strs: Uint8Array; strLen: number } = keptStrings(btf),
+): DedupResult {
+  const out = Btf.fromParts(btf.base, btf.endian, { words, nWords, offs, nTypes, strs: strings.strs, strLen: strings.strLen });
   out.ptrSize = btf.ptrSize;
+  let map: Uint32Array | null = null;
   return {
     btf: out,
     get idMap(): Uint32Array {
-      return c.idMap();
+      return (map ??= idMap());
     },
+  };
+}
+
+/** dedup.ts AllInput of `btf`: its chain's records, bottom first. */
+function allInput(btf: Btf): AllInput {
+  const chain: ChainLevel[] = [];
+  for (let b: Btf | null = btf; b; b = b.base) {
+    const s = ownSections(b);
+    chain.unshift({ words: s.words, nWords: s.nWords, offs: s.offs, nTypes: s.nTypes, startId: b.startId });
+  }
+  return {
+    chain, typeCount: btf.typeCount(), limit: btf.startStrOff, strLimit: btf.startStrOff + ownSections(btf).strLen,
+    kinds: { infoWords: INFO_WORDS, elemWords: ELEM_WORDS, idFixed: ID_FIXED, idWord1: ID_WORD1, idWord2: ID_WORD2, elemId: ELEM_ID, elemStart: ELEM_START },
   };
 }
