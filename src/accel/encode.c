@@ -77,13 +77,20 @@ static uint32_t heap_top;
 
 static uint32_t align8(uint32_t n) { return (n + 7) & ~7u; }
 
-/* n bytes (8-aligned), the memory grown as needed; 0 when it cannot be had. */
+/*
+ * n bytes (8-aligned), the memory grown as needed; 0 when it cannot be had. The memory grows by
+ * half its size at least: each growth costs a JavaScript engine more than the pages (V8 may
+ * collect garbage on it), and pages never written cost nothing.
+ */
 static void *alloc(uint32_t n) {
   uint32_t p = align8(heap_top);
   uint64_t end = (uint64_t)p + n;
   uint64_t have = (uint64_t)__builtin_wasm_memory_size(0) * 65536;
   if (end > have) {
     uint64_t pages = (end - have + 65535) / 65536;
+    uint64_t half = have / 65536 / 2;
+    if (pages < half) pages = half;
+    if (have / 65536 + pages > 65536) pages = (end - have + 65535) / 65536;
     if (__builtin_wasm_memory_grow(0, (uint32_t)pages) == (uint32_t)-1) return 0;
   }
   heap_top = (uint32_t)end;
@@ -1420,6 +1427,188 @@ int32_t btfkit_enc_unit(uint32_t ui, uint32_t first_id_off, uint32_t *st) {
   return (int32_t)offs.n;
 }
 
+/* ------------------------------------------------------------------ the DIE index (info.ts indexDies) */
+
+/* A growable byte buffer in the arena (old storage abandoned on growth). */
+struct bvec {
+  uint8_t *p;
+  uint32_t len;
+  uint32_t cap;
+};
+
+static int bvec_room(struct bvec *b, uint32_t more) {
+  if (b->len + more <= b->cap) return 0;
+  uint32_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + more) cap *= 2;
+  uint8_t *p = alloc(cap);
+  if (!p) return -1;
+  if (b->len) copy(p, b->p, b->len);
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static int bvec_append(struct bvec *b, const void *src, uint32_t n) {
+  if (bvec_room(b, n)) return -1;
+  copy(b->p + b->len, src, n);
+  b->len += n;
+  return 0;
+}
+
+/* The abbreviations as the JavaScript parsed them (Abbrevs' arrays, appended unit by unit). */
+static struct bvec ab_tag, ab_children, ab_attr_start, ab_attr_count, ab_fixed, at_name, at_form, at_const, at_size, at_pos;
+/* The DIE index: per DIE its offset, abbreviation, attribute data, parent, next sibling, unit. */
+static struct bvec ix_off, ix_abbr, ix_attr_off, ix_par, ix_sib, ix_unit;
+static uint32_t ix_n;
+
+/*
+ * Appends `n` abbreviations and `n_attrs` attributes, each array given as it is in Abbrevs
+ * (tag, children, attrStart, attrCount, fixedSize; name, form, const (f64), size, pos). 0 or ENC_BAIL.
+ */
+int32_t btfkit_enc_abbrevs(uint32_t n, const uint32_t *tag, const uint8_t *children, const uint32_t *attr_start,
+                           const uint32_t *attr_count, const int32_t *fixed, uint32_t n_attrs, const uint32_t *name,
+                           const uint32_t *form, const double *cnst, const int32_t *size, const int32_t *pos) {
+  if (bvec_append(&ab_tag, tag, n * 4) || bvec_append(&ab_children, children, n) || bvec_append(&ab_attr_start, attr_start, n * 4)
+      || bvec_append(&ab_attr_count, attr_count, n * 4) || bvec_append(&ab_fixed, fixed, n * 4)
+      || bvec_append(&at_name, name, n_attrs * 4) || bvec_append(&at_form, form, n_attrs * 4)
+      || bvec_append(&at_const, cnst, n_attrs * 8) || bvec_append(&at_size, size, n_attrs * 4)
+      || bvec_append(&at_pos, pos, n_attrs * 4))
+    return ENC_BAIL;
+  return 0;
+}
+
+/*
+ * info.ts indexDies for unit `ui`, DIEs at [p, end) of .debug_info, its abbreviation table by
+ * code (`by_code`, `n_codes` entries, -1 for none), appended to the index. The number of DIEs,
+ * or ENC_BAIL where the JavaScript would throw (or meet a form this walk leaves to it): the
+ * index is then as it was. The unit's DIEs: from btfkit_enc_index_at(first).
+ */
+int32_t btfkit_enc_index_unit(uint32_t ui, uint32_t p, uint32_t end, uint32_t off_size, uint32_t addr_size, uint32_t version,
+                              const int32_t *by_code, uint32_t n_codes) {
+  static uint32_t hdr[UNIT_WORDS];
+  hdr[U_VERSION] = version;
+  hdr[U_OFF_SIZE] = off_size;
+  hdr[U_ADDR_SIZE] = addr_size;
+  unit = hdr;
+  bad = 0;
+  if (end > in.info_len) return ENC_BAIL;
+  const uint32_t *a_start = (const uint32_t *)ab_attr_start.p, *a_count = (const uint32_t *)ab_attr_count.p;
+  const int32_t *fixed = (const int32_t *)ab_fixed.p;
+  const uint8_t *children = ab_children.p;
+  const int32_t *size = (const int32_t *)at_size.p;
+  const uint32_t *form = (const uint32_t *)at_form.p;
+  uint32_t n_ab = ab_tag.len / 4;
+  int usual = off_size == 4 && addr_size == 8;
+  uint32_t first = ix_n, n = ix_n;
+  static int32_t parents[4096], last[4097];
+  uint32_t depth = 0;
+  last[0] = -1;
+  /*
+   * room for the most DIEs this unit can hold (one byte each); the first time, for as many as
+   * info.ts reserves (gcc and clang average 10-12 bytes per DIE), so that the arrays are
+   * seldom moved (pages never written cost nothing)
+   */
+  uint32_t most = end - p;
+  if (ix_off.cap == 0) most += (in.info_len >> 3) + 1024;
+  if (bvec_room(&ix_off, most * 4) || bvec_room(&ix_abbr, most * 4) || bvec_room(&ix_attr_off, most * 4)
+      || bvec_room(&ix_par, most * 4) || bvec_room(&ix_sib, most * 4) || bvec_room(&ix_unit, most * 4))
+    return ENC_BAIL;
+  uint32_t *off = (uint32_t *)(ix_off.p + 0), *abbr = (uint32_t *)ix_abbr.p, *attr_off = (uint32_t *)ix_attr_off.p;
+  int32_t *par = (int32_t *)ix_par.p, *sib = (int32_t *)ix_sib.p;
+  uint32_t *unit_of = (uint32_t *)ix_unit.p;
+  const uint8_t *d = in.info;
+  while (p < end) {
+    uint32_t die_start = p;
+    uint32_t code = d[p];
+    if (code < 0x80) p++;
+    else {
+      uint32_t next;
+      uint64_t c = uleb(p, &next);
+      if (bad || c > 0xffffffffu) return ENC_BAIL;
+      code = (uint32_t)c;
+      p = next;
+    }
+    if (code == 0) {
+      if (depth == 0) continue;
+      depth--;
+      continue;
+    }
+    int32_t k = code < n_codes ? by_code[code] : -1;
+    if (k < 0 || (uint32_t)k >= n_ab) return ENC_BAIL;
+    uint32_t die = n++;
+    off[die] = die_start;
+    abbr[die] = (uint32_t)k;
+    attr_off[die] = p;
+    par[die] = depth ? parents[depth - 1] : -1;
+    sib[die] = -1;
+    unit_of[die] = ui;
+    int32_t prev = last[depth];
+    if (prev >= 0) sib[prev] = (int32_t)die;
+    last[depth] = (int32_t)die;
+    int32_t fs = usual ? fixed[k] : -1;
+    if (fs >= 0) p += (uint32_t)fs;
+    else {
+      for (uint32_t a = a_start[k], e = a + a_count[k]; a < e; a++) {
+        int32_t sz = size[a];
+        if (sz >= 0) p += (uint32_t)sz;
+        else if (sz == OFF_SIZED) p += off_size;
+        else if (sz == -2) p += addr_size; /* ADDR_SIZED */
+        else {
+          p = skip(form[a], p);
+          if (bad) return ENC_BAIL;
+        }
+        if (p > end) return ENC_BAIL;
+      }
+    }
+    if (p > end) return ENC_BAIL;
+    if (children[k]) {
+      if (depth + 1 >= 4096) return ENC_BAIL;
+      parents[depth] = (int32_t)die;
+      depth++;
+      last[depth] = -1;
+    }
+  }
+  ix_n = n;
+  ix_off.len = ix_abbr.len = ix_attr_off.len = ix_par.len = ix_sib.len = ix_unit.len = n * 4;
+  return (int32_t)(n - first);
+}
+
+/* Where the index arrays are (off, abbr, attr_off, par, sib): 5 words. */
+uint32_t *btfkit_enc_index_at(void) {
+  static uint32_t at[5];
+  at[0] = (uint32_t)(uintptr_t)ix_off.p;
+  at[1] = (uint32_t)(uintptr_t)ix_abbr.p;
+  at[2] = (uint32_t)(uintptr_t)ix_attr_off.p;
+  at[3] = (uint32_t)(uintptr_t)ix_par.p;
+  at[4] = (uint32_t)(uintptr_t)ix_sib.p;
+  return at;
+}
+
+/*
+ * The index and abbreviations built here become the encoder's input (every unit indexed
+ * here, every abbreviation appended): `n_dies` must be the index's size. 0 or ENC_BAIL.
+ */
+int32_t btfkit_enc_use_index(uint32_t n_dies) {
+  if (n_dies != ix_n) return ENC_BAIL;
+  in.off = (const uint32_t *)ix_off.p;
+  in.abbr = (const uint32_t *)ix_abbr.p;
+  in.attr_off = (const uint32_t *)ix_attr_off.p;
+  in.par = (const int32_t *)ix_par.p;
+  in.sib = (const int32_t *)ix_sib.p;
+  in.unit_of = (const uint32_t *)ix_unit.p;
+  in.n_dies = ix_n;
+  in.a_tag = (const uint32_t *)ab_tag.p;
+  in.a_children = ab_children.p;
+  in.a_attr_start = (const uint32_t *)ab_attr_start.p;
+  in.a_attr_count = (const uint32_t *)ab_attr_count.p;
+  in.attr_name = (const uint32_t *)at_name.p;
+  in.attr_form = (const uint32_t *)at_form.p;
+  in.attr_const = (const double *)at_const.p;
+  in.attr_size = (const int32_t *)at_size.p;
+  in.attr_pos = (const int32_t *)at_pos.p;
+  return 0;
+}
+
 /* The last unit's results (struct output). */
 struct output *btfkit_enc_out(void) { return &out; }
 
@@ -1439,6 +1628,10 @@ struct input *btfkit_enc_input(void) {
   __builtin_memset(pos_cache, 0, sizeof pos_cache);
   unit_dies = 0;
   unit_dies_len = unit_dies_cap = 0;
+  struct bvec *bv[] = {&ab_tag, &ab_children, &ab_attr_start, &ab_attr_count, &ab_fixed, &at_name, &at_form, &at_const,
+                       &at_size, &at_pos, &ix_off, &ix_abbr, &ix_attr_off, &ix_par, &ix_sib, &ix_unit};
+  for (uint32_t i = 0; i < sizeof bv / sizeof bv[0]; i++) bv[i]->p = 0, bv[i]->len = bv[i]->cap = 0;
+  ix_n = 0;
   heap_top = (uint32_t)(uintptr_t)&__heap_base;
   return &in;
 }

@@ -12,6 +12,7 @@
 
 import { ENCODE_WASM } from './encode-wasm.js';
 import { LazyInstance, type WasmBaseExports } from './wasm.js';
+import type { DieIndexer } from '../dwarf/info.js';
 
 interface EncodeExports extends WasmBaseExports {
   btfkit_enc_alloc(n: number): number;
@@ -22,20 +23,32 @@ interface EncodeExports extends WasmBaseExports {
   btfkit_enc_out(): number;
   btfkit_enc_base_index(cap: number): number;
   btfkit_enc_base_table(): number;
+  btfkit_enc_abbrevs(
+    n: number, tag: number, children: number, attrStart: number, attrCount: number, fixed: number, nAttrs: number, name: number,
+    form: number, cnst: number, size: number, pos: number,
+  ): number;
+  btfkit_enc_index_unit(ui: number, p: number, end: number, offSize: number, addrSize: number, version: number, byCode: number, nCodes: number): number;
+  btfkit_enc_index_at(): number;
+  btfkit_enc_use_index(nDies: number): number;
 }
 
 const encodeWasm = new LazyInstance<EncodeExports>(ENCODE_WASM, [
   'btfkit_enc_alloc', 'btfkit_enc_input', 'btfkit_enc_init', 'btfkit_enc_sync', 'btfkit_enc_unit', 'btfkit_enc_out',
-  'btfkit_enc_base_index', 'btfkit_enc_base_table',
+  'btfkit_enc_base_index', 'btfkit_enc_base_table', 'btfkit_enc_abbrevs', 'btfkit_enc_index_unit', 'btfkit_enc_index_at',
+  'btfkit_enc_use_index',
 ]);
 
-/** What the C encoder reads (see encode.c struct input). */
-export interface EncodeInput {
+/** The module's DWARF sections the C encoder reads (DwarfSections' fields). */
+export interface EncodeSections {
   info: Uint8Array;
   str: Uint8Array;
   lineStr: Uint8Array;
   strOffsets: Uint8Array;
   littleEndian: boolean;
+}
+
+/** The rest of what the C encoder reads (see encode.c struct input), once the DIEs are indexed. */
+export interface EncodeInput {
   /** DwarfInfo.raw() and its DIE count. */
   nDies: number;
   off: Uint32Array;
@@ -45,10 +58,7 @@ export interface EncodeInput {
   sib: Int32Array;
   unitOf: Uint32Array;
   /** Abbrevs' arrays (n abbreviations, nAttrs attributes). */
-  abbrevs: {
-    n: number; nAttrs: number; tag: Uint32Array; children: Uint8Array; attrStart: Uint32Array; attrCount: Uint32Array;
-    attrName: Uint32Array; attrForm: Uint32Array; attrConst: Float64Array; attrSize: Int32Array; attrPos: Int32Array;
-  };
+  abbrevs: AbbrevArrays;
   units: ReadonlyArray<{ offset: number; end: number; version: number; offSize: number; addrSize: number; firstDie: number; endDie: number; strOffsetsBase: number }>;
   /**
    * The kernel's string section and its StrIndex table (null: no base); without a table, one
@@ -58,6 +68,12 @@ export interface EncodeInput {
   /** First own string offset; the own section's bytes so far. */
   startStrOff: number;
   ownStrs: Uint8Array;
+}
+
+/** Abbrevs' arrays (src/dwarf/abbrev.ts): n abbreviations, nAttrs attributes. */
+export interface AbbrevArrays {
+  n: number; nAttrs: number; tag: Uint32Array; children: Uint8Array; attrStart: Uint32Array; attrCount: Uint32Array; fixedSize: Int32Array;
+  attrName: Uint32Array; attrForm: Uint32Array; attrConst: Float64Array; attrSize: Int32Array; attrPos: Int32Array;
 }
 
 /** One unit's types as the C encoder made them. */
@@ -90,82 +106,173 @@ const INPUT_WORDS = 32;
 const UNIT_WORDS = 8;
 const ENC_BAIL = -1;
 
+/** The words of encode.c struct input: the sections' nine, then the DIE index's. */
+const SECTION_WORDS = 9;
+
 export class WasmTypeEncoder {
   private dead = false;
+  private nUnits = 0;
+  /** Three words for IndexTypeState. */
+  private st = 0;
+  /** The kernel's string table built here (when the input had none), for the kernel's Btf to take over. */
+  baseTable: BaseTable | null = null;
+  /** DIEs indexed here so far, abbreviations and attributes passed in so far; whether every unit was indexed here. */
+  private indexed = 0;
+  private abN = 0;
+  private abAttrs = 0;
+  private indexAll = true;
 
   private constructor(
     private readonly ex: EncodeExports,
-    private readonly nUnits: number,
-    /** Three words for IndexTypeState. */
-    private readonly st: number,
-    /** The kernel's string table built here (when the input had none), for the kernel's Btf to take over. */
-    readonly baseTable: BaseTable | null,
+    /** encode.c struct input. */
+    private readonly inp: number,
   ) {}
 
-  /** The encoder with `input` in its memory, or null when WebAssembly cannot be used or the memory cannot be had. */
-  static open(input: EncodeInput): WasmTypeEncoder | null {
+  /** The encoder with the module's DWARF in its memory, or null when WebAssembly cannot be used or the memory cannot be had. */
+  static start(sections: EncodeSections): WasmTypeEncoder | null {
     const inst = encodeWasm.get();
     if (inst === null) return null;
     const ex = inst.ex;
     try {
       const inp = ex.btfkit_enc_input();
-      const a = input.abbrevs;
-      const n = input.nDies;
-      // the buffers first (memory may grow on each), then the copies through fresh views
-      const take = (bytes: number): number => {
-        const p = ex.btfkit_enc_alloc(Math.max(bytes, 8));
-        if (p === 0) throw new RangeError('encode.wasm: out of memory');
-        return p;
-      };
-      const blobs: Array<[number, Uint8Array | Uint32Array | Int32Array | Float64Array]> = [];
-      const put = (data: Uint8Array | Uint32Array | Int32Array | Float64Array, zeros = 0): number => {
-        const p = take(data.byteLength + zeros);
-        blobs.push([p, data]);
-        if (zeros) blobs.push([p + data.byteLength, new Uint8Array(zeros)]);
-        return p;
-      };
-      const unitWords = new Uint32Array(input.units.length * UNIT_WORDS);
-      input.units.forEach((u, i) => unitWords.set([u.offset, u.end, u.version, u.offSize, u.addrSize, u.firstDie, u.endDie, u.strOffsetsBase], i * UNIT_WORDS));
-      const base = input.base;
+      const enc = new WasmTypeEncoder(ex, inp);
       const words = [
-        put(input.info), input.info.length, put(input.str), input.str.length, put(input.lineStr), input.lineStr.length,
-        put(input.strOffsets), input.strOffsets.length, input.littleEndian ? 1 : 0,
-        put(input.off.subarray(0, n)), put(input.abbr.subarray(0, n)), put(input.attrOff.subarray(0, n)),
-        put(input.par.subarray(0, n)), put(input.sib.subarray(0, n)), put(input.unitOf.subarray(0, n)), n,
-        put(a.tag.subarray(0, a.n)), put(a.children.subarray(0, a.n)), put(a.attrStart.subarray(0, a.n)), put(a.attrCount.subarray(0, a.n)),
-        put(a.attrName.subarray(0, a.nAttrs)), put(a.attrForm.subarray(0, a.nAttrs)), put(a.attrConst.subarray(0, a.nAttrs)),
-        put(a.attrSize.subarray(0, a.nAttrs)), put(a.attrPos.subarray(0, a.nAttrs)),
-        put(unitWords), input.units.length,
-        // the kernel's strings with 16 zero bytes after them (the table's NUL search reads them)
-        base ? put(base.strs.subarray(0, base.strLen), 16) : 0, base ? base.strLen : 0,
-        base?.table ? put(base.table.slots) : 0, base?.table ? base.table.mask : 0,
-        input.startStrOff,
+        enc.put(sections.info), sections.info.length, enc.put(sections.str), sections.str.length,
+        enc.put(sections.lineStr), sections.lineStr.length, enc.put(sections.strOffsets), sections.strOffsets.length,
+        sections.littleEndian ? 1 : 0,
       ];
-      if (words.length !== INPUT_WORDS) throw new Error('encode.ts: input layout');
-      const st = take(12);
-      const own = input.ownStrs.length > 0 ? put(input.ownStrs) : 0;
-      const buf = ex.memory.buffer;
-      for (const [p, data] of blobs) new Uint8Array(buf, p, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      new Uint32Array(buf, inp, INPUT_WORDS).set(words);
-      if (ex.btfkit_enc_init() !== 0) return null;
-      if (own !== 0 && ex.btfkit_enc_sync(own, input.ownStrs.length) !== 0) return null;
-      let built: BaseTable | null = null;
-      if (base !== null && base.table === null) {
-        // StrIndex's first size: the section's length / 8, at least 1024 slots
-        let cap = 1024;
-        while (cap < base.strLen / 8) cap <<= 1;
-        if (ex.btfkit_enc_base_index(cap) !== 0) return null;
-        const t = new Uint32Array(ex.memory.buffer, ex.btfkit_enc_base_table(), 3);
-        const [slots, mask, count] = [t[0]!, t[1]!, t[2]!];
-        built = { slots: new Int32Array(ex.memory.buffer, slots, (mask + 1) * 2).slice(), mask, count };
-      }
-      return new WasmTypeEncoder(ex, input.units.length, st, built);
+      new Uint32Array(ex.memory.buffer, inp, SECTION_WORDS).set(words);
+      return enc;
     } catch {
       encodeWasm.drop();
       return null;
     }
   }
 
+  /** How many DIEs were indexed here (all of them when every unit was). */
+  get indexedDies(): number {
+    return this.indexAll ? this.indexed : -1;
+  }
+
+  /** Room for `bytes` in the instance's memory (which may grow: views are made afresh after). */
+  private take(bytes: number): number {
+    const p = this.ex.btfkit_enc_alloc(Math.max(bytes, 8));
+    if (p === 0) throw new RangeError('encode.wasm: out of memory');
+    return p;
+  }
+
+  /** `data` copied into the instance's memory (then `zeros` zero bytes): where. */
+  private put(data: Uint8Array | Uint32Array | Int32Array | Float64Array, zeros = 0): number {
+    const p = this.take(data.byteLength + zeros);
+    const m = new Uint8Array(this.ex.memory.buffer);
+    m.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), p);
+    if (zeros) m.fill(0, p + data.byteLength, p + data.byteLength + zeros);
+    return p;
+  }
+
+  /**
+   * DwarfInfo's indexer (its constructor's `indexer`): each unit's DIEs indexed in C, where the
+   * encoder keeps them; null (the JavaScript indexes the unit, and from then on every unit)
+   * where the C code stops short of the JavaScript's walk.
+   */
+  readonly indexer: DieIndexer = (u) => {
+    if (this.dead || !this.indexAll || u.firstDie !== this.indexed) {
+      this.indexAll = false;
+      return null;
+    }
+    const ex = this.ex;
+    try {
+      const a = u.abbrevs;
+      if (a.n > this.abN || a.nAttrs > this.abAttrs) {
+        const n0 = this.abN, a0 = this.abAttrs;
+        const args = [
+          this.put(a.tag.subarray(n0, a.n)), this.put(a.children.subarray(n0, a.n)), this.put(a.attrStart.subarray(n0, a.n)),
+          this.put(a.attrCount.subarray(n0, a.n)), this.put(a.fixedSize.subarray(n0, a.n)),
+          this.put(a.attrName.subarray(a0, a.nAttrs)), this.put(a.attrForm.subarray(a0, a.nAttrs)), this.put(a.attrConst.subarray(a0, a.nAttrs)),
+          this.put(a.attrSize.subarray(a0, a.nAttrs)), this.put(a.attrPos.subarray(a0, a.nAttrs)),
+        ] as const;
+        if (ex.btfkit_enc_abbrevs(a.n - n0, args[0], args[1], args[2], args[3], args[4], a.nAttrs - a0, args[5], args[6], args[7], args[8], args[9]) !== 0) {
+          this.indexAll = false;
+          return null;
+        }
+        this.abN = a.n;
+        this.abAttrs = a.nAttrs;
+      }
+      const codes = this.put(u.byCode);
+      const r = ex.btfkit_enc_index_unit(u.ui, u.p, u.end, u.unit.offSize, u.unit.addrSize, u.unit.version, codes, u.byCode.length);
+      if (r < 0) {
+        this.indexAll = false;
+        return null;
+      }
+      const buf = ex.memory.buffer;
+      const at = new Uint32Array(buf, ex.btfkit_enc_index_at(), 5);
+      const first = u.firstDie * 4;
+      this.indexed += r;
+      return {
+        count: r,
+        off: new Uint32Array(buf, at[0]! + first, r),
+        abbr: new Uint32Array(buf, at[1]! + first, r),
+        attrOff: new Uint32Array(buf, at[2]! + first, r),
+        par: new Int32Array(buf, at[3]! + first, r),
+        sib: new Int32Array(buf, at[4]! + first, r),
+      };
+    } catch {
+      this.end();
+      this.indexAll = false;
+      return null;
+    }
+  };
+
+  /**
+   * The rest of the input (the DIE index and abbreviations are the ones made here when every
+   * unit was indexed here, else copied in); false ends the encoder.
+   */
+  open(input: EncodeInput): boolean {
+    if (this.dead) return false;
+    const ex = this.ex;
+    try {
+      const a = input.abbrevs;
+      const n = input.nDies;
+      const useOwn = this.indexAll && this.indexed === n && this.abN === a.n && this.abAttrs === a.nAttrs && ex.btfkit_enc_use_index(n) === 0;
+      const unitWords = new Uint32Array(input.units.length * UNIT_WORDS);
+      input.units.forEach((u, i) => unitWords.set([u.offset, u.end, u.version, u.offSize, u.addrSize, u.firstDie, u.endDie, u.strOffsetsBase], i * UNIT_WORDS));
+      const base = input.base;
+      const index = useOwn ? null : [
+        this.put(input.off.subarray(0, n)), this.put(input.abbr.subarray(0, n)), this.put(input.attrOff.subarray(0, n)),
+        this.put(input.par.subarray(0, n)), this.put(input.sib.subarray(0, n)), this.put(input.unitOf.subarray(0, n)), n,
+        this.put(a.tag.subarray(0, a.n)), this.put(a.children.subarray(0, a.n)), this.put(a.attrStart.subarray(0, a.n)),
+        this.put(a.attrCount.subarray(0, a.n)), this.put(a.attrName.subarray(0, a.nAttrs)), this.put(a.attrForm.subarray(0, a.nAttrs)),
+        this.put(a.attrConst.subarray(0, a.nAttrs)), this.put(a.attrSize.subarray(0, a.nAttrs)), this.put(a.attrPos.subarray(0, a.nAttrs)),
+      ];
+      const rest = [
+        this.put(unitWords), input.units.length,
+        // the kernel's strings with 16 zero bytes after them (the table's NUL search reads them)
+        base ? this.put(base.strs.subarray(0, base.strLen), 16) : 0, base ? base.strLen : 0,
+        base?.table ? this.put(base.table.slots) : 0, base?.table ? base.table.mask : 0,
+        input.startStrOff,
+      ];
+      this.st = this.take(12);
+      const own = input.ownStrs.length > 0 ? this.put(input.ownStrs) : 0;
+      const words = new Uint32Array(ex.memory.buffer, this.inp, INPUT_WORDS);
+      if (index !== null) words.set(index, SECTION_WORDS);
+      words.set(rest, SECTION_WORDS + 16);
+      if (ex.btfkit_enc_init() !== 0) return this.end();
+      if (own !== 0 && ex.btfkit_enc_sync(own, input.ownStrs.length) !== 0) return this.end();
+      if (base !== null && base.table === null) {
+        // StrIndex's first size: the section's length / 8, at least 1024 slots
+        let cap = 1024;
+        while (cap < base.strLen / 8) cap <<= 1;
+        if (ex.btfkit_enc_base_index(cap) !== 0) return this.end();
+        const t = new Uint32Array(ex.memory.buffer, ex.btfkit_enc_base_table(), 3);
+        const [slots, mask, count] = [t[0]!, t[1]!, t[2]!];
+        this.baseTable = { slots: new Int32Array(ex.memory.buffer, slots, (mask + 1) * 2).slice(), mask, count };
+      }
+      this.nUnits = input.units.length;
+      return true;
+    } catch {
+      return this.end();
+    }
+  }
   /** Tells the encoder the strings the JavaScript added to the own section (`strs`, NUL-terminated each); false ends it. */
   sync(strs: Uint8Array): boolean {
     if (this.dead) return false;

@@ -47,33 +47,52 @@ export interface AbbrevTable {
 
 /** All abbreviations of all tables, flat. */
 export class Abbrevs {
-  tag = new Uint32Array(256);
-  children = new Uint8Array(256);
-  attrStart = new Uint32Array(256);
-  attrCount = new Uint32Array(256);
+  tag: Uint32Array;
+  children: Uint8Array;
+  attrStart: Uint32Array;
+  attrCount: Uint32Array;
   n = 0;
-  attrName = new Uint32Array(1024);
-  attrForm = new Uint32Array(1024);
+  attrName: Uint32Array;
+  attrForm: Uint32Array;
   /** DW_FORM_implicit_const values (0 for other forms). */
-  attrConst = new Float64Array(1024);
+  attrConst: Float64Array;
   /**
    * Bytes of each attribute's data when its form has a fixed size (>= 0), or how to size it:
    * OFF_SIZED (the unit's offset size), ADDR_SIZED (its address size), VARIABLE (read it).
    */
-  attrSize = new Int32Array(1024);
+  attrSize: Int32Array;
   /**
    * Where each attribute's data starts from the DIE's first attribute byte, in units of 32-bit
    * DWARF with 8-byte addresses (what gcc and clang emit for 64-bit kernels), when every
    * attribute before it has a fixed size there; -1 otherwise. Lets a reader go straight to an
    * attribute (DwarfInfo.find, gather) instead of skipping the ones before it.
    */
-  attrPos = new Int32Array(1024);
+  attrPos: Int32Array;
   /** Per abbreviation: the size of all its attributes' data in those units when fixed, else -1. */
-  fixedSize = new Int32Array(256);
+  fixedSize: Int32Array;
   nAttrs = 0;
   private readonly tables = new Map<number, AbbrevTable>();
 
-  constructor(private readonly data: Uint8Array) {}
+  /**
+   * The arrays are sized for the most the section can hold, so that parsing never grows them:
+   * an abbreviation takes at least four bytes (code, tag, children flag, the terminating pair
+   * of its attribute list), an attribute at least two (pages never written cost nothing).
+   * Only tables that units refer to at overlapping offsets (hostile input) can need more.
+   */
+  constructor(private readonly data: Uint8Array) {
+    const abbrevs = (data.length >>> 2) + 1;
+    const attrs = (data.length >>> 1) + 1;
+    this.tag = new Uint32Array(abbrevs);
+    this.children = new Uint8Array(abbrevs);
+    this.attrStart = new Uint32Array(abbrevs);
+    this.attrCount = new Uint32Array(abbrevs);
+    this.fixedSize = new Int32Array(abbrevs);
+    this.attrName = new Uint32Array(attrs);
+    this.attrForm = new Uint32Array(attrs);
+    this.attrConst = new Float64Array(attrs);
+    this.attrSize = new Int32Array(attrs);
+    this.attrPos = new Int32Array(attrs);
+  }
 
   /** The table at `offset` of `.debug_abbrev`, parsed on first use. */
   table(offset: number): AbbrevTable {
@@ -142,13 +161,27 @@ export class Abbrevs {
     return false;
   }
 
+  private growAbbrevs(): void {
+    const n = this.n;
+    this.tag = growU32(this.tag, n);
+    this.attrStart = growU32(this.attrStart, n);
+    this.attrCount = growU32(this.attrCount, n);
+    this.children = growU8(this.children, n);
+    this.fixedSize = growI32(this.fixedSize, n);
+  }
+
+  private growAttrs(): void {
+    const n = this.nAttrs;
+    this.attrName = growU32(this.attrName, n);
+    this.attrForm = growU32(this.attrForm, n);
+    this.attrConst = growF64(this.attrConst, n);
+    this.attrSize = growI32(this.attrSize, n);
+    this.attrPos = growI32(this.attrPos, n);
+  }
+
   private newAbbrev(tag: number, children: number): number {
     const k = this.n++;
-    this.tag = growU32(this.tag, this.n);
-    this.attrStart = growU32(this.attrStart, this.n);
-    this.attrCount = growU32(this.attrCount, this.n);
-    this.children = growU8(this.children, this.n);
-    this.fixedSize = growI32(this.fixedSize, this.n);
+    if (k === this.tag.length) this.growAbbrevs();
     this.tag[k] = tag;
     this.children[k] = children;
     this.attrStart[k] = this.nAttrs;
@@ -158,11 +191,7 @@ export class Abbrevs {
 
   private addAttr(name: number, form: number, value: number): number {
     const i = this.nAttrs++;
-    this.attrName = growU32(this.attrName, this.nAttrs);
-    this.attrForm = growU32(this.attrForm, this.nAttrs);
-    this.attrConst = growF64(this.attrConst, this.nAttrs);
-    this.attrSize = growI32(this.attrSize, this.nAttrs);
-    this.attrPos = growI32(this.attrPos, this.nAttrs);
+    if (i === this.attrName.length) this.growAttrs();
     this.attrName[i] = name;
     this.attrForm[i] = form;
     this.attrConst[i] = value;

@@ -45,6 +45,21 @@ export interface DwarfUnit {
   loclistsBase: number;
 }
 
+/** A unit's DIEs as indexDies records them (indices from `firstDie`), `count` of them. */
+export interface IndexedDies {
+  count: number;
+  off: Uint32Array;
+  abbr: Uint32Array;
+  attrOff: Uint32Array;
+  par: Int32Array;
+  sib: Int32Array;
+}
+
+/** Indexes one unit's DIEs [p, end) with its abbreviation table, or declines (null). */
+export type DieIndexer = (u: {
+  unit: DwarfUnit; ui: number; byCode: Int32Array; abbrevs: Abbrevs; p: number; end: number; firstDie: number;
+}) => IndexedDies | null;
+
 /** An attribute's place: the form and the offset of its data in `.debug_info`. */
 interface AttrPlace {
   form: number;
@@ -72,7 +87,11 @@ export class DwarfInfo {
   private readonly cur: Cursor = { p: 0 };
   private readonly utf8 = new TextDecoder('utf-8');
 
-  constructor(sections: DwarfSections) {
+  /**
+   * `indexer`: indexes a unit's DIEs elsewhere (src/accel/encode.ts, the same walk in C) and
+   * returns them, or null to have this class do it (which then also reports any error).
+   */
+  constructor(sections: DwarfSections, private readonly indexer: DieIndexer | null = null) {
     this.sections = sections;
     const d = sections.info;
     this.dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
@@ -641,10 +660,28 @@ export class DwarfInfo {
     };
     const ui = this.units.length;
     this.units.push(unit);
-    this.indexDies(unit, ui, this.abbrevs.table(abbrevOffset), p, end);
+    const table = this.abbrevs.table(abbrevOffset);
+    if (!this.indexElsewhere(unit, ui, table, p, end)) this.indexDies(unit, ui, table, p, end);
     unit.endDie = this.n;
     if (unit.endDie > unit.firstDie) this.readUnitBases(unit);
     return end;
+  }
+
+  /** The unit's DIEs from `indexer`, appended to the index; false when there is none or it declined. */
+  private indexElsewhere(u: DwarfUnit, ui: number, table: AbbrevTable, p: number, end: number): boolean {
+    if (this.indexer === null || !(table.byCode instanceof Int32Array)) return false;
+    const r = this.indexer({ unit: u, ui, byCode: table.byCode, abbrevs: this.abbrevs, p, end, firstDie: this.n });
+    if (r === null) return false;
+    const n = this.n + r.count;
+    if (n > this.off.length) this.grow(n);
+    this.off.set(r.off.subarray(0, r.count), this.n);
+    this.abbr.set(r.abbr.subarray(0, r.count), this.n);
+    this.attrOff.set(r.attrOff.subarray(0, r.count), this.n);
+    this.par.set(r.par.subarray(0, r.count), this.n);
+    this.sib.set(r.sib.subarray(0, r.count), this.n);
+    this.unitOf.fill(ui, this.n, n);
+    this.n = n;
+    return true;
   }
 
   private indexDies(u: DwarfUnit, ui: number, table: AbbrevTable, p: number, end: number): void {
@@ -725,9 +762,8 @@ export class DwarfInfo {
     this.sib = new Int32Array(cap);
   }
 
-  /** Room for more DIEs in the index arrays. */
-  private grow(): void {
-    const n = this.n;
+  /** Room for `n` DIEs in the index arrays (default: the DIEs so far). */
+  private grow(n = this.n): void {
     this.off = growU32(this.off, n);
     this.abbr = growU32(this.abbr, n);
     this.attrOff = growU32(this.attrOff, n);

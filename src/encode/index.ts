@@ -9,7 +9,7 @@
  * `.data..percpu` DATASEC after the saved functions (variables.ts).
  */
 
-import { dwarfSection, readDwarf, Tag, UnitType, type DwarfInfo, type DwarfReadOptions } from '../dwarf/index.js';
+import { dwarfSection, readDwarfSections, DwarfInfo, Tag, UnitType, type DwarfReadOptions } from '../dwarf/index.js';
 import { BtfkitError, Errno } from '../errors.js';
 import type { ElfFile } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
@@ -35,7 +35,11 @@ export interface EncodeOptions extends DwarfReadOptions {
  * object file), as pahole builds it before dedup.
  */
 export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOptions = {}): Btf {
-  const d = readDwarf(elf, opts);
+  const sections = readDwarfSections(elf, opts);
+  // the WebAssembly encoder (not for a base that is itself split: its C code looks strings up
+  // in one base section only) indexes the DIEs as it gets them
+  const started = opts.wasm === false || (base !== null && base.base !== null) ? null : WasmTypeEncoder.start(sections);
+  const d = new DwarfInfo(sections, started?.indexer ?? null);
   refuseTypeUnits(elf, d);
   const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
   const st = newEncoderState(btf);
@@ -43,7 +47,7 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   markKfuncs(elf, funcs);
   const states: FuncState[] = [];
   const vars = newVariablesState(elf);
-  const wasm = opts.wasm === false ? null : openWasmEncoder(d, btf);
+  const wasm = started !== null && openWasmEncoder(started, d, btf) ? started : null;
   // the own string section's length that the WebAssembly encoder has seen
   let synced = btf.raw().strLen;
   d.units.forEach((unit, ui) => {
@@ -75,32 +79,23 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   return btf;
 }
 
-/**
- * The WebAssembly type encoder on this module's DWARF, or null (no WebAssembly here, or a base
- * that is itself split: the C code looks strings up in one base section only).
- */
-function openWasmEncoder(d: DwarfInfo, btf: Btf): WasmTypeEncoder | null {
+/** The rest of the WebAssembly encoder's input (false: it cannot go on). */
+function openWasmEncoder(enc: WasmTypeEncoder, d: DwarfInfo, btf: Btf): boolean {
   const base = btf.base;
-  if (base !== null && base.base !== null) return null;
   const raw = d.raw();
   const a = raw.abbrevs;
   const own = btf.raw();
-  const enc = WasmTypeEncoder.open({
-    info: d.sections.info, str: d.sections.str, lineStr: d.sections.lineStr, strOffsets: d.sections.strOffsets,
-    littleEndian: d.sections.littleEndian,
+  const ok = enc.open({
     nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par, sib: raw.sib, unitOf: raw.unitOf,
-    abbrevs: {
-      n: a.n, nAttrs: a.nAttrs, tag: a.tag, children: a.children, attrStart: a.attrStart, attrCount: a.attrCount,
-      attrName: a.attrName, attrForm: a.attrForm, attrConst: a.attrConst, attrSize: a.attrSize, attrPos: a.attrPos,
-    },
+    abbrevs: a,
     units: d.units,
     // the kernel's string table: its StrIndex's when built, else built in WebAssembly and handed to the kernel's Btf
     base: base === null ? null : { ...base.raw(), table: base.hasOwnStrTable() ? base.ownStrTable() : null },
     startStrOff: btf.startStrOff,
     ownStrs: own.strs.slice(0, own.strLen),
   });
-  if (enc?.baseTable && base !== null && !base.hasOwnStrTable()) base.adoptOwnStrTable(enc.baseTable.slots, enc.baseTable.mask, enc.baseTable.count);
-  return enc;
+  if (ok && enc.baseTable && base !== null && !base.hasOwnStrTable()) base.adoptOwnStrTable(enc.baseTable.slots, enc.baseTable.mask, enc.baseTable.count);
+  return ok;
 }
 
 /**

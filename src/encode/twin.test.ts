@@ -14,7 +14,7 @@ import { parseElf, type ElfFile } from '../elf/index.js';
 import { parseBtf } from '../format/parse.js';
 import { serializeBtf } from '../format/write.js';
 import type { Btf } from '../model/btf.js';
-import { readDwarf, Tag } from '../dwarf/index.js';
+import { readDwarfSections, DwarfInfo, Tag } from '../dwarf/index.js';
 import { WasmTypeEncoder } from '../accel/encode.js';
 import { StrIndex } from '../model/strindex.js';
 import { encodeModuleBtf } from './index.js';
@@ -70,20 +70,17 @@ test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () =
   const encodable = objects.filter((o) => o.includes('-gcc-') && !outcome(() => parseElf(load(o)), null, false).startsWith('error:'));
   assert.ok(encodable.length >= 10);
   for (const f of encodable) {
-    const d = readDwarf(parseElf(load(f)));
-    const raw = d.raw();
-    const a = raw.abbrevs;
-    const enc = WasmTypeEncoder.open({
-      info: d.sections.info, str: d.sections.str, lineStr: d.sections.lineStr, strOffsets: d.sections.strOffsets,
-      littleEndian: d.sections.littleEndian, nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par,
-      sib: raw.sib, unitOf: raw.unitOf,
-      abbrevs: {
-        n: a.n, nAttrs: a.nAttrs, tag: a.tag, children: a.children, attrStart: a.attrStart, attrCount: a.attrCount,
-        attrName: a.attrName, attrForm: a.attrForm, attrConst: a.attrConst, attrSize: a.attrSize, attrPos: a.attrPos,
-      },
-      units: d.units, base: null, startStrOff: 0, ownStrs: new Uint8Array(1),
-    });
+    const sections = readDwarfSections(parseElf(load(f)));
+    const enc = WasmTypeEncoder.start(sections);
     assert.ok(enc !== null, f);
+    const d = new DwarfInfo(sections, enc.indexer);
+    // every unit's DIEs were indexed in WebAssembly
+    assert.equal(enc.indexedDies, d.n, f);
+    const raw = d.raw();
+    assert.ok(enc.open({
+      nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par, sib: raw.sib, unitOf: raw.unitOf,
+      abbrevs: raw.abbrevs, units: d.units, base: null, startStrOff: 0, ownStrs: new Uint8Array(1),
+    }), f);
     const state = { hasIndexType: false, arrayIndexId: 0, needIndexType: false };
     let idOff = 0;
     d.units.forEach((u, ui) => {
@@ -96,6 +93,38 @@ test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () =
     });
   }
   assert.ok(units >= 10);
+});
+
+/** The DIE index as arrays (DwarfInfo.raw), or the error indexing gave. */
+function indexOf(bytes: Uint8Array, inC: boolean): string {
+  try {
+    const sections = readDwarfSections(parseElf(bytes));
+    const enc = inC ? WasmTypeEncoder.start(sections) : null;
+    if (inC) assert.ok(enc !== null);
+    const d = new DwarfInfo(sections, enc?.indexer ?? null);
+    const r = d.raw();
+    const n = d.n;
+    return JSON.stringify([n, d.units, ...[r.off, r.abbr, r.attrOff, r.par, r.sib, r.unitOf].map((a) => Array.from(a.subarray(0, n)))]);
+  } catch (e) {
+    return `error: ${(e as Error).message}`;
+  }
+}
+
+test('encoder twins: the DIE index made in WebAssembly is DwarfInfo\'s, on every fixture and on mutated DWARF', () => {
+  for (const f of objects) assert.equal(indexOf(load(f), true), indexOf(load(f), false), f);
+  const bytes = load('sample-gcc-dwarf4.o');
+  const info = parseElf(bytes).sections.find((s) => s.name === '.debug_info')!;
+  let seed = 0x1b873593;
+  let errors = 0;
+  for (let i = 0; i < 120; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    const m = bytes.slice();
+    m[Number(info.offset) + (seed % Number(info.size))] = seed >>> 24;
+    const js = indexOf(m, false);
+    assert.equal(indexOf(m, true), js, `mutation ${i}`);
+    if (js.startsWith('error:')) errors++;
+  }
+  assert.ok(errors > 0);
 });
 
 test('encoder twins: mutated DWARF gives the same BTF or the same error either way', () => {
