@@ -440,6 +440,16 @@ static inline int table_add(struct dedup *d, uint32_t h, uint32_t id) {
   return link(d->t, h, id, d->off[id]);
 }
 
+/* The first candidate of signature h that `equal` finds equal to the record at o, or `none`. */
+static uint32_t first_equal(struct dedup *d, uint32_t h, uint32_t o, int (*equal)(const uint32_t *, uint32_t, uint32_t), uint32_t none) {
+  struct table *t = d->t;
+  for (int32_t e = first(t, h); e >= 0; e = next_of(t, e)) {
+    uint32_t c = VALUE(t, e);
+    if (equal(d->w, o, d->off[c])) return c;
+  }
+  return none;
+}
+
 /* prim.ts primType: INT, ENUM, ENUM64, FWD and FLOAT (the only kinds it is called for). */
 __attribute__((noinline)) static int prim_type(struct dedup *d, uint32_t id) {
   const uint32_t *w = d->w;
@@ -452,13 +462,7 @@ __attribute__((noinline)) static int prim_type(struct dedup *d, uint32_t id) {
   switch (k) {
     case K_INT:
       h = hash_int_tag(w, o);
-      for (int32_t e = first(t, h); e >= 0; e = next_of(t, e)) {
-        uint32_t c = VALUE(t, e);
-        if (equal_int_tag(w, o, off[c])) {
-          new_id = c;
-          break;
-        }
-      }
+      new_id = first_equal(d, h, o, equal_int_tag, id);
       break;
     case K_ENUM: case K_ENUM64: {
       uint32_t name = w[o];
@@ -496,13 +500,7 @@ __attribute__((noinline)) static int prim_type(struct dedup *d, uint32_t id) {
     }
     case K_FWD: case K_FLOAT:
       h = hash_common(w, o);
-      for (int32_t e = first(t, h); e >= 0; e = next_of(t, e)) {
-        uint32_t c = VALUE(t, e);
-        if (equal_common(w, o, off[c])) {
-          new_id = c;
-          break;
-        }
-      }
+      new_id = first_equal(d, h, o, equal_common, id);
       break;
     default:
       return -1;

@@ -103,6 +103,31 @@ function views(buf: ArrayBuffer): Mem {
   return { u8: new Uint8Array(buf), u32: new Uint32Array(buf), i32: new Int32Array(buf) };
 }
 
+/** The type stages' scratch (dedup.c struct dedup): hypot_list and the two walk stacks. */
+function stageScratch(areas: Areas, typeCount: number, own: number): { plist: number; ps: number; prs: number } {
+  return { plist: areas.take(typeCount * 4), ps: areas.take((typeCount + 1) * FRAME * 4), prs: areas.take((own + 1) * RFRAME * 4) };
+}
+
+/** The type stages' scratch that starts zeroed: the hypothetical map, the memo, the forward names' table. */
+function stageZeroed(areas: Areas, typeCount: number, own: number): { phypot: number; pseen: number; pfwd: number; fwdMask: number } {
+  let fwdSlots = 16;
+  while (fwdSlots < 2 * own + 2) fwdSlots *= 2;
+  return { phypot: areas.take(typeCount * 4), pseen: areas.take(typeCount * 4), pfwd: areas.take(fwdSlots * 8), fwdMask: fwdSlots - 1 };
+}
+
+/** The instance's memory grown to the areas' end, [zeroFrom, end) zeroed: views of it, or null when it cannot grow. */
+function readyMemory(inst: { ex: DedupExports; dirty: number }, areas: Areas, zeroFrom: number): Mem | null {
+  try {
+    growMemoryTo(inst.ex.memory, areas.end);
+  } catch {
+    return null;
+  }
+  const m = views(inst.ex.memory.buffer);
+  if (inst.dirty > zeroFrom) m.u8.fill(0, zeroFrom, Math.min(inst.dirty, areas.end));
+  inst.dirty = Math.max(inst.dirty, areas.end);
+  return m;
+}
+
 /** Where a table is in memory: its struct, buckets and entries (with room for `entsWords`). */
 interface TableAt {
   ps: number;
@@ -241,8 +266,6 @@ export function dedupTypesInWasm(input: TypesInput): boolean {
   if (inst === null) return false;
   const ex = inst.ex;
   const own = typeCount - start;
-  let fwdSlots = 16;
-  while (fwdSlots < 2 * own + 2) fwdSlots *= 2;
   const enumWords = (input.strLimit >>> 5) + 1;
   const areas = new Areas(ex.__heap_base.value);
   const pw = areas.take(w.byteLength);
@@ -251,23 +274,13 @@ export function dedupTypesInWasm(input: TypesInput): boolean {
   const pmap = areas.take(typeCount * 4);
   const tAt = tableAreas(areas, table, own + 16);
   const etAt = tableAreas(areas, enumTable, own + 16);
-  const plist = areas.take(typeCount * 4);
-  const ps = areas.take((typeCount + 1) * FRAME * 4);
-  const prs = areas.take((own + 1) * RFRAME * 4);
-  // zeroed: enum names, hypothetical map, memo, forward names
+  const { plist, ps, prs } = stageScratch(areas, typeCount, own);
+  // zeroed: enum names, then the stages' own
   const zeroFrom = areas.end;
   const penum = areas.take(enumWords * 4);
-  const phypot = areas.take(typeCount * 4);
-  const pseen = areas.take(typeCount * 4);
-  const pfwd = areas.take(fwdSlots * 8);
-  try {
-    growMemoryTo(ex.memory, areas.end);
-  } catch {
-    return false;
-  }
-  const m = views(ex.memory.buffer);
-  if (inst.dirty > zeroFrom) m.u8.fill(0, zeroFrom, Math.min(inst.dirty, areas.end));
-  inst.dirty = Math.max(inst.dirty, areas.end);
+  const { phypot, pseen, pfwd, fwdMask } = stageZeroed(areas, typeCount, own);
+  const m = readyMemory(inst, areas, zeroFrom);
+  if (m === null) return false;
   m.u32.set(w, pw >>> 2);
   m.u32.set(off.subarray(0, typeCount), poff >>> 2);
   m.u8.set(kinds.subarray(0, typeCount), pkinds);
@@ -279,7 +292,7 @@ export function dedupTypesInWasm(input: TypesInput): boolean {
     m.u32[(penum >>> 2) + (name >>> 5)]! |= 1 << (name & 31);
   }
   const r = call(() =>
-    ex.btfkit_dedup_types(pw, poff, pkinds, pmap, start, typeCount, tAt.ps, etAt.ps, penum, input.strLimit, phypot, plist, ps, pseen, prs, pfwd, fwdSlots - 1),
+    ex.btfkit_dedup_types(pw, poff, pkinds, pmap, start, typeCount, tAt.ps, etAt.ps, penum, input.strLimit, phypot, plist, ps, pseen, prs, pfwd, fwdMask),
   );
   if (r !== 0) return false;
   map.set(m.i32.subarray(pmap >>> 2, (pmap >>> 2) + typeCount));
@@ -353,8 +366,6 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   let total = 3;
   for (const l of chain) total += l.nWords;
   const nOwn = typeCount - start;
-  let fwdSlots = 16;
-  while (fwdSlots < 2 * nOwn + 2) fwdSlots *= 2;
   const bitWords = (input.limit >>> 5) + 1;
   const enumWords = (input.strLimit >>> 5) + 1;
   const bucketsOf = (expected: number): number => {
@@ -376,9 +387,7 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   const ptents = areas.take(entsWords * 4);
   const petents = areas.take(entsWords * 4);
   const pnames = areas.take(typeCount * 4);
-  const plist = areas.take(typeCount * 4);
-  const ps = areas.take((typeCount + 1) * FRAME * 4);
-  const prs = areas.take((nOwn + 1) * RFRAME * 4);
+  const { plist, ps, prs } = stageScratch(areas, typeCount, nOwn);
   const pow = areas.take(Math.max(own.nWords, 1) * 4);
   const poo = areas.take(Math.max(own.nTypes, 1) * 4);
   // zeroed: kinds, name bits, anonymous kinds, buckets, enum names, hypothetical map, memo, forward names
@@ -390,17 +399,9 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   const ptbk = areas.take((1 << tBits) * 4);
   const petbk = areas.take((1 << etBits) * 4);
   const penum = areas.take(enumWords * 4);
-  const phypot = areas.take(typeCount * 4);
-  const pseen = areas.take(typeCount * 4);
-  const pfwd = areas.take(fwdSlots * 8);
-  try {
-    growMemoryTo(ex.memory, areas.end);
-  } catch {
-    return null;
-  }
-  const m = views(ex.memory.buffer);
-  if (inst.dirty > zeroFrom) m.u8.fill(0, zeroFrom, Math.min(inst.dirty, areas.end));
-  inst.dirty = Math.max(inst.dirty, areas.end);
+  const { phypot, pseen, pfwd, fwdMask } = stageZeroed(areas, typeCount, nOwn);
+  const m = readyMemory(inst, areas, zeroFrom);
+  if (m === null) return null;
   // newState's layout: each level's records in order, void's three zero words last; offsets per id
   let pos = 0;
   const off = m.u32.subarray(poff >>> 2, (poff >>> 2) + typeCount);
@@ -421,7 +422,7 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   m.u32.set([petbk, 32 - etBits, petents, entsWords, 0, 0, 0, 0], pet >>> 2);
   m.u32.set([
     pw, total, poff, start, typeCount, pkinds, pmap, input.limit, input.strLimit, pkt, pbits, pelem, panon, pt, pet, pnames, penum,
-    phypot, plist, ps, pseen, prs, pfwd, fwdSlots - 1, pow, poo, 0, 0,
+    phypot, plist, ps, pseen, prs, pfwd, fwdMask, pow, poo, 0, 0,
   ], pall >>> 2);
   const r = call(() => ex.btfkit_dedup_all(pall));
   if (r !== 0) return null;

@@ -105,24 +105,34 @@ void *btfkit_enc_alloc(uint32_t n) {
 
 static void copy(uint8_t *dst, const uint8_t *src, uint32_t n) { __builtin_memcpy(dst, src, n); }
 
-/* A growable array of u32 in the arena (old storage is abandoned on growth). */
+/*
+ * Storage of at least `need` bytes for the buffer at *p of *cap bytes (0: none yet; the first
+ * size `first`, doubled until it fits), its first `keep` bytes kept; the old storage is
+ * abandoned in the arena. 0, or -1 when the memory cannot be had.
+ */
+static int reserve(void *p, uint32_t *cap, uint32_t need, uint32_t keep, uint32_t first) {
+  if (need <= *cap) return 0;
+  uint32_t c = *cap ? *cap : first;
+  while (c < need) c *= 2;
+  uint8_t *q = alloc(c);
+  if (!q) return -1;
+  uint8_t **old = (uint8_t **)p;
+  if (keep) copy(q, *old, keep);
+  *old = q;
+  *cap = c;
+  return 0;
+}
+
+/* A growable array of u32 in the arena (cap in bytes). */
 struct vec {
   uint32_t *v;
   uint32_t n;
   uint32_t cap;
 };
 
+/* Room for `more` entries past n; all of the old storage kept (a record being built lies past n). */
 static int vec_room(struct vec *a, uint32_t more) {
-  if (a->n + more <= a->cap) return 0;
-  uint32_t cap = a->cap ? a->cap : 256;
-  while (cap < a->n + more) cap *= 2;
-  uint32_t *v = alloc(cap * 4);
-  if (!v) return -1;
-  /* all of the old storage: a record being built lies past n */
-  if (a->cap) copy((uint8_t *)v, (const uint8_t *)a->v, a->cap * 4);
-  a->v = v;
-  a->cap = cap;
-  return 0;
+  return reserve(&a->v, &a->cap, (a->n + more) * 4, a->cap, 1024);
 }
 
 /* ------------------------------------------------------------------ the input (set by JavaScript) */
@@ -180,7 +190,7 @@ static struct vec rec;    /* records */
 static struct vec offs;   /* word offset of each record */
 static struct vec order;  /* the unit's type DIEs, in order */
 static int32_t *small_id; /* position + 1 in order, per DIE of the unit */
-static uint32_t small_cap;
+static uint32_t small_cap; /* bytes */
 static uint32_t unit_first, unit_end;
 static const uint32_t *unit;
 static uint32_t strs_mark; /* own_len when the unit started */
@@ -310,34 +320,47 @@ static uint32_t gathered_gen;
 static uint32_t gathered_stamp[0x80];
 static struct place gathered[0x80];
 
-static void gather(uint32_t die) {
-  gathered_die = 0xffffffffu;
-  if (++gathered_gen == 0) {
-    __builtin_memset(gathered_stamp, 0, sizeof gathered_stamp);
-    gathered_gen = 1;
-  }
+/*
+ * The walk over `die`'s attribute data: with `want`, up to attribute `want` (its place in *pl:
+ * 1, or 0 when absent); without (0), recording the first place of every attribute below 0x80
+ * for find (gather). Bad on a form this walk does not read (indirect: the JavaScript's).
+ */
+static int walk_attrs(uint32_t die, uint32_t want, struct place *pl) {
   uint32_t k = in.abbr[die];
   uint32_t a = in.a_attr_start[k], e = a + in.a_attr_count[k];
   uint32_t p = in.attr_off[die];
   int fixed = unit[U_OFF_SIZE] == 4 && unit[U_ADDR_SIZE] == 8;
   for (; a < e; a++) {
     uint32_t form = in.attr_form[a];
-    if (form == F_indirect) { bad = 1; return; }
+    if (form == F_indirect) { bad = 1; return 0; }
     uint32_t at = in.attr_name[a];
-    if (at < 0x80 && gathered_stamp[at] != gathered_gen) {
-      int32_t ps = in.attr_pos[a];
+    int32_t ps = in.attr_pos[a];
+    uint32_t here = fixed && ps >= 0 ? in.attr_off[die] + (uint32_t)ps : p;
+    if (want == 0 ? at < 0x80 && gathered_stamp[at] != gathered_gen : at == want) {
+      struct place *to = want == 0 ? &gathered[at] : pl;
+      to->form = form;
+      to->p = here;
+      to->a = a;
+      if (want != 0) return 1;
       gathered_stamp[at] = gathered_gen;
-      gathered[at].form = form;
-      gathered[at].p = fixed && ps >= 0 ? in.attr_off[die] + (uint32_t)ps : p;
-      gathered[at].a = a;
     }
     int32_t sz = in.attr_size[a];
     if (sz >= 0) p += (uint32_t)sz;
     else if (sz == OFF_SIZED) p += unit[U_OFF_SIZE];
     else p = skip(form, p);
-    if (bad) return;
+    if (bad) return 0;
   }
-  gathered_die = die;
+  return 0;
+}
+
+static void gather(uint32_t die) {
+  gathered_die = 0xffffffffu;
+  if (++gathered_gen == 0) {
+    __builtin_memset(gathered_stamp, 0, sizeof gathered_stamp);
+    gathered_gen = 1;
+  }
+  walk_attrs(die, 0, 0);
+  if (!bad) gathered_die = die;
 }
 
 /* info.ts find: attribute `at` of `die`, 0 when absent. */
@@ -347,27 +370,7 @@ static int find(uint32_t die, uint32_t at, struct place *pl) {
     *pl = gathered[at];
     return 1;
   }
-  uint32_t k = in.abbr[die];
-  uint32_t a = in.a_attr_start[k], e = a + in.a_attr_count[k];
-  uint32_t p = in.attr_off[die];
-  int fixed = unit[U_OFF_SIZE] == 4 && unit[U_ADDR_SIZE] == 8;
-  for (; a < e; a++) {
-    uint32_t form = in.attr_form[a];
-    if (form == F_indirect) { bad = 1; return 0; }
-    if (in.attr_name[a] == at) {
-      int32_t ps = in.attr_pos[a];
-      pl->form = form;
-      pl->p = fixed && ps >= 0 ? in.attr_off[die] + (uint32_t)ps : p;
-      pl->a = a;
-      return 1;
-    }
-    int32_t sz = in.attr_size[a];
-    if (sz >= 0) p += (uint32_t)sz;
-    else if (sz == OFF_SIZED) p += unit[U_OFF_SIZE];
-    else p = skip(form, p);
-    if (bad) return 0;
-  }
-  return 0;
+  return walk_attrs(die, at, pl);
 }
 
 /* info.ts numAt as an exact 64-bit value (sdata and implicit_const signed); bad for a non-constant. */
@@ -449,7 +452,7 @@ static int32_t die_in(uint32_t offset, int32_t lo, int32_t hi) {
  * starts; entries left from other units are told apart by the DIE's own offset).
  */
 static uint32_t *unit_dies;
-static uint32_t unit_dies_len, unit_dies_cap;
+static uint32_t unit_dies_len, unit_dies_cap; /* entries, bytes */
 
 /* info.ts ref: a reference as a DIE index; -1 when absent or void (ref_sig8); bad on a dangling one. */
 static int32_t ref(uint32_t die, uint32_t at) {
@@ -618,15 +621,7 @@ static int cache_put(const uint8_t *s, uint32_t n, uint32_t h, uint32_t value) {
     if (cache_grow()) return -1;
   }
   if (cache_get(s, n, h, &slot) >= 0) return 0;
-  if (pool_len + n + 1 > pool_cap) {
-    uint32_t cap = pool_cap ? pool_cap * 2 : 1 << 16;
-    while (cap < pool_len + n + 1) cap *= 2;
-    uint8_t *p = alloc(cap);
-    if (!p) return -1;
-    if (pool_len) copy(p, pool, pool_len);
-    pool = p;
-    pool_cap = cap;
-  }
+  if (reserve(&pool, &pool_cap, pool_len + n + 1, pool_len, 1 << 16)) return -1;
   copy(pool + pool_len, s, n);
   pool[pool_len + n] = 0;
   uint32_t *e = cache + 4 * slot;
@@ -641,15 +636,7 @@ static int cache_put(const uint8_t *s, uint32_t n, uint32_t h, uint32_t value) {
 
 /* Appends a NUL-terminated string to the own mirror; its offset in the section, or -1. */
 static int64_t own_append(const uint8_t *s, uint32_t n) {
-  if (own_len + n + 1 > own_cap) {
-    uint32_t cap = own_cap ? own_cap * 2 : 1 << 16;
-    while (cap < own_len + n + 1) cap *= 2;
-    uint8_t *p = alloc(cap);
-    if (!p) return -1;
-    if (own_len) copy(p, own, own_len);
-    own = p;
-    own_cap = cap;
-  }
+  if (reserve(&own, &own_cap, own_len + n + 1, own_len, 1 << 16)) return -1;
   uint32_t at = own_len;
   copy(own + at, s, n);
   own[at + n] = 0;
@@ -855,6 +842,26 @@ static uint32_t *rec_words(uint32_t n) {
   return rec.v + rec.n;
 }
 
+/*
+ * A record with elements, built at rec.n (which stays there until rec_end): name and word 2
+ * set, info set at the end. 0 when the memory cannot be had.
+ */
+static int rec_begin(uint32_t name, uint32_t word2) {
+  uint32_t *r = rec_words(3);
+  if (!r) return 0;
+  r[0] = name;
+  r[2] = word2;
+  return 1;
+}
+
+/* Appends the k words of `e` to the record begun at rec.n, which has n words: n + k, or 0. */
+static uint32_t rec_add(uint32_t n, const uint32_t *e, uint32_t k) {
+  uint32_t *r = rec_words(n + k);
+  if (!r) return 0;
+  for (uint32_t i = 0; i < k; i++) r[n + i] = e[i];
+  return n + k;
+}
+
 /* Ends a record of n words (written at rec_words' answer); its id. */
 static uint32_t rec_end(uint32_t n) {
   if (vec_room(&offs, 1)) return 0;
@@ -915,13 +922,8 @@ static uint32_t encode_base_type(uint32_t die) {
     int64_t size = bits / 8;
     if (size != 2 && size != 4 && size != 8 && size != 12 && size != 16) return 0;
     int64_t no = intern(s, n);
-    if (no < 0) return 0;
-    uint32_t *r = rec_words(3);
-    if (!r) return 0;
-    r[0] = (uint32_t)no;
-    r[1] = info_word(K_FLOAT, 0, 0);
-    r[2] = (uint32_t)size;
-    return rec_end(3);
+    /* a FLOAT is laid out as a reference, its size where the type would be */
+    return no < 0 ? 0 : add_ref(K_FLOAT, (uint32_t)no, (uint32_t)size);
   } else if (encoding == ATE_complex_float || encoding == 0x9) {
     return 0;
   }
@@ -1033,11 +1035,7 @@ static uint32_t encode_composite(uint32_t die) {
   int64_t size = num(die, A_byte_size, 0);
   int64_t name = intern_attr(die, A_name);
   if (bad || name < 0) return 0;
-  uint32_t start = rec.n;
-  uint32_t *r = rec_words(3);
-  if (!r) return 0;
-  r[0] = (uint32_t)name;
-  r[2] = (uint32_t)size;
+  if (!rec_begin((uint32_t)name, (uint32_t)size)) return 0;
   uint32_t n = 3;
   int kflag = 0;
   for (int32_t mi = first_child(die); mi >= 0; mi = next_sibling((uint32_t)mi)) {
@@ -1057,26 +1055,17 @@ static uint32_t encode_composite(uint32_t die) {
     if (is_bitfield) kflag = 1;
     int64_t no = intern_attr(m, A_name);
     if (bad || no < 0) return 0;
-    if (!rec_words(n + 3 - (rec.n - start))) return 0;
-    r = rec.v + start;
-    r[n] = (uint32_t)no;
-    r[n + 1] = type;
-    r[n + 2] = (uint32_t)bit_offset | (uint32_t)bitfield_size << 24;
-    n += 3;
+    uint32_t e[3] = {(uint32_t)no, type, (uint32_t)bit_offset | (uint32_t)bitfield_size << 24};
+    if (!(n = rec_add(n, e, 3))) return 0;
   }
-  r = rec.v + start;
-  r[1] = info_word(is_union ? K_UNION : K_STRUCT, (n - 3) / 3, kflag);
+  rec.v[rec.n + 1] = info_word(is_union ? K_UNION : K_STRUCT, (n - 3) / 3, kflag);
   return rec_end(n);
 }
 
 static uint32_t encode_enum32(uint32_t die, uint32_t size) {
   int64_t name = intern_attr(die, A_name);
   if (bad || name < 0) return 0;
-  uint32_t start = rec.n;
-  uint32_t *r = rec_words(3);
-  if (!r) return 0;
-  r[0] = (uint32_t)name;
-  r[2] = size;
+  if (!rec_begin((uint32_t)name, size)) return 0;
   uint32_t n = 3;
   int kflag = 0;
   for (int32_t ei = first_child(die); ei >= 0; ei = next_sibling((uint32_t)ei)) {
@@ -1096,14 +1085,10 @@ static uint32_t encode_enum32(uint32_t die, uint32_t size) {
     if (v < -0x80000000ll || v > 0xffffffffll) return 0;
     if ((n - 3) / 2 + 1 > VLEN_MAX) return 0;
     if (v < 0) kflag = 1;
-    if (!rec_words(n + 2 - (rec.n - start))) return 0;
-    r = rec.v + start;
-    r[n] = (uint32_t)no;
-    r[n + 1] = (uint32_t)v;
-    n += 2;
+    uint32_t ev[2] = {(uint32_t)no, (uint32_t)v};
+    if (!(n = rec_add(n, ev, 2))) return 0;
   }
-  r = rec.v + start;
-  r[1] = info_word(K_ENUM, (n - 3) / 2, kflag);
+  rec.v[rec.n + 1] = info_word(K_ENUM, (n - 3) / 2, kflag);
   return rec_end(n);
 }
 
@@ -1130,11 +1115,7 @@ static uint32_t encode_enum64(uint32_t die, int64_t size) {
   }
   int64_t no = s && n ? intern(s, n) : 0;
   if (no < 0) return 0;
-  uint32_t start = rec.n;
-  uint32_t *r = rec_words(3);
-  if (!r) return 0;
-  r[0] = (uint32_t)no;
-  r[2] = 8;
+  if (!rec_begin((uint32_t)no, 8)) return 0;
   uint32_t w = 3;
   for (int32_t ei = first_child(die); ei >= 0; ei = next_sibling((uint32_t)ei)) {
     uint32_t e = (uint32_t)ei;
@@ -1146,15 +1127,10 @@ static uint32_t encode_enum64(uint32_t die, int64_t size) {
     if ((w - 3) / 3 + 1 > VLEN_MAX) return 0;
     int64_t eno = intern(es, en);
     if (eno < 0) return 0;
-    if (!rec_words(w + 3 - (rec.n - start))) return 0;
-    r = rec.v + start;
-    r[w] = (uint32_t)eno;
-    r[w + 1] = (uint32_t)v;
-    r[w + 2] = (uint32_t)(v >> 32);
-    w += 3;
+    uint32_t ev[3] = {(uint32_t)eno, (uint32_t)v, (uint32_t)(v >> 32)};
+    if (!(w = rec_add(w, ev, 3))) return 0;
   }
-  r = rec.v + start;
-  r[1] = info_word(K_ENUM64, (w - 3) / 3, is_signed);
+  rec.v[rec.n + 1] = info_word(K_ENUM64, (w - 3) / 3, is_signed);
   return rec_end(w);
 }
 
@@ -1175,11 +1151,7 @@ static uint32_t subrange_elements(uint32_t c) {
 static uint32_t encode_proto(uint32_t die) {
   uint32_t ret = ref_id(die, A_type);
   if (bad) return 0;
-  uint32_t start = rec.n;
-  uint32_t *r = rec_words(3);
-  if (!r) return 0;
-  r[0] = 0;
-  r[2] = ret;
+  if (!rec_begin(0, ret)) return 0;
   uint32_t n = 3;
   int varargs = 0;
   for (int32_t ci = first_child(die); ci >= 0; ci = next_sibling((uint32_t)ci)) {
@@ -1189,25 +1161,18 @@ static uint32_t encode_proto(uint32_t die) {
       int64_t no = intern_attr(c, A_name);
       uint32_t type = ref_id(c, A_type);
       if (bad || no < 0) return 0;
-      if (!rec_words(n + 2 - (rec.n - start))) return 0;
-      r = rec.v + start;
-      r[n] = (uint32_t)no;
-      r[n + 1] = type;
-      n += 2;
+      uint32_t pv[2] = {(uint32_t)no, type};
+      if (!(n = rec_add(n, pv, 2))) return 0;
     } else if (t == T_unspecified_parameters) {
       varargs = 1;
     }
   }
   if (varargs) {
-    if (!rec_words(n + 2 - (rec.n - start))) return 0;
-    r = rec.v + start;
-    r[n] = 0;
-    r[n + 1] = 0;
-    n += 2;
+    static const uint32_t none[2] = {0, 0};
+    if (!(n = rec_add(n, none, 2))) return 0;
   }
   if ((n - 3) / 2 > VLEN_MAX) return 0;
-  r = rec.v + start;
-  r[1] = info_word(K_FUNC_PROTO, (n - 3) / 2, 0);
+  rec.v[rec.n + 1] = info_word(K_FUNC_PROTO, (n - 3) / 2, 0);
   return rec_end(n);
 }
 
@@ -1219,18 +1184,11 @@ __attribute__((noinline)) static int64_t encode_type(uint32_t die) {
     case T_base_type:
       id = encode_base_type(die);
       break;
-    case T_const_type:
-      id = add_ref(K_CONST, 0, ref_id(die, A_type));
+    case T_const_type: case T_pointer_type: case T_restrict_type: case T_volatile_type: {
+      uint32_t kind = tag == T_const_type ? K_CONST : tag == T_pointer_type ? K_PTR : tag == T_restrict_type ? K_RESTRICT : K_VOLATILE;
+      id = add_ref(kind, 0, ref_id(die, A_type));
       break;
-    case T_pointer_type:
-      id = add_ref(K_PTR, 0, ref_id(die, A_type));
-      break;
-    case T_restrict_type:
-      id = add_ref(K_RESTRICT, 0, ref_id(die, A_type));
-      break;
-    case T_volatile_type:
-      id = add_ref(K_VOLATILE, 0, ref_id(die, A_type));
-      break;
+    }
     case T_typedef: {
       int64_t name = intern_attr(die, A_name);
       if (bad || name <= 0) return -1; /* a nameless typedef: btf__add_typedef refuses it */
@@ -1318,28 +1276,11 @@ int32_t btfkit_enc_unit(uint32_t ui, uint32_t first_id_off, uint32_t *st) {
   uint32_t saved_pool_len = pool_len;
   uint32_t saved_state[3] = {st[0], st[1], st[2]};
   uint32_t nd = unit_end - unit_first;
-  if (nd + 1 > small_cap) {
-    uint32_t cap = small_cap ? small_cap : 4096;
-    while (cap < nd + 1) cap *= 2;
-    small_id = alloc(cap * 4);
-    if (!small_id) {
-      small_cap = 0;
-      return ENC_BAIL;
-    }
-    small_cap = cap;
-  }
+  if (reserve(&small_id, &small_cap, (nd + 1) * 4, 0, 1 << 14)) return ENC_BAIL;
   __builtin_memset(small_id, 0, nd * 4);
   uint32_t ulen = unit[U_END] - unit[U_OFFSET];
-  if (ulen > unit_dies_cap) {
-    uint32_t cap = unit_dies_cap ? unit_dies_cap : 1 << 16;
-    while (cap < ulen) cap *= 2;
-    unit_dies = alloc(cap * 4);
-    if (!unit_dies) {
-      unit_dies_cap = unit_dies_len = 0;
-      return ENC_BAIL;
-    }
-    unit_dies_cap = cap;
-  }
+  unit_dies_len = 0;
+  if (reserve(&unit_dies, &unit_dies_cap, ulen * 4, 0, 1 << 18)) return ENC_BAIL;
   unit_dies_len = ulen;
   for (uint32_t d = unit_first; d < unit_end; d++) {
     uint32_t rel = in.off[d] - unit[U_OFFSET];
@@ -1429,7 +1370,7 @@ int32_t btfkit_enc_unit(uint32_t ui, uint32_t first_id_off, uint32_t *st) {
 
 /* ------------------------------------------------------------------ the DIE index (info.ts indexDies) */
 
-/* A growable byte buffer in the arena (old storage abandoned on growth). */
+/* A growable byte buffer in the arena (reserve). */
 struct bvec {
   uint8_t *p;
   uint32_t len;
@@ -1437,15 +1378,7 @@ struct bvec {
 };
 
 static int bvec_room(struct bvec *b, uint32_t more) {
-  if (b->len + more <= b->cap) return 0;
-  uint32_t cap = b->cap ? b->cap : 4096;
-  while (cap < b->len + more) cap *= 2;
-  uint8_t *p = alloc(cap);
-  if (!p) return -1;
-  if (b->len) copy(p, b->p, b->len);
-  b->p = p;
-  b->cap = cap;
-  return 0;
+  return reserve(&b->p, &b->cap, b->len + more, b->len, 4096);
 }
 
 static int bvec_append(struct bvec *b, const void *src, uint32_t n) {

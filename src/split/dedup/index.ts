@@ -111,8 +111,8 @@ function result(
   };
 }
 
-/** dedup.ts AllInput of `btf`: its chain's records, bottom first. */
-function allInput(btf: Btf): AllInput {
+/** dedup.ts AllInput of `btf`: its chain's records, bottom first (exported for the twin tests). */
+export function allInput(btf: Btf): AllInput {
   const chain: ChainLevel[] = [];
   for (let b: Btf | null = btf; b; b = b.base) {
     const s = ownSections(b);

@@ -33,6 +33,7 @@
  */
 
 import { growI32 } from '../../model/grow.js';
+import type { PrepTable } from '../../accel/dedup.js';
 
 /** A signature under construction: h = h * 31 + v over u32 values, mod 2^32 (an int32). */
 export class Signature {
@@ -57,16 +58,8 @@ export class Signature {
   }
 }
 
-/** A CandidateTable's storage and counters (see the class). */
-export interface TableState {
-  bk: Int32Array;
-  shift: number;
-  ents: Int32Array;
-  top: number;
-  cap: number;
-  odd: number;
-  size: number;
-}
+/** A CandidateTable's storage and counters (see the class), as src/accel/dedup.ts copies them. */
+export type TableState = PrepTable;
 
 /** Words per entry: key, value, record offset, next (entry word position + E, 0 = none). */
 const E = 4;

@@ -16,15 +16,14 @@ import { parseBtf } from '../../format/parse.js';
 import { serializeBtf } from '../../format/write.js';
 import { Btf } from '../../model/btf.js';
 import { addBtf } from '../add.js';
-import { dedupAllInWasm, dedupTypesInWasm, type AllInput, type ChainLevel } from '../../accel/dedup.js';
-import { ELEM_ID, ELEM_START, ELEM_WORDS, ID_FIXED, ID_WORD1, ID_WORD2, INFO_WORDS } from '../../format/kinds.js';
+import { dedupAllInWasm, dedupTypesInWasm } from '../../accel/dedup.js';
 import { newState, type DedupState } from './state.js';
 import { dedupPrep, dedupPrimTypes } from './prim.js';
 import { dedupStructTypes } from './struct.js';
 import { dedupResolveFwds, dedupRefTypes } from './ref.js';
 import { dedupStrings, stringsLookDeduped } from './strings.js';
 import { ownSections } from './access.js';
-import { dedupWith, type DedupOptions } from './index.js';
+import { allInput, dedupWith, type DedupOptions } from './index.js';
 import { builderCases, selftestBytes, type SelftestCase } from './cases.test-util.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -92,24 +91,12 @@ test('dedup twins: with the string stage skipped (dedup.c btfkit_dedup_all, the 
   let ran = 0;
   for (const btf of inputs) {
     assert.equal(outcome(btf, true, { stringsDeduped: true }), outcome(btf, false, { stringsDeduped: true }));
-    if (dedupAllInWasm(allInputOf(btf)) !== null) ran++;
+    if (dedupAllInWasm(allInput(btf)) !== null) ran++;
   }
   // the whole dedup ran in WebAssembly for most cases (not the libbpf failures)
   assert.ok(ran > inputs.length / 2, `${ran} of ${inputs.length}`);
 });
 
-/** dedup.ts AllInput of `btf` (as index.ts builds it). */
-function allInputOf(btf: Btf): AllInput {
-  const chain: ChainLevel[] = [];
-  for (let b: Btf | null = btf; b; b = b.base) {
-    const s = ownSections(b);
-    chain.unshift({ words: s.words, nWords: s.nWords, offs: s.offs, nTypes: s.nTypes, startId: b.startId });
-  }
-  return {
-    chain, typeCount: btf.typeCount(), limit: btf.startStrOff, strLimit: btf.startStrOff + ownSections(btf).strLen,
-    kinds: { infoWords: INFO_WORDS, elemWords: ELEM_WORDS, idFixed: ID_FIXED, idWord1: ID_WORD1, idWord2: ID_WORD2, elemId: ELEM_ID, elemStart: ELEM_START },
-  };
-}
 
 /** Runs the stages both ways on the same input; asserts the WebAssembly ones ran; returns the own types merged away. */
 function compareStages(btf: Btf): number {
@@ -158,6 +145,6 @@ test('dedup twins: the running kernel alone and against itself', { skip: !exists
   addBtf(split, parseBtf(bytes));
   assert.ok(compareStages(split) > (kernel.typeCount() - 1) / 2);
   // and the whole dedup in one call (strings deduplicated by addBtf): the same bytes and id map
-  assert.ok(dedupAllInWasm(allInputOf(split)) !== null);
+  assert.ok(dedupAllInWasm(allInput(split)) !== null);
   assert.equal(outcome(split, true, { stringsDeduped: true }), outcome(split, false, { stringsDeduped: true }));
 });
