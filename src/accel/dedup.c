@@ -30,11 +30,7 @@
 
 #include <stdint.h>
 
-enum {
-  K_UNKN = 0, K_INT = 1, K_PTR = 2, K_ARRAY = 3, K_STRUCT = 4, K_UNION = 5, K_ENUM = 6, K_FWD = 7,
-  K_TYPEDEF = 8, K_VOLATILE = 9, K_CONST = 10, K_RESTRICT = 11, K_FUNC = 12, K_FUNC_PROTO = 13,
-  K_VAR = 14, K_DATASEC = 15, K_FLOAT = 16, K_DECL_TAG = 17, K_TYPE_TAG = 18, K_ENUM64 = 19,
-};
+#include "btf.h"
 
 /* What a function returns when the JavaScript must take over (see above). */
 #define DEDUP_BAIL (-0x7fffffff)
@@ -146,8 +142,6 @@ static int32_t next_of(const struct table *t, int32_t e) {
 /* ------------------------------------------------------------------ signatures (state.ts) */
 
 #define H(h, x) ((h) * 31u + (x))
-#define KIND(w, o) (((w)[(o) + 1] >> 24) & 0x1f)
-#define VLEN(w, o) ((w)[(o) + 1] & 0xffff)
 
 static inline uint32_t hash_common(const uint32_t *w, uint32_t o) { return H(H(w[o], w[o + 1]), w[o + 2]); }
 static inline uint32_t hash_typedef(const uint32_t *w, uint32_t o) { return H(w[o], w[o + 1]); }
@@ -522,6 +516,13 @@ static int32_t resolve_id(const struct dedup *d, uint32_t id) {
   return (int32_t)id;
 }
 
+/* The two records of a kind without children (INT, ENUM, ENUM64, FWD, FLOAT) equal as the walks compare them. */
+static int leaf_equal(const uint32_t *w, uint32_t a, uint32_t b, uint32_t k) {
+  if (k == K_INT) return equal_int_tag(w, a, b);
+  if (k == K_ENUM || k == K_ENUM64) return compat_enum(w, a, b);
+  return equal_common(w, a, b);
+}
+
 /* struct.ts identical: are two candidate graphs the same (bounded by depth and budget)? */
 static int identical(struct dedup *d, uint32_t id1, uint32_t id2, int depth) {
   const uint32_t *w = d->w;
@@ -535,12 +536,8 @@ static int identical(struct dedup *d, uint32_t id1, uint32_t id2, int depth) {
     switch (k) {
       case K_UNKN:
         return 1;
-      case K_INT:
-        return equal_int_tag(w, a, b);
-      case K_ENUM: case K_ENUM64:
-        return compat_enum(w, a, b);
-      case K_FWD: case K_FLOAT:
-        return equal_common(w, a, b);
+      case K_INT: case K_ENUM: case K_ENUM64: case K_FWD: case K_FLOAT:
+        return leaf_equal(w, a, b, k);
       case K_CONST: case K_VOLATILE: case K_RESTRICT: case K_PTR: case K_TYPEDEF:
       case K_FUNC: case K_TYPE_TAG:
         if (w[a + 1] != w[b + 1] || w[a] != w[b]) return 0;
@@ -616,12 +613,8 @@ static int64_t shallow_pair(struct dedup *d, uint32_t cand, uint32_t canon, uint
     case K_CONST: case K_VOLATILE: case K_RESTRICT: case K_PTR: case K_TYPEDEF:
     case K_FUNC: case K_TYPE_TAG:
       return w[a + 1] != w[b + 1] ? 0 : 2;
-    case K_INT:
-      return equal_int_tag(w, a, b);
-    case K_ENUM: case K_ENUM64:
-      return compat_enum(w, a, b);
-    case K_FWD: case K_FLOAT:
-      return equal_common(w, a, b);
+    case K_INT: case K_ENUM: case K_ENUM64: case K_FWD: case K_FLOAT:
+      return leaf_equal(w, a, b, ck);
     case K_ARRAY:
       return compat_array(w, a, b) ? 3 : 0;
     case K_FUNC_PROTO:

@@ -179,38 +179,33 @@ export function dedupPrepTables(input: PrepInput): PrepOutput | number | null {
   const inst = dedupWasm.get();
   if (inst === null) return null;
   const ex = inst.ex;
-  // the areas, from __heap_base: records, offsets, map, kinds, name bits, anonymous kinds, the
-  // two tables (room for every base id), enum names and their count
+  // the areas, from __heap_base: records, offsets, map, kinds, the two tables (room for every
+  // base id), enum names and their count; zeroed (found here when not given): name bits and
+  // anonymous kinds
   const areas = new Areas(ex.__heap_base.value);
   const pw = areas.take(w.byteLength);
   const poff = areas.take(typeCount * 4);
   const pmap = areas.take(start * 4);
   const pkinds = areas.take(start);
-  const pbits = areas.take(bitWords * 4);
-  const pelem = areas.take(bitWords * 4);
-  const panon = areas.take(32);
   const tAt = tableAreas(areas, table, start + 16);
   const etAt = tableAreas(areas, enumTable, start + 16);
   const pnames = areas.take(start * 4);
   const pn = areas.take(4);
-  try {
-    growMemoryTo(ex.memory, areas.end);
-  } catch {
-    return null;
-  }
-  const m = views(ex.memory.buffer);
+  const zeroFrom = areas.end;
+  const pbits = areas.take(bitWords * 4);
+  const pelem = areas.take(bitWords * 4);
+  const panon = areas.take(32);
+  const m = readyMemory(inst, areas, zeroFrom);
+  if (m === null) return null;
   m.u32.set(w, pw >>> 2);
   m.u32.set(off.subarray(0, typeCount), poff >>> 2);
   if (names !== null) {
     m.u32.set(names.bits, pbits >>> 2);
     m.u32.set(names.elemBits, pelem >>> 2);
     m.u8.set(names.anonKinds, panon);
-  } else if (inst.dirty > pbits) {
-    m.u8.fill(0, pbits, panon + 32);
   }
   putTable(m, tAt, table);
   putTable(m, etAt, enumTable);
-  inst.dirty = Math.max(inst.dirty, areas.end);
   const r = call(() =>
     ex.btfkit_dedup_prep(
       pw, poff, start, typeCount, input.limit, pmap, pkinds, pbits, pelem, panon,

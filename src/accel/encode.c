@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "btf.h"
 #include "strindex.h"
 
 #define ENC_BAIL (-1)
@@ -62,13 +63,9 @@ enum {
   F_GNU_str_index = 0x1f02, F_GNU_ref_alt = 0x1f20, F_GNU_strp_alt = 0x1f21,
 };
 enum { ATE_boolean = 0x2, ATE_complex_float = 0x3, ATE_float = 0x4, ATE_signed = 0x5, ATE_signed_char = 0x6 };
-/* BTF kinds */
-enum { K_INT = 1, K_PTR = 2, K_ARRAY = 3, K_STRUCT = 4, K_UNION = 5, K_ENUM = 6, K_FWD = 7, K_TYPEDEF = 8,
-       K_VOLATILE = 9, K_CONST = 10, K_RESTRICT = 11, K_FUNC_PROTO = 13, K_FLOAT = 16, K_ENUM64 = 19 };
 /* abbrev.ts formSize markers */
 #define OFF_SIZED (-1)
-
-#define VLEN_MAX 0xffff
+#define ADDR_SIZED (-2)
 
 /* ------------------------------------------------------------------ memory */
 
@@ -334,12 +331,11 @@ static int walk_attrs(uint32_t die, uint32_t want, struct place *pl) {
     uint32_t form = in.attr_form[a];
     if (form == F_indirect) { bad = 1; return 0; }
     uint32_t at = in.attr_name[a];
-    int32_t ps = in.attr_pos[a];
-    uint32_t here = fixed && ps >= 0 ? in.attr_off[die] + (uint32_t)ps : p;
     if (want == 0 ? at < 0x80 && gathered_stamp[at] != gathered_gen : at == want) {
       struct place *to = want == 0 ? &gathered[at] : pl;
+      int32_t ps = in.attr_pos[a];
       to->form = form;
-      to->p = here;
+      to->p = fixed && ps >= 0 ? in.attr_off[die] + (uint32_t)ps : p;
       to->a = a;
       if (want != 0) return 1;
       gathered_stamp[at] = gathered_gen;
@@ -832,9 +828,6 @@ static int visit(uint32_t die, int depth) {
 static uint32_t id_off;
 static uint32_t *state; /* has_index_type, array_index_id, need_index_type */
 
-static inline uint32_t info_word(uint32_t kind, uint32_t vlen, int kflag) {
-  return (kflag ? 0x80000000u : 0) | kind << 24 | vlen;
-}
 
 /* The next record's words: room for n more, returns where they go. */
 static uint32_t *rec_words(uint32_t n) {
@@ -1485,7 +1478,7 @@ int32_t btfkit_enc_index_unit(uint32_t ui, uint32_t p, uint32_t end, uint32_t of
         int32_t sz = size[a];
         if (sz >= 0) p += (uint32_t)sz;
         else if (sz == OFF_SIZED) p += off_size;
-        else if (sz == -2) p += addr_size; /* ADDR_SIZED */
+        else if (sz == ADDR_SIZED) p += addr_size;
         else {
           p = skip(form[a], p);
           if (bad) return ENC_BAIL;

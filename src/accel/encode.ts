@@ -12,7 +12,8 @@
 
 import { ENCODE_WASM } from './encode-wasm.js';
 import { LazyInstance, type WasmBaseExports } from './wasm.js';
-import type { DieIndexer } from '../dwarf/info.js';
+import type { DieIndexer, DwarfUnit } from '../dwarf/info.js';
+import type { Abbrevs } from '../dwarf/abbrev.js';
 
 interface EncodeExports extends WasmBaseExports {
   btfkit_enc_alloc(n: number): number;
@@ -57,9 +58,8 @@ export interface EncodeInput {
   par: Int32Array;
   sib: Int32Array;
   unitOf: Uint32Array;
-  /** Abbrevs' arrays (n abbreviations, nAttrs attributes). */
-  abbrevs: AbbrevArrays;
-  units: ReadonlyArray<{ offset: number; end: number; version: number; offSize: number; addrSize: number; firstDie: number; endDie: number; strOffsetsBase: number }>;
+  abbrevs: Abbrevs;
+  units: readonly DwarfUnit[];
   /**
    * The kernel's string section and its StrIndex table (null: no base); without a table, one
    * is built here (see baseTable).
@@ -70,13 +70,10 @@ export interface EncodeInput {
   ownStrs: Uint8Array;
 }
 
-/** Abbrevs' arrays (src/dwarf/abbrev.ts): n abbreviations, nAttrs attributes. */
-export interface AbbrevArrays {
-  n: number; nAttrs: number; tag: Uint32Array; children: Uint8Array; attrStart: Uint32Array; attrCount: Uint32Array; fixedSize: Int32Array;
-  attrName: Uint32Array; attrForm: Uint32Array; attrConst: Float64Array; attrSize: Int32Array; attrPos: Int32Array;
-}
-
-/** One unit's types as the C encoder made them. */
+/**
+ * One unit's types as the C encoder made them. `words`, `offs` and `strs` are views of the
+ * instance's memory, valid until the encoder's next call (Btf.appendParts copies them).
+ */
 export interface UnitTypes {
   nTypes: number;
   words: Uint32Array;
@@ -301,14 +298,14 @@ export class WasmTypeEncoder {
       state.arrayIndexId = s[1]!;
       state.needIndexType = s[2] !== 0;
       const o = new Uint32Array(buf, ex.btfkit_enc_out(), 10);
-      const [pw, nw, po, nt, pord, nord, psmall, nsmall, ps, ns] = o as unknown as number[];
+      const [pw, nw, po, nt, pord, nord, psmall, nsmall, ps, ns] = o;
       return {
         nTypes: nt!,
-        words: new Uint32Array(buf, pw!, nw!).slice(),
-        offs: new Uint32Array(buf, po!, nt!).slice(),
+        words: new Uint32Array(buf, pw!, nw!),
+        offs: new Uint32Array(buf, po!, nt!),
         order: Array.from(new Uint32Array(buf, pord!, nord!)),
         smallId: new Int32Array(buf, psmall!, nsmall!).slice(),
-        strs: new Uint8Array(buf, ps!, ns!).slice(),
+        strs: new Uint8Array(buf, ps!, ns!),
       };
     } catch {
       this.end();

@@ -58,7 +58,7 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
     let idOff = btf.typeCount() - 1;
     if (wasm !== null && !annotated) {
       const raw = btf.raw();
-      if (raw.strLen > synced) wasm.sync(raw.strs.slice(synced, raw.strLen));
+      if (raw.strLen > synced) wasm.sync(raw.strs.subarray(synced, raw.strLen));
       const r = wasm.unit(ui, idOff, st);
       if (r !== null) {
         btf.appendParts(r.words, r.words.length, r.offs, r.nTypes, r.strs, r.strs.length);
@@ -92,7 +92,7 @@ function openWasmEncoder(enc: WasmTypeEncoder, d: DwarfInfo, btf: Btf): boolean 
     // the kernel's string table: its StrIndex's when built, else built in WebAssembly and handed to the kernel's Btf
     base: base === null ? null : { ...base.raw(), table: base.hasOwnStrTable() ? base.ownStrTable() : null },
     startStrOff: btf.startStrOff,
-    ownStrs: own.strs.slice(0, own.strLen),
+    ownStrs: own.strs.subarray(0, own.strLen),
   });
   if (ok && enc.baseTable && base !== null && !base.hasOwnStrTable()) base.adoptOwnStrTable(enc.baseTable.slots, enc.baseTable.mask, enc.baseTable.count);
   return ok;

@@ -62,6 +62,9 @@ export function dedupWith(btf: Btf, opts: DedupOptions, wasm: boolean): DedupRes
   if (wasm && skipStrings) {
     const r = dedupAllInWasm(allInput(btf));
     if (r !== null) return result(btf, r.words, r.nWords, r.offs, r.nTypes, () => buildIdMap(btf.typeCount(), finalId(r.map, r.renum, btf.startId, btf.typeCount())));
+    // no WebAssembly here, or the C code stopped where the JavaScript reports an error: the
+    // JavaScript does it all (its WebAssembly parts would stop at the same place)
+    wasm = false;
   }
   const d = newState(btf);
   dedupPrep(d, skipStrings, wasm);
