@@ -7,7 +7,7 @@ set -eu
 
 CC=${CC:-clang-14}
 WASM_LD=${WASM_LD:-wasm-ld-14}
-CFLAGS=${CFLAGS:--O2 -msimd128}
+CFLAGS=${CFLAGS:--Os -msimd128}
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=$here/src/accel

@@ -345,15 +345,20 @@ __attribute__((noinline)) static int32_t prep_enter(struct prep *pp, uint32_t id
   return link(t, h, id, o) ? DEDUP_BAIL : 0;
 }
 
-int32_t btfkit_dedup_prep(const uint32_t *w, const uint32_t *off, uint32_t start, uint32_t type_count,
-                          uint32_t limit, int32_t *map, uint8_t *kinds, uint32_t *bits, uint32_t *elem_bits,
-                          uint8_t *anon_kinds, uint32_t names_given, uint32_t anon_enum_fwd,
-                          struct table *t, struct table *et, uint32_t *enum_fwd_names, uint32_t *n_enum_fwd) {
-  struct prep pp = { .w = w, .off = off, .start = start, .t = t, .et = et, .enum_fwd_names = enum_fwd_names, .nfwd = 0 };
-  uint32_t skipped = 0;
-  if (!names_given) anon_enum_fwd = own_names(w, off, start, type_count, limit, bits, elem_bits, anon_kinds);
-  for (uint32_t id = 1; id < start; id++) map[id] = (int32_t)id;
-  for (uint32_t id = 1; id < start; id++) {
+/*
+ * The base pass over the ids [from, to): one call per chunk of ids, so that the chunks after
+ * the first few run as V8's optimized code (see above). Returns 0, -id or DEDUP_BAIL;
+ * *skipped carries the count of types not entered into the next chunk.
+ */
+#define PREP_CHUNK 2048
+__attribute__((noinline)) static int32_t prep_range(struct prep *pp, uint32_t from, uint32_t to, const uint32_t *bits,
+                                                    const uint32_t *elem_bits, const uint8_t *anon_kinds,
+                                                    uint32_t anon_enum_fwd, int32_t *map, uint8_t *kinds,
+                                                    uint32_t *skipped) {
+  const uint32_t *w = pp->w, *off = pp->off;
+  uint32_t sk = *skipped;
+  for (uint32_t id = from; id < to; id++) {
+    map[id] = (int32_t)id;
     uint32_t o = off[id];
     uint32_t k = KIND(w, o);
     kinds[id] = (uint8_t)k;
@@ -361,14 +366,30 @@ int32_t btfkit_dedup_prep(const uint32_t *w, const uint32_t *off, uint32_t start
     if (k == K_UNKN || k > K_ENUM64) return -(int32_t)id;
     uint32_t name = w[o];
     if (name != 0 ? !has_bit(bits, name) : !could_match(w, o, k, elem_bits, anon_kinds, anon_enum_fwd)) {
-      skipped++;
+      sk++;
       continue;
     }
-    if (skipped) {
-      skip(t, skipped);
-      skipped = 0;
+    if (sk) {
+      skip(pp->t, sk);
+      sk = 0;
     }
-    if (prep_enter(&pp, id, o, k)) return DEDUP_BAIL;
+    if (prep_enter(pp, id, o, k)) return DEDUP_BAIL;
+  }
+  *skipped = sk;
+  return 0;
+}
+
+int32_t btfkit_dedup_prep(const uint32_t *w, const uint32_t *off, uint32_t start, uint32_t type_count,
+                          uint32_t limit, int32_t *map, uint8_t *kinds, uint32_t *bits, uint32_t *elem_bits,
+                          uint8_t *anon_kinds, uint32_t names_given, uint32_t anon_enum_fwd,
+                          struct table *t, struct table *et, uint32_t *enum_fwd_names, uint32_t *n_enum_fwd) {
+  struct prep pp = { .w = w, .off = off, .start = start, .t = t, .et = et, .enum_fwd_names = enum_fwd_names, .nfwd = 0 };
+  uint32_t skipped = 0;
+  if (!names_given) anon_enum_fwd = own_names(w, off, start, type_count, limit, bits, elem_bits, anon_kinds);
+  for (uint32_t from = 1; from < start; from += PREP_CHUNK) {
+    uint32_t to = start - from > PREP_CHUNK ? from + PREP_CHUNK : start;
+    int32_t r = prep_range(&pp, from, to, bits, elem_bits, anon_kinds, anon_enum_fwd, map, kinds, &skipped);
+    if (r != 0) return r;
   }
   if (skipped) skip(t, skipped);
   *n_enum_fwd = pp.nfwd;

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseBtf, readHeader } from './parse.js';
+import { indexRecords, parseBtf, readHeader, WALK_TABLES, type RecordIndex } from './parse.js';
+import { walkRecords } from '../accel/accel.js';
 import { serializeBtf } from './write.js';
 import { Btf } from '../model/btf.js';
-import { Kind } from './kinds.js';
+import { Kind, MAX_KNOWN_KIND } from './kinds.js';
 import { BtfkitError, Errno } from '../errors.js';
 
 /** A small base BTF with one of every common kind, built with the builder. */
@@ -193,4 +194,131 @@ test('running kernel BTF round-trips byte for byte', { skip: !existsSync(VMLINUX
   assert.equal(be.endian, 'big');
   be.modified();
   assert.deepEqual(serializeBtf(be, 'little'), bytes);
+});
+
+/** sample() and a record of every other kind: the record walk's inputs. */
+function walkSample(): Btf {
+  const b = sample();
+  b.addFloat('double', 8); // 9
+  b.addEnum64('e64', 8, true); // 10
+  b.addEnum64Value('BIG', 1n << 40n);
+  const v = b.addVar('v', 1, 1); // 11
+  b.addDatasec('.data', 8); // 12
+  b.addDatasecVarInfo(v, 0, 4);
+  b.addDeclTag('tag', 3, 0); // 13
+  b.addTypeTag('user', 2); // 14
+  b.addFwd('later', 'union'); // 15
+  b.addConst(7); // 16
+  b.addVolatile(16); // 17
+  b.addRestrict(2); // 18
+  b.addUnion(null, 4); // 19
+  b.addField('u', 1, 0);
+  return b;
+}
+
+/** indexRecords' result in one comparable value (the offsets up to the records found). */
+function walkSummary(r: RecordIndex): unknown {
+  return { offs: Array.from(r.offs.subarray(0, r.n)), n: r.n, w: r.w, err: r.err, rw: r.err === 2 ? r.rw : 0, suspect: r.suspect, maxRef: r.maxRef };
+}
+
+/** The record walk in WebAssembly and in JavaScript over `words`; asserts that WebAssembly ran. */
+function bothWalks(words: Uint32Array, typeLen: number, strLimit: number, wide = false): [unknown, unknown] {
+  const kindMask = wide ? 0x7f : 0x1f;
+  const vlenMask = wide ? 0xffffff : 0xffff;
+  const c = walkRecords(words, typeLen, strLimit, kindMask, vlenMask, MAX_KNOWN_KIND, WALK_TABLES);
+  assert.ok(c !== null, 'WebAssembly ran');
+  const js = indexRecords(words, typeLen, kindMask, vlenMask, null, 'little', { strLimit, startId: 1, base: null });
+  return [walkSummary(c), walkSummary(js)];
+}
+
+test('record walk: WebAssembly and JavaScript agree on every record of the running kernel', { skip: !existsSync(VMLINUX) }, () => {
+  const bytes = new Uint8Array(readFileSync(VMLINUX));
+  const { header } = readHeader(bytes);
+  const words = new Uint32Array(bytes.slice(header.hdrLen + header.typeOff, header.hdrLen + header.typeOff + header.typeLen).buffer);
+  const [c, js] = bothWalks(words, header.typeLen, header.strLen);
+  assert.deepEqual(c, js);
+  assert.equal((c as { n: number }).n, parseBtf(bytes).nTypes);
+  // a kernel whose names and references are off by a little: the same suspects, the same largest reference
+  const [c2, js2] = bothWalks(words, header.typeLen, 1000);
+  assert.deepEqual(c2, js2);
+  assert.equal((c2 as { suspect: boolean }).suspect, true);
+});
+
+test('record walk: WebAssembly and JavaScript agree on 600 damaged type sections', () => {
+  const b = walkSample();
+  const bytes = serializeBtf(b);
+  const { header } = readHeader(bytes);
+  const base = new Uint32Array(bytes.slice(header.hdrLen + header.typeOff, header.hdrLen + header.typeOff + header.typeLen).buffer);
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const values = (): number => {
+    switch (rnd(6)) {
+      case 0: return 0;
+      case 1: return rnd(16);
+      case 2: return 0xffffffff - rnd(4);
+      case 3: return ((rnd(32) << 24) | rnd(4)) >>> 0; // an info word: any kind, small vlen
+      case 4: return ((rnd(128) << 24) | rnd(1 << 20)) >>> 0; // a wide info word
+      default: return (rnd(1 << 16) * 65536 + rnd(65536)) >>> 0;
+    }
+  };
+  let errors = 0, suspects = 0;
+  for (let i = 0; i < 600; i++) {
+    const words = base.slice();
+    for (let k = 1 + rnd(3); k > 0; k--) words[rnd(words.length)] = values();
+    const typeLen = rnd(4) === 0 ? rnd(header.typeLen + 1) : header.typeLen;
+    const wide = rnd(5) === 0;
+    // the string limit: the section's, or a value that is in the records (a name exactly at the limit)
+    const strLimit = rnd(2) === 0 ? header.strLen : words[rnd(words.length)]!;
+    const [c, js] = bothWalks(words, typeLen, strLimit, wide);
+    assert.deepEqual(c, js, `mutation ${i}`);
+    if ((js as { err: number }).err !== 0) errors++;
+    if ((js as { suspect: boolean }).suspect) suspects++;
+  }
+  // the mutations reach both kinds of stop and the suspect records
+  assert.ok(errors > 50 && suspects > 50, `${errors} stops, ${suspects} suspect walks`);
+});
+
+test('record walk: WebAssembly and JavaScript agree on every reference of every record set to every id', () => {
+  const b = walkSample();
+  const bytes = serializeBtf(b);
+  const { header } = readHeader(bytes);
+  const base = new Uint32Array(bytes.slice(header.hdrLen + header.typeOff, header.hdrLen + header.typeOff + header.typeLen).buffer);
+  const offs = b.raw().offs;
+  let suspects = 0;
+  for (let i = 0; i < b.nTypes; i++) {
+    // the second and later words of each record: type ids, sizes, member references
+    const end = i + 1 < b.nTypes ? offs[i + 1]! : base.length;
+    for (let at = offs[i]! + 2; at < end; at++) {
+      for (let id = 0; id <= b.nTypes + 1; id++) {
+        const words = base.slice();
+        words[at] = id;
+        const [c, js] = bothWalks(words, header.typeLen, header.strLen);
+        assert.deepEqual(c, js, `type ${i + 1} word ${at} = ${id}`);
+        if ((js as { suspect: boolean }).suspect) suspects++;
+      }
+    }
+  }
+  assert.ok(suspects > 0);
+});
+
+test('record walk: parse gives the same object or the same error with and without WebAssembly', () => {
+  const bytes = serializeBtf(sample());
+  for (let at = 24; at < bytes.length - 8; at += 4) {
+    for (const v of [0, 0x0d000001, 0x0c000000, 0xffffffff, 0x14000000]) {
+      const m = bytes.slice();
+      new DataView(m.buffer).setUint32(at, v, true);
+      const run = (wasm: boolean): string => {
+        try {
+          const p = parseBtf(m, { wasm });
+          return `ok ${p.nTypes} ${Array.from(p.raw().offs.subarray(0, p.nTypes)).join(',')}`;
+        } catch (e) {
+          return e instanceof BtfkitError ? `${e.code} ${e.message} ${JSON.stringify(e.where)}` : String(e);
+        }
+      };
+      assert.equal(run(true), run(false), `word at ${at} = ${v.toString(16)}`);
+    }
+  }
 });

@@ -15,7 +15,8 @@
 import { BtfkitError, Errno } from '../errors.js';
 import { Btf, HOST_ENDIAN, WIDE_HDR_LEN, WIDE_KIND_MASK, WIDE_VLEN_MASK, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, type BtfHeader, type Endian } from '../model/btf.js';
 import { growU32 } from '../model/grow.js';
-import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName, KINDS, ELEM_WORDS, ELEM_START, ELEM_ID, ELEM_STR, ID_WORD1, ID_WORD2, SANITY_IDS } from './kinds.js';
+import { RECORD_WALK_TABLES, walkRecords } from '../accel/accel.js';
+import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName, KINDS, INFO_WORDS, ELEM_WORDS, ELEM_START, ELEM_ID, ELEM_STR, ID_WORD1, ID_WORD2, SANITY_IDS } from './kinds.js';
 
 /** The BTF magic (BTF_MAGIC), read in the data's byte order. */
 export const BTF_MAGIC = 0xeb9f;
@@ -37,6 +38,8 @@ export interface ParseOptions {
   base?: Btf | null;
   /** Name of the section or file, for error messages. */
   section?: string;
+  /** Whether the record walk may run in WebAssembly (default true; false: JavaScript only, for the twin tests). */
+  wasm?: boolean;
 }
 
 function fail(code: 'BTF_HEADER' | 'BTF_STRINGS' | 'BTF_TYPES' | 'BTF_TYPE_REF' | 'BTF_UNSUPPORTED', msg: string, errno: number, where: { typeId?: number; offset?: number; section?: string }): never {
@@ -130,7 +133,12 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
   wb.set(bytes.subarray(typeStart, typeStart + nw * 4));
   if (swapped) swapWords(words, nw);
   const strLimit = (base ? base.startStrOff + base.strLen : 0) + hdr.strLen;
-  const idx = indexRecords(words, hdr.typeLen, kindMask, vlenMask, layout, endian, { strLimit, startId, base });
+  // the walk in WebAssembly (accel.c) where it can run, for a BTF that has no base (a kernel's
+  // 100k types, walked once per command before V8 has optimized the JavaScript); the same
+  // walk in JavaScript otherwise (parse.test.ts runs both)
+  const idx =
+    (base === null && layout === null && opts.wasm !== false ? walkRecords(words, hdr.typeLen, strLimit, kindMask, vlenMask, MAX_KNOWN_KIND, WALK_TABLES) : null) ??
+    indexRecords(words, hdr.typeLen, kindMask, vlenMask, layout, endian, { strLimit, startId, base });
   const n = idx.n;
   const w = idx.w;
   if (idx.err !== 0) {
@@ -156,7 +164,7 @@ const IDX_PAST_END = 2;
 const IDX_TOO_MANY = 3;
 
 /** Where indexRecords stopped: records found, word position, and why (0 = end of section). */
-interface RecordIndex {
+export interface RecordIndex {
   offs: Uint32Array;
   n: number;
   w: number;
@@ -170,7 +178,7 @@ interface RecordIndex {
 }
 
 /** What indexRecords needs for the sanity pre-check: string limit, first own id, base. */
-interface SanityLimits {
+export interface SanityLimits {
   strLimit: number;
   startId: number;
   base: Btf | null;
@@ -186,7 +194,7 @@ interface SanityLimits {
  * runs once per process, mostly before the JIT has warmed up, and one pass instead of two
  * halves that cost.
  */
-function indexRecords(words: Uint32Array, typeLen: number, kindMask: number, vlenMask: number, layout: Uint8Array | null, endian: Endian, lim: SanityLimits): RecordIndex {
+export function indexRecords(words: Uint32Array, typeLen: number, kindMask: number, vlenMask: number, layout: Uint8Array | null, endian: Endian, lim: SanityLimits): RecordIndex {
   let offs = new Uint32Array(Math.max(16, Math.min(words.length >>> 2, 1 << 22)));
   let n = 0;
   let w = 0;
@@ -370,3 +378,9 @@ for (let k = 1; k <= MAX_KNOWN_KIND; k++) {
   }
   if (ELEM_STR[k]! >= 0 || ELEM_ID[k]! >= 0) SANITY_STRIDE[k] = ELEM_WORDS[k]!;
 }
+
+/** indexRecords' kind tables as accel.c's struct kind_tables reads them (eight tables of 32 bytes, by kind). */
+export const WALK_TABLES = new Uint8Array(RECORD_WALK_TABLES);
+[INFO_WORDS, ELEM_WORDS, SANITY_REF1, SANITY_REF2, SANITY_STRIDE, ELEM_STR, ELEM_ID, ELEM_START].forEach((tab: ArrayLike<number>, i) => {
+  for (let k = 0; k <= MAX_KNOWN_KIND; k++) WALK_TABLES[32 * i + k] = tab[k]! & 0xff;
+});
