@@ -15,6 +15,8 @@
  *    shares);
  *  btfkit_index_records: src/format/parse.ts indexRecords, for BTF without a base or a layout
  *    section (a kernel's);
+ *  btfkit_apply_rela64: src/dwarf/sections.ts applyRelocations, for little-endian ELF64 RELA
+ *    sections (a module's .rela.debug_info: ~13k entries in a small one);
  *  btfkit_dedup_prep, btfkit_dedup_types: dedup.c.
  */
 
@@ -132,4 +134,67 @@ void btfkit_index_records(const uint32_t *words, uint32_t type_len, uint32_t *of
     if (o->err != 0 || o->n - n0 < 4096) break;
   }
   o->w = w;
+}
+
+/* ------------------------------------------------------------------ src/dwarf/sections.ts applyRelocations */
+
+#define EM_X86_64 62
+#define EM_AARCH64 183
+
+/* sections.ts relocWidth: bytes a relocation type writes (0: nothing to do, -1: not supported). */
+static int32_t reloc_width(uint32_t machine, uint32_t type) {
+  if (machine == EM_X86_64) {
+    switch (type) {
+      case 0: return 0;
+      case 1: return 8;
+      case 10: case 11: return 4;
+      default: return -1;
+    }
+  }
+  if (machine == EM_AARCH64) {
+    switch (type) {
+      case 0: return 0;
+      case 257: return 8;
+      case 258: return 4;
+      default: return -1;
+    }
+  }
+  return -1;
+}
+
+static inline uint64_t load64(const uint8_t *p) {
+  uint64_t v;
+  __builtin_memcpy(&v, p, 8);
+  return v;
+}
+
+/*
+ * sections.ts applyRelocations for a little-endian ELF64 SHT_RELA section: the n entries of
+ * `rela` (24 bytes each) applied to out[0, out_len), symbol values from `values` (st_value as
+ * the JavaScript numbers it has). Returns -1 when every entry was applied, else the index of
+ * the first entry the JavaScript must look at (a type it does not support, a symbol out of the
+ * table, a place outside the section, a value past 2^53 where its numbers stop being exact):
+ * the caller then does the whole section in JavaScript, which reports it.
+ */
+int32_t btfkit_apply_rela64(uint8_t *out, uint32_t out_len, const uint8_t *rela, uint32_t n, const double *values,
+                            uint32_t n_values, uint32_t machine) {
+  const double exact = 9007199254740992.0; /* 2^53 */
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *p = rela + 24 * (uint64_t)i;
+    uint64_t off = load64(p);
+    uint32_t type = load32(p + 8), sym = load32(p + 12);
+    int64_t addend = (int64_t)load64(p + 16);
+    int32_t width = reloc_width(machine, type);
+    if (width == 0) continue;
+    if (width < 0 || sym >= n_values || off > out_len || out_len - off < (uint64_t)width) return (int32_t)i;
+    double value = values[sym];
+    if (!(value >= 0 && value < exact) || addend <= -(int64_t)exact || addend >= (int64_t)exact) return (int32_t)i;
+    uint64_t v = (uint64_t)value + (uint64_t)addend;
+    if (width == 8) __builtin_memcpy(out + off, &v, 8);
+    else {
+      uint32_t v32 = (uint32_t)v;
+      __builtin_memcpy(out + off, &v32, 4);
+    }
+  }
+  return -1;
 }

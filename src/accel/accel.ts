@@ -15,9 +15,10 @@ import { alignUp, growMemoryTo, LazyInstance, type WasmBaseExports } from './was
 interface AccelExports extends WasmBaseExports {
   btfkit_strindex_build(s: number, len: number, slots: number, mask: number): number;
   btfkit_index_records(words: number, typeLen: number, offs: number, strLimit: number, kindMask: number, vlenMask: number, maxKind: number, kt: number, out: number): void;
+  btfkit_apply_rela64(out: number, outLen: number, rela: number, n: number, values: number, nValues: number, machine: number): number;
 }
 
-const accel = new LazyInstance<AccelExports>(ACCEL_WASM, ['btfkit_strindex_build', 'btfkit_index_records']);
+const accel = new LazyInstance<AccelExports>(ACCEL_WASM, ['btfkit_strindex_build', 'btfkit_index_records', 'btfkit_apply_rela64']);
 
 /**
  * StrIndex's table for the string section `strs[0, len)` (ending with a NUL) with `cap` slots
@@ -106,4 +107,41 @@ export function walkRecords(words: Uint32Array, typeLen: number, strLimit: numbe
     offs: u32.slice(poffs >>> 2, (poffs >>> 2) + Math.max(n, 16)),
     n, w: u32[o + 1]!, err: u32[o + 2]!, rw: u32[o + 3]!, suspect: u32[o + 4]! !== 0, maxRef: u32[o + 5]!,
   };
+}
+
+/**
+ * sections.ts applyRelocations for a little-endian ELF64 SHT_RELA section (accel.c
+ * btfkit_apply_rela64): `rela`'s entries applied to `out` in place, symbol values from
+ * `values`. True when done; false when WebAssembly cannot be used here or an entry needs the
+ * JavaScript (which then reports it): `out` is then unchanged.
+ */
+export function applyRela64(out: Uint8Array, rela: Uint8Array, values: Float64Array, machine: number): boolean {
+  const inst = accel.get();
+  if (inst === null) return false;
+  const ex = inst.ex;
+  const n = Math.floor(rela.length / 24);
+  const pvalues = alignUp(ex.__heap_base.value, 16);
+  const pout = alignUp(pvalues + values.length * 8, 16);
+  const prela = alignUp(pout + out.length, 16);
+  const end = prela + n * 24;
+  try {
+    growMemoryTo(ex.memory, end);
+  } catch {
+    return false;
+  }
+  new Float64Array(ex.memory.buffer, pvalues, values.length).set(values);
+  const mem = new Uint8Array(ex.memory.buffer);
+  mem.set(out, pout);
+  mem.set(rela.subarray(0, n * 24), prela);
+  inst.dirty = Math.max(inst.dirty, end);
+  let r: number;
+  try {
+    r = ex.btfkit_apply_rela64(pout, out.length, prela, n, pvalues, values.length, machine);
+  } catch {
+    accel.drop(); // a trap: a fresh instance next time
+    return false;
+  }
+  if (r !== -1) return false;
+  out.set(new Uint8Array(ex.memory.buffer, pout, out.length));
+  return true;
 }

@@ -10,13 +10,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseElf } from '../elf/index.js';
 import { BtfkitError } from '../errors.js';
 import { readDwarf, readDwarfSections, DwarfInfo, tagName } from './index.js';
+import { applyRela64 } from '../accel/accel.js';
+import { decompressSection } from '../node/decompress.js';
+import { corpusDir } from '../../scripts/corpus-paths.js';
 
 const FIX = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/fixtures/dwarf');
 const OBJECTS = ['sample-gcc-dwarf5', 'sample-gcc-dwarf4', 'sample-clang-dwarf5', 'sample-clang-dwarf4'];
@@ -134,6 +138,68 @@ for (const name of OBJECTS) {
     assert.equal(info.name(info.ref(byName('DW_TAG_variable', 'sample_global'), AT_TYPE)), 'int');
   });
 }
+
+/** Every section readDwarfSections gives, relocated in WebAssembly and in JavaScript, or the error of each. */
+function relocatedBoth(bytes: Uint8Array): [string, string] {
+  const run = (wasm: boolean): string => {
+    try {
+      const s = readDwarfSections(parseElf(bytes), { wasm, decompress: decompressSection });
+      return Object.entries(s).map(([k, v]) => `${k} ${v instanceof Uint8Array ? createHash('sha256').update(v).digest('hex') : String(v)}`).join('\n');
+    } catch (e) {
+      return e instanceof BtfkitError ? `${e.code} ${e.message} ${JSON.stringify(e.where)}` : `not a BtfkitError: ${String(e)}`;
+    }
+  };
+  return [run(true), run(false)];
+}
+
+test('relocations: WebAssembly and JavaScript give the same sections on every object fixture and a kernel module', () => {
+  const files = readdirSync(FIX).filter((f) => f.endsWith('.o')).map((f) => join(FIX, f));
+  const ko = join(corpusDir(), 'encoder/tcp/tcp_bbr.prebtf.ko');
+  if (existsSync(ko)) files.push(ko);
+  for (const f of files) {
+    const bytes = new Uint8Array(readFileSync(f));
+    const [c, js] = relocatedBoth(bytes);
+    assert.equal(c, js, f);
+    assert.match(c, /^info [0-9a-f]{64}/, f);
+  }
+  // the WebAssembly twin ran (and did what the JavaScript does) on a real relocation section
+  const elf = parseElf(new Uint8Array(readFileSync(join(FIX, 'sample-gcc-dwarf5.o'))));
+  const info = elf.sectionData(elf.section('.debug_info')!).slice();
+  const rela = elf.sectionData(elf.section('.rela.debug_info')!);
+  const values = Float64Array.from(elf.symbols(), (sym) => Number(sym.value));
+  assert.equal(applyRela64(info, rela, values, elf.header.machine), true);
+  assert.deepEqual(info, readDwarfSections(elf, { wasm: false }).info);
+});
+
+test('relocations: WebAssembly and JavaScript agree on 400 damaged relocation entries', () => {
+  const bytes = new Uint8Array(readFileSync(join(FIX, 'sample-gcc-dwarf5.o')));
+  const rel = parseElf(bytes).section('.rela.debug_info')!;
+  const n = rel.size / 24;
+  let seed = 7;
+  const rnd = (k: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % k;
+  };
+  const outcomes = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const m = bytes.slice();
+    const dv = new DataView(m.buffer);
+    const at = rel.offset + 24 * rnd(n);
+    switch (rnd(6)) {
+      case 0: dv.setUint32(at + 8, [0, 1, 2, 10, 11, 257, 999][rnd(7)]!, true); break; // type
+      case 1: dv.setUint32(at + 12, [0, 1, 5, 1000, 0xffffffff][rnd(5)]!, true); break; // symbol
+      case 2: dv.setBigUint64(at, BigInt([0, 0x10000, 0xffffffff][rnd(3)]!) + BigInt(rnd(8)), true); break; // place
+      case 3: dv.setBigInt64(at + 16, [-1n, -(1n << 53n), (1n << 53n) - 1n, 1n << 60n, -(1n << 62n), 0x100000000n][rnd(6)]!, true); break; // addend
+      case 4: dv.setBigUint64(at, BigInt(readDwarfSections(parseElf(bytes)).info.length - rnd(8)), true); break; // at the end
+      default: dv.setUint32(at + 8 + rnd(16), rnd(1 << 16) * 65536 + rnd(65536), true); break;
+    }
+    const [c, js] = relocatedBoth(m);
+    assert.equal(c, js, `mutation ${i} at ${at}`);
+    outcomes.add(c.split(' ')[0]!);
+  }
+  // both the sections and errors came out
+  assert.ok(outcomes.has('info') && outcomes.has('DWARF'), [...outcomes].join(', '));
+});
 
 test('relocations are applied, the input is not written', () => {
   const bytes = new Uint8Array(readFileSync(join(FIX, 'sample-gcc-dwarf5.o')));

@@ -25,7 +25,8 @@ export interface EncodeOptions extends DwarfReadOptions {
   skipInconsistent?: boolean;
   /**
    * Encode the units' types in WebAssembly where it can be used (src/accel/encode.c, the
-   * twin of order.ts and types.ts; default true). The result is the same either way.
+   * twin of order.ts and types.ts), and relocate the DWARF there (DwarfReadOptions.wasm);
+   * default true. The result is the same either way.
    */
   wasm?: boolean;
 }
