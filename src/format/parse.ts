@@ -123,15 +123,22 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
     if (!base && bytes[strStart] !== 0)
       fail('BTF_STRINGS', 'Malformed BTF string section, did you forget to provide base BTF?', Errno.EINVAL, { offset: strStart, section });
   }
-  const strs = bytes.slice(strStart, strStart + hdr.strLen);
-
-  // ---- types (libbpf btf_parse_type_sec)
+  // host-order input with its records on a 4-byte boundary (a kernel's .BTF, /sys/kernel/btf):
+  // the model reads the sections where they are (BtfParts.shared); else they are copied
   const typeStart = hdr.hdrLen + hdr.typeOff;
   const nw = hdr.typeLen >>> 2;
-  const words = new Uint32Array(nw);
-  const wb = new Uint8Array(words.buffer);
-  wb.set(bytes.subarray(typeStart, typeStart + nw * 4));
-  if (swapped) swapWords(words, nw);
+  const shared = !swapped && (bytes.byteOffset + typeStart) % 4 === 0;
+  const strs = shared ? bytes.subarray(strStart, strStart + hdr.strLen) : bytes.slice(strStart, strStart + hdr.strLen);
+
+  // ---- types (libbpf btf_parse_type_sec)
+  let words: Uint32Array;
+  if (shared) {
+    words = new Uint32Array(bytes.buffer, bytes.byteOffset + typeStart, nw);
+  } else {
+    words = new Uint32Array(nw);
+    new Uint8Array(words.buffer).set(bytes.subarray(typeStart, typeStart + nw * 4));
+    if (swapped) swapWords(words, nw);
+  }
   const strLimit = (base ? base.startStrOff + base.strLen : 0) + hdr.strLen;
   // the walk in WebAssembly (accel.c) where it can run, for a BTF that has no base (a kernel's
   // 100k types, walked once per command before V8 has optimized the JavaScript); the same
@@ -151,7 +158,7 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
   }
   if (w * 4 !== hdr.typeLen)
     fail('BTF_TYPES', `BTF types data is malformed: ${hdr.typeLen - w * 4} trailing bytes after the last type`, Errno.EINVAL, { typeId: startId + n, offset: typeStart + w * 4, section });
-  const btf = Btf.fromParts(base, endian, { words, nWords: nw, offs: idx.offs, nTypes: n, strs, strLen: hdr.strLen }, { header: hdr, layout, wide });
+  const btf = Btf.fromParts(base, endian, { words, nWords: nw, offs: idx.offs, nTypes: n, strs, strLen: hdr.strLen, shared }, { header: hdr, layout, wide });
 
   // the index pass found every record sound (the common case), or the full check names the first bad one
   if (idx.suspect || idx.maxRef >= btf.typeCount()) sanityCheck(btf, typeStart, section);

@@ -52,6 +52,8 @@ export class Btf {
   /** Values derived from the content (indexes of other modules), dropped by any mutation. */
   private derivedValues: Map<DerivedKey<unknown>, unknown> | null = null;
   private gen = 0;
+  /** The records are a view of the parsed input (BtfParts.shared): copied before an in-place edit. */
+  private sharedWords = false;
 
   constructor(base: Btf | null, endian: Endian, format: BtfFormat = {}) {
     this.base = base;
@@ -105,6 +107,7 @@ export class Btf {
     s.nTypes = parts.nTypes;
     s.strs = parts.strs;
     s.strLen = parts.strLen;
+    b.sharedWords = parts.shared === true;
     return b;
   }
 
@@ -144,6 +147,10 @@ export class Btf {
   setWord(id: number, k: number, value: number): void {
     const i = id - this.startId;
     if (!(i >= 0 && i < this.s.nTypes)) throw new BtfkitError('BTF_INVALID', `setWord: type ${id} is not an own type`, { where: { typeId: id } });
+    if (this.sharedWords) {
+      this.s.words = this.s.words.slice();
+      this.sharedWords = false;
+    }
     this.s.words[this.s.offs[i]! + k] = value >>> 0;
     this.invalidateIndexes();
   }

@@ -59,6 +59,12 @@ export interface BtfParts {
   nTypes: number;
   strs: Uint8Array;
   strLen: number;
+  /**
+   * `words` and `strs` are views of the caller's bytes (parse of host-order input), exactly
+   * their lengths: appending moves them to arrays of the model's own, and the one in-place
+   * edit (setWord) copies the records first, so the caller's bytes are never written.
+   */
+  shared?: boolean;
 }
 
 /** The format facts of an assembled object: its header, 2026 layout section, info masks. */
