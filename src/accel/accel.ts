@@ -14,11 +14,10 @@ import { alignUp, growMemoryTo, LazyInstance, type WasmBaseExports } from './was
 
 interface AccelExports extends WasmBaseExports {
   btfkit_strindex_build(s: number, len: number, slots: number, mask: number): number;
-  btfkit_index_records(words: number, typeLen: number, offs: number, strLimit: number, kindMask: number, vlenMask: number, maxKind: number, kt: number, out: number): void;
   btfkit_apply_rela64(out: number, outLen: number, rela: number, n: number, values: number, nValues: number, machine: number): number;
 }
 
-const accel = new LazyInstance<AccelExports>(ACCEL_WASM, ['btfkit_strindex_build', 'btfkit_index_records', 'btfkit_apply_rela64']);
+const accel = new LazyInstance<AccelExports>(ACCEL_WASM, ['btfkit_strindex_build', 'btfkit_apply_rela64']);
 
 /**
  * StrIndex's table for the string section `strs[0, len)` (ending with a NUL) with `cap` slots
@@ -52,61 +51,6 @@ export function buildStrIndexSlots(strs: Uint8Array, len: number, cap: number): 
   }
   if (n < 0) return 'full';
   return { slots: new Int32Array(ex.memory.buffer, slots, cap * 2).slice(), count: n };
-}
-
-/** What parse.ts's record walk finds (its RecordIndex). */
-export interface RecordWalk {
-  offs: Uint32Array;
-  n: number;
-  w: number;
-  err: number;
-  rw: number;
-  suspect: boolean;
-  maxRef: number;
-}
-
-/** Bytes of accel.c's struct kind_tables: eight tables of 32 entries. */
-export const RECORD_WALK_TABLES = 256;
-
-/**
- * parse.ts indexRecords over `words` (host order, `typeLen` bytes of records) of a BTF without
- * a base or a layout section (accel.c btfkit_index_records): `tables` is accel.c's struct
- * kind_tables (RECORD_WALK_TABLES bytes), kinds above `maxKind` are unknown. Null when
- * WebAssembly cannot be used here.
- */
-export function walkRecords(words: Uint32Array, typeLen: number, strLimit: number, kindMask: number, vlenMask: number, maxKind: number, tables: Uint8Array): RecordWalk | null {
-  const inst = accel.get();
-  if (inst === null) return null;
-  const ex = inst.ex;
-  const nw = Math.min(words.length, Math.floor(typeLen / 4));
-  const pout = alignUp(ex.__heap_base.value, 16);
-  const pkt = pout + 32;
-  const pw = pkt + RECORD_WALK_TABLES;
-  const poffs = alignUp(pw + nw * 4, 16);
-  const room = Math.floor(typeLen / 12) + 1;
-  const end = poffs + room * 4;
-  try {
-    growMemoryTo(ex.memory, end);
-  } catch {
-    return null;
-  }
-  const u8 = new Uint8Array(ex.memory.buffer);
-  u8.set(tables.subarray(0, RECORD_WALK_TABLES), pkt);
-  const u32 = new Uint32Array(ex.memory.buffer);
-  u32.set(words.subarray(0, nw), pw >>> 2);
-  inst.dirty = Math.max(inst.dirty, end);
-  try {
-    ex.btfkit_index_records(pw, typeLen, poffs, strLimit, kindMask, vlenMask, maxKind, pkt, pout);
-  } catch {
-    accel.drop(); // a trap: a fresh instance next time
-    return null;
-  }
-  const o = pout >>> 2;
-  const n = u32[o]!;
-  return {
-    offs: u32.slice(poffs >>> 2, (poffs >>> 2) + Math.max(n, 16)),
-    n, w: u32[o + 1]!, err: u32[o + 2]!, rw: u32[o + 3]!, suspect: u32[o + 4]! !== 0, maxRef: u32[o + 5]!,
-  };
 }
 
 /**

@@ -13,6 +13,8 @@
  * runs the JavaScript stages from the start, which report it in their own words. No
  * allocation: the caller lays out every array, scratch included, at its largest size.
  *
+ *  btfkit_index_records: parse.ts indexRecords for a BTF without a base (walk.h), its records
+ *    left where btfkit_dedup_all reads the base's (dedup.ts).
  *  btfkit_dedup_prep: prim.ts dedupPrep's pass over the base types (and ownNames for
  *    deduplicated strings).
  *  btfkit_dedup_types: dedupPrimTypes, dedupStructTypes, dedupResolveFwds, dedupRefTypes.
@@ -31,6 +33,7 @@
 #include <stdint.h>
 
 #include "btf.h"
+#include "walk.h"
 
 /* What a function returns when the JavaScript must take over (see above). */
 #define DEDUP_BAIL (-0x7fffffff)
@@ -1172,4 +1175,10 @@ int32_t btfkit_dedup_all(struct all *a) {
   a->out_n_words = n_words;
   a->out_n_types = n_types;
   return 0;
+}
+
+/* parse.ts indexRecords for a BTF without a base or a layout section (walk.h walk_records). */
+void btfkit_index_records(const uint32_t *words, uint32_t type_len, uint32_t *offs, uint32_t str_limit, uint32_t kind_mask,
+                          uint32_t vlen_mask, uint32_t max_kind, const struct walk_tables *kt, struct index_out *o) {
+  walk_records(words, type_len, offs, str_limit, kind_mask, vlen_mask, max_kind, kt, o);
 }

@@ -10,7 +10,7 @@
  */
 
 import { DEDUP_WASM } from './dedup-wasm.js';
-import { alignUp, growMemoryTo, LazyInstance, type WasmBaseExports } from './wasm.js';
+import { alignUp, growMemoryTo, holds, LazyInstance, type WasmBaseExports, type WasmInstance } from './wasm.js';
 
 interface DedupExports extends WasmBaseExports {
   btfkit_dedup_prep(
@@ -22,9 +22,10 @@ interface DedupExports extends WasmBaseExports {
     enumFwdLimit: number, hypot: number, hypotList: number, s: number, seen: number, rs: number, fwd: number, fwdMask: number,
   ): number;
   btfkit_dedup_all(all: number): number;
+  btfkit_index_records(words: number, typeLen: number, offs: number, strLimit: number, kindMask: number, vlenMask: number, maxKind: number, kt: number, out: number): void;
 }
 
-const dedupWasm = new LazyInstance<DedupExports>(DEDUP_WASM, ['btfkit_dedup_prep', 'btfkit_dedup_types', 'btfkit_dedup_all']);
+const dedupWasm = new LazyInstance<DedupExports>(DEDUP_WASM, ['btfkit_dedup_prep', 'btfkit_dedup_types', 'btfkit_dedup_all', 'btfkit_index_records']);
 
 /** dedup.c DEDUP_BAIL. */
 const BAIL = -0x7fffffff;
@@ -115,8 +116,13 @@ function stageZeroed(areas: Areas, typeCount: number, own: number): { phypot: nu
   return { phypot: areas.take(typeCount * 4), pseen: areas.take(typeCount * 4), pfwd: areas.take(fwdSlots * 8), fwdMask: fwdSlots - 1 };
 }
 
-/** The instance's memory grown to the areas' end, [zeroFrom, end) zeroed: views of it, or null when it cannot grow. */
-function readyMemory(inst: { ex: DedupExports; dirty: number }, areas: Areas, zeroFrom: number): Mem | null {
+/**
+ * The instance's memory grown to the areas' end, [zeroFrom, end) zeroed: views of it, or null
+ * when it cannot grow. The caller writes its areas: what the memory held is forgotten unless
+ * `keepHeld` (dedupAllInWasm, which checks it).
+ */
+function readyMemory(inst: WasmInstance<DedupExports>, areas: Areas, zeroFrom: number, keepHeld = false): Mem | null {
+  if (!keepHeld) inst.held = null;
   try {
     growMemoryTo(inst.ex.memory, areas.end);
   } catch {
@@ -371,9 +377,10 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   const tBits = bucketsOf(typeCount);
   const etBits = bucketsOf(typeCount >>> 4);
   const entsWords = E * (typeCount + 16);
+  // the records first: the base's may already be there (walkRecords left them)
   const areas = new Areas(ex.__heap_base.value);
-  const pall = areas.take(ALL_WORDS * 4);
   const pw = areas.take(total * 4);
+  const pall = areas.take(ALL_WORDS * 4);
   const poff = areas.take(typeCount * 4);
   const pmap = areas.take(typeCount * 4);
   const pkt = areas.take(7 * 32);
@@ -395,13 +402,16 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   const petbk = areas.take((1 << etBits) * 4);
   const penum = areas.take(enumWords * 4);
   const { phypot, pseen, pfwd, fwdMask } = stageZeroed(areas, typeCount, nOwn);
-  const m = readyMemory(inst, areas, zeroFrom);
+  const held = inst.held;
+  const m = readyMemory(inst, areas, zeroFrom, true);
   if (m === null) return null;
   // newState's layout: each level's records in order, void's three zero words last; offsets per id
   let pos = 0;
   const off = m.u32.subarray(poff >>> 2, (poff >>> 2) + typeCount);
   for (const l of chain) {
-    m.u32.set(l.words.subarray(0, l.nWords), (pw >>> 2) + pos);
+    // the base's records are there when they are the ones walkRecords left (the rest is overwritten)
+    if (pos !== 0 || !holds(held, l.words, l.nWords)) m.u32.set(l.words.subarray(0, l.nWords), (pw >>> 2) + pos);
+    if (pos === 0) inst.held = { buffer: l.words.buffer, byteOffset: l.words.byteOffset, n: l.nWords };
     if (pos === 0) off.set(l.offs.subarray(0, l.nTypes), l.startId);
     else for (let i = 0; i < l.nTypes; i++) off[l.startId + i] = pos + l.offs[i]!;
     pos += l.nWords;
@@ -430,5 +440,60 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
     nTypes,
     map: m.i32.slice(pmap >>> 2, (pmap >>> 2) + typeCount),
     renum: m.u32.slice(phypot >>> 2, (phypot >>> 2) + typeCount),
+  };
+}
+
+/** What parse.ts's record walk finds (its RecordIndex). */
+export interface RecordWalk {
+  offs: Uint32Array;
+  n: number;
+  w: number;
+  err: number;
+  rw: number;
+  suspect: boolean;
+  maxRef: number;
+}
+
+/** Bytes of walk.h's struct walk_tables: eight tables of 32 entries. */
+export const RECORD_WALK_TABLES = 256;
+
+/**
+ * parse.ts indexRecords over `words` (host order, `typeLen` bytes of records) of a BTF without
+ * a base or a layout section (dedup.c btfkit_index_records, walk.h): `tables` is walk.h's
+ * struct walk_tables (RECORD_WALK_TABLES bytes), kinds above `maxKind` are unknown. Null when
+ * WebAssembly cannot be used here. The records stay at the start of the instance's areas,
+ * where dedupAllInWasm lays out the base's records: a dedup on this BTF as its base does not
+ * copy them again (WasmInstance.held).
+ */
+export function walkRecords(words: Uint32Array, typeLen: number, strLimit: number, kindMask: number, vlenMask: number, maxKind: number, tables: Uint8Array): RecordWalk | null {
+  const inst = dedupWasm.get();
+  if (inst === null) return null;
+  const ex = inst.ex;
+  const nw = Math.min(words.length, Math.floor(typeLen / 4));
+  // the records first (where dedupAllInWasm puts the base's), then the offsets, tables and result
+  const areas = new Areas(ex.__heap_base.value);
+  const pw = areas.take(nw * 4);
+  const room = Math.floor(typeLen / 12) + 1;
+  const poffs = areas.take(room * 4);
+  const pkt = areas.take(RECORD_WALK_TABLES);
+  const pout = areas.take(32);
+  const end = areas.end;
+  try {
+    growMemoryTo(ex.memory, end);
+  } catch {
+    return null;
+  }
+  const u8 = new Uint8Array(ex.memory.buffer);
+  u8.set(tables.subarray(0, RECORD_WALK_TABLES), pkt);
+  const u32 = new Uint32Array(ex.memory.buffer);
+  u32.set(words.subarray(0, nw), pw >>> 2);
+  inst.dirty = Math.max(inst.dirty, end);
+  inst.held = { buffer: words.buffer, byteOffset: words.byteOffset, n: nw };
+  if (call(() => (ex.btfkit_index_records(pw, typeLen, poffs, strLimit, kindMask, vlenMask, maxKind, pkt, pout), 0)) === null) return null;
+  const o = pout >>> 2;
+  const n = u32[o]!;
+  return {
+    offs: u32.slice(poffs >>> 2, (poffs >>> 2) + Math.max(n, 16)),
+    n, w: u32[o + 1]!, err: u32[o + 2]!, rw: u32[o + 3]!, suspect: u32[o + 4]! !== 0, maxRef: u32[o + 5]!,
   };
 }

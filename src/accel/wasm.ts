@@ -51,6 +51,31 @@ export interface WasmBaseExports {
   __heap_base: { readonly value: number };
 }
 
+/** Words copied into an instance's memory from `buffer` at `byteOffset`, `n` of them. */
+export interface HeldWords {
+  buffer: ArrayBufferLike;
+  byteOffset: number;
+  n: number;
+}
+
+/** Whether `held` are the first `n` words of `words` (the same memory, not merely equal words). */
+export function holds(held: HeldWords | null, words: Uint32Array, n: number): boolean {
+  return held !== null && held.buffer === words.buffer && held.byteOffset === words.byteOffset && n <= held.n;
+}
+
+/** An instance of one of the modules, with what its memory holds. */
+export interface WasmInstance<T extends WasmBaseExports> {
+  ex: T;
+  /** End of the part of memory ever written (above it: zero). */
+  dirty: number;
+  /**
+   * Words that a caller left at the start of its areas and may find there on its next call
+   * (dedup.ts: a kernel's records): where they were copied from (buffer and byte offset) and
+   * how many; null when the start of the areas holds nothing known. Whoever writes there sets it.
+   */
+  held: HeldWords | null;
+}
+
 /**
  * One of btfkit's embedded modules (src/accel), compiled and instantiated on first use, once
  * per realm (a worker thread has its own), with the end of the part of its memory that has
@@ -60,17 +85,17 @@ export interface WasmBaseExports {
  * the callers then run their JavaScript twins.
  */
 export class LazyInstance<T extends WasmBaseExports> {
-  private inst: { ex: T; dirty: number } | null | undefined;
+  private inst: WasmInstance<T> | null | undefined;
 
   constructor(
     private readonly base64: string,
     private readonly functions: readonly string[],
   ) {}
 
-  get(): { ex: T; dirty: number } | null {
+  get(): WasmInstance<T> | null {
     if (this.inst === undefined) {
       const ex = this.instantiate();
-      this.inst = ex === null ? null : { ex, dirty: ex.__heap_base.value };
+      this.inst = ex === null ? null : { ex, dirty: ex.__heap_base.value, held: null };
     }
     return this.inst;
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { indexRecords, parseBtf, readHeader, WALK_TABLES, type RecordIndex } from './parse.js';
-import { walkRecords } from '../accel/accel.js';
+import { walkRecords } from '../accel/dedup.js';
 import { serializeBtf } from './write.js';
 import { Btf } from '../model/btf.js';
 import { Kind, MAX_KNOWN_KIND } from './kinds.js';
@@ -321,4 +321,23 @@ test('record walk: parse gives the same object or the same error with and withou
       assert.equal(run(true), run(false), `word at ${at} = ${v.toString(16)}`);
     }
   }
+});
+
+test('host-order input is read in place, and never written: setWord and appends copy first', () => {
+  const bytes = serializeBtf(sample());
+  const copy = bytes.slice();
+  const p = parseBtf(bytes);
+  // the records and strings are the input's own memory
+  assert.equal(p.raw().words.buffer, bytes.buffer);
+  assert.equal(p.raw().strs.buffer, bytes.buffer);
+  p.setWord(3, 2, 99); // struct s's size
+  assert.equal(p.size(3), 99);
+  p.addInt('long', 8, 1);
+  p.addStr('a new string');
+  assert.deepEqual(bytes, copy);
+  // a parse of the untouched input still sees the original
+  assert.equal(parseBtf(bytes).size(3), 8);
+  // opposite-endian input is copied (and swapped) as before
+  const be = parseBtf(serializeBtf(sample(), 'big'));
+  assert.notEqual(be.raw().words.buffer, bytes.buffer);
 });

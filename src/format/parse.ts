@@ -15,7 +15,7 @@
 import { BtfkitError, Errno } from '../errors.js';
 import { Btf, HOST_ENDIAN, WIDE_HDR_LEN, WIDE_KIND_MASK, WIDE_VLEN_MASK, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, type BtfHeader, type Endian } from '../model/btf.js';
 import { growU32 } from '../model/grow.js';
-import { RECORD_WALK_TABLES, walkRecords } from '../accel/accel.js';
+import { RECORD_WALK_TABLES, walkRecords } from '../accel/dedup.js';
 import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName, KINDS, INFO_WORDS, ELEM_WORDS, ELEM_START, ELEM_ID, ELEM_STR, ID_WORD1, ID_WORD2, SANITY_IDS } from './kinds.js';
 
 /** The BTF magic (BTF_MAGIC), read in the data's byte order. */

@@ -68,7 +68,7 @@ export function shareBtf(bytes: Uint8Array): SharedBtf {
 
 /** The Btf of a SharedBtf, over the shared arrays (no copy, no second parse). */
 export function btfFromShared(s: SharedBtf, raw: Uint8Array, ptrSize: number): Btf {
-  const btf = Btf.fromParts(null, s.endian, { words: s.words, nWords: s.nWords, offs: s.offs, nTypes: s.nTypes, strs: s.strs, strLen: s.strLen }, { header: s.header, layout: s.layout, wide: s.wide, ptrSize });
+  const btf = Btf.fromParts(null, s.endian, { words: s.words, nWords: s.nWords, offs: s.offs, nTypes: s.nTypes, strs: s.strs, strLen: s.strLen, shared: true }, { header: s.header, layout: s.layout, wide: s.wide, ptrSize });
   btf.setRaw(raw);
   return btf;
 }

@@ -148,3 +148,30 @@ test('dedup twins: the running kernel alone and against itself', { skip: !exists
   assert.ok(dedupAllInWasm(allInput(split)) !== null);
   assert.equal(outcome(split, true, { stringsDeduped: true }), outcome(split, false, { stringsDeduped: true }));
 });
+
+test('dedup twins: a base\'s records left in WebAssembly by its parse are used only for that base', () => {
+  // two bases of the same shape whose records differ (the structs' sizes); each parse leaves
+  // its records in the instance's memory, at the same place
+  const mk = (size: number): Btf => {
+    const b = Btf.create();
+    for (const n of ['s1', 's2', 's3']) b.addStruct(n, size);
+    b.addInt('int', 4, 1);
+    return b;
+  };
+  const a = parseBtf(serializeBtf(mk(4)));
+  const split = Btf.createSplit(a);
+  const int = split.addInt('int', 4, 1);
+  split.addStruct('s2', 4);
+  split.addPtr(int);
+  const sa = parseBtf(serializeBtf(split), { base: a });
+  const js = outcome(sa, false, { stringsDeduped: true });
+  // every own type merges into a's (int, s2) or stays (the pointer, renumbered): ids 4, 2, 5
+  assert.ok(js.endsWith(' 0,1,2,3,4,4,2,5'), js.slice(-40));
+  // a's records are held: the dedup finds them in place
+  assert.equal(outcome(sa, true, { stringsDeduped: true }), js);
+  // another base parsed since: the dedup on a copies a's records again (b's s2 is 8 bytes:
+  // with b's records, s2 would not merge)
+  const b = parseBtf(serializeBtf(mk(8)));
+  assert.equal(b.raw().nWords, a.raw().nWords);
+  assert.equal(outcome(sa, true, { stringsDeduped: true }), js);
+});
