@@ -11,7 +11,7 @@
  * JavaScript twin that runs where WebAssembly cannot (a test checks that both give the same
  * result on a real kernel):
  *
- *  btfkit_strindex_build: src/model/strindex.ts, StrIndex's constructor (strindex.h, which encode.c
+ *  btfkit_strindex_cap, btfkit_strindex_build: src/model/strindex.ts, StrIndex's constructor (strindex.h, which encode.c
  *    shares);
  *  btfkit_apply_rela64: src/dwarf/sections.ts applyRelocations, for little-endian ELF64 RELA
  *    sections (a module's .rela.debug_info: ~13k entries in a small one);
@@ -21,6 +21,9 @@
 #include <stdint.h>
 
 #include "strindex.h"
+
+/* StrIndex's table size for the section s[0, len) (strindex.h strindex_count, strindex_cap). */
+uint32_t btfkit_strindex_cap(const uint8_t *s, uint32_t len) { return strindex_cap(strindex_count(s, len)); }
 
 /* StrIndex's constructor (strindex.h strindex_build). */
 int32_t btfkit_strindex_build(const uint8_t *s, uint32_t len, int32_t *slots, uint32_t mask) {

@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { ACCEL_WASM, ACCEL_WASM_SHA256 } from './accel-wasm.js';
 import { buildStrIndexSlots } from './accel.js';
-import { StrIndex } from '../model/strindex.js';
+import { StrIndex, tableSlots } from '../model/strindex.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const STRINDEX_JS = pathToFileURL(join(ROOT, 'dist/src/model/strindex.js')).href;
@@ -95,6 +95,21 @@ test('accel: StrIndex in WebAssembly answers as its JavaScript twin (repeats, em
   const shifted = new Uint8Array(strs.length + 3);
   shifted.set(strs, 3);
   assert.equal(answersHere(shifted.subarray(3)), here);
+});
+
+test('accel: the table is sized as strindex.ts sizes it, from the strings counted (repeats and empty ones too)', () => {
+  const cases = [[''], ['', 'a'], Array.from({ length: 511 }, (_, i) => `s${i}`), Array.from({ length: 512 }, (_, i) => `s${i}`), Array.from({ length: 513 }, () => 'same'), Array.from({ length: 3000 }, (_, i) => 'x'.repeat(i % 37))];
+  for (const names of cases) {
+    const strs = section(names);
+    const r = buildStrIndexSlots(strs, strs.length);
+    assert.ok(r !== null && r !== 'full');
+    assert.equal(r.cap, tableSlots(strs, strs.length), `${names.length} strings`);
+  }
+  // 512 strings fit 1024 slots, 513 need 2048 (repeats counted: the table can never fill)
+  const fits = section(Array.from({ length: 512 }, (_, i) => `s${i}`));
+  const over = section(Array.from({ length: 513 }, () => 'same'));
+  assert.equal(tableSlots(fits, fits.length), 1024);
+  assert.equal(tableSlots(over, over.length), 2048);
 });
 
 test('accel: a table too small for the strings is retried larger (one-byte strings)', () => {

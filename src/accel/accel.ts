@@ -14,43 +14,48 @@ import { alignUp, growMemoryTo, LazyInstance, type WasmBaseExports } from './was
 
 interface AccelExports extends WasmBaseExports {
   btfkit_strindex_build(s: number, len: number, slots: number, mask: number): number;
+  btfkit_strindex_cap(s: number, len: number): number;
   btfkit_apply_rela64(out: number, outLen: number, rela: number, n: number, values: number, nValues: number, machine: number): number;
 }
 
-const accel = new LazyInstance<AccelExports>(ACCEL_WASM, ['btfkit_strindex_build', 'btfkit_apply_rela64']);
+const accel = new LazyInstance<AccelExports>(ACCEL_WASM, ['btfkit_strindex_build', 'btfkit_strindex_cap', 'btfkit_apply_rela64']);
 
 /**
  * StrIndex's table for the string section `strs[0, len)` (ending with a NUL) with `cap` slots
- * (a power of two): the (offset + 1, hash) pairs and how many there are, or 'full' when the
- * strings would fill more than half of it, or null when WebAssembly cannot be used (see
- * strindex.ts).
+ * (a power of two; default: strindex.ts tableSlots for these strings, counted here): the
+ * (offset + 1, hash) pairs, how many there are and the slots, or 'full' when the strings
+ * would fill more than half of it, or null when WebAssembly cannot be used (see strindex.ts).
  */
-export function buildStrIndexSlots(strs: Uint8Array, len: number, cap: number): { slots: Int32Array; count: number } | 'full' | null {
+export function buildStrIndexSlots(strs: Uint8Array, len: number, cap?: number): { slots: Int32Array; count: number; cap: number } | 'full' | null {
   const inst = accel.get();
   if (inst === null) return null;
   const ex = inst.ex;
   const s = alignUp(ex.__heap_base.value, 16);
   const slots = alignUp(s + len + 16, 16);
-  const end = slots + cap * 8;
   try {
-    growMemoryTo(ex.memory, end);
+    growMemoryTo(ex.memory, slots);
   } catch {
     return null;
   }
-  const mem = new Uint8Array(ex.memory.buffer);
-  mem.set(strs.subarray(0, len), s);
-  // the 16 bytes after the strings (read by the NUL search) and the table start zeroed
-  if (inst.dirty > s + len) mem.fill(0, s + len, Math.min(inst.dirty, end));
-  inst.dirty = Math.max(inst.dirty, end);
+  new Uint8Array(ex.memory.buffer).set(strs.subarray(0, len), s);
+  // the 16 bytes after the strings (read by the NUL searches) zeroed
+  if (inst.dirty > s + len) new Uint8Array(ex.memory.buffer).fill(0, s + len, Math.min(inst.dirty, slots));
+  inst.dirty = Math.max(inst.dirty, slots);
   let n: number;
   try {
+    cap ??= ex.btfkit_strindex_cap(s, len);
+    const end = slots + cap * 8;
+    growMemoryTo(ex.memory, end);
+    // the table zeroed
+    if (inst.dirty > slots) new Uint8Array(ex.memory.buffer).fill(0, slots, Math.min(inst.dirty, end));
+    inst.dirty = Math.max(inst.dirty, end);
     n = ex.btfkit_strindex_build(s, len, slots, cap - 1);
   } catch {
-    accel.drop(); // a trap: a fresh instance next time
+    accel.drop(); // a trap or no memory: a fresh instance next time
     return null;
   }
   if (n < 0) return 'full';
-  return { slots: new Int32Array(ex.memory.buffer, slots, cap * 2).slice(), count: n };
+  return { slots: new Int32Array(ex.memory.buffer, slots, cap * 2).slice(), count: n, cap };
 }
 
 /**

@@ -690,10 +690,12 @@ static uint32_t base_table[3];
 /*
  * Builds the table of the kernel's strings (base_strs, with 16 zero bytes readable after
  * them) when the JavaScript gave none: StrIndex's, so that the JavaScript can take it over
- * (btfkit_enc_base_table). `cap`: the first table size to try (StrIndex's). 0 or ENC_BAIL.
+ * (btfkit_enc_base_table). `cap`: the first table size to try, 0 for StrIndex's. 0 or ENC_BAIL.
  */
 int32_t btfkit_enc_base_index(uint32_t cap) {
   if (in.base_len == 0) return ENC_BAIL;
+  /* 0: StrIndex's size for these strings (strindex.ts tableSlots) */
+  if (cap == 0) cap = strindex_cap(strindex_count(in.base_strs, in.base_len));
   for (; cap != 0 && cap <= (1u << 28); cap <<= 1) {
     int32_t *slots = alloc(cap * 8);
     if (!slots) return ENC_BAIL;

@@ -256,10 +256,8 @@ export class WasmTypeEncoder {
       if (ex.btfkit_enc_init() !== 0) return this.end();
       if (own !== 0 && ex.btfkit_enc_sync(own, input.ownStrs.length) !== 0) return this.end();
       if (base !== null && base.table === null) {
-        // StrIndex's first size: the section's length / 8, at least 1024 slots
-        let cap = 1024;
-        while (cap < base.strLen / 8) cap <<= 1;
-        if (ex.btfkit_enc_base_index(cap) !== 0) return this.end();
+        // StrIndex's size for these strings (0: found in C, as strindex.ts tableSlots)
+        if (ex.btfkit_enc_base_index(0) !== 0) return this.end();
         const t = new Uint32Array(ex.memory.buffer, ex.btfkit_enc_base_table(), 3);
         const [slots, mask, count] = [t[0]!, t[1]!, t[2]!];
         this.baseTable = { slots: new Int32Array(ex.memory.buffer, slots, (mask + 1) * 2).slice(), mask, count };

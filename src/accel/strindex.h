@@ -75,6 +75,22 @@ __attribute__((noinline)) static uint32_t enter(const uint8_t *s, uint32_t off, 
   return e + 1;
 }
 
+/* The NUL bytes of s[0, len) (16 readable bytes after it): the strings, counted with their repeats. */
+static uint32_t strindex_count(const uint8_t *s, uint32_t len) {
+  const v128_t zero = wasm_i8x16_splat(0);
+  uint32_t n = 0, p = 0;
+  for (; p + 16 <= len; p += 16) n += __builtin_popcount(wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + p), zero)));
+  for (; p < len; p++) n += s[p] == 0;
+  return n;
+}
+
+/* strindex.ts tableSlots: the slots for `count` strings, at most half full, at least 1024. */
+static uint32_t strindex_cap(uint32_t count) {
+  uint32_t cap = 1024;
+  while (cap < 2 * (uint64_t)count && cap < (1u << 30)) cap <<= 1;
+  return cap;
+}
+
 /*
  * Enters every string of the section s[0, len) (NUL-terminated, s[len - 1] == 0, 16 readable
  * bytes after it) in the open-addressing table `slots` of mask + 1 (offset + 1, hash) pairs,

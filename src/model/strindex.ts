@@ -15,8 +15,9 @@
  * a time): a one-shot command indexes a kernel's strings once, mostly before V8 has optimized
  * the JavaScript loop, which took 22–31 ms for Linux 6.12's 2.3 MB of strings inside a fresh
  * Node 20 `btfkit encode` against 11–18 ms in WebAssembly (instantiation, copies and the table's
- * page faults included). The table starts at one slot per 8 bytes of strings (half full at
- * most: larger when the strings are shorter).
+ * page faults included). The table is sized by the strings counted first (tableSlots: half
+ * full at most; 2 MB for a kernel's 114k strings, where one slot per 8 bytes took 4 MB, each
+ * page of which a fresh process pays for in a page fault).
  * Lookups take latin1 keys (char code = byte), the project's exact-bytes string form
  * (strings.ts), or bytes.
  */
@@ -57,6 +58,19 @@ function hashKey(k: string): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+/**
+ * The slots of a table for the strings of `strs[0, len)`: at most half full with every string
+ * counted (repeats too, so that it never fills), at least 1024 (strindex.h strindex_cap is its
+ * twin). A kernel's ~114k strings take 2^18 slots (2 MB).
+ */
+export function tableSlots(strs: Uint8Array, len: number): number {
+  let count = 0;
+  for (let i = 0; i < len; i++) if (strs[i] === 0) count++;
+  let cap = 1024;
+  while (cap < 2 * count && cap < 2 ** 30) cap *= 2;
+  return cap;
+}
+
 export class StrIndex {
   private slots: Int32Array;
   private mask: number;
@@ -67,22 +81,14 @@ export class StrIndex {
    * (src/accel, the same loop compiled) where it can run, else here.
    */
   constructor(private strs: Uint8Array, len: number) {
-    let cap = 1024;
-    while (cap < len / 8) cap <<= 1;
-    for (;;) {
-      const built = len > 0 ? buildStrIndexSlots(strs, len, cap) : null;
-      if (built === 'full') {
-        cap <<= 1;
-        continue;
-      }
-      if (built !== null) {
-        this.slots = built.slots;
-        this.mask = cap - 1;
-        this.count = built.count;
-        return;
-      }
-      break;
+    const built = len > 0 ? buildStrIndexSlots(strs, len) : null;
+    if (built !== null && built !== 'full') {
+      this.slots = built.slots;
+      this.mask = built.cap - 1;
+      this.count = built.count;
+      return;
     }
+    const cap = tableSlots(strs, len);
     this.slots = new Int32Array(cap * 2);
     this.mask = cap - 1;
     this.indexAll(len);
