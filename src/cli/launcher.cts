@@ -32,7 +32,8 @@ function readCache(): Buffer | undefined {
 }
 
 function runWithCache(cachedData: Buffer): void {
-  const script = new Script(wrapBundle(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  // the build leaves the bundle ASCII (scripts/bundle.ts): latin1 reads it as UTF-8 would, without the UTF-8 decoder's pass
+  const script = new Script(wrapBundle(readFileSync(bundle, 'latin1')), { filename: bundle, cachedData });
   const run = script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object, filename: string, dir: string) => void;
   const mod = { exports: {} };
   run.call(mod.exports, mod.exports, nodeModule.createRequire(bundle), mod, bundle, dirname(bundle));
