@@ -61,18 +61,21 @@ export function buildStrIndexSlots(strs: Uint8Array, len: number, cap?: number):
 /**
  * sections.ts applyRelocations for a little-endian ELF64 SHT_RELA section (accel.c
  * btfkit_apply_rela64): `rela`'s entries applied to `out` in place, symbol values from
- * `values`. True when done; false when WebAssembly cannot be used here or an entry needs the
- * JavaScript (which then reports it): `out` is then unchanged.
+ * `values`, `entriesPerPass` entries at a time. True when done; false when WebAssembly cannot
+ * be used here or an entry needs the JavaScript (which then reports it): `out` is then unchanged.
  */
-export function applyRela64(out: Uint8Array, rela: Uint8Array, values: Float64Array, machine: number): boolean {
+export function applyRela64(out: Uint8Array, rela: Uint8Array, values: Float64Array, machine: number, entriesPerPass = RELA_CHUNK): boolean {
   const inst = accel.get();
   if (inst === null) return false;
   const ex = inst.ex;
   const n = Math.floor(rela.length / 24);
+  // the entries go in RELA_CHUNK at a time through one area (a large module's .rela.debug_info
+  // is tens of MB: each page of a fresh area costs a page fault)
+  const chunk = Math.max(1, Math.min(n, entriesPerPass));
   const pvalues = alignUp(ex.__heap_base.value, 16);
   const pout = alignUp(pvalues + values.length * 8, 16);
   const prela = alignUp(pout + out.length, 16);
-  const end = prela + n * 24;
+  const end = prela + chunk * 24;
   try {
     growMemoryTo(ex.memory, end);
   } catch {
@@ -81,16 +84,20 @@ export function applyRela64(out: Uint8Array, rela: Uint8Array, values: Float64Ar
   new Float64Array(ex.memory.buffer, pvalues, values.length).set(values);
   const mem = new Uint8Array(ex.memory.buffer);
   mem.set(out, pout);
-  mem.set(rela.subarray(0, n * 24), prela);
   inst.dirty = Math.max(inst.dirty, end);
-  let r: number;
   try {
-    r = ex.btfkit_apply_rela64(pout, out.length, prela, n, pvalues, values.length, machine);
+    for (let i = 0; i < n; i += chunk) {
+      const k = Math.min(chunk, n - i);
+      mem.set(rela.subarray(i * 24, (i + k) * 24), prela);
+      if (ex.btfkit_apply_rela64(pout, out.length, prela, k, pvalues, values.length, machine) !== -1) return false;
+    }
   } catch {
     accel.drop(); // a trap: a fresh instance next time
     return false;
   }
-  if (r !== -1) return false;
   out.set(new Uint8Array(ex.memory.buffer, pout, out.length));
   return true;
 }
+
+/** Relocation entries per pass of applyRela64 (24 bytes each: 1.5 MB). */
+const RELA_CHUNK = 1 << 16;

@@ -169,6 +169,12 @@ test('relocations: WebAssembly and JavaScript give the same sections on every ob
   const values = Float64Array.from(elf.symbols(), (sym) => Number(sym.value));
   assert.equal(applyRela64(info, rela, values, elf.header.machine), true);
   assert.deepEqual(info, readDwarfSections(elf, { wasm: false }).info);
+  // the entries a few at a time (as a large module's go, 65536 at a time): the same bytes
+  for (const perPass of [1, 7, 1000]) {
+    const again = elf.sectionData(elf.section('.debug_info')!).slice();
+    assert.equal(applyRela64(again, rela, values, elf.header.machine, perPass), true);
+    assert.deepEqual(again, info, `${perPass} per pass`);
+  }
 });
 
 test('relocations: WebAssembly and JavaScript agree on 400 damaged relocation entries', () => {
