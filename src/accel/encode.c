@@ -684,13 +684,10 @@ static int64_t intern_attr(uint32_t die, uint32_t at) {
   return v;
 }
 
-/* The kernel's string table as btfkit_enc_base_index built it: slots, mask, count. */
-static uint32_t base_table[3];
-
 /*
  * Builds the table of the kernel's strings (base_strs, with 16 zero bytes readable after
- * them) when the JavaScript gave none: StrIndex's, so that the JavaScript can take it over
- * (btfkit_enc_base_table). `cap`: the first table size to try, 0 for StrIndex's. 0 or ENC_BAIL.
+ * them) when the JavaScript gave none: StrIndex's (strindex.h), word for word. `cap`: the
+ * first table size to try, 0 for StrIndex's (strindex.ts tableSlots). 0 or ENC_BAIL.
  */
 int32_t btfkit_enc_base_index(uint32_t cap) {
   if (in.base_len == 0) return ENC_BAIL;
@@ -704,15 +701,10 @@ int32_t btfkit_enc_base_index(uint32_t cap) {
     if (n < 0) continue;
     in.base_slots = slots;
     in.base_mask = cap - 1;
-    base_table[0] = (uint32_t)(uintptr_t)slots;
-    base_table[1] = cap - 1;
-    base_table[2] = (uint32_t)n;
     return 0;
   }
   return ENC_BAIL;
 }
-
-uint32_t *btfkit_enc_base_table(void) { return base_table; }
 
 /* btfkit_enc_sync: strings the JavaScript added to the own section, [0, len) NUL-terminated. */
 int32_t btfkit_enc_sync(const uint8_t *s, uint32_t len) {
@@ -1540,9 +1532,40 @@ int32_t btfkit_enc_use_index(uint32_t n_dies) {
 /* The last unit's results (struct output). */
 struct output *btfkit_enc_out(void) { return &out; }
 
-/* The input struct for JavaScript to fill (struct input), everything reset. */
-struct input *btfkit_enc_input(void) {
+/*
+ * The kernel's strings and their table as they were left at the bottom of the arena by the
+ * last btfkit_enc_hold_base (the next module on the same kernel finds them there: a batch
+ * copies and indexes a kernel's strings once), or all zero.
+ */
+static struct {
+  const uint8_t *strs;
+  uint32_t len;
+  const int32_t *slots;
+  uint32_t mask;
+  uint32_t top;
+} held;
+
+/* The kernel's strings and table in the input, first in the arena, are kept for the next module. */
+void btfkit_enc_hold_base(void) {
+  held.strs = in.base_strs;
+  held.len = in.base_len;
+  held.slots = in.base_slots;
+  held.mask = in.base_mask;
+  held.top = heap_top;
+}
+
+/*
+ * The input struct for JavaScript to fill (struct input), everything reset; with keep_base,
+ * the held kernel strings and table are the input's (JavaScript checked that they are this
+ * module's kernel's), else they are dropped.
+ */
+struct input *btfkit_enc_input(uint32_t keep_base) {
+  if (!keep_base || held.top == 0) __builtin_memset(&held, 0, sizeof held);
   __builtin_memset(&in, 0, sizeof in);
+  in.base_strs = held.strs;
+  in.base_len = held.len;
+  in.base_slots = held.slots;
+  in.base_mask = held.mask;
   own = 0;
   own_len = own_cap = 0;
   cache = 0;
@@ -1560,8 +1583,18 @@ struct input *btfkit_enc_input(void) {
                        &at_size, &at_pos, &ix_off, &ix_abbr, &ix_attr_off, &ix_par, &ix_sib, &ix_unit};
   for (uint32_t i = 0; i < sizeof bv / sizeof bv[0]; i++) bv[i]->p = 0, bv[i]->len = bv[i]->cap = 0;
   ix_n = 0;
-  heap_top = (uint32_t)(uintptr_t)&__heap_base;
+  heap_top = held.top ? held.top : (uint32_t)(uintptr_t)&__heap_base;
   return &in;
+}
+
+/*
+ * btf__add_str for the JavaScript (the encoder's functions, variables and sections, while the
+ * units' strings are interned here): the n bytes at s, no NUL among them. The kernel's offset,
+ * else the own one (appended when new: the JavaScript appends it too). -1: out of memory.
+ */
+int32_t btfkit_enc_intern(const uint8_t *s, uint32_t n) {
+  int64_t v = intern(s, n);
+  return v < 0 || v > 0x7fffffff ? -1 : (int32_t)v;
 }
 
 /* After the input is filled: the cache made. 0 or ENC_BAIL. */

@@ -17,13 +17,14 @@ import type { Abbrevs } from '../dwarf/abbrev.js';
 
 interface EncodeExports extends WasmBaseExports {
   btfkit_enc_alloc(n: number): number;
-  btfkit_enc_input(): number;
+  btfkit_enc_input(keepBase: number): number;
+  btfkit_enc_hold_base(): void;
+  btfkit_enc_intern(p: number, n: number): number;
   btfkit_enc_init(): number;
   btfkit_enc_sync(p: number, len: number): number;
   btfkit_enc_unit(ui: number, idOff: number, st: number): number;
   btfkit_enc_out(): number;
   btfkit_enc_base_index(cap: number): number;
-  btfkit_enc_base_table(): number;
   btfkit_enc_abbrevs(
     n: number, tag: number, children: number, attrStart: number, attrCount: number, fixed: number, nAttrs: number, name: number,
     form: number, cnst: number, size: number, pos: number,
@@ -35,8 +36,8 @@ interface EncodeExports extends WasmBaseExports {
 
 const encodeWasm = new LazyInstance<EncodeExports>(ENCODE_WASM, [
   'btfkit_enc_alloc', 'btfkit_enc_input', 'btfkit_enc_init', 'btfkit_enc_sync', 'btfkit_enc_unit', 'btfkit_enc_out',
-  'btfkit_enc_base_index', 'btfkit_enc_base_table', 'btfkit_enc_abbrevs', 'btfkit_enc_index_unit', 'btfkit_enc_index_at',
-  'btfkit_enc_use_index',
+  'btfkit_enc_base_index', 'btfkit_enc_abbrevs', 'btfkit_enc_index_unit', 'btfkit_enc_index_at',
+  'btfkit_enc_use_index', 'btfkit_enc_hold_base', 'btfkit_enc_intern',
 ]);
 
 /** The module's DWARF sections the C encoder reads (DwarfSections' fields). */
@@ -60,11 +61,6 @@ export interface EncodeInput {
   unitOf: Uint32Array;
   abbrevs: Abbrevs;
   units: readonly DwarfUnit[];
-  /**
-   * The kernel's string section and its StrIndex table (null: no base); without a table, one
-   * is built here (see baseTable).
-   */
-  base: { strs: Uint8Array; strLen: number; table: { slots: Int32Array; mask: number } | null } | null;
   /** First own string offset; the own section's bytes so far. */
   startStrOff: number;
   ownStrs: Uint8Array;
@@ -92,12 +88,18 @@ export interface IndexTypeState {
   needIndexType: boolean;
 }
 
-/** A StrIndex table: (offset + 1, hash) pairs, mask + 1 of them, count strings. */
-export interface BaseTable {
-  slots: Int32Array;
-  mask: number;
-  count: number;
+/**
+ * The kernel's string section and its StrIndex table when its Btf has one (else one is built
+ * in C): held at the bottom of the instance's memory from one module to the next on that kernel.
+ */
+export interface BaseStrings {
+  strs: Uint8Array;
+  strLen: number;
+  table: { slots: Int32Array; mask: number } | null;
 }
+
+/** encode.c struct input's words for the kernel's strings: base_strs, base_len, base_slots, base_mask. */
+const BASE_WORDS_AT = 27;
 
 const INPUT_WORDS = 32;
 const UNIT_WORDS = 8;
@@ -111,8 +113,15 @@ export class WasmTypeEncoder {
   private nUnits = 0;
   /** Three words for IndexTypeState. */
   private st = 0;
-  /** The kernel's string table built here (when the input had none), for the kernel's Btf to take over. */
-  baseTable: BaseTable | null = null;
+  /** Whether the kernel's strings and table were found in place, left by the last module on this kernel. */
+  keptBase = false;
+  /** Bytes of the own string section the C encoder has (its mirror): see `sync` and `intern`. */
+  ownLen = 0;
+  /** The module's first own string offset (the kernel's string section length). */
+  private startStrOff = 0;
+  /** Room for the bytes of one `intern` call. */
+  private scratch = 0;
+  private scratchLen = 0;
   /** DIEs indexed here so far, abbreviations and attributes passed in so far; whether every unit was indexed here. */
   private indexed = 0;
   private abN = 0;
@@ -125,14 +134,36 @@ export class WasmTypeEncoder {
     private readonly inp: number,
   ) {}
 
-  /** The encoder with the module's DWARF in its memory, or null when WebAssembly cannot be used or the memory cannot be had. */
-  static start(sections: EncodeSections): WasmTypeEncoder | null {
+  /**
+   * The encoder with the kernel's strings (`base`; null: none) and the module's DWARF in its
+   * memory, or null when WebAssembly cannot be used or the memory cannot be had. The kernel's
+   * strings and their table go first, and stay for the next module on the same kernel (the same
+   * bytes: WasmInstance.held).
+   */
+  static start(sections: EncodeSections, base: BaseStrings | null): WasmTypeEncoder | null {
     const inst = encodeWasm.get();
     if (inst === null) return null;
     const ex = inst.ex;
     try {
-      const inp = ex.btfkit_enc_input();
+      const keep = base !== null && base.strLen > 0 && inst.held !== null && inst.held.buffer === base.strs.buffer
+        && inst.held.byteOffset === base.strs.byteOffset && inst.held.n === base.strLen;
+      if (!keep) inst.held = null;
+      const inp = ex.btfkit_enc_input(keep ? 1 : 0);
       const enc = new WasmTypeEncoder(ex, inp);
+      enc.keptBase = keep;
+      if (!keep && base !== null && base.strLen > 0) {
+        // the kernel's strings with 16 zero bytes after them (the table's NUL search reads them)
+        const ps = enc.put(base.strs.subarray(0, base.strLen), 16);
+        const pt = base.table ? enc.put(base.table.slots) : 0;
+        new Uint32Array(ex.memory.buffer, inp, INPUT_WORDS).set([ps, base.strLen, pt, base.table ? base.table.mask : 0], BASE_WORDS_AT);
+        // without a table: StrIndex's, built here (0: sized as strindex.ts tableSlots sizes it)
+        if (!base.table && ex.btfkit_enc_base_index(0) !== 0) {
+          encodeWasm.drop();
+          return null;
+        }
+        ex.btfkit_enc_hold_base();
+        inst.held = { buffer: base.strs.buffer, byteOffset: base.strs.byteOffset, n: base.strLen };
+      }
       const words = [
         enc.put(sections.info), sections.info.length, enc.put(sections.str), sections.str.length,
         enc.put(sections.lineStr), sections.lineStr.length, enc.put(sections.strOffsets), sections.strOffsets.length,
@@ -144,6 +175,14 @@ export class WasmTypeEncoder {
       encodeWasm.drop();
       return null;
     }
+  }
+
+  /** A copy of the kernel's string table the C encoder has (StrIndex's layout), or null without a kernel. */
+  baseTable(): { slots: Int32Array; mask: number } | null {
+    const w = new Uint32Array(this.ex.memory.buffer, this.inp, INPUT_WORDS);
+    const slots = w[BASE_WORDS_AT + 2]!;
+    const mask = w[BASE_WORDS_AT + 3]!;
+    return slots === 0 ? null : { slots: new Int32Array(this.ex.memory.buffer, slots, (mask + 1) * 2).slice(), mask };
   }
 
   /** How many DIEs were indexed here (all of them when every unit was). */
@@ -233,7 +272,6 @@ export class WasmTypeEncoder {
       const useOwn = this.indexAll && this.indexed === n && this.abN === a.n && this.abAttrs === a.nAttrs && ex.btfkit_enc_use_index(n) === 0;
       const unitWords = new Uint32Array(input.units.length * UNIT_WORDS);
       input.units.forEach((u, i) => unitWords.set([u.offset, u.end, u.version, u.offSize, u.addrSize, u.firstDie, u.endDie, u.strOffsetsBase], i * UNIT_WORDS));
-      const base = input.base;
       const index = useOwn ? null : [
         this.put(input.off.subarray(0, n)), this.put(input.abbr.subarray(0, n)), this.put(input.attrOff.subarray(0, n)),
         this.put(input.par.subarray(0, n)), this.put(input.sib.subarray(0, n)), this.put(input.unitOf.subarray(0, n)), n,
@@ -241,27 +279,18 @@ export class WasmTypeEncoder {
         this.put(a.attrCount.subarray(0, a.n)), this.put(a.attrName.subarray(0, a.nAttrs)), this.put(a.attrForm.subarray(0, a.nAttrs)),
         this.put(a.attrConst.subarray(0, a.nAttrs)), this.put(a.attrSize.subarray(0, a.nAttrs)), this.put(a.attrPos.subarray(0, a.nAttrs)),
       ];
-      const rest = [
-        this.put(unitWords), input.units.length,
-        // the kernel's strings with 16 zero bytes after them (the table's NUL search reads them)
-        base ? this.put(base.strs.subarray(0, base.strLen), 16) : 0, base ? base.strLen : 0,
-        base?.table ? this.put(base.table.slots) : 0, base?.table ? base.table.mask : 0,
-        input.startStrOff,
-      ];
+      const units = this.put(unitWords);
       this.st = this.take(12);
       const own = input.ownStrs.length > 0 ? this.put(input.ownStrs) : 0;
       const words = new Uint32Array(ex.memory.buffer, this.inp, INPUT_WORDS);
       if (index !== null) words.set(index, SECTION_WORDS);
-      words.set(rest, SECTION_WORDS + 16);
+      // units, then (after the kernel's strings, set by start) the first own string offset
+      words.set([units, input.units.length], SECTION_WORDS + 16);
+      words[BASE_WORDS_AT + 4] = input.startStrOff;
       if (ex.btfkit_enc_init() !== 0) return this.end();
       if (own !== 0 && ex.btfkit_enc_sync(own, input.ownStrs.length) !== 0) return this.end();
-      if (base !== null && base.table === null) {
-        // StrIndex's size for these strings (0: found in C, as strindex.ts tableSlots)
-        if (ex.btfkit_enc_base_index(0) !== 0) return this.end();
-        const t = new Uint32Array(ex.memory.buffer, ex.btfkit_enc_base_table(), 3);
-        const [slots, mask, count] = [t[0]!, t[1]!, t[2]!];
-        this.baseTable = { slots: new Int32Array(ex.memory.buffer, slots, (mask + 1) * 2).slice(), mask, count };
-      }
+      this.ownLen = input.ownStrs.length;
+      this.startStrOff = input.startStrOff;
       this.nUnits = input.units.length;
       return true;
     } catch {
@@ -276,7 +305,9 @@ export class WasmTypeEncoder {
       const p = this.ex.btfkit_enc_alloc(strs.length);
       if (p === 0) return this.end();
       new Uint8Array(this.ex.memory.buffer, p, strs.length).set(strs);
-      return this.ex.btfkit_enc_sync(p, strs.length) === 0 || this.end();
+      if (this.ex.btfkit_enc_sync(p, strs.length) !== 0) return this.end();
+      this.ownLen += strs.length;
+      return true;
     } catch {
       return this.end();
     }
@@ -297,6 +328,8 @@ export class WasmTypeEncoder {
       state.needIndexType = s[2] !== 0;
       const o = new Uint32Array(buf, ex.btfkit_enc_out(), 10);
       const [pw, nw, po, nt, pord, nord, psmall, nsmall, ps, ns] = o;
+      // the caller appends the unit's strings (Btf.appendParts), which the mirror has already
+      this.ownLen += ns!;
       return {
         nTypes: nt!,
         words: new Uint32Array(buf, pw!, nw!),
@@ -308,6 +341,36 @@ export class WasmTypeEncoder {
     } catch {
       this.end();
       return null;
+    }
+  }
+
+  /**
+   * StrInterner (Btf.setInterner, src/model/format.ts) for the module's Btf while it is encoded: btf__add_str of
+   * src[at, at + n) in C, which has the kernel's and the own strings' tables (the JavaScript
+   * then builds neither). When the string is new, C has appended it to its mirror and the Btf
+   * appends it to its section (the same offset). -1 when the encoder has ended.
+   */
+  intern(src: Uint8Array, at: number, n: number, end: number): number {
+    if (this.dead) return -1;
+    // the Btf's section and the mirror out of step (a string added some other way): the
+    // JavaScript takes over from here
+    if (end !== this.startStrOff + this.ownLen) return this.end() || -1;
+    const ex = this.ex;
+    try {
+      if (n + 1 > this.scratchLen) {
+        this.scratchLen = Math.max(256, 2 * (n + 1));
+        this.scratch = this.take(this.scratchLen);
+      }
+      new Uint8Array(ex.memory.buffer, this.scratch, n).set(src.subarray(at, at + n));
+      const before = this.startStrOff + this.ownLen;
+      const off = ex.btfkit_enc_intern(this.scratch, n);
+      if (off < 0) return this.end() || -1;
+      if (off === before) this.ownLen += n + 1;
+      else if (off > before) return this.end() || -1;
+      return off;
+    } catch {
+      this.end();
+      return -1;
     }
   }
 

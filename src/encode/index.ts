@@ -14,11 +14,11 @@ import { BtfkitError, Errno } from '../errors.js';
 import type { ElfFile } from '../elf/index.js';
 import { Btf } from '../model/btf.js';
 import { cuTypes, type CuTypes } from './order.js';
-import { WasmTypeEncoder } from '../accel/encode.js';
-import { encodeCuTypes, newEncoderState } from './types.js';
-import { addDatasecs, encodeCuVariables, newVariablesState } from './variables.js';
+import { WasmTypeEncoder, type BaseStrings } from '../accel/encode.js';
+import { encodeCuTypes, newEncoderState, type EncoderState } from './types.js';
+import { addDatasecs, encodeCuVariables, newVariablesState, type VariablesState } from './variables.js';
 import { encodeTypeTags } from './tags.js';
-import { addSavedFunctions, elfFunctions, markKfuncs, saveCuFunctions, type FuncState } from './functions.js';
+import { addSavedFunctions, elfFunctions, markKfuncs, saveCuFunctions, type ElfFunction, type FuncState } from './functions.js';
 
 export interface EncodeOptions extends DwarfReadOptions {
   /** consistent_func: drop functions whose prototypes differ between units (default true). */
@@ -38,8 +38,9 @@ export interface EncodeOptions extends DwarfReadOptions {
 export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOptions = {}): Btf {
   const sections = readDwarfSections(elf, opts);
   // the WebAssembly encoder (not for a base that is itself split: its C code looks strings up
-  // in one base section only) indexes the DIEs as it gets them
-  const started = opts.wasm === false || (base !== null && base.base !== null) ? null : WasmTypeEncoder.start(sections);
+  // in one base section only) indexes the DIEs as it gets them; the kernel's strings go in
+  // first (with their table when the kernel's Btf has one, else it is built there)
+  const started = opts.wasm === false || (base !== null && base.base !== null) ? null : WasmTypeEncoder.start(sections, base === null ? null : baseStrings(base));
   const d = new DwarfInfo(sections, started?.indexer ?? null);
   refuseTypeUnits(elf, d);
   const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
@@ -49,8 +50,21 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   const states: FuncState[] = [];
   const vars = newVariablesState(elf);
   const wasm = started !== null && openWasmEncoder(started, d, btf) ? started : null;
-  // the own string section's length that the WebAssembly encoder has seen
-  let synced = btf.raw().strLen;
+  // while it runs, the WebAssembly encoder interns the JavaScript's strings too (functions,
+  // variables): the JavaScript then indexes neither the kernel's strings nor the own ones
+  btf.setInterner(wasm);
+  try {
+    encodeUnits(d, btf, elf, st, funcs, states, vars, wasm);
+    addSavedFunctions(btf, states, opts.skipInconsistent ?? true);
+    addDatasecs(btf, vars);
+  } finally {
+    btf.setInterner(null);
+  }
+  return btf;
+}
+
+/** Every unit's types (in WebAssembly where it can), functions and variables, in unit order. */
+function encodeUnits(d: DwarfInfo, btf: Btf, elf: ElfFile, st: EncoderState, funcs: ElfFunction[], states: FuncState[], vars: VariablesState, wasm: WasmTypeEncoder | null): void {
   d.units.forEach((unit, ui) => {
     if (unit.endDie === unit.firstDie) return;
     // decl tags come from DW_TAG_LLVM_annotation DIEs (clang): none in most units
@@ -58,14 +72,14 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
     let ct: CuTypes | null = null;
     let idOff = btf.typeCount() - 1;
     if (wasm !== null && !annotated) {
+      // strings added without the encoder (none while it interns them): told before the unit
       const raw = btf.raw();
-      if (raw.strLen > synced) wasm.sync(raw.strs.subarray(synced, raw.strLen));
+      if (raw.strLen > wasm.ownLen) wasm.sync(raw.strs.subarray(wasm.ownLen, raw.strLen));
       const r = wasm.unit(ui, idOff, st);
       if (r !== null) {
         btf.appendParts(r.words, r.words.length, r.offs, r.nTypes, r.strs, r.strs.length);
         ct = { unit, order: r.order, smallId: r.smallId };
       }
-      synced = btf.raw().strLen;
     }
     if (ct === null) {
       ct = cuTypes(d, unit);
@@ -75,9 +89,12 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
     saveCuFunctions(d, ct, idOff, btf, funcs, elf.header.machine, states);
     encodeCuVariables(d, ct, idOff, btf, vars);
   });
-  addSavedFunctions(btf, states, opts.skipInconsistent ?? true);
-  addDatasecs(btf, vars);
-  return btf;
+}
+
+/** The kernel's strings as the WebAssembly encoder takes them, with its StrIndex table when built. */
+function baseStrings(base: Btf): BaseStrings {
+  const r = base.raw();
+  return { strs: r.strs, strLen: r.strLen, table: base.hasOwnStrTable() ? base.ownStrTable() : null };
 }
 
 /** The rest of the WebAssembly encoder's input (false: it cannot go on). */
@@ -90,12 +107,9 @@ function openWasmEncoder(enc: WasmTypeEncoder, d: DwarfInfo, btf: Btf): boolean 
     nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par, sib: raw.sib, unitOf: raw.unitOf,
     abbrevs: a,
     units: d.units,
-    // the kernel's string table: its StrIndex's when built, else built in WebAssembly and handed to the kernel's Btf
-    base: base === null ? null : { ...base.raw(), table: base.hasOwnStrTable() ? base.ownStrTable() : null },
     startStrOff: btf.startStrOff,
     ownStrs: own.strs.subarray(0, own.strLen),
   });
-  if (ok && enc.baseTable && base !== null && !base.hasOwnStrTable()) base.adoptOwnStrTable(enc.baseTable.slots, enc.baseTable.mask, enc.baseTable.count);
   return ok;
 }
 

@@ -50,18 +50,29 @@ test('encoder twins: split on the running kernel, the same BTF either way', { sk
   }
 });
 
-test('encoder twins: the kernel\'s string table built in WebAssembly is StrIndex\'s, word for word', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
+test('encoder twins: the kernel\'s string table built in WebAssembly is StrIndex\'s, word for word, kept for the next module on that kernel', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
   const bytes = new Uint8Array(readFileSync(KERNEL));
   const kernel = parseBtf(bytes);
-  assert.equal(kernel.hasOwnStrTable(), false);
-  encodeModuleBtf(parseElf(load('sample-gcc-dwarf5.o')), kernel, {});
-  // the encoder handed its table to the kernel's Btf
-  assert.equal(kernel.hasOwnStrTable(), true);
-  const adopted = kernel.ownStrTable();
   const raw = kernel.raw();
+  const strings = { strs: raw.strs, strLen: raw.strLen, table: null };
+  const sections = readDwarfSections(parseElf(load('sample-gcc-dwarf5.o')));
+  const first = WasmTypeEncoder.start(sections, strings);
+  assert.ok(first !== null);
+  assert.equal(first.keptBase, false);
+  const built = first.baseTable();
+  assert.ok(built !== null);
   const fresh = new StrIndex(raw.strs, raw.strLen).table();
-  assert.equal(adopted.mask, fresh.mask);
-  assert.deepEqual(adopted.slots, fresh.slots);
+  assert.equal(built.mask, fresh.mask);
+  assert.deepEqual(built.slots, fresh.slots);
+  // the next module on the same kernel finds them in place; another kernel's bytes do not
+  const again = WasmTypeEncoder.start(sections, strings);
+  assert.equal(again?.keptBase, true);
+  assert.deepEqual(again.baseTable(), built);
+  const other = parseBtf(bytes.slice()).raw();
+  assert.equal(WasmTypeEncoder.start(sections, { strs: other.strs, strLen: other.strLen, table: null })?.keptBase, false);
+  // a whole encode interns the JavaScript's strings there too: the kernel's Btf is never indexed
+  encodeModuleBtf(parseElf(load('sample-gcc-dwarf5.o')), kernel, {});
+  assert.equal(kernel.hasOwnStrTable(), false);
 });
 
 test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () => {
@@ -71,7 +82,7 @@ test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () =
   assert.ok(encodable.length >= 10);
   for (const f of encodable) {
     const sections = readDwarfSections(parseElf(load(f)));
-    const enc = WasmTypeEncoder.start(sections);
+    const enc = WasmTypeEncoder.start(sections, null);
     assert.ok(enc !== null, f);
     const d = new DwarfInfo(sections, enc.indexer);
     // every unit's DIEs were indexed in WebAssembly
@@ -79,7 +90,7 @@ test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () =
     const raw = d.raw();
     assert.ok(enc.open({
       nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par, sib: raw.sib, unitOf: raw.unitOf,
-      abbrevs: raw.abbrevs, units: d.units, base: null, startStrOff: 0, ownStrs: new Uint8Array(1),
+      abbrevs: raw.abbrevs, units: d.units, startStrOff: 0, ownStrs: new Uint8Array(1),
     }), f);
     const state = { hasIndexType: false, arrayIndexId: 0, needIndexType: false };
     let idOff = 0;
@@ -99,7 +110,7 @@ test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () =
 function indexOf(bytes: Uint8Array, inC: boolean): string {
   try {
     const sections = readDwarfSections(parseElf(bytes));
-    const enc = inC ? WasmTypeEncoder.start(sections) : null;
+    const enc = inC ? WasmTypeEncoder.start(sections, null) : null;
     if (inC) assert.ok(enc !== null);
     const d = new DwarfInfo(sections, enc?.indexer ?? null);
     const r = d.raw();

@@ -17,11 +17,11 @@ import { StrIndex } from './strindex.js';
 import { decodeStr, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
 import {
   HOST_ENDIAN, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, WIDE_KIND_MASK, WIDE_VLEN_MASK, WIDE_HDR_LEN,
-  type Endian, type BtfHeader, type BtfOptions, type BtfRaw, type BtfParts, type BtfFormat, type DerivedKey, type Storage,
+  type Endian, type BtfHeader, type BtfOptions, type BtfRaw, type BtfParts, type BtfFormat, type DerivedKey, type Storage, type StrInterner,
 } from './format.js';
 
 export { HOST_ENDIAN, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, WIDE_KIND_MASK, WIDE_VLEN_MASK, WIDE_HDR_LEN } from './format.js';
-export type { Endian, BtfHeader, BtfOptions, BtfRaw, BtfParts, BtfFormat, DerivedKey } from './format.js';
+export type { Endian, BtfHeader, BtfOptions, BtfRaw, BtfParts, BtfFormat, DerivedKey, StrInterner } from './format.js';
 
 const INITIAL_WORDS = 256;
 
@@ -54,6 +54,8 @@ export class Btf {
   private gen = 0;
   /** The records are a view of the parsed input (BtfParts.shared): copied before an in-place edit. */
   private sharedWords = false;
+  /** btf__add_str done elsewhere while set (setInterner). */
+  private interner: StrInterner | null = null;
 
   constructor(base: Btf | null, endian: Endian, format: BtfFormat = {}) {
     this.base = base;
@@ -418,8 +420,41 @@ export class Btf {
     return this.findStrKey(keyOfString(s));
   }
 
+  /**
+   * Has `interner` answer btf__add_str (addStr, addStrKey, addStrBytes and the builders that
+   * name types) until it is unset (null). Its tables and this object's section must hold the
+   * same strings: it sees every string added meanwhile.
+   */
+  setInterner(interner: StrInterner | null): void {
+    this.interner = interner;
+  }
+
+  /** addStrBytes through the interner: the offset, or -1 when it gives no answer. */
+  private addStrInterned(src: Uint8Array, at: number, n: number): number {
+    const end = this.startStrOff + this.s.strLen;
+    const off = this.interner!.intern(src, at, n, end);
+    if (off < 0) return -1;
+    if (off < end) return off;
+    if (off > end) throw new Error(`string interner out of step: offset ${off} past the section's end ${end}`);
+    const local = this.s.strLen;
+    const need = local + n + 1;
+    this.s.strs = growU8(this.s.strs, need);
+    this.s.strs.set(src.subarray(at, at + n), local);
+    this.s.strs[local + n] = 0;
+    this.s.strLen = need;
+    this.strIndex?.added(this.s.strs, local, n);
+    this.modified();
+    return off;
+  }
+
   /** libbpf btf__add_str on a latin1 key: reuse from base chain, then own, else append. */
   addStrKey(key: string): number {
+    if (this.interner) {
+      const bytes = new Uint8Array(key.length);
+      for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
+      const off = this.addStrInterned(bytes, 0, key.length);
+      if (off >= 0) return off;
+    }
     if (this.base) {
       const o = this.base.findStrKey(key);
       if (o >= 0) return o;
@@ -450,6 +485,10 @@ export class Btf {
 
   /** libbpf btf__add_str on the `n` bytes `src[at, at + n)` (no NUL among them), without a JS string. */
   addStrBytes(src: Uint8Array, at: number, n: number): number {
+    if (this.interner) {
+      const off = this.addStrInterned(src, at, n);
+      if (off >= 0) return off;
+    }
     if (this.base) {
       const o = this.base.findStrBytes(src, at, n);
       if (o >= 0) return o;

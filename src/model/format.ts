@@ -91,3 +91,18 @@ export const WIDE_VLEN_MASK = 0xffffff;
 /** Header length of the 2026 format (layout_off/layout_len after the classic fields). */
 export const WIDE_HDR_LEN = 32;
 
+/**
+ * btf__add_str done by someone else while set on a Btf (Btf.setInterner): the encoder's
+ * WebAssembly, which has the kernel's and the own strings' tables, so that the JavaScript
+ * builds neither while a module is encoded.
+ */
+export interface StrInterner {
+  /**
+   * The logical offset of the bytes `src[at, at + n)` (no NUL among them) as btf__add_str
+   * gives it: an equal string's (the base chain's first), or, for a new string, `end`, the end
+   * of the Btf's string section (startStrOff + strLen), where the Btf appends it. -1: no
+   * answer (the Btf does it itself, as without an interner); an interner whose own idea of
+   * the section's end is not `end` must give none.
+   */
+  intern(src: Uint8Array, at: number, n: number, end: number): number;
+}
