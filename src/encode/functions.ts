@@ -265,6 +265,8 @@ export function saveCuFunctions(d: DwarfInfo, ct: CuTypes, idOff: number, btf: B
   }
   const regs = registerParams(machine);
   const facts = paramFacts(d, fns, regs);
+  // decl tags are DW_TAG_LLVM_annotation children (clang's): a unit without any has none to look for
+  const annotated = d.unitUsesTag(ct.unit, Tag.LLVM_annotation);
   const packed = newPackedCache(ct.unit.addrSize);
   const nrRegs = nrRegisterParams(machine);
   for (let i = 0; i < fns.length; i++) {
@@ -292,7 +294,7 @@ export function saveCuFunctions(d: DwarfInfo, ct: CuTypes, idOff: number, btf: B
       optimized, unexpectedReg: unexpected, inconsistent: false,
       uncertainLoc: hasUncertainArgLoc(d, packed, ps.map((x) => d.ref(x.typeDie, At.type)), nrRegs),
     };
-    for (const a of functionAnnotations(d, fn)) state.annots.push({ valueOff: btf.addStr(a.value), component: a.component });
+    if (annotated) for (const a of functionAnnotations(d, fn)) state.annots.push({ valueOff: btf.addStr(a.value), component: a.component });
     if (varargs) state.params.push({ nameOff: 0, type: 0 });
     out.push(state);
   }
