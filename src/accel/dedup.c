@@ -420,8 +420,9 @@ struct dedup {
   uint32_t hypot_cnt;
   uint32_t hypot_adjust_canon;
   int32_t budget;
-  /* struct.ts StructCtx: the walk's stack (FRAME words per pair) and first-child memo */
+  /* struct.ts StructCtx: the walk's stack (FRAME words per pair, room for s_frames) and first-child memo */
   uint32_t *s;
+  uint32_t s_frames;
   int32_t *seen;
   uint32_t gen;
   uint32_t memo_c;
@@ -721,6 +722,8 @@ __attribute__((noinline)) static int is_equiv(struct dedup *d, uint32_t cand, ui
           break;
         }
         if (r > 1) {
+          /* deeper than the room given (dedup.ts gives less than the largest depth): the JavaScript's */
+          if (sp / FRAME + 1 > d->s_frames) return -1;
           s[sp] = a;
           s[sp + 1] = b;
           s[sp + 2] = ck;
@@ -1024,7 +1027,7 @@ int32_t btfkit_dedup_types(uint32_t *w, const uint32_t *off, const uint8_t *kind
   struct dedup d = {
     .w = w, .off = off, .kinds = kinds, .map = map, .start = start, .type_count = type_count, .t = t, .et = et,
     .enum_fwd = enum_fwd, .enum_fwd_limit = enum_fwd_limit, .hypot = hypot, .hypot_list = hypot_list,
-    .s = s, .seen = seen, .rs = rs, .fwd = fwd, .fwd_mask = fwd_mask,
+    .s = s, .s_frames = type_count + 1, .seen = seen, .rs = rs, .fwd = fwd, .fwd_mask = fwd_mask,
   };
   return types_pass(&d);
 }
@@ -1097,6 +1100,8 @@ struct all {
   int32_t *hypot; uint32_t *hypot_list; uint32_t *s; int32_t *seen; uint32_t *rs; uint32_t *fwd; uint32_t fwd_mask;
   /* out: the kept records and their word offsets, how many of each */
   uint32_t *out_words; uint32_t *out_offs; uint32_t out_n_words; uint32_t out_n_types;
+  /* frames of room in s */
+  uint32_t s_frames;
 };
 
 /*
@@ -1125,7 +1130,8 @@ int32_t btfkit_dedup_all(struct all *a) {
   struct dedup d = {
     .w = w, .off = a->off, .kinds = a->kinds, .map = a->map, .start = start, .type_count = type_count, .t = a->t,
     .et = a->et, .enum_fwd = a->enum_fwd, .enum_fwd_limit = a->str_limit, .hypot = a->hypot,
-    .hypot_list = a->hypot_list, .s = a->s, .seen = a->seen, .rs = a->rs, .fwd = a->fwd, .fwd_mask = a->fwd_mask,
+    .hypot_list = a->hypot_list, .s = a->s, .s_frames = a->s_frames, .seen = a->seen, .rs = a->rs, .fwd = a->fwd,
+    .fwd_mask = a->fwd_mask,
   };
   if (types_pass(&d)) return DEDUP_BAIL;
   /* compact.ts compactAndRemap: the new numbering in hypot's memory, the kept records copied, ids remapped */

@@ -104,9 +104,12 @@ function views(buf: ArrayBuffer): Mem {
   return { u8: new Uint8Array(buf), u32: new Uint32Array(buf), i32: new Int32Array(buf) };
 }
 
-/** The type stages' scratch (dedup.c struct dedup): hypot_list and the two walk stacks. */
-function stageScratch(areas: Areas, typeCount: number, own: number): { plist: number; ps: number; prs: number } {
-  return { plist: areas.take(typeCount * 4), ps: areas.take((typeCount + 1) * FRAME * 4), prs: areas.take((own + 1) * RFRAME * 4) };
+/**
+ * The type stages' scratch (dedup.c struct dedup): hypot_list and the two walk stacks, the
+ * struct walk's with room for `frames` pairs (at most typeCount + 1 deep).
+ */
+function stageScratch(areas: Areas, typeCount: number, own: number, frames = typeCount + 1): { plist: number; ps: number; prs: number } {
+  return { plist: areas.take(typeCount * 4), ps: areas.take(frames * FRAME * 4), prs: areas.take((own + 1) * RFRAME * 4) };
 }
 
 /** The type stages' scratch that starts zeroed: the hypothetical map, the memo, the forward names' table. */
@@ -347,15 +350,27 @@ export interface AllOutput {
 }
 
 /** Words of dedup.c struct all. */
-const ALL_WORDS = 28;
+const ALL_WORDS = 29;
+
+/**
+ * Room for the struct walk's depth in btfkit_dedup_all, and for its enum table's entries (the
+ * kernel's enums are a few percent of its types): deeper walks and more enums than this stop
+ * the C code (DEDUP_BAIL) and the JavaScript dedups. Less memory: V8 counts a WebAssembly
+ * memory's size twice against the external memory limit that starts a full garbage
+ * collection (~32 MB of WebAssembly memory in a fresh process), and a small module's encode
+ * stays under it (tcp_bbr: 20 MB with its encoder's).
+ */
+const MIN_WALK_FRAMES = 1 << 14;
 
 /**
  * A whole dedup whose strings are already deduplicated, in WebAssembly (dedup.c
  * btfkit_dedup_all: newState's layout made here, ownRecords, dedupPrep, the type stages and
  * compactAndRemap): the kept records, or null when WebAssembly cannot be used or the C code
- * stopped where the JavaScript reports an error (the caller then runs the JavaScript dedup).
+ * stopped where the JavaScript reports an error or where the room given runs out (the struct
+ * walk's depth, the enum table's entries; `room` sets them, for tests): the caller then runs
+ * the JavaScript dedup.
  */
-export function dedupAllInWasm(input: AllInput): AllOutput | null {
+export function dedupAllInWasm(input: AllInput, room: { frames?: number; enumEntries?: number } = {}): AllOutput | null {
   const { chain, typeCount } = input;
   const own = chain[chain.length - 1];
   if (own === undefined) return null;
@@ -377,6 +392,8 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   const tBits = bucketsOf(typeCount);
   const etBits = bucketsOf(typeCount >>> 4);
   const entsWords = E * (typeCount + 16);
+  const enumEntsWords = E * (room.enumEntries ?? (typeCount >>> 3) + nOwn + 16);
+  const frames = room.frames ?? Math.min(typeCount + 1, Math.max(MIN_WALK_FRAMES, 4 * nOwn));
   // the records first: the base's may already be there (walkRecords left them)
   const areas = new Areas(ex.__heap_base.value);
   const pw = areas.take(total * 4);
@@ -387,9 +404,9 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
   const pt = areas.take(TABLE_STRUCT);
   const pet = areas.take(TABLE_STRUCT);
   const ptents = areas.take(entsWords * 4);
-  const petents = areas.take(entsWords * 4);
+  const petents = areas.take(enumEntsWords * 4);
   const pnames = areas.take(typeCount * 4);
-  const { plist, ps, prs } = stageScratch(areas, typeCount, nOwn);
+  const { plist, ps, prs } = stageScratch(areas, typeCount, nOwn, frames);
   const pow = areas.take(Math.max(own.nWords, 1) * 4);
   const poo = areas.take(Math.max(own.nTypes, 1) * 4);
   // zeroed: kinds, name bits, anonymous kinds, buckets, enum names, hypothetical map, memo, forward names
@@ -424,10 +441,10 @@ export function dedupAllInWasm(input: AllInput): AllOutput | null {
     m.u8.set(new Uint8Array(t.buffer, t.byteOffset, Math.min(t.length, 32)), pkt + 32 * i);
   });
   m.u32.set([ptbk, 32 - tBits, ptents, entsWords, 0, 0, 0, 0], pt >>> 2);
-  m.u32.set([petbk, 32 - etBits, petents, entsWords, 0, 0, 0, 0], pet >>> 2);
+  m.u32.set([petbk, 32 - etBits, petents, enumEntsWords, 0, 0, 0, 0], pet >>> 2);
   m.u32.set([
     pw, total, poff, start, typeCount, pkinds, pmap, input.limit, input.strLimit, pkt, pbits, pelem, panon, pt, pet, pnames, penum,
-    phypot, plist, ps, pseen, prs, pfwd, fwdMask, pow, poo, 0, 0,
+    phypot, plist, ps, pseen, prs, pfwd, fwdMask, pow, poo, 0, 0, frames,
   ], pall >>> 2);
   const r = call(() => ex.btfkit_dedup_all(pall));
   if (r !== 0) return null;

@@ -75,9 +75,13 @@ static uint32_t heap_top;
 static uint32_t align8(uint32_t n) { return (n + 7) & ~7u; }
 
 /*
- * n bytes (8-aligned), the memory grown as needed; 0 when it cannot be had. The memory grows by
- * half its size at least: each growth costs a JavaScript engine more than the pages (V8 may
- * collect garbage on it), and pages never written cost nothing.
+ * n bytes (8-aligned), the memory grown as needed; 0 when it cannot be had. Each growth costs
+ * a JavaScript engine more than its pages: V8 counts a WebAssembly memory's whole size (twice)
+ * against its external memory limit, and starts a full garbage collection past it (at ~32 MB
+ * of WebAssembly memory in a fresh process). So a small memory grows by an eighth at least
+ * (a small module's encode, with the dedup's memory beside it, stays under that limit), a
+ * large one (past 64 MB: well past the limit, where each growth may start a collection) by
+ * half at least (jool_common: 18 full collections with page-sized growth, 3 with halves).
  */
 static void *alloc(uint32_t n) {
   uint32_t p = align8(heap_top);
@@ -85,8 +89,8 @@ static void *alloc(uint32_t n) {
   uint64_t have = (uint64_t)__builtin_wasm_memory_size(0) * 65536;
   if (end > have) {
     uint64_t pages = (end - have + 65535) / 65536;
-    uint64_t half = have / 65536 / 2;
-    if (pages < half) pages = half;
+    uint64_t step = have / 65536 / (have >= ((uint64_t)64 << 20) ? 2 : 8);
+    if (pages < step) pages = step;
     if (have / 65536 + pages > 65536) pages = (end - have + 65535) / 65536;
     if (__builtin_wasm_memory_grow(0, (uint32_t)pages) == (uint32_t)-1) return 0;
   }

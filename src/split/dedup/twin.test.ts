@@ -175,3 +175,21 @@ test('dedup twins: a base\'s records left in WebAssembly by its parse are used o
   assert.equal(b.raw().nWords, a.raw().nWords);
   assert.equal(outcome(sa, true, { stringsDeduped: true }), js);
 });
+
+test('dedup twins: btfkit_dedup_all stops where its walk stack or enum table runs out of room, and the JavaScript gives the answer', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
+  const bytes = new Uint8Array(readFileSync(KERNEL));
+  const kernel = parseBtf(bytes);
+  const split = Btf.createSplit(kernel);
+  addBtf(split, parseBtf(bytes));
+  const input = allInput(split);
+  // the kernel against itself walks deep and enters every enum: with room for 2 frames, or for
+  // 8 enum entries, the C code stops
+  assert.equal(dedupAllInWasm(input, { frames: 2 }), null);
+  assert.equal(dedupAllInWasm(input, { enumEntries: 8 }), null);
+  // with the room dedup.ts gives, it runs to the end, as the JavaScript does
+  const full = dedupAllInWasm(input);
+  assert.ok(full !== null);
+  const js = dedupWith(split, { stringsDeduped: true }, false);
+  assert.equal(full.nTypes, js.btf.nTypes);
+  assert.deepEqual(full.words.subarray(0, full.nWords), js.btf.raw().words.subarray(0, js.btf.raw().nWords));
+});
