@@ -1,8 +1,10 @@
 /**
  * The type encoder of encode.c, from JavaScript (src/encode/index.ts runs it unit by unit):
- * the module's DWARF (relocated), its DIE index (DwarfInfo), the kernel's strings and their
- * index (StrIndex) are copied into the instance's memory once; each unit's records, type order
- * and new strings are copied out. No `node:` import.
+ * the kernel's strings and their table (StrIndex's, built there; kept from one module to the
+ * next on the same kernel), the module's DWARF (relocated) and its DIE index (DwarfInfo) are
+ * copied into the instance's memory once; each unit's records, type order and new strings are
+ * copied out, and the JavaScript's own strings go through `intern` (Btf.setInterner). No
+ * `node:` import.
  *
  * `open` gives null where WebAssembly cannot be used (wasm.ts LazyInstance) and `unit` gives
  * null where the C code stops short of what the JavaScript would do for that unit (encode.c

@@ -393,14 +393,6 @@ export class Btf {
     return this.strIndex !== null;
   }
 
-  /**
-   * Takes over a lookup table of the own string section built elsewhere, as StrIndex builds
-   * it (src/accel/encode.c builds the kernel's while it encodes a module).
-   */
-  adoptOwnStrTable(slots: Int32Array, mask: number, count: number): void {
-    this.strIndex = StrIndex.fromTable(this.s.strs, slots, mask, count);
-  }
-
   private ownStrIndex(): StrIndex {
     if (!this.strIndex) this.strIndex = new StrIndex(this.s.strs, this.s.strLen);
     return this.strIndex;

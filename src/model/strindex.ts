@@ -94,16 +94,6 @@ export class StrIndex {
     this.indexAll(len);
   }
 
-  /** An index of `strs` from a table built elsewhere (src/accel/encode.c: the same table, word for word). */
-  static fromTable(strs: Uint8Array, slots: Int32Array, mask: number, count: number): StrIndex {
-    const idx = Object.create(StrIndex.prototype) as StrIndex;
-    idx.strs = strs;
-    idx.slots = slots;
-    idx.mask = mask;
-    idx.count = count;
-    return idx;
-  }
-
   /** The table as it is: (offset + 1, hash) pairs, mask + 1 of them (accel's C code looks strings up in it). */
   table(): { slots: Int32Array; mask: number } {
     return { slots: this.slots, mask: this.mask };
