@@ -567,8 +567,92 @@ static int equal_bytes(const uint8_t *a, const uint8_t *b, uint32_t n) {
   return 1;
 }
 
-/* The kernel's offset of these bytes (StrIndex.findBytes), or -1. */
+/*
+ * A small module's strings looked up in the kernel's without indexing the kernel's: the
+ * candidates (every string of the module's .debug_str, where its names are) in a table of their
+ * own, and one pass over the kernel's strings that gives each candidate its first offset there
+ * (btfkit_enc_base_scan). The kernel's strings of up to CAND_SHORT bytes (gcc writes names that
+ * short inline, DW_FORM_string, not in .debug_str) become candidates on that pass. A string
+ * that is not a candidate gets the kernel's whole table, built then (btfkit_enc_base_index):
+ * the answers are StrIndex's either way. Entries: hash, where the bytes are, their length,
+ * kernel offset + 1 (0: not in the kernel's strings).
+ */
+#define CAND_SHORT 3
+static uint32_t *cand;
+static uint32_t cand_mask, cand_count;
+/* the pass is done; every kernel string of up to CAND_SHORT bytes became a candidate */
+static int cand_scanned, cand_short_all;
+
+static uint32_t *cand_slot(const uint8_t *s, uint32_t n, uint32_t h) {
+  for (uint32_t i = h & cand_mask;; i = (i + 1) & cand_mask) {
+    uint32_t *e = cand + 4 * i;
+    if (e[1] == 0) return e;
+    if (e[0] == h && e[2] == n && equal_bytes((const uint8_t *)(uintptr_t)e[1], s, n)) return e;
+  }
+}
+
+static int32_t cand_find(const uint8_t *s, uint32_t n, uint32_t h, int32_t *koff) {
+  const uint32_t *e = cand_slot(s, n, h);
+  if (e[1] == 0) return 0;
+  *koff = (int32_t)e[3] - 1;
+  return 1;
+}
+
+/*
+ * One kernel string (at offset o; the strings have 16 zero bytes readable after them): its
+ * offset given to the candidate equal to it, if the first such string. The next one's offset.
+ */
+__attribute__((noinline)) static uint32_t cand_kernel(uint32_t o) {
+  const uint8_t *s = in.base_strs;
+  const v128_t zero = wasm_i8x16_splat(0);
+  uint32_t e = o;
+  for (;;) {
+    uint32_t m = wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + e), zero));
+    if (m != 0) {
+      e += __builtin_ctz(m);
+      break;
+    }
+    e += 16;
+  }
+  if (e > in.base_len) e = in.base_len;
+  uint32_t n = e - o;
+  uint32_t h = hash_bytes(s + o, n);
+  uint32_t *c = cand_slot(s + o, n, h);
+  if (c[1] != 0) {
+    if (c[3] == 0) c[3] = o + 1;
+  } else if (n <= CAND_SHORT) {
+    if ((cand_count + 1) * 2 <= cand_mask + 1) {
+      c[0] = h;
+      c[1] = (uint32_t)(uintptr_t)(s + o);
+      c[2] = n;
+      c[3] = o + 1;
+      cand_count++;
+    } else {
+      cand_short_all = 0;
+    }
+  }
+  return e + 1;
+}
+
+int32_t btfkit_enc_base_index(uint32_t cap);
+static int32_t cand_find(const uint8_t *s, uint32_t n, uint32_t h, int32_t *koff);
+
+/*
+ * The kernel's offset of these bytes (StrIndex.findBytes), or -1. With the kernel's table, a
+ * lookup in it; after btfkit_enc_base_scan, the answer the scan found for a string of the
+ * module's (and for the kernel's short strings), else the kernel's table, built then.
+ */
 static int32_t base_find(const uint8_t *s, uint32_t n, uint32_t h) {
+  if (!in.base_slots && cand_scanned) {
+    int32_t koff;
+    if (cand_find(s, n, h, &koff)) return koff;
+    /* every kernel string of up to CAND_SHORT bytes is among the candidates */
+    if (n <= CAND_SHORT && cand_short_all) return -1;
+    if (btfkit_enc_base_index(0) != 0) {
+      bad = 1;
+      return -1;
+    }
+  }
   if (!in.base_slots) return -1;
   int32_t tag = (int32_t)h;
   for (uint32_t i = h & in.base_mask;; i = (i + 1) & in.base_mask) {
@@ -708,6 +792,48 @@ int32_t btfkit_enc_base_index(uint32_t cap) {
     return 0;
   }
   return ENC_BAIL;
+}
+
+/* The strings of s[0, len) (NUL-terminated) as candidates; 0, or -1 when one has no NUL. */
+static int cand_add_all(const uint8_t *s, uint32_t len) {
+  for (uint32_t p = 0; p < len;) {
+    uint32_t n = str_len(s + p, len - p);
+    if (bad) return -1;
+    uint32_t h = hash_bytes(s + p, n);
+    uint32_t *e = cand_slot(s + p, n, h);
+    if (e[1] == 0) {
+      e[0] = h;
+      e[1] = (uint32_t)(uintptr_t)(s + p);
+      e[2] = n;
+      e[3] = 0;
+      cand_count++;
+    }
+    p += n + 1;
+  }
+  return 0;
+}
+
+/*
+ * The candidates' answers (see cand): the module's .debug_str (in.str) and the strings the
+ * JavaScript names things with besides its DWARF (`extra`, NUL-terminated each: section names,
+ * the kfunc tags) entered, then one pass over the kernel's strings. 0, or ENC_BAIL (out of
+ * memory, a malformed section: the JavaScript encodes).
+ */
+int32_t btfkit_enc_base_scan(const uint8_t *extra, uint32_t extra_len) {
+  if (in.base_len == 0 || in.base_slots) return 0;
+  /* room for every candidate and the kernel's short strings, half full at most */
+  uint32_t cap = strindex_cap(strindex_count(in.str, in.str_len) + strindex_count(extra, extra_len) + 4096);
+  cand = alloc(cap * 16);
+  if (!cand) return ENC_BAIL;
+  __builtin_memset(cand, 0, cap * 16);
+  cand_mask = cap - 1;
+  cand_count = 0;
+  if (cand_add_all(in.str, in.str_len) || cand_add_all(extra, extra_len)) return ENC_BAIL;
+  /* the kernel's strings, a call each (V8 moves the later calls to its optimized code) */
+  cand_short_all = 1;
+  for (uint32_t o = 0; o < in.base_len;) o = cand_kernel(o);
+  cand_scanned = 1;
+  return 0;
 }
 
 /* btfkit_enc_sync: strings the JavaScript added to the own section, [0, len) NUL-terminated. */
@@ -1583,6 +1709,9 @@ struct input *btfkit_enc_input(uint32_t keep_base) {
   __builtin_memset(pos_cache, 0, sizeof pos_cache);
   unit_dies = 0;
   unit_dies_len = unit_dies_cap = 0;
+  cand = 0;
+  cand_mask = cand_count = 0;
+  cand_scanned = cand_short_all = 0;
   struct bvec *bv[] = {&ab_tag, &ab_children, &ab_attr_start, &ab_attr_count, &ab_fixed, &at_name, &at_form, &at_const,
                        &at_size, &at_pos, &ix_off, &ix_abbr, &ix_attr_off, &ix_par, &ix_sib, &ix_unit};
   for (uint32_t i = 0; i < sizeof bv / sizeof bv[0]; i++) bv[i]->p = 0, bv[i]->len = bv[i]->cap = 0;

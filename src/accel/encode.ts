@@ -22,6 +22,7 @@ interface EncodeExports extends WasmBaseExports {
   btfkit_enc_input(keepBase: number): number;
   btfkit_enc_hold_base(): void;
   btfkit_enc_intern(p: number, n: number): number;
+  btfkit_enc_base_scan(extra: number, extraLen: number): number;
   btfkit_enc_init(): number;
   btfkit_enc_sync(p: number, len: number): number;
   btfkit_enc_unit(ui: number, idOff: number, st: number): number;
@@ -39,7 +40,7 @@ interface EncodeExports extends WasmBaseExports {
 const encodeWasm = new LazyInstance<EncodeExports>(ENCODE_WASM, [
   'btfkit_enc_alloc', 'btfkit_enc_input', 'btfkit_enc_init', 'btfkit_enc_sync', 'btfkit_enc_unit', 'btfkit_enc_out',
   'btfkit_enc_base_index', 'btfkit_enc_abbrevs', 'btfkit_enc_index_unit', 'btfkit_enc_index_at',
-  'btfkit_enc_use_index', 'btfkit_enc_hold_base', 'btfkit_enc_intern',
+  'btfkit_enc_use_index', 'btfkit_enc_hold_base', 'btfkit_enc_intern', 'btfkit_enc_base_scan',
 ]);
 
 /** The module's DWARF sections the C encoder reads (DwarfSections' fields). */
@@ -98,10 +99,22 @@ export interface BaseStrings {
   strs: Uint8Array;
   strLen: number;
   table: { slots: Int32Array; mask: number } | null;
+  /**
+   * The strings the module's BTF may get besides its DWARF's (NUL-terminated each: its section
+   * names, the kfunc decl tags): looked up in the kernel's strings with .debug_str's.
+   */
+  extraStrs: Uint8Array;
 }
 
 /** encode.c struct input's words for the kernel's strings: base_strs, base_len, base_slots, base_mask. */
 const BASE_WORDS_AT = 27;
+/**
+ * A module's .debug_str at most this many times smaller than the kernel's strings: its first
+ * encode on a kernel passes over the kernel's strings for the module's (encode.c cand) instead
+ * of indexing the kernel's (a small module's .debug_str is 100-300 KB beside a kernel's 2 MB;
+ * ld -r keeps every unit's copy of a string, so a large module's is megabytes).
+ */
+const SCAN_RATIO = 4;
 
 const INPUT_WORDS = 32;
 const UNIT_WORDS = 8;
@@ -153,25 +166,36 @@ export class WasmTypeEncoder {
       const inp = ex.btfkit_enc_input(keep ? 1 : 0);
       const enc = new WasmTypeEncoder(ex, inp);
       enc.keptBase = keep;
+      // the kernel's table: the kernel's Btf's when it has one; for a module whose .debug_str is
+      // small beside the kernel's strings, none at first (btfkit_enc_base_scan: one pass over
+      // the kernel's strings for the module's); else, or on the next module on this kernel
+      // (which finds it kept), StrIndex's, built here
+      const scan = base !== null && base.table === null && !keep && sections.str.length * SCAN_RATIO <= base.strLen;
       if (!keep && base !== null && base.strLen > 0) {
-        // the kernel's strings with 16 zero bytes after them (the table's NUL search reads them)
+        // the kernel's strings with 16 zero bytes after them (the NUL searches read them)
         const ps = enc.put(base.strs.subarray(0, base.strLen), 16);
         const pt = base.table ? enc.put(base.table.slots) : 0;
         new Uint32Array(ex.memory.buffer, inp, INPUT_WORDS).set([ps, base.strLen, pt, base.table ? base.table.mask : 0], BASE_WORDS_AT);
-        // without a table: StrIndex's, built here (0: sized as strindex.ts tableSlots sizes it)
-        if (!base.table && ex.btfkit_enc_base_index(0) !== 0) {
+        inst.held = { buffer: base.strs.buffer, byteOffset: base.strs.byteOffset, n: base.strLen };
+      }
+      if (base !== null && base.strLen > 0 && !scan && enc.baseTableAt() === 0) {
+        // StrIndex's table, right after the kernel's strings, kept with them (0: sized as strindex.ts tableSlots sizes it)
+        if (ex.btfkit_enc_base_index(0) !== 0) {
           encodeWasm.drop();
           return null;
         }
-        ex.btfkit_enc_hold_base();
-        inst.held = { buffer: base.strs.buffer, byteOffset: base.strs.byteOffset, n: base.strLen };
       }
+      if (base !== null && base.strLen > 0) ex.btfkit_enc_hold_base();
       const words = [
         enc.put(sections.info), sections.info.length, enc.put(sections.str), sections.str.length,
         enc.put(sections.lineStr), sections.lineStr.length, enc.put(sections.strOffsets), sections.strOffsets.length,
         sections.littleEndian ? 1 : 0,
       ];
       new Uint32Array(ex.memory.buffer, inp, SECTION_WORDS).set(words);
+      if (scan && ex.btfkit_enc_base_scan(enc.put(base.extraStrs), base.extraStrs.length) !== 0) {
+        encodeWasm.drop();
+        return null;
+      }
       return enc;
     } catch {
       encodeWasm.drop();
@@ -179,7 +203,12 @@ export class WasmTypeEncoder {
     }
   }
 
-  /** A copy of the kernel's string table the C encoder has (StrIndex's layout), or null without a kernel. */
+  /** Where the kernel's string table is in the instance's memory (0: none). */
+  private baseTableAt(): number {
+    return new Uint32Array(this.ex.memory.buffer, this.inp, INPUT_WORDS)[BASE_WORDS_AT + 2]!;
+  }
+
+  /** A copy of the kernel's string table the C encoder has (StrIndex's layout), or null: none (yet). */
   baseTable(): { slots: Int32Array; mask: number } | null {
     const w = new Uint32Array(this.ex.memory.buffer, this.inp, INPUT_WORDS);
     const slots = w[BASE_WORDS_AT + 2]!;

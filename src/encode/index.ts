@@ -40,7 +40,7 @@ export function encodeModuleBtf(elf: ElfFile, base: Btf | null, opts: EncodeOpti
   // the WebAssembly encoder (not for a base that is itself split: its C code looks strings up
   // in one base section only) indexes the DIEs as it gets them; the kernel's strings go in
   // first (with their table when the kernel's Btf has one, else it is built there)
-  const started = opts.wasm === false || (base !== null && base.base !== null) ? null : WasmTypeEncoder.start(sections, base === null ? null : baseStrings(base));
+  const started = opts.wasm === false || (base !== null && base.base !== null) ? null : WasmTypeEncoder.start(sections, base === null ? null : baseStrings(base, elf));
   const d = new DwarfInfo(sections, started?.indexer ?? null);
   refuseTypeUnits(elf, d);
   const btf = base ? Btf.createSplit(base) : Btf.create({ endian: elf.header.littleEndian ? 'little' : 'big' });
@@ -91,10 +91,21 @@ function encodeUnits(d: DwarfInfo, btf: Btf, elf: ElfFile, st: EncoderState, fun
   });
 }
 
-/** The kernel's strings as the WebAssembly encoder takes them, with its StrIndex table when built. */
-function baseStrings(base: Btf): BaseStrings {
+/**
+ * The kernel's strings as the WebAssembly encoder takes them, with its StrIndex table when
+ * built, and the strings the module's BTF may get besides its DWARF's: the names of its
+ * sections (a DATASEC's) and the kfunc decl tags (functions.ts).
+ */
+function baseStrings(base: Btf, elf: ElfFile): BaseStrings {
   const r = base.raw();
-  return { strs: r.strs, strLen: r.strLen, table: base.hasOwnStrTable() ? base.ownStrTable() : null };
+  const names = ['bpf_kfunc', 'bpf_fastcall', ...new Set(elf.sections.map((s) => s.name))];
+  const extraStrs = new Uint8Array(names.reduce((n, s) => n + s.length + 1, 0));
+  let at = 0;
+  for (const s of names) {
+    for (let i = 0; i < s.length; i++) extraStrs[at++] = s.charCodeAt(i) & 0xff;
+    extraStrs[at++] = 0;
+  }
+  return { strs: r.strs, strLen: r.strLen, table: base.hasOwnStrTable() ? base.ownStrTable() : null, extraStrs };
 }
 
 /** The rest of the WebAssembly encoder's input (false: it cannot go on). */

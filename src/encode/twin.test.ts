@@ -50,29 +50,81 @@ test('encoder twins: split on the running kernel, the same BTF either way', { sk
   }
 });
 
-test('encoder twins: the kernel\'s string table built in WebAssembly is StrIndex\'s, word for word, kept for the next module on that kernel', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
+test('encoder twins: the kernel\'s strings in WebAssembly: a pass for a small module\'s strings, then StrIndex\'s table word for word, kept for the next module on that kernel', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
   const bytes = new Uint8Array(readFileSync(KERNEL));
   const kernel = parseBtf(bytes);
   const raw = kernel.raw();
-  const strings = { strs: raw.strs, strLen: raw.strLen, table: null };
+  const strings = { strs: raw.strs, strLen: raw.strLen, table: null, extraStrs: new Uint8Array(0) };
   const sections = readDwarfSections(parseElf(load('sample-gcc-dwarf5.o')));
+  // a first module whose .debug_str is small: no table, one pass over the kernel's strings
   const first = WasmTypeEncoder.start(sections, strings);
   assert.ok(first !== null);
   assert.equal(first.keptBase, false);
-  const built = first.baseTable();
+  assert.equal(first.baseTable(), null);
+  // the next module on the same kernel finds the strings in place, and the table is built with them
+  const second = WasmTypeEncoder.start(sections, strings);
+  assert.equal(second?.keptBase, true);
+  const built = second.baseTable();
   assert.ok(built !== null);
   const fresh = new StrIndex(raw.strs, raw.strLen).table();
   assert.equal(built.mask, fresh.mask);
   assert.deepEqual(built.slots, fresh.slots);
-  // the next module on the same kernel finds them in place; another kernel's bytes do not
-  const again = WasmTypeEncoder.start(sections, strings);
-  assert.equal(again?.keptBase, true);
-  assert.deepEqual(again.baseTable(), built);
+  // and kept: a third finds both
+  const third = WasmTypeEncoder.start(sections, strings);
+  assert.equal(third?.keptBase, true);
+  assert.deepEqual(third.baseTable(), built);
+  // another kernel's bytes (equal, elsewhere): nothing kept
   const other = parseBtf(bytes.slice()).raw();
-  assert.equal(WasmTypeEncoder.start(sections, { strs: other.strs, strLen: other.strLen, table: null })?.keptBase, false);
+  assert.equal(WasmTypeEncoder.start(sections, { ...strings, strs: other.strs, strLen: other.strLen })?.keptBase, false);
   // a whole encode interns the JavaScript's strings there too: the kernel's Btf is never indexed
   encodeModuleBtf(parseElf(load('sample-gcc-dwarf5.o')), kernel, {});
   assert.equal(kernel.hasOwnStrTable(), false);
+});
+
+test('encoder twins: after the pass, strings that are not the module\'s are looked up in the kernel\'s table, built then; short ones from the pass', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
+  const kernel = parseBtf(new Uint8Array(readFileSync(KERNEL)));
+  const raw = kernel.raw();
+  const idx = new StrIndex(raw.strs, raw.strLen);
+  const sections = readDwarfSections(parseElf(load('sample-gcc-dwarf5.o')));
+  const enc = WasmTypeEncoder.start(sections, { strs: raw.strs, strLen: raw.strLen, table: null, extraStrs: new Uint8Array(0) });
+  assert.ok(enc !== null);
+  const d = new DwarfInfo(sections, enc.indexer);
+  const r = d.raw();
+  assert.ok(enc.open({
+    nDies: d.n, off: r.off, abbr: r.abbr, attrOff: r.attrOff, par: r.par, sib: r.sib, unitOf: r.unitOf,
+    abbrevs: r.abbrevs, units: d.units, startStrOff: raw.strLen, ownStrs: new Uint8Array(0),
+  }));
+  assert.equal(enc.baseTable(), null);
+  const bytes = (str: string): Uint8Array => new Uint8Array(Buffer.from(str, 'latin1'));
+  let end = raw.strLen;
+  const intern = (str: string): number => {
+    const off = enc.intern(bytes(str), 0, str.length, end);
+    if (off === end) end += str.length + 1;
+    return off;
+  };
+  // kernel strings the sample does not have: long ones (the kernel's table, built on the first),
+  // short ones (from the pass)
+  for (const str of ['task_struct', 'sk_buff', 'net_device', 'u8', 'pid', 'id']) {
+    const want = idx.find(str);
+    assert.ok(want >= 0, str);
+    assert.equal(intern(str), want, str);
+  }
+  assert.notEqual(enc.baseTable(), null);
+  // strings the kernel does not have: the module's own, in order
+  assert.equal(intern('no_such_kernel_name_at_all'), raw.strLen);
+  assert.equal(intern('qz'), raw.strLen + 27);
+  assert.equal(intern('no_such_kernel_name_at_all'), raw.strLen);
+});
+
+test('encoder twins: split on the running kernel through the pass over its strings, every string kind looked up (in .debug_str, inline, short, synthesized, absent), the same BTF as JavaScript', { skip: !existsSync(KERNEL) && `no ${KERNEL}` }, () => {
+  // each object first on a kernel of its own (a fresh parse: nothing kept), so that every one is
+  // encoded through the pass, not the kept table
+  for (const f of objects) {
+    const bytes = load(f);
+    const kernel = parseBtf(new Uint8Array(readFileSync(KERNEL)));
+    const js = outcome(() => parseElf(bytes), kernel, false);
+    assert.equal(outcome(() => parseElf(bytes), parseBtf(new Uint8Array(readFileSync(KERNEL))), true), js, f);
+  }
 });
 
 test('encoder twins: gcc objects are encoded in WebAssembly, unit by unit', () => {
