@@ -14,6 +14,10 @@
  *    compiles). The launcher (src/cli/launcher.cts, the package's bin) runs the bundle with
  *    that cache when its V8 is the one that made it; with another Node.js it uses Node's own
  *    compile cache (Node >= 22.1) or compiles as usual.
+ * A second bundle, dist/src/bin/btfkit-encode.cjs (entry dist/src/cli/main-encode.js), holds
+ * `btfkit encode` alone, which the launcher runs for that command: a module's encode is
+ * measured against pahole's whole process, and the full bundle's code (its cache is 1.2 MB)
+ * cost it ~4 ms to load and deserialize.
  * The library itself is not bundled: `import 'btfkit'` uses dist/src/index.js.
  *
  * import.meta.url (used by the Node layer to find worker scripts and to require CommonJS
@@ -32,37 +36,43 @@ import { bundleCachePath, wrapBundle } from '../src/cli/bundle-wrap.cjs';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(dist, 'src', 'bin');
-const bundle = join(outdir, 'btfkit.cjs');
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [join(dist, 'src', 'cli', 'main.js')],
-  outfile: bundle,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  define: { 'import.meta.url': '__btfkit_bundle_url' },
-  banner: { js: 'const __btfkit_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: 'warning',
-});
+await bundleOne(join(dist, 'src', 'cli', 'main.js'), join(outdir, 'btfkit.cjs'));
+await bundleOne(join(dist, 'src', 'cli', 'main-encode.js'), join(outdir, 'btfkit-encode.cjs'));
 
-// The entry's '#!' line is not valid inside the function wrapper the launcher compiles.
-// esbuild escapes non-ASCII characters in code but keeps them in the doc comments it leaves:
-// one is enough to make the whole source a two-byte string (twice the memory, and a slower
-// UTF-8 decode and source check on every start), so they are escaped too (valid anywhere).
-const source = readFileSync(bundle, 'utf8')
-  .replace(/^#![^\n]*\n/, '')
-  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-writeFileSync(bundle, source);
+/** `entry` bundled into `bundle` (CommonJS, ASCII), with its V8 code cache beside it. */
+async function bundleOne(entry: string, bundle: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    define: { 'import.meta.url': '__btfkit_bundle_url' },
+    banner: { js: 'const __btfkit_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+    logLevel: 'warning',
+  });
 
-// Eager compilation, so that the cache holds every function, whatever command runs. V8 accepts
-// a cache only under the flags it was made with: --lazy is back on before the cache is written.
-setFlagsFromString('--no-lazy');
-const script = new Script(wrapBundle(source), { filename: bundle });
-setFlagsFromString('--lazy');
-writeFileSync(bundleCachePath(bundle, process.versions.v8), script.createCachedData());
+  // The entry's '#!' line is not valid inside the function wrapper the launcher compiles.
+  // esbuild escapes non-ASCII characters in code but keeps them in the doc comments it leaves:
+  // one is enough to make the whole source a two-byte string (twice the memory, and a slower
+  // UTF-8 decode and source check on every start), so they are escaped too (valid anywhere);
+  // the launcher then reads the file as latin1.
+  const source = readFileSync(bundle, 'utf8')
+    .replace(/^#![^\n]*\n/, '')
+    .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  writeFileSync(bundle, source);
+
+  // Eager compilation, so that the cache holds every function, whatever command runs. V8 accepts
+  // a cache only under the flags it was made with: --lazy is back on before the cache is written.
+  setFlagsFromString('--no-lazy');
+  const script = new Script(wrapBundle(source), { filename: bundle });
+  setFlagsFromString('--lazy');
+  writeFileSync(bundleCachePath(bundle, process.versions.v8), script.createCachedData());
+}
 
 // The package's bin runs by its '#!/usr/bin/env node' line (npx, npm's bin links): it must be
 // executable.

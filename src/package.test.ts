@@ -37,13 +37,14 @@ test('npm pack: no test, fuzzer, script or test support; the bin, the bundle and
   const unwanted = files.filter((f) => /\.test(-util)?\.|(^|\/)(fuzz|scripts|testing)\/|(^|\/)test\/|synth\.|fixture/.test(f));
   assert.deepEqual(unwanted, []);
   assert.ok(files.every((f) => f === 'package.json' || f === 'README.md' || f.startsWith('dist/src/') || f.startsWith('docs/')), files.join(' '));
-  const wanted = [pkg.bin.btfkit!, pkg.main, pkg.types, 'dist/src/bin/btfkit.cjs', 'dist/src/cli/bundle-wrap.cjs', 'dist/src/cli/main.js', 'dist/src/node/check-worker.js'];
+  const wanted = [pkg.bin.btfkit!, pkg.main, pkg.types, 'dist/src/bin/btfkit.cjs', 'dist/src/bin/btfkit-encode.cjs', 'dist/src/cli/bundle-wrap.cjs', 'dist/src/cli/main.js', 'dist/src/node/check-worker.js'];
   for (const e of Object.values(pkg.exports)) {
     if (typeof e === 'string') wanted.push(e);
     else wanted.push(e.types, e.default);
   }
   for (const w of wanted) assert.ok(shipped.has(posix.normalize(w)), `${w} is not in the package`);
   assert.ok(files.some((f) => /^dist\/src\/bin\/btfkit\.cjs\.v8-.*\.cache$/.test(f)), 'the V8 code cache of the bundle');
+  assert.ok(files.some((f) => /^dist\/src\/bin\/btfkit-encode\.cjs\.v8-.*\.cache$/.test(f)), 'the V8 code cache of the encode bundle');
   // The shipped code never reaches for something left out.
   for (const f of files.filter((x) => /\.(c?js)$/.test(x))) {
     for (const spec of importsOf(readFileSync(join(REPO, f), 'utf8'))) {

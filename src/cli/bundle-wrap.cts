@@ -20,3 +20,12 @@ export function wrapBundle(source: string): string {
 export function bundleCachePath(bundle: string, v8Version: string): string {
   return `${bundle}.v8-${v8Version}.cache`;
 }
+
+/**
+ * The bundle the launcher runs for a command line whose first argument is `command`: the
+ * bundle of `btfkit encode` alone for that command when it is there, else the full one.
+ */
+export function bundleFor(command: string | undefined, binDir: string, exists: (path: string) => boolean): string {
+  const encode = `${binDir}/btfkit-encode.cjs`;
+  return command === 'encode' && exists(encode) ? encode : `${binDir}/btfkit.cjs`;
+}

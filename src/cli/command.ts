@@ -74,3 +74,20 @@ export function writeStdout(data: Uint8Array | string): Promise<void> {
     process.stdout.write(data, () => resolve());
   });
 }
+
+/** What run.ts dispatches to: the commands' names, and their modules loaded on demand. */
+export interface CommandRegistry {
+  commandNames: readonly string[];
+  loadCommand(name: string): Promise<Command> | null;
+  loadAllCommands(): Promise<Command[]>;
+}
+
+/** The registry of `loaders` (command name → its module's import), in their order. */
+export function registryOf(loaders: Record<string, () => Promise<Command>>): CommandRegistry {
+  const names = Object.keys(loaders);
+  return {
+    commandNames: names,
+    loadCommand: (name) => (Object.prototype.hasOwnProperty.call(loaders, name) ? loaders[name]!() : null),
+    loadAllCommands: () => Promise.all(names.map((n) => loaders[n]!())),
+  };
+}

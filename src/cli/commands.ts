@@ -4,7 +4,7 @@
  * does not pay for loading the worker pool or the HTML report at start-up.
  */
 
-import type { Command } from './command.js';
+import { registryOf, type Command, type CommandRegistry } from './command.js';
 
 const loaders: Record<string, () => Promise<Command>> = {
   check: async () => (await import('./check.js')).checkCommand,
@@ -23,12 +23,5 @@ const loaders: Record<string, () => Promise<Command>> = {
   default: async () => (await import('./info.js')).defaultCommand,
 };
 
-export const commandNames: readonly string[] = Object.keys(loaders);
-
-export function loadCommand(name: string): Promise<Command> | null {
-  return Object.prototype.hasOwnProperty.call(loaders, name) ? loaders[name]!() : null;
-}
-
-export function loadAllCommands(): Promise<Command[]> {
-  return Promise.all(commandNames.map((n) => loaders[n]!()));
-}
+/** Every command. */
+export const allCommands: CommandRegistry = registryOf(loaders);

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -17,11 +17,13 @@ import { REPO } from '../node/pool-fixtures.test-util.js';
 import { Btf } from '../model/btf.js';
 import { serializeBtf } from '../format/write.js';
 import { dumpRaw } from '../dump/raw.js';
-import { bundleCachePath, wrapBundle } from './bundle-wrap.cjs';
+import { bundleCachePath, bundleFor, wrapBundle } from './bundle-wrap.cjs';
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
 const BIN = join(REPO, pkg.bin.btfkit!);
 const BUNDLE = join(REPO, 'dist', 'src', 'bin', 'btfkit.cjs');
+/** The bundle of `btfkit encode` alone (scripts/bundle.ts). */
+const ENCODE_BUNDLE = join(REPO, 'dist', 'src', 'bin', 'btfkit-encode.cjs');
 
 test('the bin is the launcher, executable, and runs directly (shebang)', () => {
   assert.equal(pkg.bin.btfkit, './dist/src/cli/launcher.cjs');
@@ -64,12 +66,55 @@ test('--version, -V and the help heading print the version of package.json', () 
   assert.equal(direct.stdout, `btfkit ${pkg.version}\n`);
 });
 
-test('V8 accepts the code cache shipped with the bundle', () => {
-  const source = readFileSync(BUNDLE, 'utf8');
-  assert.ok(!source.startsWith('#!'), 'the bundle is compiled inside a function wrapper');
-  // This test process runs with Node's defaults, as the launcher does.
-  const script = new Script(wrapBundle(source), { filename: BUNDLE, cachedData: readFileSync(bundleCachePath(BUNDLE, process.versions.v8)) });
-  assert.equal(script.cachedDataRejected, false);
+test('V8 accepts the code caches shipped with the bundles', () => {
+  for (const bundle of [BUNDLE, ENCODE_BUNDLE]) {
+    const source = readFileSync(bundle, 'latin1');
+    assert.ok(!source.startsWith('#!'), 'the bundle is compiled inside a function wrapper');
+    assert.doesNotMatch(source, /[^\x00-\x7f]/, 'ASCII (the launcher reads it as latin1)');
+    // This test process runs with Node's defaults, as the launcher does.
+    const script = new Script(wrapBundle(source), { filename: bundle, cachedData: readFileSync(bundleCachePath(bundle, process.versions.v8)) });
+    assert.equal(script.cachedDataRejected, false, bundle);
+  }
+  // the encode bundle holds that command alone: well under the full one
+  assert.ok(readFileSync(ENCODE_BUNDLE).length < 0.75 * readFileSync(BUNDLE).length);
+});
+
+test('`btfkit encode` runs its own bundle, and gives what the full bundle and the unbundled CLI give', { skip: !existsSync('/sys/kernel/btf/vmlinux') && 'no /sys/kernel/btf/vmlinux' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'btfkit-launcher-'));
+  try {
+    const obj = join(REPO, 'test', 'fixtures', 'dwarf', 'sample-gcc-dwarf5.o');
+    const outs: Buffer[] = [];
+    const runs: [string, string[]][] = [
+      ['launcher (encode bundle)', [BIN]],
+      ['full bundle', [BUNDLE]],
+      ['unbundled', [join(REPO, 'dist', 'src', 'cli', 'main.js')]],
+    ];
+    for (const [what, entry] of runs) {
+      const out = join(dir, `${outs.length}.o`);
+      const r = spawnSync(process.execPath, [...entry, 'encode', obj, '-B', 'kernel', '-o', out], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+      outs.push(readFileSync(out));
+      // the same usage error
+      const usage = spawnSync(process.execPath, [...entry, 'encode', obj], { encoding: 'utf8' });
+      assert.equal(usage.status, 2, what);
+      assert.match(usage.stderr, /^btfkit: /, what);
+      assert.equal(usage.stderr, spawnSync(process.execPath, [BIN, 'encode', obj], { encoding: 'utf8' }).stderr, what);
+    }
+    assert.ok(outs[0]!.length > 0);
+    for (const o of outs) assert.deepEqual(o, outs[0]);
+    // the bin picks the encode bundle for that command alone, when it is there
+    const bin = join(REPO, 'dist', 'src', 'bin');
+    assert.equal(bundleFor('encode', bin, existsSync), ENCODE_BUNDLE);
+    assert.equal(bundleFor('dump', bin, existsSync), BUNDLE);
+    assert.equal(bundleFor(undefined, bin, existsSync), BUNDLE);
+    assert.equal(bundleFor('encode', bin, () => false), BUNDLE);
+    // and its help comes from there
+    const help = spawnSync(process.execPath, [BIN, 'encode', '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^btfkit encode — /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('bundled and unbundled CLI give the same bytes and the same errors', () => {
