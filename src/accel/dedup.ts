@@ -1,7 +1,9 @@
 /**
  * The dedup stages of dedup.c, from JavaScript (src/split/dedup calls them): the dedup state's
  * arrays copied into the instance's memory with every scratch array the C code uses laid out
- * at its largest size, the results copied back. No `node:` import.
+ * (the struct walk's stack and the enum table at what they need, else at their largest size),
+ * the results copied back; and parse.ts's record walk (walkRecords), whose copy of a kernel's
+ * records the dedup then finds in place. No `node:` import.
  *
  * Each function returns null/false when WebAssembly cannot be used here (wasm.ts
  * LazyInstance) or when the C code stops where the JavaScript reports an error (dedup.c

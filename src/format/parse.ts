@@ -1,9 +1,11 @@
 /**
  * Raw BTF bytes → model (libbpf btf_new / btf__new_split).
  *
- * Approach: validate the header, copy the type section once into a host-order Uint32Array
- * (byte-swapping every word for opposite-endian input), walk it once to index record
- * offsets while pre-checking libbpf's sanity rules, and run the full sanity check over the
+ * Approach: validate the header, read the type and string sections where they are when the
+ * input is host-order and 4-byte aligned (else copy the type section once into a host-order
+ * Uint32Array, byte-swapping every word for opposite-endian input), walk it once to index
+ * record offsets while pre-checking libbpf's sanity rules (in WebAssembly for a BTF without a
+ * base: src/accel/walk.h), and run the full sanity check over the
  * object's own types only when that walk found a doubtful record (it then names the first
  * bad one, as libbpf's check order does). Checks, their order
  * and their error codes follow libbpf v1.7.0 (docs/design.md §format-endian, §format-load-checks): what libbpf accepts is
@@ -140,9 +142,10 @@ export function parseBtf(bytes: Uint8Array, opts: ParseOptions = {}): Btf {
     if (swapped) swapWords(words, nw);
   }
   const strLimit = (base ? base.startStrOff + base.strLen : 0) + hdr.strLen;
-  // the walk in WebAssembly (accel.c) where it can run, for a BTF that has no base (a kernel's
-  // 100k types, walked once per command before V8 has optimized the JavaScript); the same
-  // walk in JavaScript otherwise (parse.test.ts runs both)
+  // the walk in WebAssembly (dedup.c, walk.h) where it can run, for a BTF that has no base (a
+  // kernel's 110k types, walked once per command before V8 has optimized the JavaScript; its
+  // copy of the records stays for the dedup); the same walk in JavaScript otherwise
+  // (parse.test.ts runs both)
   const idx =
     (base === null && layout === null && opts.wasm !== false ? walkRecords(words, hdr.typeLen, strLimit, kindMask, vlenMask, MAX_KNOWN_KIND, WALK_TABLES) : null) ??
     indexRecords(words, hdr.typeLen, kindMask, vlenMask, layout, endian, { strLimit, startId, base });
