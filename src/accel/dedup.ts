@@ -462,14 +462,17 @@ export function dedupAllInWasm(input: AllInput, room: { frames?: number; enumEnt
   };
 }
 
-/** What parse.ts's record walk finds (its RecordIndex). */
+/** What parse.ts's record walk finds (its RecordIndex): records found, word position, and why it stopped (0 = end of section). */
 export interface RecordWalk {
   offs: Uint32Array;
   n: number;
   w: number;
   err: number;
+  /** Words of the record at w (IDX_PAST_END). */
   rw: number;
+  /** A record may fail libbpf's sanity check (sanityCheck then finds which). */
   suspect: boolean;
+  /** The largest type id the records refer to (sanityCheck runs when it is not a type). */
   maxRef: number;
 }
 

@@ -604,17 +604,7 @@ static int32_t cand_find(const uint8_t *s, uint32_t n, uint32_t h, int32_t *koff
  */
 __attribute__((noinline)) static uint32_t cand_kernel(uint32_t o) {
   const uint8_t *s = in.base_strs;
-  const v128_t zero = wasm_i8x16_splat(0);
-  uint32_t e = o;
-  for (;;) {
-    uint32_t m = wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + e), zero));
-    if (m != 0) {
-      e += __builtin_ctz(m);
-      break;
-    }
-    e += 16;
-  }
-  if (e > in.base_len) e = in.base_len;
+  uint32_t e = str_end(s, o, in.base_len);
   uint32_t n = e - o;
   uint32_t h = hash_bytes(s + o, n);
   uint32_t *c = cand_slot(s + o, n, h);

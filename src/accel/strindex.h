@@ -33,16 +33,11 @@ static inline uint32_t hash_bytes(const uint8_t *s, uint32_t n) {
 }
 
 /*
- * One string of the section (from `off`): entered unless an equal one is there. Returns the
- * offset of the next string, or 0 when the table would be more than half full. Not inlined:
- * V8 runs a WebAssembly function in its baseline tier (Liftoff) until it has run a while, and
- * moves later *calls* to its optimized code; a loop that never returns stays in the baseline
- * tier, so the per-string work is a function called once per string.
+ * The end (its NUL) of the string at s[off], sixteen bytes at a time (16 bytes readable after
+ * s[len - 1]), at most len.
  */
-__attribute__((noinline)) static uint32_t enter(const uint8_t *s, uint32_t off, uint32_t len, int32_t *slots, uint32_t mask,
-                                                uint32_t *count) {
+static inline uint32_t str_end(const uint8_t *s, uint32_t off, uint32_t len) {
   const v128_t zero = wasm_i8x16_splat(0);
-  /* the string's end: its NUL, sixteen bytes at a time */
   uint32_t e = off;
   for (;;) {
     uint32_t m = wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(s + e), zero));
@@ -52,7 +47,19 @@ __attribute__((noinline)) static uint32_t enter(const uint8_t *s, uint32_t off, 
     }
     e += 16;
   }
-  if (e > len) e = len;
+  return e > len ? len : e;
+}
+
+/*
+ * One string of the section (from `off`): entered unless an equal one is there. Returns the
+ * offset of the next string, or 0 when the table would be more than half full. Not inlined:
+ * V8 runs a WebAssembly function in its baseline tier (Liftoff) until it has run a while, and
+ * moves later *calls* to its optimized code; a loop that never returns stays in the baseline
+ * tier, so the per-string work is a function called once per string.
+ */
+__attribute__((noinline)) static uint32_t enter(const uint8_t *s, uint32_t off, uint32_t len, int32_t *slots, uint32_t mask,
+                                                uint32_t *count) {
+  uint32_t e = str_end(s, off, len);
   uint32_t n = e - off;
   uint32_t h = hash_bytes(s + off, n);
   int32_t tag = (int32_t)h;

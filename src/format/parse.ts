@@ -17,7 +17,7 @@
 import { BtfkitError, Errno } from '../errors.js';
 import { Btf, HOST_ENDIAN, WIDE_HDR_LEN, WIDE_KIND_MASK, WIDE_VLEN_MASK, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, type BtfHeader, type Endian } from '../model/btf.js';
 import { growU32 } from '../model/grow.js';
-import { RECORD_WALK_TABLES, walkRecords } from '../accel/dedup.js';
+import { RECORD_WALK_TABLES, walkRecords, type RecordWalk } from '../accel/dedup.js';
 import { KindId as Kind, MAX_KNOWN_KIND, recordWords, kindName, KINDS, INFO_WORDS, ELEM_WORDS, ELEM_START, ELEM_ID, ELEM_STR, ID_WORD1, ID_WORD2, SANITY_IDS } from './kinds.js';
 
 /** The BTF magic (BTF_MAGIC), read in the data's byte order. */
@@ -173,19 +173,8 @@ const IDX_UNKNOWN_KIND = 1;
 const IDX_PAST_END = 2;
 const IDX_TOO_MANY = 3;
 
-/** Where indexRecords stopped: records found, word position, and why (0 = end of section). */
-export interface RecordIndex {
-  offs: Uint32Array;
-  n: number;
-  w: number;
-  err: number;
-  /** Words of the record at w (IDX_PAST_END). */
-  rw: number;
-  /** A record may fail libbpf's sanity check (sanityCheck then finds which). */
-  suspect: boolean;
-  /** The largest type id the records refer to (sanityCheck runs when it is not a type). */
-  maxRef: number;
-}
+/** Where indexRecords stopped (the record walk's result, in either language: dedup.ts RecordWalk). */
+export type RecordIndex = RecordWalk;
 
 /** What indexRecords needs for the sanity pre-check: string limit, first own id, base. */
 export interface SanityLimits {

@@ -428,6 +428,12 @@ export class Btf {
     if (off < 0) return -1;
     if (off < end) return off;
     if (off > end) throw new Error(`string interner out of step: offset ${off} past the section's end ${end}`);
+    this.appendOwnStr(src, at, n);
+    return off;
+  }
+
+  /** Appends the bytes src[at, at + n) and a NUL to the own string section (indexed if the index is built); their local offset. */
+  private appendOwnStr(src: Uint8Array, at: number, n: number): number {
     const local = this.s.strLen;
     const need = local + n + 1;
     this.s.strs = growU8(this.s.strs, need);
@@ -436,7 +442,7 @@ export class Btf {
     this.s.strLen = need;
     this.strIndex?.added(this.s.strs, local, n);
     this.modified();
-    return off;
+    return local;
   }
 
   /** libbpf btf__add_str on a latin1 key: reuse from base chain, then own, else append. */
@@ -485,18 +491,9 @@ export class Btf {
       const o = this.base.findStrBytes(src, at, n);
       if (o >= 0) return o;
     }
-    const idx = this.ownStrIndex();
-    const have = idx.findBytes(src, at, n);
+    const have = this.ownStrIndex().findBytes(src, at, n);
     if (have >= 0) return this.startStrOff + have;
-    const off = this.s.strLen;
-    const need = off + n + 1;
-    this.s.strs = growU8(this.s.strs, need);
-    this.s.strs.set(src.subarray(at, at + n), off);
-    this.s.strs[off + n] = 0;
-    this.s.strLen = need;
-    idx.added(this.s.strs, off, n);
-    this.modified();
-    return this.startStrOff + off;
+    return this.startStrOff + this.appendOwnStr(src, at, n);
   }
 
   /** Intern a JS string (UTF-8 encoded). */
