@@ -17,6 +17,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { ACCEL_WASM, ACCEL_WASM_SHA256 } from './accel-wasm.js';
+import { DEDUP_WASM } from './dedup-wasm.js';
+import { ENCODE_WASM } from './encode-wasm.js';
+import { base64Bytes } from './wasm.js';
 import { buildStrIndexSlots } from './accel.js';
 import { StrIndex, tableSlots } from '../model/strindex.js';
 
@@ -27,6 +30,23 @@ test('accel: the embedded module is src/accel/accel.wasm, with the recorded sha2
   const file = readFileSync(join(ROOT, 'src/accel/accel.wasm'));
   assert.deepEqual(Buffer.from(ACCEL_WASM, 'base64'), file);
   assert.equal(createHash('sha256').update(file).digest('hex'), ACCEL_WASM_SHA256);
+});
+
+test('accel: every embedded module decodes from its base64 to its committed .wasm, with Node\'s decoder and with atob', () => {
+  const mods: [string, string][] = [['accel', ACCEL_WASM], ['dedup', DEDUP_WASM], ['encode', ENCODE_WASM]];
+  for (const [name, text] of mods) {
+    const file = new Uint8Array(readFileSync(join(ROOT, `src/accel/${name}.wasm`)));
+    assert.deepEqual(new Uint8Array(base64Bytes(text)), file, name);
+    // the browsers' path: no Buffer (atob, where the engine has no Uint8Array.fromBase64)
+    const g = globalThis as unknown as { Buffer?: unknown };
+    const saved = g.Buffer;
+    g.Buffer = undefined;
+    try {
+      assert.deepEqual(new Uint8Array(base64Bytes(text)), file, `${name} (atob)`);
+    } finally {
+      g.Buffer = saved;
+    }
+  }
 });
 
 /** A string section of `names` (NUL after each). */

