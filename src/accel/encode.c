@@ -625,7 +625,6 @@ __attribute__((noinline)) static uint32_t cand_kernel(uint32_t o) {
 }
 
 int32_t btfkit_enc_base_index(uint32_t cap);
-static int32_t cand_find(const uint8_t *s, uint32_t n, uint32_t h, int32_t *koff);
 
 /*
  * The kernel's offset of these bytes (StrIndex.findBytes), or -1. With the kernel's table, a
@@ -1713,11 +1712,14 @@ struct input *btfkit_enc_input(uint32_t keep_base) {
 /*
  * btf__add_str for the JavaScript (the encoder's functions, variables and sections, while the
  * units' strings are interned here): the n bytes at s, no NUL among them. The kernel's offset,
- * else the own one (appended when new: the JavaScript appends it too). -1: out of memory.
+ * else the own one (appended when new: the JavaScript appends it too). -1: out of memory (the
+ * JavaScript then ends the encoder and does it itself).
  */
 int32_t btfkit_enc_intern(const uint8_t *s, uint32_t n) {
+  bad = 0;
   int64_t v = intern(s, n);
-  return v < 0 || v > 0x7fffffff ? -1 : (int32_t)v;
+  /* bad: the kernel's table could not be had (its answer unknown) */
+  return v < 0 || v > 0x7fffffff || bad ? -1 : (int32_t)v;
 }
 
 /* After the input is filled: the cache made. 0 or ENC_BAIL. */
