@@ -12,7 +12,7 @@
  */
 
 import { DEDUP_WASM } from './dedup-wasm.js';
-import { alignUp, growMemoryTo, holds, LazyInstance, type WasmBaseExports, type WasmInstance } from './wasm.js';
+import { alignUp, growMemoryTo, heldOf, holds, LazyInstance, type WasmBaseExports, type WasmInstance } from './wasm.js';
 
 interface DedupExports extends WasmBaseExports {
   btfkit_dedup_prep(
@@ -430,7 +430,7 @@ export function dedupAllInWasm(input: AllInput, room: { frames?: number; enumEnt
   for (const l of chain) {
     // the base's records are there when they are the ones walkRecords left (the rest is overwritten)
     if (pos !== 0 || !holds(held, l.words, l.nWords)) m.u32.set(l.words.subarray(0, l.nWords), (pw >>> 2) + pos);
-    if (pos === 0) inst.held = { buffer: l.words.buffer, byteOffset: l.words.byteOffset, n: l.nWords };
+    if (pos === 0) inst.held = heldOf(l.words, l.nWords);
     if (pos === 0) off.set(l.offs.subarray(0, l.nTypes), l.startId);
     else for (let i = 0; i < l.nTypes; i++) off[l.startId + i] = pos + l.offs[i]!;
     pos += l.nWords;
@@ -510,7 +510,7 @@ export function walkRecords(words: Uint32Array, typeLen: number, strLimit: numbe
   const u32 = new Uint32Array(ex.memory.buffer);
   u32.set(words.subarray(0, nw), pw >>> 2);
   inst.dirty = Math.max(inst.dirty, end);
-  inst.held = { buffer: words.buffer, byteOffset: words.byteOffset, n: nw };
+  inst.held = heldOf(words, nw);
   if (call(() => (ex.btfkit_index_records(pw, typeLen, poffs, strLimit, kindMask, vlenMask, maxKind, pkt, pout), 0)) === null) return null;
   const o = pout >>> 2;
   const n = u32[o]!;

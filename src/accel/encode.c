@@ -624,7 +624,7 @@ __attribute__((noinline)) static uint32_t cand_kernel(uint32_t o) {
   return e + 1;
 }
 
-int32_t btfkit_enc_base_index(uint32_t cap);
+int32_t btfkit_enc_base_index(void);
 
 /*
  * The kernel's offset of these bytes (StrIndex.findBytes), or -1. With the kernel's table, a
@@ -637,7 +637,7 @@ static int32_t base_find(const uint8_t *s, uint32_t n, uint32_t h) {
     if (cand_find(s, n, h, &koff)) return koff;
     /* every kernel string of up to CAND_SHORT bytes is among the candidates */
     if (n <= CAND_SHORT && cand_short_all) return -1;
-    if (btfkit_enc_base_index(0) != 0) {
+    if (btfkit_enc_base_index() != 0) {
       bad = 1;
       return -1;
     }
@@ -763,24 +763,20 @@ static int64_t intern_attr(uint32_t die, uint32_t at) {
 
 /*
  * Builds the table of the kernel's strings (base_strs, with 16 zero bytes readable after
- * them) when the JavaScript gave none: StrIndex's (strindex.h), word for word. `cap`: the
- * first table size to try, 0 for StrIndex's (strindex.ts tableSlots). 0 or ENC_BAIL.
+ * them) when the JavaScript gave none: StrIndex's (strindex.h), word for word, sized as
+ * strindex.ts tableSlots sizes it. 0 or ENC_BAIL.
  */
-int32_t btfkit_enc_base_index(uint32_t cap) {
+int32_t btfkit_enc_base_index(void) {
   if (in.base_len == 0) return ENC_BAIL;
-  /* 0: StrIndex's size for these strings (strindex.ts tableSlots) */
-  if (cap == 0) cap = strindex_cap(strindex_count(in.base_strs, in.base_len));
-  for (; cap != 0 && cap <= (1u << 28); cap <<= 1) {
-    int32_t *slots = alloc(cap * 8);
-    if (!slots) return ENC_BAIL;
-    __builtin_memset(slots, 0, cap * 8);
-    int32_t n = strindex_build(in.base_strs, in.base_len, slots, cap - 1);
-    if (n < 0) continue;
-    in.base_slots = slots;
-    in.base_mask = cap - 1;
-    return 0;
-  }
-  return ENC_BAIL;
+  /* sized by the strings counted, repeats too: it cannot fill */
+  uint32_t cap = strindex_cap(strindex_count(in.base_strs, in.base_len));
+  int32_t *slots = alloc(cap * 8);
+  if (!slots) return ENC_BAIL;
+  __builtin_memset(slots, 0, cap * 8);
+  if (strindex_build(in.base_strs, in.base_len, slots, cap - 1) < 0) return ENC_BAIL;
+  in.base_slots = slots;
+  in.base_mask = cap - 1;
+  return 0;
 }
 
 /* The strings of s[0, len) (NUL-terminated) as candidates; 0, or -1 when one has no NUL. */

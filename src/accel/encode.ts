@@ -13,7 +13,7 @@
  */
 
 import { ENCODE_WASM } from './encode-wasm.js';
-import { LazyInstance, type WasmBaseExports } from './wasm.js';
+import { heldOf, holds, LazyInstance, type WasmBaseExports } from './wasm.js';
 import type { DieIndexer, DwarfUnit } from '../dwarf/info.js';
 import type { Abbrevs } from '../dwarf/abbrev.js';
 
@@ -27,7 +27,7 @@ interface EncodeExports extends WasmBaseExports {
   btfkit_enc_sync(p: number, len: number): number;
   btfkit_enc_unit(ui: number, idOff: number, st: number): number;
   btfkit_enc_out(): number;
-  btfkit_enc_base_index(cap: number): number;
+  btfkit_enc_base_index(): number;
   btfkit_enc_abbrevs(
     n: number, tag: number, children: number, attrStart: number, attrCount: number, fixed: number, nAttrs: number, name: number,
     form: number, cnst: number, size: number, pos: number,
@@ -101,9 +101,10 @@ export interface BaseStrings {
   table: { slots: Int32Array; mask: number } | null;
   /**
    * The strings the module's BTF may get besides its DWARF's (NUL-terminated each: its section
-   * names, the kfunc decl tags): looked up in the kernel's strings with .debug_str's.
+   * names, the kfunc decl tags): looked up in the kernel's strings with .debug_str's, when the
+   * pass over them is made (made when asked).
    */
-  extraStrs: Uint8Array;
+  extraStrs(): Uint8Array;
 }
 
 /** encode.c struct input's words for the kernel's strings: base_strs, base_len, base_slots, base_mask. */
@@ -160,8 +161,8 @@ export class WasmTypeEncoder {
     if (inst === null) return null;
     const ex = inst.ex;
     try {
-      const keep = base !== null && base.strLen > 0 && inst.held !== null && inst.held.buffer === base.strs.buffer
-        && inst.held.byteOffset === base.strs.byteOffset && inst.held.n === base.strLen;
+      // the held strings are this kernel's, all of them (C takes their length from what it holds)
+      const keep = base !== null && base.strLen > 0 && holds(inst.held, base.strs, base.strLen) && inst.held!.n === base.strLen;
       if (!keep) inst.held = null;
       const inp = ex.btfkit_enc_input(keep ? 1 : 0);
       const enc = new WasmTypeEncoder(ex, inp);
@@ -176,11 +177,11 @@ export class WasmTypeEncoder {
         const ps = enc.put(base.strs.subarray(0, base.strLen), 16);
         const pt = base.table ? enc.put(base.table.slots) : 0;
         new Uint32Array(ex.memory.buffer, inp, INPUT_WORDS).set([ps, base.strLen, pt, base.table ? base.table.mask : 0], BASE_WORDS_AT);
-        inst.held = { buffer: base.strs.buffer, byteOffset: base.strs.byteOffset, n: base.strLen };
+        inst.held = heldOf(base.strs, base.strLen);
       }
       if (base !== null && base.strLen > 0 && !scan && enc.baseTableAt() === 0) {
-        // StrIndex's table, right after the kernel's strings, kept with them (0: sized as strindex.ts tableSlots sizes it)
-        if (ex.btfkit_enc_base_index(0) !== 0) {
+        // StrIndex's table (sized as strindex.ts tableSlots sizes it), right after the kernel's strings, kept with them
+        if (ex.btfkit_enc_base_index() !== 0) {
           encodeWasm.drop();
           return null;
         }
@@ -192,9 +193,12 @@ export class WasmTypeEncoder {
         sections.littleEndian ? 1 : 0,
       ];
       new Uint32Array(ex.memory.buffer, inp, SECTION_WORDS).set(words);
-      if (scan && ex.btfkit_enc_base_scan(enc.put(base.extraStrs), base.extraStrs.length) !== 0) {
-        encodeWasm.drop();
-        return null;
+      if (scan) {
+        const extra = base.extraStrs();
+        if (ex.btfkit_enc_base_scan(enc.put(extra), extra.length) !== 0) {
+          encodeWasm.drop();
+          return null;
+        }
       }
       return enc;
     } catch {

@@ -70,16 +70,21 @@ export interface WasmBaseExports {
   __heap_base: { readonly value: number };
 }
 
-/** Words copied into an instance's memory from `buffer` at `byteOffset`, `n` of them. */
+/** Elements (words or bytes) copied into an instance's memory from `buffer` at `byteOffset`, `n` of them. */
 export interface HeldWords {
   buffer: ArrayBufferLike;
   byteOffset: number;
   n: number;
 }
 
-/** Whether `held` are the first `n` words of `words` (the same memory, not merely equal words). */
-export function holds(held: HeldWords | null, words: Uint32Array, n: number): boolean {
-  return held !== null && held.buffer === words.buffer && held.byteOffset === words.byteOffset && n <= held.n;
+/** What an instance holds after `n` elements of `view` were copied into it. */
+export function heldOf(view: ArrayBufferView, n: number): HeldWords {
+  return { buffer: view.buffer, byteOffset: view.byteOffset, n };
+}
+
+/** Whether `held` are the first `n` elements of `view` (the same memory, not merely equal contents). */
+export function holds(held: HeldWords | null, view: ArrayBufferView, n: number): boolean {
+  return held !== null && held.buffer === view.buffer && held.byteOffset === view.byteOffset && n <= held.n;
 }
 
 /** An instance of one of the modules, with what its memory holds. */

@@ -112,6 +112,9 @@ export function readDwarfSections(elf: ElfFile, opts: DwarfReadOptions = {}): Dw
     });
   }
   const relocs = relocationsByTarget(elf);
+  // the symbol values, made once for every relocated section (the file has one symbol table)
+  let values: Float64Array | undefined;
+  const symbols = (): Float64Array => (values ??= symbolValues(elf));
   const get = (name: string): Uint8Array => {
     const sec = dwarfSection(elf, name);
     if (!sec || sec.type === SHT_NOBITS || sec.size === 0) return new Uint8Array(0);
@@ -120,9 +123,9 @@ export function readDwarfSections(elf: ElfFile, opts: DwarfReadOptions = {}): Dw
     // a decoded section is a fresh buffer: relocated in place; the file's bytes are copied first
     if (sec.flags & SHF_COMPRESSED) {
       const data = uncompressed(elf, sec, opts);
-      return relocate ? relocated(elf, sec, data, rels, opts) : data;
+      return relocate ? relocated(elf, sec, data, rels, symbols, opts) : data;
     }
-    return relocate ? relocated(elf, sec, elf.sectionData(sec).slice(), rels, opts) : elf.sectionData(sec);
+    return relocate ? relocated(elf, sec, elf.sectionData(sec).slice(), rels, symbols, opts) : elf.sectionData(sec);
   };
   return {
     info: get(NAMES.info),
@@ -150,11 +153,9 @@ function relocationsByTarget(elf: ElfFile): Map<number, ElfSection[]> {
   return out;
 }
 
-/** Symbol values (st_value) of the symbol table `symtab`, as numbers. */
-function symbolValues(elf: ElfFile, symtab: number, relName: string): Float64Array {
+/** Symbol values (st_value) of the file's symbol table, as numbers. */
+function symbolValues(elf: ElfFile): Float64Array {
   const syms = elf.symbols();
-  const sec = elf.sections[symtab];
-  if (!sec) throw dwarfError(`sh_link ${symtab} is not a section`, relName);
   const values = new Float64Array(syms.length);
   for (let i = 0; i < syms.length; i++) values[i] = Number(syms[i]!.value);
   return values;
@@ -188,12 +189,13 @@ function uncompressed(elf: ElfFile, sec: ElfSection, opts: DwarfReadOptions): Ui
 }
 
 /** `out` (`sec`'s data, a buffer of the caller's own) with every entry of `rels` applied to it. */
-function relocated(elf: ElfFile, sec: ElfSection, out: Uint8Array, rels: readonly ElfSection[], opts: DwarfReadOptions): Uint8Array {
+function relocated(elf: ElfFile, sec: ElfSection, out: Uint8Array, rels: readonly ElfSection[], symbols: () => Float64Array, opts: DwarfReadOptions): Uint8Array {
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const le = elf.header.littleEndian;
   const is64 = elf.header.class === 64;
   for (const rel of rels) {
-    const values = symbolValues(elf, rel.link, rel.name);
+    const values = symbols();
+    if (!elf.sections[rel.link]) throw dwarfError(`sh_link ${rel.link} is not a section`, rel.name);
     // a module's (little-endian ELF64 RELA, ~13k entries in a small one's .rela.debug_info) in
     // WebAssembly where it can run (src/accel: the same steps; the JavaScript reports what it cannot do)
     if (le && is64 && rel.type === SHT_RELA && rel.size % 24 === 0 && opts.wasm !== false && applyRela64(out, elf.sectionData(rel), values, elf.header.machine)) continue;

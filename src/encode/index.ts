@@ -98,13 +98,16 @@ function encodeUnits(d: DwarfInfo, btf: Btf, elf: ElfFile, st: EncoderState, fun
  */
 function baseStrings(base: Btf, elf: ElfFile): BaseStrings {
   const r = base.raw();
-  const names = ['bpf_kfunc', 'bpf_fastcall', ...new Set(elf.sections.map((s) => s.name))];
-  const extraStrs = new Uint8Array(names.reduce((n, s) => n + s.length + 1, 0));
-  let at = 0;
-  for (const s of names) {
-    for (let i = 0; i < s.length; i++) extraStrs[at++] = s.charCodeAt(i) & 0xff;
-    extraStrs[at++] = 0;
-  }
+  const extraStrs = (): Uint8Array => {
+    const names = ['bpf_kfunc', 'bpf_fastcall', ...new Set(elf.sections.map((s) => s.name))];
+    const out = new Uint8Array(names.reduce((n, s) => n + s.length + 1, 0));
+    let at = 0;
+    for (const s of names) {
+      for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i) & 0xff;
+      out[at++] = 0;
+    }
+    return out;
+  };
   return { strs: r.strs, strLen: r.strLen, table: base.hasOwnStrTable() ? base.ownStrTable() : null, extraStrs };
 }
 

@@ -54,7 +54,7 @@ test('encoder twins: the kernel\'s strings in WebAssembly: a pass for a small mo
   const bytes = new Uint8Array(readFileSync(KERNEL));
   const kernel = parseBtf(bytes);
   const raw = kernel.raw();
-  const strings = { strs: raw.strs, strLen: raw.strLen, table: null, extraStrs: new Uint8Array(0) };
+  const strings = { strs: raw.strs, strLen: raw.strLen, table: null, extraStrs: () => new Uint8Array(0) };
   const sections = readDwarfSections(parseElf(load('sample-gcc-dwarf5.o')));
   // a first module whose .debug_str is small: no table, one pass over the kernel's strings
   const first = WasmTypeEncoder.start(sections, strings);
@@ -86,7 +86,7 @@ test('encoder twins: after the pass, strings that are not the module\'s are look
   const raw = kernel.raw();
   const idx = new StrIndex(raw.strs, raw.strLen);
   const sections = readDwarfSections(parseElf(load('sample-gcc-dwarf5.o')));
-  const enc = WasmTypeEncoder.start(sections, { strs: raw.strs, strLen: raw.strLen, table: null, extraStrs: new Uint8Array(0) });
+  const enc = WasmTypeEncoder.start(sections, { strs: raw.strs, strLen: raw.strLen, table: null, extraStrs: () => new Uint8Array(0) });
   assert.ok(enc !== null);
   const d = new DwarfInfo(sections, enc.indexer);
   const r = d.raw();
