@@ -580,6 +580,17 @@ static int equal_bytes(const uint8_t *a, const uint8_t *b, uint32_t n) {
 #define CAND_SHORT 3
 static uint32_t *cand;
 static uint32_t cand_mask, cand_count;
+/*
+ * One bit per value of a hash's top CAND_BITS bits, set for every candidate: a kernel string
+ * whose bit is clear is no candidate, found so without a probe of the table (hundreds of KB,
+ * random reads) for most of the kernel's ~110k strings (a small module has a few thousand
+ * candidates: a tenth of the bits or less).
+ */
+#define CAND_BITS 16
+static uint32_t *cand_bits;
+
+static inline void cand_bit_set(uint32_t h) { cand_bits[h >> (37 - CAND_BITS)] |= 1u << ((h >> (32 - CAND_BITS)) & 31); }
+static inline int cand_bit(uint32_t h) { return (cand_bits[h >> (37 - CAND_BITS)] >> ((h >> (32 - CAND_BITS)) & 31)) & 1; }
 /* the pass is done; every kernel string of up to CAND_SHORT bytes became a candidate */
 static int cand_scanned, cand_short_all;
 
@@ -599,14 +610,12 @@ static int32_t cand_find(const uint8_t *s, uint32_t n, uint32_t h, int32_t *koff
 }
 
 /*
- * One kernel string (at offset o; the strings have 16 zero bytes readable after them): its
- * offset given to the candidate equal to it, if the first such string. The next one's offset.
+ * A kernel string (n bytes at offset o, hash h) that may be a candidate: its offset given to
+ * the candidate equal to it, if the first such string; a short one (CAND_SHORT) made a
+ * candidate when none is equal to it.
  */
-__attribute__((noinline)) static uint32_t cand_kernel(uint32_t o) {
+__attribute__((noinline)) static void cand_kernel_hit(uint32_t o, uint32_t n, uint32_t h) {
   const uint8_t *s = in.base_strs;
-  uint32_t e = str_end(s, o, in.base_len);
-  uint32_t n = e - o;
-  uint32_t h = hash_bytes(s + o, n);
   uint32_t *c = cand_slot(s + o, n, h);
   if (c[1] != 0) {
     if (c[3] == 0) c[3] = o + 1;
@@ -621,7 +630,26 @@ __attribute__((noinline)) static uint32_t cand_kernel(uint32_t o) {
       cand_short_all = 0;
     }
   }
-  return e + 1;
+}
+
+/*
+ * Up to CAND_RUN kernel strings from offset o (the strings have 16 zero bytes readable after
+ * them), each given to cand_kernel_hit unless its hash's bit says no candidate has it; the
+ * offset after them. A call per run, not one for the whole pass: V8 moves the later calls of a
+ * WebAssembly function to its optimized code, never a loop that is running.
+ */
+#define CAND_RUN 512
+__attribute__((noinline)) static uint32_t cand_kernel_run(uint32_t o) {
+  const uint8_t *s = in.base_strs;
+  uint32_t len = in.base_len;
+  for (uint32_t i = 0; i < CAND_RUN && o < len; i++) {
+    uint32_t e = str_end(s, o, len);
+    uint32_t n = e - o;
+    uint32_t h = hash_bytes(s + o, n);
+    if (n <= CAND_SHORT || cand_bit(h)) cand_kernel_hit(o, n, h);
+    o = e + 1;
+  }
+  return o;
 }
 
 int32_t btfkit_enc_base_index(void);
@@ -792,6 +820,7 @@ static int cand_add_all(const uint8_t *s, uint32_t len) {
       e[2] = n;
       e[3] = 0;
       cand_count++;
+      cand_bit_set(h);
     }
     p += n + 1;
   }
@@ -809,14 +838,16 @@ int32_t btfkit_enc_base_scan(const uint8_t *extra, uint32_t extra_len) {
   /* room for every candidate and the kernel's short strings, half full at most */
   uint32_t cap = strindex_cap(strindex_count(in.str, in.str_len) + strindex_count(extra, extra_len) + 4096);
   cand = alloc(cap * 16);
-  if (!cand) return ENC_BAIL;
+  cand_bits = alloc((1u << CAND_BITS) / 8);
+  if (!cand || !cand_bits) return ENC_BAIL;
   __builtin_memset(cand, 0, cap * 16);
+  __builtin_memset(cand_bits, 0, (1u << CAND_BITS) / 8);
   cand_mask = cap - 1;
   cand_count = 0;
   if (cand_add_all(in.str, in.str_len) || cand_add_all(extra, extra_len)) return ENC_BAIL;
-  /* the kernel's strings, a call each (V8 moves the later calls to its optimized code) */
+  /* the kernel's strings, a call per run of them (cand_kernel_run) */
   cand_short_all = 1;
-  for (uint32_t o = 0; o < in.base_len;) o = cand_kernel(o);
+  for (uint32_t o = 0; o < in.base_len;) o = cand_kernel_run(o);
   cand_scanned = 1;
   return 0;
 }
