@@ -37,6 +37,9 @@ function formSize(form: number): number {
   }
 }
 
+/** formSize of the forms below 0x30 (DWARF 5's and older), looked up instead of switched on. */
+const FORM_SIZES = Int8Array.from({ length: 0x30 }, (_, f) => formSize(f));
+
 export interface AbbrevTable {
   /** code → abbreviation index (-1 / missing: unknown code). */
   byCode: Int32Array | Map<number, number>;
@@ -109,36 +112,78 @@ export class Abbrevs {
     return t.byCode.get(code) ?? -1;
   }
 
+  /**
+   * One table, in one pass. It runs once per table and process, before V8 optimizes anything,
+   * so the common cases are inline: one-byte LEB128 numbers (uleb for the rest, and for the
+   * errors), the fixed sizes of the standard forms from a table (formSize for the others), the
+   * arrays written in place (grown first when full).
+   */
   private parseTable(offset: number): AbbrevTable {
     const d = this.data;
-    if (offset >= d.length) throw dwarfError(`abbreviation table offset ${offset} is past the end (${d.length} bytes)`, SECTION, offset);
+    const len = d.length;
+    if (offset >= len) throw dwarfError(`abbreviation table offset ${offset} is past the end (${len} bytes)`, SECTION, offset);
     const cur = { p: offset };
     const first = this.n;
     const codes: number[] = [];
     const idx: number[] = [];
     let maxCode = 0;
+    let p = offset;
     for (;;) {
-      const at = cur.p;
-      const code = uleb(d, cur, SECTION);
+      const at = p;
+      let code = p < len ? d[p]! : 0x80;
+      if (code < 0x80) p++;
+      else {
+        cur.p = p;
+        code = uleb(d, cur, SECTION);
+        p = cur.p;
+      }
       if (code === 0) break;
-      const tag = uleb(d, cur, SECTION);
-      if (cur.p >= d.length) throw dwarfError('abbreviation truncated', SECTION, at);
-      const children = d[cur.p++]!;
+      let tag = p < len ? d[p]! : 0x80;
+      if (tag < 0x80) p++;
+      else {
+        cur.p = p;
+        tag = uleb(d, cur, SECTION);
+        p = cur.p;
+      }
+      if (p >= len) throw dwarfError('abbreviation truncated', SECTION, at);
+      const children = d[p++]!;
       const k = this.newAbbrev(tag, children);
       let pos = 0;
+      let count = 0;
       for (;;) {
-        const name = uleb(d, cur, SECTION);
-        const form = uleb(d, cur, SECTION);
-        if (name === 0 && form === 0) break;
-        const value = form === Form.implicit_const ? sleb(d, cur, SECTION) : 0;
-        const i = this.addAttr(name, form, value);
-        this.attrPos[i] = pos;
-        if (pos >= 0) {
-          const sz = this.attrSize[i]!;
-          pos = sz >= 0 ? pos + sz : sz === OFF_SIZED ? pos + 4 : sz === ADDR_SIZED ? pos + 8 : -1;
+        let name = p < len ? d[p]! : 0x80;
+        if (name < 0x80) p++;
+        else {
+          cur.p = p;
+          name = uleb(d, cur, SECTION);
+          p = cur.p;
         }
-        this.attrCount[k]!++;
+        let form = p < len ? d[p]! : 0x80;
+        if (form < 0x80) p++;
+        else {
+          cur.p = p;
+          form = uleb(d, cur, SECTION);
+          p = cur.p;
+        }
+        if (name === 0 && form === 0) break;
+        let value = 0;
+        if (form === Form.implicit_const) {
+          cur.p = p;
+          value = sleb(d, cur, SECTION);
+          p = cur.p;
+        }
+        const i = this.nAttrs++;
+        if (i === this.attrName.length) this.growAttrs();
+        const sz = form < FORM_SIZES.length ? FORM_SIZES[form]! : formSize(form);
+        this.attrName[i] = name;
+        this.attrForm[i] = form;
+        this.attrConst[i] = value;
+        this.attrSize[i] = sz;
+        this.attrPos[i] = pos;
+        if (pos >= 0) pos = sz >= 0 ? pos + sz : sz === OFF_SIZED ? pos + 4 : sz === ADDR_SIZED ? pos + 8 : -1;
+        count++;
       }
+      this.attrCount[k] = count;
       this.fixedSize[k] = pos;
       codes.push(code);
       idx.push(k);
@@ -187,15 +232,5 @@ export class Abbrevs {
     this.attrStart[k] = this.nAttrs;
     this.attrCount[k] = 0;
     return k;
-  }
-
-  private addAttr(name: number, form: number, value: number): number {
-    const i = this.nAttrs++;
-    if (i === this.attrName.length) this.growAttrs();
-    this.attrName[i] = name;
-    this.attrForm[i] = form;
-    this.attrConst[i] = value;
-    this.attrSize[i] = formSize(form);
-    return i;
   }
 }
