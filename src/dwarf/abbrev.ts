@@ -114,64 +114,32 @@ export class Abbrevs {
 
   /**
    * One table, in one pass. It runs once per table and process, before V8 optimizes anything,
-   * so the common cases are inline: one-byte LEB128 numbers (uleb for the rest, and for the
-   * errors), the fixed sizes of the standard forms from a table (formSize for the others), the
-   * arrays written in place (grown first when full).
+   * so the per-attribute work is inline: the fixed sizes of the standard forms from a table
+   * (formSize for the others), the arrays written in place (grown first when full).
    */
   private parseTable(offset: number): AbbrevTable {
     const d = this.data;
-    const len = d.length;
-    if (offset >= len) throw dwarfError(`abbreviation table offset ${offset} is past the end (${len} bytes)`, SECTION, offset);
+    if (offset >= d.length) throw dwarfError(`abbreviation table offset ${offset} is past the end (${d.length} bytes)`, SECTION, offset);
     const cur = { p: offset };
     const first = this.n;
     const codes: number[] = [];
     const idx: number[] = [];
     let maxCode = 0;
-    let p = offset;
     for (;;) {
-      const at = p;
-      let code = p < len ? d[p]! : 0x80;
-      if (code < 0x80) p++;
-      else {
-        cur.p = p;
-        code = uleb(d, cur, SECTION);
-        p = cur.p;
-      }
+      const at = cur.p;
+      const code = uleb(d, cur, SECTION);
       if (code === 0) break;
-      let tag = p < len ? d[p]! : 0x80;
-      if (tag < 0x80) p++;
-      else {
-        cur.p = p;
-        tag = uleb(d, cur, SECTION);
-        p = cur.p;
-      }
-      if (p >= len) throw dwarfError('abbreviation truncated', SECTION, at);
-      const children = d[p++]!;
+      const tag = uleb(d, cur, SECTION);
+      if (cur.p >= d.length) throw dwarfError('abbreviation truncated', SECTION, at);
+      const children = d[cur.p++]!;
       const k = this.newAbbrev(tag, children);
       let pos = 0;
       let count = 0;
       for (;;) {
-        let name = p < len ? d[p]! : 0x80;
-        if (name < 0x80) p++;
-        else {
-          cur.p = p;
-          name = uleb(d, cur, SECTION);
-          p = cur.p;
-        }
-        let form = p < len ? d[p]! : 0x80;
-        if (form < 0x80) p++;
-        else {
-          cur.p = p;
-          form = uleb(d, cur, SECTION);
-          p = cur.p;
-        }
+        const name = uleb(d, cur, SECTION);
+        const form = uleb(d, cur, SECTION);
         if (name === 0 && form === 0) break;
-        let value = 0;
-        if (form === Form.implicit_const) {
-          cur.p = p;
-          value = sleb(d, cur, SECTION);
-          p = cur.p;
-        }
+        const value = form === Form.implicit_const ? sleb(d, cur, SECTION) : 0;
         const i = this.nAttrs++;
         if (i === this.attrName.length) this.growAttrs();
         const sz = form < FORM_SIZES.length ? FORM_SIZES[form]! : formSize(form);
