@@ -3,8 +3,8 @@
  * process for the bundle of `btfkit encode`): the bundle is compiled as the launcher compiles
  * it (src/cli/bundle-wrap.cts), run once on the command line given, and its cache written
  * after the run. V8's cache then holds the functions that command ran (bytecode compiled on
- * their first call), and no others: a third smaller than the cache of every function (448 KB
- * against 712 KB), so less to read and deserialize on each start; a function the run did not
+ * their first call), and no others: a third smaller than the cache of every function (~440 KB
+ * against ~710 KB), so less to read and deserialize on each start; a function the run did not
  * call is compiled when first called, as any script's.
  *
  *   node dist/scripts/train-cache.js BUNDLE ARGS...

@@ -4,8 +4,8 @@
  * than a pipe's buffer comes out byte for byte as `dump -o` writes it, into a file, a pipe read
  * to the end, and a non-blocking FIFO read slowly (write(2) gets EAGAIN: the rest goes through
  * the stream, in order; a spawned child's stdio is made blocking, so a preload makes fd 1
- * non-blocking as Node's own stream for a pipe does); a reader that stops early ends the command with exit 0 and nothing on
- * stderr.
+ * non-blocking as Node's own stream for a pipe does); a reader that stops early ends the
+ * command with exit 0 and nothing on stderr.
  */
 
 import { test } from 'node:test';
