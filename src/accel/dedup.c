@@ -11,7 +11,9 @@
  * JavaScript checks it; where the JavaScript would report an error (a reference loop, a cycle
  * in the canonical map, a kind out of place), this code stops with DEDUP_BAIL and the caller
  * runs the JavaScript stages from the start, which report it in their own words. No
- * allocation: the caller lays out every array, scratch included, at its largest size.
+ * allocation: the caller lays out every array, scratch included, at its largest size, or
+ * (btfkit_dedup_all's struct walk stack and enum table) at the room it gives, past which this
+ * code stops with DEDUP_BAIL too.
  *
  *  btfkit_index_records: parse.ts indexRecords for a BTF without a base (walk.h), its records
  *    left where btfkit_dedup_all reads the base's (dedup.ts).

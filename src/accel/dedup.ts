@@ -430,9 +430,10 @@ export function dedupAllInWasm(input: AllInput, room: { frames?: number; enumEnt
   for (const l of chain) {
     // the base's records are there when they are the ones walkRecords left (the rest is overwritten)
     if (pos !== 0 || !holds(held, l.words, l.nWords)) m.u32.set(l.words.subarray(0, l.nWords), (pw >>> 2) + pos);
-    if (pos === 0) inst.held = heldOf(l.words, l.nWords);
-    if (pos === 0) off.set(l.offs.subarray(0, l.nTypes), l.startId);
-    else for (let i = 0; i < l.nTypes; i++) off[l.startId + i] = pos + l.offs[i]!;
+    if (pos === 0) {
+      inst.held = heldOf(l.words, l.nWords);
+      off.set(l.offs.subarray(0, l.nTypes), l.startId);
+    } else for (let i = 0; i < l.nTypes; i++) off[l.startId + i] = pos + l.offs[i]!;
     pos += l.nWords;
   }
   m.u32.fill(0, (pw >>> 2) + pos, (pw >>> 2) + pos + 3);
@@ -499,19 +500,14 @@ export function walkRecords(words: Uint32Array, typeLen: number, strLimit: numbe
   const poffs = areas.take(room * 4);
   const pkt = areas.take(RECORD_WALK_TABLES);
   const pout = areas.take(32);
-  const end = areas.end;
-  try {
-    growMemoryTo(ex.memory, end);
-  } catch {
-    return null;
-  }
-  const u8 = new Uint8Array(ex.memory.buffer);
-  u8.set(tables.subarray(0, RECORD_WALK_TABLES), pkt);
-  const u32 = new Uint32Array(ex.memory.buffer);
-  u32.set(words.subarray(0, nw), pw >>> 2);
-  inst.dirty = Math.max(inst.dirty, end);
+  // every area is written before it is read: nothing to zero
+  const m = readyMemory(inst, areas, areas.end);
+  if (m === null) return null;
+  m.u8.set(tables.subarray(0, RECORD_WALK_TABLES), pkt);
+  m.u32.set(words.subarray(0, nw), pw >>> 2);
   inst.held = heldOf(words, nw);
   if (call(() => (ex.btfkit_index_records(pw, typeLen, poffs, strLimit, kindMask, vlenMask, maxKind, pkt, pout), 0)) === null) return null;
+  const u32 = m.u32;
   const o = pout >>> 2;
   const n = u32[o]!;
   return {

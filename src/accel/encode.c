@@ -602,6 +602,15 @@ static uint32_t *cand_slot(const uint8_t *s, uint32_t n, uint32_t h) {
   }
 }
 
+/* Fills the free entry e with the n bytes at s (hash h) and koff1 (kernel offset + 1, or 0). */
+static void cand_enter(uint32_t *e, const uint8_t *s, uint32_t n, uint32_t h, uint32_t koff1) {
+  e[0] = h;
+  e[1] = (uint32_t)(uintptr_t)s;
+  e[2] = n;
+  e[3] = koff1;
+  cand_count++;
+}
+
 static int32_t cand_find(const uint8_t *s, uint32_t n, uint32_t h, int32_t *koff) {
   const uint32_t *e = cand_slot(s, n, h);
   if (e[1] == 0) return 0;
@@ -621,11 +630,7 @@ __attribute__((noinline)) static void cand_kernel_hit(uint32_t o, uint32_t n, ui
     if (c[3] == 0) c[3] = o + 1;
   } else if (n <= CAND_SHORT) {
     if ((cand_count + 1) * 2 <= cand_mask + 1) {
-      c[0] = h;
-      c[1] = (uint32_t)(uintptr_t)(s + o);
-      c[2] = n;
-      c[3] = o + 1;
-      cand_count++;
+      cand_enter(c, s + o, n, h, o + 1);
     } else {
       cand_short_all = 0;
     }
@@ -815,11 +820,7 @@ static int cand_add_all(const uint8_t *s, uint32_t len) {
     uint32_t h = hash_bytes(s + p, n);
     uint32_t *e = cand_slot(s + p, n, h);
     if (e[1] == 0) {
-      e[0] = h;
-      e[1] = (uint32_t)(uintptr_t)(s + p);
-      e[2] = n;
-      e[3] = 0;
-      cand_count++;
+      cand_enter(e, s + p, n, h, 0);
       cand_bit_set(h);
     }
     p += n + 1;
@@ -967,7 +968,6 @@ static int visit(uint32_t die, int depth) {
 
 static uint32_t id_off;
 static uint32_t *state; /* has_index_type, array_index_id, need_index_type */
-
 
 /* The next record's words: room for n more, returns where they go. */
 static uint32_t *rec_words(uint32_t n) {

@@ -113,18 +113,15 @@ function baseStrings(base: Btf, elf: ElfFile): BaseStrings {
 
 /** The rest of the WebAssembly encoder's input (false: it cannot go on). */
 function openWasmEncoder(enc: WasmTypeEncoder, d: DwarfInfo, btf: Btf): boolean {
-  const base = btf.base;
   const raw = d.raw();
-  const a = raw.abbrevs;
   const own = btf.raw();
-  const ok = enc.open({
+  return enc.open({
     nDies: d.n, off: raw.off, abbr: raw.abbr, attrOff: raw.attrOff, par: raw.par, sib: raw.sib, unitOf: raw.unitOf,
-    abbrevs: a,
+    abbrevs: raw.abbrevs,
     units: d.units,
     startStrOff: btf.startStrOff,
     ownStrs: own.strs.subarray(0, own.strLen),
   });
-  return ok;
 }
 
 /**

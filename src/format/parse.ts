@@ -378,7 +378,7 @@ for (let k = 1; k <= MAX_KNOWN_KIND; k++) {
   if (ELEM_STR[k]! >= 0 || ELEM_ID[k]! >= 0) SANITY_STRIDE[k] = ELEM_WORDS[k]!;
 }
 
-/** indexRecords' kind tables as accel.c's struct kind_tables reads them (eight tables of 32 bytes, by kind). */
+/** indexRecords' kind tables as walk.h's struct walk_tables reads them (eight tables of 32 bytes, by kind). */
 export const WALK_TABLES = new Uint8Array(RECORD_WALK_TABLES);
 [INFO_WORDS, ELEM_WORDS, SANITY_REF1, SANITY_REF2, SANITY_STRIDE, ELEM_STR, ELEM_ID, ELEM_START].forEach((tab: ArrayLike<number>, i) => {
   for (let k = 0; k <= MAX_KNOWN_KIND; k++) WALK_TABLES[32 * i + k] = tab[k]! & 0xff;

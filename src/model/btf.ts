@@ -14,7 +14,7 @@ import { BtfkitError, Errno } from '../errors.js';
 import { KindId as Kind, recordWords, hasTypeWord, isModifierKind } from '../format/kinds.js';
 import { growU32, growU8 } from './grow.js';
 import { StrIndex } from './strindex.js';
-import { decodeStr, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
+import { decodeStr, keyBytes, keyOfString, latin1Key, strEnd, keyToString } from './strings.js';
 import {
   HOST_ENDIAN, CLASSIC_KIND_MASK, CLASSIC_VLEN_MASK, WIDE_KIND_MASK, WIDE_VLEN_MASK, WIDE_HDR_LEN,
   type Endian, type BtfHeader, type BtfOptions, type BtfRaw, type BtfParts, type BtfFormat, type DerivedKey, type Storage, type StrInterner,
@@ -448,27 +448,16 @@ export class Btf {
   /** libbpf btf__add_str on a latin1 key: reuse from base chain, then own, else append. */
   addStrKey(key: string): number {
     if (this.interner) {
-      const bytes = new Uint8Array(key.length);
-      for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
-      const off = this.addStrInterned(bytes, 0, key.length);
+      const off = this.addStrInterned(keyBytes(key), 0, key.length);
       if (off >= 0) return off;
     }
     if (this.base) {
       const o = this.base.findStrKey(key);
       if (o >= 0) return o;
     }
-    const idx = this.ownStrIndex();
-    const have = idx.find(key);
+    const have = this.ownStrIndex().find(key);
     if (have >= 0) return this.startStrOff + have;
-    const off = this.s.strLen;
-    const need = off + key.length + 1;
-    this.s.strs = growU8(this.s.strs, need);
-    for (let i = 0; i < key.length; i++) this.s.strs[off + i] = key.charCodeAt(i);
-    this.s.strs[off + key.length] = 0;
-    this.s.strLen = need;
-    idx.added(this.s.strs, off, key.length);
-    this.modified();
-    return this.startStrOff + off;
+    return this.startStrOff + this.appendOwnStr(keyBytes(key), 0, key.length);
   }
 
   /** libbpf btf__find_str on the `n` bytes `src[at, at + n)` (no NUL among them): offset or -1. */
